@@ -1,0 +1,12 @@
+//! ossd-proto: the OSS wire format: addressing, operation classification, XML bodies and the error table. No I/O.
+
+pub mod cors_xml;
+pub mod error;
+pub mod request;
+pub mod xml;
+
+pub use error::{ApiError, ErrorCode};
+pub use request::{Operation, Query, Target};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,111 @@
+//! Tests of addressing, query parsing, classification and the error document.
+
+use crate::request::{Query, check_key, classify, resolve, valid_bucket_name};
+use crate::{ApiError, ErrorCode, Operation};
+
+fn domains() -> Vec<String> {
+    vec!["oss.local.test".to_owned()]
+}
+
+#[track_caller]
+fn check_resolve(host: &str, path: &str, bucket: Option<&str>, key: Option<&str>) {
+    let t = resolve(Some(host), path, &domains()).expect("resolves");
+    assert_eq!(t.bucket.as_deref(), bucket, "bucket for {host} {path}");
+    assert_eq!(t.key.as_deref(), key, "key for {host} {path}");
+}
+
+#[test]
+fn path_style_on_ip_and_bare_domains() {
+    check_resolve("127.0.0.1:9000", "/", None, None);
+    check_resolve("127.0.0.1:9000", "/my-bucket", Some("my-bucket"), None);
+    check_resolve("127.0.0.1:9000", "/my-bucket/", Some("my-bucket"), None);
+    check_resolve("127.0.0.1:9000", "/my-bucket/dir%2Fhello.txt", Some("my-bucket"), Some("dir/hello.txt"));
+    check_resolve("127.0.0.1", "/b/a%20b+c%25d", Some("b"), Some("a b+c%d"));
+    check_resolve("localhost:9000", "/b/k", Some("b"), Some("k"));
+    check_resolve("oss.local.test:9000", "/b/k", Some("b"), Some("k"));
+    check_resolve("[::1]:9000", "/b/k", Some("b"), Some("k"));
+    check_resolve("unknown.example:9000", "/b/k", Some("b"), Some("k"));
+}
+
+#[test]
+fn virtual_hosted_and_ali_oss_ip_form() {
+    check_resolve("my-bucket.localhost:9000", "/dir/k", Some("my-bucket"), Some("dir/k"));
+    check_resolve("my-bucket.oss.local.test", "/", Some("my-bucket"), None);
+    check_resolve("My-Bucket.OSS.local.test", "/k", Some("my-bucket"), Some("k"));
+    check_resolve("my-bucket.oss-cn-hangzhou.aliyuncs.com", "/dir/hello.txt", Some("my-bucket"), Some("dir/hello.txt"));
+    check_resolve("b.oss-cn-hangzhou-internal.aliyuncs.com", "/", Some("b"), None);
+    // Two labels before the domain is not a bucket host: path-style.
+    check_resolve("a.b.oss.local.test", "/x/y", Some("x"), Some("y"));
+}
+
+#[test]
+fn keys_keep_odd_characters() {
+    check_resolve("127.0.0.1", "/b/..%2F..%2Fetc%2Fpasswd", Some("b"), Some("../../etc/passwd"));
+    check_resolve("127.0.0.1", "/b//abs", Some("b"), Some("/abs"));
+    check_resolve("127.0.0.1", "/b/%E4%B8%AD%E6%96%87", Some("b"), Some("中文"));
+    assert!(resolve(Some("127.0.0.1"), "/b/%FF", &[]).is_err());
+    assert!(resolve(Some("127.0.0.1"), "b/k", &[]).is_err());
+}
+
+#[test]
+fn query_parsing() {
+    let q = Query::parse("cors=&acl&prefix=a%2Fb+c&x=1").expect("parses");
+    assert!(q.has("cors"));
+    assert_eq!(q.get("cors"), Some(""));
+    assert_eq!(q.get("acl"), Some(""));
+    assert_eq!(q.get("prefix"), Some("a/b c"));
+    assert_eq!(q.get("missing"), None);
+    assert_eq!(q.pairs[1], ("acl".to_owned(), None));
+}
+
+#[test]
+fn bucket_names() {
+    for ok in ["abc", "my-bucket", "a1-2b", &"a".repeat(63)] {
+        assert!(valid_bucket_name(ok), "{ok}");
+    }
+    for bad in ["ab", "-abc", "abc-", "ABC", "a_b", "a.b", &"a".repeat(64), ""] {
+        assert!(!valid_bucket_name(bad), "{bad}");
+    }
+    assert!(check_key(&"k".repeat(1023)).is_ok());
+    assert_eq!(check_key(&"k".repeat(1024)).map_err(|e| e.code), Err(ErrorCode::KeyTooLong));
+}
+
+#[track_caller]
+fn op(method: &str, path: &str, query: &str, copy: bool) -> Operation {
+    let t = resolve(Some("127.0.0.1"), path, &[]).expect("resolves");
+    classify(method, &t, &Query::parse(query).expect("query"), copy)
+}
+
+#[test]
+fn classification() {
+    let k = || "k".to_owned();
+    assert_eq!(op("GET", "/", "", false), Operation::ListBuckets);
+    assert_eq!(op("PUT", "/b/", "cors=", false), Operation::PutBucketCors);
+    assert_eq!(op("PUT", "/b", "cors", false), Operation::PutBucketCors);
+    assert_eq!(op("GET", "/b/", "cors", false), Operation::GetBucketCors);
+    assert_eq!(op("DELETE", "/b/", "cors", false), Operation::DeleteBucketCors);
+    assert_eq!(op("OPTIONS", "/b/", "", false), Operation::Preflight { key: None });
+    assert_eq!(op("OPTIONS", "/b/k", "x-oss-signature=1", false), Operation::Preflight { key: Some(k()) });
+    assert_eq!(op("GET", "/b/", "list-type=2", false), Operation::ListObjectsV2);
+    assert_eq!(op("GET", "/b/", "", false), Operation::ListObjects);
+    assert_eq!(op("PUT", "/b/k", "", true), Operation::CopyObject { key: k() });
+    assert_eq!(op("PUT", "/b/k", "partNumber=1&uploadId=x", false), Operation::UploadPart { key: k() });
+    assert_eq!(op("PUT", "/b/k", "partNumber=1&uploadId=x", true), Operation::UploadPartCopy { key: k() });
+    assert_eq!(op("POST", "/b/k", "append&position=0", false), Operation::AppendObject { key: k() });
+    assert_eq!(op("POST", "/b/k", "uploads", false), Operation::InitiateMultipartUpload { key: k() });
+    assert_eq!(op("HEAD", "/b/k", "objectMeta", false), Operation::GetObjectMeta { key: k() });
+    assert_eq!(op("GET", "/b/", "lifecycle", false), Operation::NotImplemented { what: "lifecycle".into() });
+    assert_eq!(op("PUT", "/", "", false), Operation::MethodNotAllowed);
+}
+
+#[test]
+fn error_document() {
+    let e = ApiError::no_such_bucket("nob");
+    let xml = e.to_xml("5051845BC4689A033D0022BC", "nob.oss-cn-hangzhou.aliyuncs.com");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code>"));
+    assert!(xml.contains("<Message>The specified bucket does not exist.</Message>"));
+    assert!(xml.contains("<BucketName>nob</BucketName><EC>0015-00000101</EC>"));
+    assert_eq!(e.status(), 404);
+    let e = ApiError::invalid_argument("bad", "MaxAgeSeconds", "-1<&>");
+    assert!(e.to_xml("R", "H").contains("<ArgumentValue>-1&lt;&amp;&gt;</ArgumentValue>"));
+}

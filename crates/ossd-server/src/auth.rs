@@ -1,0 +1,134 @@
+//! Authentication (who is asking: a signature check, or anonymous) and authorization (may they do it).
+
+use crate::state::{AppState, BucketState};
+use ossd_proto::{ApiError, ErrorCode, Query, Target};
+use ossd_sig::{AuthClaim, SigError, SignedRequest};
+
+/// Who a request acts as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// The root key: owner of everything.
+    Root,
+    /// No credentials: only what ACLs grant to everyone.
+    Anonymous,
+}
+
+/// Unix time in seconds.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The request's headers as (lower-case name, value) pairs, as the signature code wants them.
+pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
+        .collect()
+}
+
+/// Checks the request's signature (header or query) and returns the principal.
+pub fn authenticate(
+    state: &AppState,
+    parts: &http::request::Parts,
+    target: &Target,
+    query: &Query,
+) -> Result<Principal, ApiError> {
+    if parts.headers.contains_key("x-oss-security-token") || query.has("security-token") {
+        return Err(ApiError::msg(
+            ErrorCode::InvalidArgument,
+            "Security tokens (STS) are not supported by this server; use an access key, a presigned URL or a PostObject policy.",
+        ));
+    }
+    let headers = header_pairs(&parts.headers);
+    let req = SignedRequest {
+        method: parts.method.as_str(),
+        bucket: target.bucket.as_deref(),
+        key: target.key.as_deref(),
+        query: &query.pairs,
+        headers: &headers,
+    };
+    let claim = ossd_sig::parse_claim(&req).map_err(|e| sig_error(e, None, None))?;
+    let Some(claim) = claim else { return Ok(Principal::Anonymous) };
+    let (ak, provided) = claim_parts(&claim);
+    let root = &state.config.root;
+    if ak != root.id {
+        return Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak));
+    }
+    ossd_sig::verify(&req, &claim, &root.secret, now_secs(), &state.config.region)
+        .map_err(|e| sig_error(e, Some(ak), Some(provided)))?;
+    Ok(Principal::Root)
+}
+
+fn claim_parts(claim: &AuthClaim) -> (&str, &str) {
+    match claim {
+        AuthClaim::V1Header { access_key_id, signature }
+        | AuthClaim::V1Query { access_key_id, signature, .. }
+        | AuthClaim::V4Header { access_key_id, signature, .. }
+        | AuthClaim::V4Query { access_key_id, signature, .. } => (access_key_id, signature),
+    }
+}
+
+/// Maps a signature error to the OSS error, with the debugging fields OSS adds for a mismatch.
+pub fn sig_error(e: SigError, ak: Option<&str>, provided: Option<&str>) -> ApiError {
+    let code = match e.oss_code() {
+        "SignatureDoesNotMatch" => ErrorCode::SignatureDoesNotMatch,
+        "RequestTimeTooSkewed" => ErrorCode::RequestTimeTooSkewed,
+        "InvalidAccessKeyId" => ErrorCode::InvalidAccessKeyId,
+        "InvalidArgument" => ErrorCode::InvalidArgument,
+        "InvalidRequest" => ErrorCode::InvalidRequest,
+        _ => ErrorCode::AccessDenied,
+    };
+    if let SigError::Mismatch { string_to_sign, canonical_request } = &e {
+        let mut err = ApiError::new(code);
+        if let Some(cr) = canonical_request {
+            err = err.field("CanonicalRequest", cr.clone());
+        }
+        let bytes: Vec<String> = string_to_sign.bytes().map(|b| format!("{b:02x}")).collect();
+        err = err.field("StringToSign", string_to_sign.clone()).field("StringToSignBytes", bytes.join(" "));
+        if let Some(p) = provided {
+            err = err.field("SignatureProvided", p);
+        }
+        if let Some(ak) = ak {
+            err = err.field("OSSAccessKeyId", ak);
+        }
+        return err;
+    }
+    ApiError::msg(code, e.to_string())
+}
+
+/// The ACL that applies to an object: its own unless `default`, then the bucket's.
+pub fn effective_acl<'a>(bucket: &'a BucketState, object_acl: Option<&'a str>) -> &'a str {
+    match object_acl {
+        Some(a) if a != "default" && !a.is_empty() => a,
+        _ => &bucket.record.acl,
+    }
+}
+
+/// May this principal read (`write == false`) or write objects under this ACL?
+pub fn check_acl(principal: &Principal, acl: &str, write: bool) -> Result<(), ApiError> {
+    match principal {
+        Principal::Root => Ok(()),
+        Principal::Anonymous => {
+            let ok = match acl {
+                "public-read-write" => true,
+                "public-read" => !write,
+                _ => false,
+            };
+            if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
+        }
+    }
+}
+
+/// Only the owner (or root) may manage the bucket itself: ACL, CORS, info, deletion.
+pub fn require_owner(principal: &Principal) -> Result<(), ApiError> {
+    match principal {
+        Principal::Root => Ok(()),
+        Principal::Anonymous => Err(ApiError::msg(
+            ErrorCode::AccessDenied,
+            "You have no right to access this bucket: only its owner may perform this operation.",
+        )),
+    }
+}

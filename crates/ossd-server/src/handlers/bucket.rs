@@ -1,0 +1,354 @@
+//! Service and bucket operations: ListBuckets, Put/DeleteBucket, bucket info, location, stat, ACL, listings.
+
+use super::{owner_id, read_small_body};
+use crate::auth::{check_acl, require_owner, Principal};
+use crate::body::Body;
+use crate::pipeline::Ctx;
+use crate::render::{self, iso8601};
+use crate::state::{blocking, store_error, AppState};
+use http::{Response, StatusCode};
+use hyper::body::Incoming;
+use ossd_proto::request::valid_bucket_name;
+use ossd_proto::xml::XmlWriter;
+use ossd_proto::{ApiError, ErrorCode};
+use ossd_store::{BucketRecord, ListQuery};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Bucket ACL values OSS accepts.
+pub const BUCKET_ACLS: &[&str] = &["private", "public-read", "public-read-write"];
+/// Storage classes OSS accepts.
+const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
+
+fn location(state: &AppState) -> String {
+    format!("oss-{}", state.config.region)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Parses a `max-keys`-style parameter: default when absent, `InvalidArgument` when not a number in range.
+pub fn parse_max(ctx: &Ctx, name: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+    match ctx.query.get(name) {
+        None => Ok(default),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n <= max => Ok(n),
+            _ => Err(ApiError::invalid_argument(format!("Argument {name} must be an integer between 0 and {max}."), name, v)),
+        },
+    }
+}
+
+pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    if ctx.principal == Principal::Anonymous {
+        return Err(ApiError::msg(ErrorCode::AccessDenied, "Anonymous access is forbidden for this operation."));
+    }
+    let prefix = ctx.query.get("prefix").unwrap_or("");
+    let marker = ctx.query.get("marker").unwrap_or("");
+    let max = parse_max(ctx, "max-keys", 100, 1000)?;
+    let paged = ctx.query.has("prefix") || ctx.query.has("marker") || ctx.query.has("max-keys");
+    let all = blocking(|| state.store.list_buckets()).map_err(store_error)?;
+    let matching: Vec<&BucketRecord> =
+        all.iter().filter(|b| b.name.starts_with(prefix) && b.name.as_str() > marker).collect();
+    let truncated = matching.len() > max;
+    let page = &matching[..matching.len().min(max)];
+    let mut w = XmlWriter::new();
+    w.open("ListAllMyBucketsResult");
+    if paged {
+        w.elem("Prefix", prefix);
+        w.elem("Marker", marker);
+        w.elem("MaxKeys", &max.to_string());
+        w.elem("IsTruncated", if truncated { "true" } else { "false" });
+        if truncated && let Some(last) = page.last() {
+            w.elem("NextMarker", &last.name);
+        }
+    }
+    w.open("Owner");
+    w.elem("ID", owner_id(state));
+    w.elem("DisplayName", owner_id(state));
+    w.close("Owner");
+    w.open("Buckets");
+    for b in page {
+        w.open("Bucket");
+        w.elem("CreationDate", &iso8601(b.created_ms));
+        w.elem("ExtranetEndpoint", &format!("oss-{}.aliyuncs.com", b.region));
+        w.elem("IntranetEndpoint", &format!("oss-{}-internal.aliyuncs.com", b.region));
+        w.elem("Location", &format!("oss-{}", b.region));
+        w.elem("Name", &b.name);
+        w.elem("Region", &b.region);
+        w.elem("StorageClass", &b.storage_class);
+        w.close("Bucket");
+    }
+    w.close("Buckets");
+    w.close("ListAllMyBucketsResult");
+    Ok(render::ok_xml(w.finish()))
+}
+
+pub async fn put_bucket(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+    if ctx.principal == Principal::Anonymous {
+        return Err(ApiError::msg(ErrorCode::AccessDenied, "Anonymous users cannot create buckets."));
+    }
+    let name = ctx.bucket_name();
+    if !valid_bucket_name(name) {
+        return Err(ApiError::new(ErrorCode::InvalidBucketName).field("BucketName", name));
+    }
+    let acl = ctx.header("x-oss-acl").unwrap_or("private");
+    if !BUCKET_ACLS.contains(&acl) {
+        return Err(ApiError::invalid_argument("no such bucket access control exists", "x-oss-acl", acl));
+    }
+    let raw = read_small_body(body, 64 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded)).await?;
+    let mut storage_class = "Standard".to_owned();
+    if !raw.iter().all(u8::is_ascii_whitespace) {
+        let doc = ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
+        if doc.name != "CreateBucketConfiguration" {
+            return Err(ApiError::new(ErrorCode::MalformedXML));
+        }
+        if let Some(sc) = doc.child_text("StorageClass") {
+            let canonical = STORAGE_CLASSES.iter().find(|c| c.eq_ignore_ascii_case(sc));
+            let Some(canonical) = canonical else {
+                return Err(ApiError::invalid_argument("Invalid storage class.", "StorageClass", sc));
+            };
+            storage_class = (*canonical).to_owned();
+        }
+    }
+    let rec = BucketRecord {
+        name: name.to_owned(),
+        owner: owner_id(state).to_owned(),
+        created_ms: now_ms(),
+        acl: acl.to_owned(),
+        storage_class,
+        region: state.config.region.clone(),
+        configs: Default::default(),
+    };
+    blocking(|| state.store.create_bucket(&rec)).map_err(|e| match store_error(e) {
+        e if e.code == ErrorCode::BucketAlreadyExists => e.field("BucketName", name),
+        e => e,
+    })?;
+    state.cache_bucket(rec);
+    let mut r = render::empty(StatusCode::OK);
+    render::set(&mut r, "location", &format!("/{name}"));
+    Ok(r)
+}
+
+pub fn delete_bucket(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    let name = b.record.name.clone();
+    blocking(|| state.store.delete_bucket(&name)).map_err(|e| match store_error(e) {
+        e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(&name),
+        e => e.field("BucketName", name.clone()),
+    })?;
+    state.forget_bucket(&name);
+    Ok(render::empty(StatusCode::NO_CONTENT))
+}
+
+pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    if ctx.method == http::Method::HEAD {
+        return Ok(render::empty(StatusCode::OK));
+    }
+    let r = &b.record;
+    let mut w = XmlWriter::new();
+    w.open("BucketInfo");
+    w.open("Bucket");
+    w.elem("AccessMonitor", "Disabled");
+    w.elem("CreationDate", &iso8601(r.created_ms));
+    w.elem("ExtranetEndpoint", &format!("oss-{}.aliyuncs.com", r.region));
+    w.elem("IntranetEndpoint", &format!("oss-{}-internal.aliyuncs.com", r.region));
+    w.elem("Location", &format!("oss-{}", r.region));
+    w.elem("StorageClass", &r.storage_class);
+    w.elem("TransferAcceleration", "Disabled");
+    w.elem("CrossRegionReplication", "Disabled");
+    w.elem("Name", &r.name);
+    w.open("Owner");
+    w.elem("DisplayName", &r.owner);
+    w.elem("ID", &r.owner);
+    w.close("Owner");
+    w.open("AccessControlList");
+    w.elem("Grant", &r.acl);
+    w.close("AccessControlList");
+    w.elem("Comment", "");
+    w.elem("DataRedundancyType", "LRS");
+    w.open("ServerSideEncryptionRule");
+    w.elem("SSEAlgorithm", "None");
+    w.close("ServerSideEncryptionRule");
+    w.close("Bucket");
+    w.close("BucketInfo");
+    let _ = state;
+    Ok(render::ok_xml(w.finish()))
+}
+
+pub fn get_bucket_location(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    let mut w = XmlWriter::new();
+    w.elem("LocationConstraint", &location(state));
+    Ok(render::ok_xml(w.finish()))
+}
+
+pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    let name = b.record.name.clone();
+    let s = blocking(|| state.store.bucket_stats(&name)).map_err(store_error)?;
+    let mut w = XmlWriter::new();
+    w.open("BucketStat");
+    w.elem("Storage", &s.storage_bytes.to_string());
+    w.elem("ObjectCount", &s.object_count.to_string());
+    w.elem("MultipartUploadCount", &s.multipart_upload_count.to_string());
+    w.elem("LiveChannelCount", "0");
+    w.elem("LastModifiedTime", "0");
+    w.elem("StandardStorage", &s.storage_bytes.to_string());
+    w.elem("StandardObjectCount", &s.object_count.to_string());
+    w.elem("InfrequentAccessStorage", "0");
+    w.elem("InfrequentAccessRealStorage", "0");
+    w.elem("InfrequentAccessObjectCount", "0");
+    w.elem("ArchiveStorage", "0");
+    w.elem("ArchiveRealStorage", "0");
+    w.elem("ArchiveObjectCount", "0");
+    w.elem("ColdArchiveStorage", "0");
+    w.elem("ColdArchiveRealStorage", "0");
+    w.elem("ColdArchiveObjectCount", "0");
+    w.close("BucketStat");
+    Ok(render::ok_xml(w.finish()))
+}
+
+/// Writes an `AccessControlPolicy` document (bucket and object ACL share the shape).
+pub fn acl_doc(owner: &str, grant: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.open("AccessControlPolicy");
+    w.open("Owner");
+    w.elem("ID", owner);
+    w.elem("DisplayName", owner);
+    w.close("Owner");
+    w.open("AccessControlList");
+    w.elem("Grant", grant);
+    w.close("AccessControlList");
+    w.close("AccessControlPolicy");
+    w.finish()
+}
+
+pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    Ok(render::ok_xml(acl_doc(&b.record.owner, &b.record.acl)))
+}
+
+pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    let acl = ctx.header("x-oss-acl").unwrap_or("");
+    if !BUCKET_ACLS.contains(&acl) {
+        return Err(ApiError::invalid_argument("no such bucket access control exists", "x-oss-acl", acl));
+    }
+    state.update_bucket(&b.record.name, |rec| rec.acl = acl.to_owned())?;
+    Ok(render::empty(StatusCode::OK))
+}
+
+/// Characters escaped by `encoding-type=url` (everything but unreserved characters and `/`... OSS escapes like Java's URLEncoder).
+const URL_ENC: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'*');
+
+fn enc(s: &str, url: bool) -> String {
+    if url {
+        utf8_percent_encode(s, URL_ENC).to_string().replace("%20", "+")
+    } else {
+        s.to_owned()
+    }
+}
+
+pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    check_acl(&ctx.principal, &b.record.acl, false)?;
+    let url = match ctx.query.get("encoding-type") {
+        None => false,
+        Some("url") => true,
+        Some(other) => return Err(ApiError::invalid_argument("The encoding type is not supported.", "encoding-type", other)),
+    };
+    let prefix = ctx.query.get("prefix").unwrap_or("").to_owned();
+    let delimiter = ctx.query.get("delimiter").unwrap_or("").to_owned();
+    let max_keys = parse_max(ctx, "max-keys", 100, 1000)?;
+    let (marker, token) = if v2 {
+        let token = ctx.query.get("continuation-token").map(str::to_owned);
+        let m = match &token {
+            Some(t) => decode_token(t)?,
+            None => ctx.query.get("start-after").unwrap_or("").to_owned(),
+        };
+        (m, token)
+    } else {
+        (ctx.query.get("marker").unwrap_or("").to_owned(), None)
+    };
+    let q = ListQuery { prefix: prefix.clone(), delimiter: delimiter.clone(), marker: marker.clone(), max_keys };
+    let name = b.record.name.clone();
+    let page = blocking(|| state.store.list_objects(&name, &q)).map_err(store_error)?;
+    let fetch_owner = !v2 || ctx.query.get("fetch-owner") == Some("true");
+    let mut w = XmlWriter::new();
+    w.open("ListBucketResult");
+    w.elem("Name", &name);
+    w.elem("Prefix", &enc(&prefix, url));
+    if v2 {
+        if let Some(sa) = ctx.query.get("start-after") {
+            w.elem("StartAfter", &enc(sa, url));
+        }
+        if let Some(t) = &token {
+            w.elem("ContinuationToken", t);
+        }
+    } else {
+        w.elem("Marker", &enc(&marker, url));
+    }
+    w.elem("MaxKeys", &max_keys.to_string());
+    w.elem("Delimiter", &enc(&delimiter, url));
+    if url {
+        w.elem("EncodingType", "url");
+    }
+    w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
+    if page.is_truncated && let Some(next) = &page.next_marker {
+        if v2 {
+            w.elem("NextContinuationToken", &encode_token(next));
+        } else {
+            w.elem("NextMarker", &enc(next, url));
+        }
+    }
+    if v2 {
+        w.elem("KeyCount", &(page.objects.len() + page.common_prefixes.len()).to_string());
+    }
+    for o in &page.objects {
+        w.open("Contents");
+        w.elem("Key", &enc(&o.key, url));
+        w.elem("LastModified", &iso8601(o.last_modified_ms));
+        w.elem("ETag", &o.etag);
+        w.elem("Type", &o.object_type);
+        w.elem("Size", &o.size.to_string());
+        w.elem("StorageClass", &o.storage_class);
+        if fetch_owner {
+            w.open("Owner");
+            w.elem("ID", &b.record.owner);
+            w.elem("DisplayName", &b.record.owner);
+            w.close("Owner");
+        }
+        w.close("Contents");
+    }
+    for p in &page.common_prefixes {
+        w.open("CommonPrefixes");
+        w.elem("Prefix", &enc(p, url));
+        w.close("CommonPrefixes");
+    }
+    w.close("ListBucketResult");
+    Ok(render::ok_xml(w.finish()))
+}
+
+fn encode_token(marker: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(marker.as_bytes())
+}
+
+fn decode_token(t: &str) -> Result<String, ApiError> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(t.as_bytes())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| ApiError::invalid_argument("The continuation token is not valid.", "continuation-token", t))
+}

@@ -1,0 +1,59 @@
+//! PutBucketCors, GetBucketCors and DeleteBucketCors: the rules are stored with the bucket as canonical XML.
+
+use super::{check_content_md5, read_small_body};
+use crate::auth::require_owner;
+use crate::body::Body;
+use crate::pipeline::Ctx;
+use crate::render;
+use crate::state::AppState;
+use http::{Response, StatusCode};
+use hyper::body::Incoming;
+use ossd_proto::cors_xml::{parse_and_validate, render_cors_configuration, CorsXmlError};
+use ossd_proto::{ApiError, ErrorCode};
+
+/// The largest PutBucketCors body OSS accepts.
+pub const MAX_CORS_BODY: usize = 16 * 1024;
+
+pub async fn put_bucket_cors(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    let too_large = ApiError::msg(
+        ErrorCode::MaxMessageLengthExceeded,
+        "The CORS configuration must not be larger than 16 KB.",
+    );
+    let raw = read_small_body(body, MAX_CORS_BODY, too_large).await?;
+    check_content_md5(ctx, &raw)?;
+    let cfg = parse_and_validate(&raw).map_err(|e| match e {
+        CorsXmlError::Malformed(m) => {
+            tracing::debug!(reason = %m, "PutBucketCors: malformed XML");
+            ApiError::new(ErrorCode::MalformedXML)
+        }
+        CorsXmlError::Invalid(ossd_cors::CorsError::NoRules) => ApiError::new(ErrorCode::MalformedXML),
+        CorsXmlError::Invalid(e) => ApiError::invalid_argument(e.to_string(), e.argument_name(), &e.argument_value()),
+    })?;
+    let xml = render_cors_configuration(&cfg);
+    state.update_bucket(&b.record.name, |rec| {
+        rec.configs.insert("cors".to_owned(), xml);
+    })?;
+    Ok(render::empty(StatusCode::OK))
+}
+
+pub fn get_bucket_cors(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    match &b.cors {
+        Some(cfg) => Ok(render::ok_xml(render_cors_configuration(cfg))),
+        None => Err(ApiError::new(ErrorCode::NoSuchCORSConfiguration).field("BucketName", b.record.name.clone())),
+    }
+}
+
+pub fn delete_bucket_cors(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    if b.record.configs.contains_key("cors") {
+        state.update_bucket(&b.record.name, |rec| {
+            rec.configs.remove("cors");
+        })?;
+    }
+    Ok(render::empty(StatusCode::NO_CONTENT))
+}

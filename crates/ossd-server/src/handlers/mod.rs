@@ -1,0 +1,91 @@
+//! Operation handlers, one file per API area; `dispatch` maps an operation to its handler.
+
+mod bucket;
+mod cors_api;
+mod object;
+
+use crate::body::Body;
+use crate::pipeline::Ctx;
+use crate::state::AppState;
+use base64::Engine;
+use bytes::{Bytes, BytesMut};
+use http::Response;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use md5::{Digest, Md5};
+use ossd_proto::{ApiError, ErrorCode, Operation};
+
+/// Runs the handler for the request's operation.
+pub async fn dispatch(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+    match &ctx.op {
+        Operation::ListBuckets => bucket::list_buckets(state, ctx),
+        Operation::PutBucket => bucket::put_bucket(state, ctx, body).await,
+        Operation::DeleteBucket => bucket::delete_bucket(state, ctx),
+        Operation::HeadBucket | Operation::GetBucketInfo => bucket::get_bucket_info(state, ctx),
+        Operation::GetBucketLocation => bucket::get_bucket_location(state, ctx),
+        Operation::GetBucketStat => bucket::get_bucket_stat(state, ctx),
+        Operation::GetBucketAcl => bucket::get_bucket_acl(ctx),
+        Operation::PutBucketAcl => bucket::put_bucket_acl(state, ctx),
+        Operation::ListObjects => bucket::list_objects(state, ctx, false),
+        Operation::ListObjectsV2 => bucket::list_objects(state, ctx, true),
+        Operation::PutBucketCors => cors_api::put_bucket_cors(state, ctx, body).await,
+        Operation::GetBucketCors => cors_api::get_bucket_cors(ctx),
+        Operation::DeleteBucketCors => cors_api::delete_bucket_cors(state, ctx),
+        Operation::DeleteMultipleObjects => object::delete_multiple(state, ctx, body).await,
+        Operation::PutObject { key } => object::put_object(state, ctx, key, body).await,
+        Operation::CopyObject { key } => object::copy_object(state, ctx, key).await,
+        Operation::AppendObject { key } => object::append_object(state, ctx, key, body).await,
+        Operation::GetObject { key } => object::get_object(state, ctx, key, false),
+        Operation::HeadObject { key } => object::get_object(state, ctx, key, true),
+        Operation::GetObjectMeta { key } => object::get_object_meta(state, ctx, key),
+        Operation::DeleteObject { key } => object::delete_object(state, ctx, key),
+        Operation::GetObjectAcl { key } => object::get_object_acl(state, ctx, key),
+        Operation::PutObjectAcl { key } => object::put_object_acl(state, ctx, key),
+        Operation::NotImplemented { what } => Err(ApiError::msg(
+            ErrorCode::NotImplemented,
+            format!("The '{what}' feature is not implemented by this server."),
+        )
+        .field("Header", what.clone())),
+        Operation::MethodNotAllowed => Err(ApiError::new(ErrorCode::MethodNotAllowed)),
+        other => Err(ApiError::msg(
+            ErrorCode::NotImplemented,
+            format!("{} is not implemented by this server yet.", other.name()),
+        )),
+    }
+}
+
+/// Reads a whole request body of at most `limit` bytes (XML documents); larger bodies are refused.
+pub async fn read_small_body(body: Incoming, limit: usize, too_large: ApiError) -> Result<Bytes, ApiError> {
+    let mut body = body;
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(too_large);
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// Checks `Content-MD5` against a body already read; absent header passes.
+pub fn check_content_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
+    let Some(given) = ctx.header("content-md5") else { return Ok(()) };
+    let actual = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body));
+    if given.trim() == actual { Ok(()) } else { Err(ApiError::new(ErrorCode::InvalidDigest)) }
+}
+
+/// Decodes a `Content-MD5` header into the 16 raw bytes, or `InvalidDigest`.
+pub fn parse_content_md5(v: &str) -> Result<[u8; 16], ApiError> {
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(v.trim())
+        .map_err(|_| ApiError::new(ErrorCode::InvalidDigest))?;
+    raw.try_into().map_err(|_| ApiError::new(ErrorCode::InvalidDigest))
+}
+
+/// The owner id shown in XML documents.
+pub fn owner_id(state: &AppState) -> &str {
+    &state.config.root.id
+}

@@ -1,0 +1,563 @@
+//! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
+
+use super::{check_content_md5, parse_content_md5, read_small_body};
+use crate::auth::{check_acl, effective_acl, require_owner};
+use crate::body::Body;
+use crate::pipeline::Ctx;
+use crate::render::{self, http_date, iso8601};
+use crate::state::{blocking, store_error, AppState, BucketState};
+use base64::Engine;
+use http::{Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use ossd_proto::request::check_key;
+use ossd_proto::xml::XmlWriter;
+use ossd_proto::{ApiError, ErrorCode};
+use ossd_store::{Blob, ObjectRecord, Segment};
+use percent_encoding::percent_decode_str;
+use std::io::Write;
+
+/// The largest single PutObject / AppendObject / UploadPart body OSS accepts: 5 GiB.
+pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+/// Object ACL values OSS accepts.
+pub const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
+/// Storage classes accepted on objects.
+const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
+/// Bytes buffered before one write to the blob file.
+const WRITE_BUF: usize = 1024 * 1024;
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The quoted upper-case hex MD5 OSS uses as the ETag of a simple upload.
+pub fn md5_etag(md5: &[u8; 16]) -> String {
+    format!("\"{}\"", hex::encode_upper(md5))
+}
+
+/// A guess of the content type from the key's extension, as OSS does when none is given.
+fn guess_content_type(key: &str) -> &'static str {
+    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "txt" => "text/plain",
+        "html" | "htm" => "text/html",
+        "css" => "text/css",
+        "js" | "mjs" => "application/javascript",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "mp4" => "video/mp4",
+        "mp3" => "audio/mpeg",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Builds the metadata of a new object from the request headers (content headers, `x-oss-meta-*`, ACL, class).
+pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
+    let h = |n: &str| ctx.header(n).map(str::to_owned);
+    let acl = ctx.header("x-oss-object-acl").unwrap_or("default");
+    if !OBJECT_ACLS.contains(&acl) {
+        return Err(ApiError::invalid_argument("no such object access control exists", "x-oss-object-acl", acl));
+    }
+    let class = match ctx.header("x-oss-storage-class") {
+        None => "Standard".to_owned(),
+        Some(c) => STORAGE_CLASSES
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(c))
+            .map(|s| (*s).to_owned())
+            .ok_or_else(|| ApiError::invalid_argument("Invalid storage class.", "x-oss-storage-class", c))?,
+    };
+    Ok(ObjectRecord {
+        key: key.to_owned(),
+        size: 0,
+        etag: String::new(),
+        last_modified_ms: now_ms(),
+        content_type: Some(h("content-type").unwrap_or_else(|| guess_content_type(key).to_owned())),
+        content_encoding: h("content-encoding"),
+        content_disposition: h("content-disposition"),
+        cache_control: h("cache-control"),
+        expires: h("expires"),
+        content_language: h("content-language"),
+        user_meta: user_meta(&ctx.headers),
+        acl: acl.to_owned(),
+        storage_class: class,
+        object_type: "Normal".to_owned(),
+        crc64: 0,
+        segments: Vec::new(),
+    })
+}
+
+fn user_meta(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    let mut meta: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("x-oss-meta-"))
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
+        .collect();
+    meta.sort();
+    meta
+}
+
+/// Streams a request body into a new blob: never buffered whole, at most `limit` bytes, Content-MD5 checked.
+pub async fn write_body(state: &AppState, ctx: &Ctx, mut body: Incoming, limit: u64) -> Result<Blob, ApiError> {
+    if let Some(len) = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok())
+        && len > limit
+    {
+        return Err(ApiError::new(ErrorCode::EntityTooLarge));
+    }
+    let expected_md5 = ctx.header("content-md5").map(parse_content_md5).transpose()?;
+    let mut writer = blocking(|| state.store.blob_writer()).map_err(store_error)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUF);
+    let mut total: u64 = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        total += data.len() as u64;
+        if total > limit {
+            return Err(ApiError::new(ErrorCode::EntityTooLarge));
+        }
+        buf.extend_from_slice(&data);
+        if buf.len() >= WRITE_BUF {
+            blocking(|| writer.write_all(&buf)).map_err(io_error)?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        blocking(|| writer.write_all(&buf)).map_err(io_error)?;
+    }
+    if let Some(expected) = expected_md5
+        && writer.md5() != expected
+    {
+        return Err(ApiError::new(ErrorCode::InvalidDigest));
+    }
+    blocking(|| writer.finish()).map_err(store_error)
+}
+
+#[track_caller]
+fn io_error(e: std::io::Error) -> ApiError {
+    let loc = std::panic::Location::caller();
+    tracing::error!(error = %e, at = %loc, "I/O error writing object bytes");
+    ApiError::internal()
+}
+
+fn get_record(state: &AppState, b: &BucketState, key: &str) -> Result<Option<ObjectRecord>, ApiError> {
+    blocking(|| state.store.get_object(&b.record.name, key)).map_err(store_error)
+}
+
+/// Loads an object for reading, checking the ACL first so that a private bucket does not reveal which keys exist.
+fn readable_object(state: &AppState, ctx: &Ctx, b: &BucketState, key: &str) -> Result<ObjectRecord, ApiError> {
+    let rec = get_record(state, b, key)?;
+    check_acl(&ctx.principal, effective_acl(b, rec.as_ref().map(|r| r.acl.as_str())), false)?;
+    rec.ok_or_else(|| ApiError::no_such_key(key))
+}
+
+pub async fn put_object(state: &AppState, ctx: &Ctx, key: &str, body: Incoming) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?.clone();
+    check_key(key)?;
+    let existing = get_record(state, &b, key)?;
+    check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
+    let mut rec = object_template(ctx, key)?;
+    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true")) && existing.is_some() {
+        return Err(ApiError::new(ErrorCode::FileAlreadyExists));
+    }
+    let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE).await?;
+    rec.size = blob.size;
+    rec.etag = md5_etag(&blob.md5);
+    rec.crc64 = blob.crc64;
+    rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
+    rec.last_modified_ms = now_ms();
+    let etag = rec.etag.clone();
+    blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
+    let mut r = render::empty(StatusCode::OK);
+    render::set(&mut r, "etag", &etag);
+    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
+    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    Ok(r)
+}
+
+/// Sets the headers that describe an object (GET, HEAD).
+fn object_headers(r: &mut Response<Body>, rec: &ObjectRecord) {
+    render::set(r, "content-type", rec.content_type.as_deref().unwrap_or("application/octet-stream"));
+    render::set(r, "etag", &rec.etag);
+    render::set(r, "last-modified", &http_date(rec.last_modified_ms));
+    render::set(r, "accept-ranges", "bytes");
+    render::set(r, "x-oss-object-type", &rec.object_type);
+    render::set(r, "x-oss-storage-class", &rec.storage_class);
+    render::set(r, "x-oss-hash-crc64ecma", &rec.crc64.to_string());
+    if rec.object_type == "Appendable" {
+        render::set(r, "x-oss-next-append-position", &rec.size.to_string());
+    }
+    for (name, v) in [
+        ("content-encoding", &rec.content_encoding),
+        ("content-disposition", &rec.content_disposition),
+        ("cache-control", &rec.cache_control),
+        ("expires", &rec.expires),
+        ("content-language", &rec.content_language),
+    ] {
+        if let Some(v) = v {
+            render::set(r, name, v);
+        }
+    }
+    for (k, v) in &rec.user_meta {
+        if let (Ok(n), Ok(v)) = (http::HeaderName::from_bytes(k.as_bytes()), http::HeaderValue::from_str(v)) {
+            r.headers_mut().insert(n, v);
+        }
+    }
+}
+
+/// A parsed `Range` header.
+#[derive(Debug, PartialEq, Eq)]
+enum RangeSpec {
+    /// No range, or one OSS ignores (malformed, several ranges): the whole object with 200.
+    Full,
+    /// `[start, end)` with 206.
+    Part(u64, u64),
+    /// A well-formed range outside the object: 416.
+    Unsatisfiable,
+}
+
+fn parse_range(h: Option<&str>, size: u64) -> RangeSpec {
+    let Some(spec) = h.and_then(|h| h.trim().strip_prefix("bytes=")) else { return RangeSpec::Full };
+    if spec.contains(',') {
+        return RangeSpec::Full;
+    }
+    let Some((a, b)) = spec.split_once('-') else { return RangeSpec::Full };
+    let (a, b) = (a.trim(), b.trim());
+    let num = |s: &str| if s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => RangeSpec::Full,
+        (true, false) => match num(b) {
+            Some(0) => RangeSpec::Unsatisfiable,
+            Some(n) if size == 0 => {
+                let _ = n;
+                RangeSpec::Unsatisfiable
+            }
+            Some(n) => RangeSpec::Part(size.saturating_sub(n), size),
+            None => RangeSpec::Full,
+        },
+        (false, true) => match num(a) {
+            Some(s) if s >= size => RangeSpec::Unsatisfiable,
+            Some(s) => RangeSpec::Part(s, size),
+            None => RangeSpec::Full,
+        },
+        (false, false) => match (num(a), num(b)) {
+            (Some(s), Some(e)) if s > e => RangeSpec::Full,
+            (Some(s), Some(_)) if s >= size => RangeSpec::Unsatisfiable,
+            (Some(s), Some(e)) => RangeSpec::Part(s, e.min(size - 1) + 1),
+            _ => RangeSpec::Full,
+        },
+    }
+}
+
+fn etag_matches(list: &str, etag: &str) -> bool {
+    let bare = etag.trim_matches('"');
+    list.split(',').map(|t| t.trim().trim_start_matches("W/").trim_matches('"')).any(|t| t == "*" || t.eq_ignore_ascii_case(bare))
+}
+
+fn parse_http_date_secs(v: &str) -> Option<i64> {
+    httpdate::parse_http_date(v.trim())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64)
+}
+
+/// Evaluates If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), in RFC 7232 order.
+fn check_conditions(ctx: &Ctx, rec: &ObjectRecord, prefix: &str) -> Result<Option<StatusCode>, ApiError> {
+    let h = |n: &str| ctx.header(&format!("{prefix}{n}")).map(str::to_owned);
+    let modified = rec.last_modified_ms / 1000;
+    if let Some(m) = h("if-match") {
+        if !etag_matches(&m, &rec.etag) {
+            return Err(ApiError::new(ErrorCode::PreconditionFailed).field("Condition", format!("{prefix}If-Match")));
+        }
+    } else if let Some(d) = h("if-unmodified-since").and_then(|d| parse_http_date_secs(&d))
+        && modified > d
+    {
+        return Err(ApiError::new(ErrorCode::PreconditionFailed).field("Condition", format!("{prefix}If-Unmodified-Since")));
+    }
+    if let Some(m) = h("if-none-match") {
+        if etag_matches(&m, &rec.etag) {
+            return Ok(Some(StatusCode::NOT_MODIFIED));
+        }
+    } else if let Some(d) = h("if-modified-since").and_then(|d| parse_http_date_secs(&d))
+        && modified <= d
+    {
+        return Ok(Some(StatusCode::NOT_MODIFIED));
+    }
+    Ok(None)
+}
+
+const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
+    ("response-content-type", "content-type"),
+    ("response-content-language", "content-language"),
+    ("response-expires", "expires"),
+    ("response-cache-control", "cache-control"),
+    ("response-content-disposition", "content-disposition"),
+    ("response-content-encoding", "content-encoding"),
+];
+
+pub fn get_object(state: &AppState, ctx: &Ctx, key: &str, head: bool) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    let rec = readable_object(state, ctx, b, key)?;
+    if let Some(status) = check_conditions(ctx, &rec, "")? {
+        let mut r = render::empty(status);
+        render::set(&mut r, "etag", &rec.etag);
+        render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
+        return Ok(r);
+    }
+    let (status, start, end) = match parse_range(ctx.header("range"), rec.size) {
+        RangeSpec::Full => (StatusCode::OK, 0, rec.size),
+        RangeSpec::Part(s, e) => (StatusCode::PARTIAL_CONTENT, s, e),
+        RangeSpec::Unsatisfiable => {
+            return Err(ApiError::new(ErrorCode::InvalidRange)
+                .field("RangeRequested", ctx.header("range").unwrap_or("").to_owned())
+                .field("ActualObjectSize", rec.size.to_string())
+                .header("content-range", format!("bytes */{}", rec.size)));
+        }
+    };
+    let len = end - start;
+    let body = if head || len == 0 {
+        Body::Empty
+    } else {
+        let reader = blocking(|| state.store.open_object(&rec, start, end)).map_err(store_error)?;
+        Body::from_reader(reader, len)
+    };
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    object_headers(&mut r, &rec);
+    render::set(&mut r, "content-length", &len.to_string());
+    if status == StatusCode::PARTIAL_CONTENT {
+        render::set(&mut r, "content-range", &format!("bytes {}-{}/{}", start, end.saturating_sub(1), rec.size));
+    }
+    for (param, header) in RESPONSE_OVERRIDES {
+        if let Some(v) = ctx.query.get(param) {
+            render::set(&mut r, header, v);
+        }
+    }
+    Ok(r)
+}
+
+pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    let rec = readable_object(state, ctx, b, key)?;
+    let mut r = render::empty(StatusCode::OK);
+    render::set(&mut r, "etag", &rec.etag);
+    render::set(&mut r, "content-length", &rec.size.to_string());
+    render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
+    render::set(&mut r, "x-oss-last-access-time", &http_date(rec.last_modified_ms));
+    render::set(&mut r, "x-oss-hash-crc64ecma", &rec.crc64.to_string());
+    Ok(r)
+}
+
+pub fn delete_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    check_acl(&ctx.principal, &b.record.acl, true)?;
+    check_key(key)?;
+    blocking(|| state.store.delete_object(&b.record.name, key)).map_err(store_error)?;
+    Ok(render::empty(StatusCode::NO_CONTENT))
+}
+
+/// Largest DeleteMultipleObjects body accepted (1000 keys of 1023 bytes fit).
+const MAX_DELETE_BODY: usize = 2 * 1024 * 1024;
+
+pub async fn delete_multiple(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    check_acl(&ctx.principal, &b.record.acl, true)?;
+    let url = match ctx.query.get("encoding-type") {
+        None => false,
+        Some("url") => true,
+        Some(other) => return Err(ApiError::invalid_argument("The encoding type is not supported.", "encoding-type", other)),
+    };
+    let raw = read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded)).await?;
+    check_content_md5(ctx, &raw)?;
+    let doc = ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
+    if doc.name != "Delete" {
+        return Err(ApiError::new(ErrorCode::MalformedXML));
+    }
+    let quiet = match doc.child_text("Quiet") {
+        None => false,
+        Some(q) if q.eq_ignore_ascii_case("true") => true,
+        Some(q) if q.eq_ignore_ascii_case("false") => false,
+        Some(_) => return Err(ApiError::new(ErrorCode::MalformedXML)),
+    };
+    let mut keys = Vec::new();
+    for o in doc.children_named("Object") {
+        let k = o.child("Key").map(|k| k.text.clone()).ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
+        let k = if url {
+            percent_decode_str(&k).decode_utf8().map_err(|_| ApiError::new(ErrorCode::MalformedXML))?.into_owned()
+        } else {
+            k
+        };
+        check_key(&k)?;
+        keys.push(k);
+    }
+    if keys.is_empty() || keys.len() > 1000 {
+        return Err(ApiError::msg(ErrorCode::MalformedXML, "A Delete request must name between 1 and 1000 objects."));
+    }
+    blocking(|| state.store.delete_objects(&b.record.name, &keys)).map_err(store_error)?;
+    let mut w = XmlWriter::new();
+    w.open("DeleteResult");
+    if url {
+        w.elem("EncodingType", "url");
+    }
+    if !quiet {
+        for k in &keys {
+            w.open("Deleted");
+            let shown = if url {
+                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC).to_string()
+            } else {
+                k.clone()
+            };
+            w.elem("Key", &shown);
+            w.close("Deleted");
+        }
+    }
+    w.close("DeleteResult");
+    Ok(render::ok_xml(w.finish()))
+}
+
+/// Parses `x-oss-copy-source: /bucket/key` (the key URL-encoded).
+fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
+    let bad = || ApiError::invalid_argument("Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.", "x-oss-copy-source", v);
+    let decoded = percent_decode_str(v).decode_utf8().map_err(|_| bad())?;
+    let s = decoded.strip_prefix('/').unwrap_or(&decoded);
+    let (bucket, key) = s.split_once('/').ok_or_else(bad)?;
+    if bucket.is_empty() || key.is_empty() {
+        return Err(bad());
+    }
+    Ok((bucket.to_owned(), key.to_owned()))
+}
+
+/// Copies an object's bytes into a new blob (blocking).
+fn copy_bytes(state: &AppState, src: &ObjectRecord, start: u64, end: u64) -> Result<Blob, ApiError> {
+    blocking(|| -> Result<Blob, ApiError> {
+        let mut reader = state.store.open_object(src, start, end).map_err(store_error)?;
+        let mut writer = state.store.blob_writer().map_err(store_error)?;
+        std::io::copy(&mut reader, &mut writer).map_err(io_error)?;
+        writer.finish().map_err(store_error)
+    })
+}
+
+pub async fn copy_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?.clone();
+    check_key(key)?;
+    let (src_bucket, src_key) = parse_copy_source(ctx.header("x-oss-copy-source").unwrap_or(""))?;
+    let sb = state.require_bucket(&src_bucket)?;
+    let src = readable_object(state, ctx, &sb, &src_key)?;
+    let existing = get_record(state, &b, key)?;
+    check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
+    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true")) && existing.is_some() {
+        return Err(ApiError::new(ErrorCode::FileAlreadyExists));
+    }
+    if let Some(status) = check_conditions(ctx, &src, "x-oss-copy-source-")? {
+        let _ = status;
+        return Err(ApiError::new(ErrorCode::PreconditionFailed));
+    }
+    let directive = ctx.header("x-oss-metadata-directive").unwrap_or("COPY");
+    let mut rec = match directive {
+        "COPY" => {
+            let mut r = src.clone();
+            r.key = key.to_owned();
+            r.acl = object_template(ctx, key)?.acl;
+            r
+        }
+        "REPLACE" => object_template(ctx, key)?,
+        other => return Err(ApiError::invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", other)),
+    };
+    let blob = copy_bytes(state, &src, 0, src.size)?;
+    rec.size = blob.size;
+    rec.etag = if src.object_type == "Normal" { md5_etag(&blob.md5) } else { src.etag.clone() };
+    rec.crc64 = blob.crc64;
+    rec.object_type = if src.object_type == "Appendable" { "Normal".to_owned() } else { src.object_type.clone() };
+    rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
+    rec.last_modified_ms = now_ms();
+    let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
+    blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
+    let mut w = XmlWriter::new();
+    w.open("CopyObjectResult");
+    w.elem("ETag", &etag);
+    w.elem("LastModified", &iso8601(lm));
+    w.close("CopyObjectResult");
+    let mut r = render::ok_xml(w.finish());
+    render::set(&mut r, "etag", &etag);
+    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
+    Ok(r)
+}
+
+pub async fn append_object(state: &AppState, ctx: &Ctx, key: &str, body: Incoming) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?.clone();
+    check_key(key)?;
+    let pos_raw = ctx.query.get("position").ok_or_else(|| {
+        ApiError::msg(ErrorCode::MissingArgument, "Missing Some Required Arguments.").field("ArgumentName", "position")
+    })?;
+    let position: u64 = pos_raw
+        .parse()
+        .map_err(|_| ApiError::invalid_argument("Position must be a non-negative integer.", "position", pos_raw))?;
+    let existing = get_record(state, &b, key)?;
+    check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
+    let mut template = object_template(ctx, key)?;
+    template.object_type = "Appendable".to_owned();
+    let limit = MAX_OBJECT_SIZE.saturating_sub(position);
+    let blob = write_body(state, ctx, body, limit).await?;
+    let rec = blocking(|| state.store.append_object(&b.record.name, key, position, blob, template))
+        .map_err(store_error)?;
+    let mut r = render::empty(StatusCode::OK);
+    render::set(&mut r, "etag", &rec.etag);
+    render::set(&mut r, "x-oss-next-append-position", &rec.size.to_string());
+    render::set(&mut r, "x-oss-hash-crc64ecma", &rec.crc64.to_string());
+    Ok(r)
+}
+
+pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
+    Ok(render::ok_xml(super::bucket::acl_doc(&b.record.owner, &rec.acl)))
+}
+
+pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal)?;
+    let acl = ctx.header("x-oss-object-acl").unwrap_or("");
+    if !OBJECT_ACLS.contains(&acl) {
+        return Err(ApiError::invalid_argument("no such object access control exists", "x-oss-object-acl", acl));
+    }
+    let acl = acl.to_owned();
+    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl.clone())).map_err(|e| {
+        match store_error(e) {
+            e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
+            e => e,
+        }
+    })?;
+    Ok(render::empty(StatusCode::OK))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_range, RangeSpec};
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range(Some("bytes=0-9"), 100), RangeSpec::Part(0, 10));
+        assert_eq!(parse_range(Some("bytes=90-200"), 100), RangeSpec::Part(90, 100));
+        assert_eq!(parse_range(Some("bytes=-10"), 100), RangeSpec::Part(90, 100));
+        assert_eq!(parse_range(Some("bytes=-1000"), 100), RangeSpec::Part(0, 100));
+        assert_eq!(parse_range(Some("bytes=10-"), 100), RangeSpec::Part(10, 100));
+        assert_eq!(parse_range(Some("bytes=100-"), 100), RangeSpec::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=100-200"), 100), RangeSpec::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=9-1"), 100), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=a-b"), 100), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=0-1,5-6"), 100), RangeSpec::Full);
+        assert_eq!(parse_range(Some("items=0-1"), 100), RangeSpec::Full);
+        assert_eq!(parse_range(None, 100), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=0-0"), 0), RangeSpec::Unsatisfiable);
+    }
+}

@@ -1,0 +1,14 @@
+//! ossd-server: the HTTP pipeline: address, classify, preflight, authenticate, authorize, handle, render, decorate with CORS.
+
+mod auth;
+mod body;
+mod cors;
+mod handlers;
+mod pipeline;
+mod render;
+mod server;
+mod state;
+
+pub use body::Body;
+pub use server::{AccessKey, Server, ServerConfig, StartError};
+pub use state::AppState;

@@ -1,0 +1,123 @@
+//! Shared server state: the store, the configuration and the per-bucket cache (record + compiled CORS rules).
+
+use crate::server::ServerConfig;
+use ossd_cors::CorsConfig;
+use ossd_proto::{ApiError, ErrorCode};
+use ossd_store::{BucketRecord, Store, StoreError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// A bucket as the request path sees it: its record and its compiled CORS configuration.
+#[derive(Debug)]
+pub struct BucketState {
+    /// The stored record.
+    pub record: BucketRecord,
+    /// The compiled CORS rules, if any are configured.
+    pub cors: Option<CorsConfig>,
+}
+
+impl BucketState {
+    fn new(record: BucketRecord) -> BucketState {
+        let cors = record.configs.get("cors").and_then(|xml| {
+            match ossd_proto::cors_xml::parse_and_validate(xml.as_bytes()) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::error!(bucket = %record.name, error = ?e, "stored CORS configuration does not parse; ignoring it");
+                    None
+                }
+            }
+        });
+        BucketState { record, cors }
+    }
+}
+
+/// Everything a request handler needs, shared by all connections.
+pub struct AppState {
+    /// The storage backend.
+    pub store: Store,
+    /// The server configuration.
+    pub config: ServerConfig,
+    buckets: RwLock<HashMap<String, Arc<BucketState>>>,
+    /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
+    bucket_updates: Mutex<()>,
+}
+
+impl AppState {
+    /// Wraps a store and a configuration.
+    pub fn new(store: Store, config: ServerConfig) -> AppState {
+        AppState { store, config, buckets: RwLock::new(HashMap::new()), bucket_updates: Mutex::new(()) }
+    }
+
+    /// The bucket's cached state, loading it from the store on a miss. `Ok(None)` when it does not exist.
+    pub fn bucket(&self, name: &str) -> Result<Option<Arc<BucketState>>, ApiError> {
+        if let Some(b) = self.buckets.read().map_err(|_| ApiError::internal())?.get(name) {
+            return Ok(Some(b.clone()));
+        }
+        let rec = blocking(|| self.store.get_bucket(name)).map_err(store_error)?;
+        let Some(rec) = rec else { return Ok(None) };
+        Ok(Some(self.cache_bucket(rec)))
+    }
+
+    /// The bucket's state or `NoSuchBucket`.
+    pub fn require_bucket(&self, name: &str) -> Result<Arc<BucketState>, ApiError> {
+        self.bucket(name)?.ok_or_else(|| ApiError::no_such_bucket(name))
+    }
+
+    /// Replaces the cached state after the record changed in the store.
+    pub fn cache_bucket(&self, rec: BucketRecord) -> Arc<BucketState> {
+        let st = Arc::new(BucketState::new(rec));
+        if let Ok(mut map) = self.buckets.write() {
+            map.insert(st.record.name.clone(), st.clone());
+        }
+        st
+    }
+
+    /// Reads the bucket's current record, applies `f`, stores it and refreshes the cache, atomically
+    /// with respect to other updates through this function.
+    pub fn update_bucket(&self, name: &str, f: impl FnOnce(&mut BucketRecord)) -> Result<Arc<BucketState>, ApiError> {
+        let _guard = self.bucket_updates.lock().map_err(|_| ApiError::internal())?;
+        let rec = blocking(|| -> Result<BucketRecord, StoreError> {
+            let mut rec = self.store.get_bucket(name)?.ok_or(StoreError::NoSuchBucket)?;
+            f(&mut rec);
+            self.store.update_bucket(&rec)?;
+            Ok(rec)
+        })
+        .map_err(|e| match store_error(e) {
+            e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(name),
+            e => e,
+        })?;
+        Ok(self.cache_bucket(rec))
+    }
+
+    /// Drops a bucket from the cache (after DeleteBucket).
+    pub fn forget_bucket(&self, name: &str) {
+        if let Ok(mut map) = self.buckets.write() {
+            map.remove(name);
+        }
+    }
+}
+
+/// Runs blocking store work on this worker thread without stalling the others.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+/// Maps a storage error to the OSS error a client should see; unexpected ones are logged and become InternalError.
+#[track_caller]
+pub fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::BucketExists => ApiError::new(ErrorCode::BucketAlreadyExists),
+        StoreError::NoSuchBucket => ApiError::new(ErrorCode::NoSuchBucket),
+        StoreError::BucketNotEmpty => ApiError::new(ErrorCode::BucketNotEmpty),
+        StoreError::NoSuchKey => ApiError::new(ErrorCode::NoSuchKey),
+        StoreError::NoSuchUpload => ApiError::new(ErrorCode::NoSuchUpload),
+        StoreError::PositionNotEqualToLength { current } => ApiError::new(ErrorCode::PositionNotEqualToLength)
+            .header("x-oss-next-append-position", current.to_string()),
+        StoreError::ObjectNotAppendable => ApiError::new(ErrorCode::ObjectNotAppendable),
+        other => {
+            let loc = std::panic::Location::caller();
+            tracing::error!(error = %other, at = %loc, "storage error");
+            ApiError::internal()
+        }
+    }
+}

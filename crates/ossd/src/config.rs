@@ -1,0 +1,144 @@
+//! Configuration: flags, environment and an optional TOML file, in that order of precedence; the root key.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use ossd_server::{AccessKey, ServerConfig};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Flags of `ossd serve`; each may also come from the environment or the config file.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:9000]
+    #[arg(long, env = "OSSD_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for metadata and object bytes [default: ./data]
+    #[arg(long, env = "OSSD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Region served; V4 signatures must name it [default: cn-hangzhou]
+    #[arg(long, env = "OSSD_REGION")]
+    pub region: Option<String>,
+    /// Domain for virtual-hosted addressing (`bucket.DOMAIN`); repeatable. `localhost` always works
+    #[arg(long = "domain", env = "OSSD_DOMAIN", value_delimiter = ',')]
+    pub domains: Vec<String>,
+    /// Log filter, e.g. info, debug, ossd_server=debug [default: info]
+    #[arg(long, env = "OSSD_LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// Seconds in-flight requests may run after SIGTERM [default: 30]
+    #[arg(long, env = "OSSD_SHUTDOWN_GRACE")]
+    pub shutdown_grace: Option<u64>,
+    /// TOML file with the same settings (listen, data_dir, region, domains, log_level, shutdown_grace)
+    #[arg(long, env = "OSSD_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The TOML config file; every field optional, unknown fields refused.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on.
+    pub listen: Option<SocketAddr>,
+    /// Data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Region served.
+    pub region: Option<String>,
+    /// Virtual-hosted domains.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Log filter.
+    pub log_level: Option<String>,
+    /// Shutdown grace in seconds.
+    pub shutdown_grace: Option<u64>,
+}
+
+impl FileConfig {
+    /// Reads and parses the file.
+    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+}
+
+/// The settings after merging flags/environment over the file over the defaults.
+pub struct Settings {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Log filter.
+    pub log_level: String,
+    /// Everything the server library needs (root key filled in later).
+    pub server: ServerConfig,
+}
+
+/// Merges flags and environment (already combined by clap) over the file and the defaults.
+pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
+    let region = a.region.or(f.region).unwrap_or_else(|| "cn-hangzhou".to_owned());
+    if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        bail!("invalid region {region:?}: use a name like cn-hangzhou");
+    }
+    let default_listen: SocketAddr = ([127, 0, 0, 1], 9000).into();
+    let domains = if a.domains.is_empty() { f.domains } else { a.domains };
+    Ok(Settings {
+        listen: a.listen.or(f.listen).unwrap_or(default_listen),
+        log_level: a.log_level.or(f.log_level).unwrap_or_else(|| "info".to_owned()),
+        server: ServerConfig {
+            data_dir: a.data_dir.or(f.data_dir).unwrap_or_else(|| PathBuf::from("data")),
+            region,
+            domains: domains.into_iter().map(|d| d.trim().to_ascii_lowercase()).filter(|d| !d.is_empty()).collect(),
+            root: AccessKey { id: String::new(), secret: String::new() },
+            shutdown_grace: Duration::from_secs(a.shutdown_grace.or(f.shutdown_grace).unwrap_or(30)),
+        },
+    })
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredKey {
+    access_key_id: String,
+    access_key_secret: String,
+}
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn random_string(n: usize) -> String {
+    (0..n).map(|_| ALNUM[rand::random_range(0..ALNUM.len())] as char).collect()
+}
+
+/// The root key: from OSSD_ROOT_ACCESS_KEY_ID / OSSD_ROOT_ACCESS_KEY_SECRET, else kept in the data
+/// directory, generated (and printed once) on first start.
+pub fn root_key(data_dir: &Path) -> anyhow::Result<AccessKey> {
+    let id = std::env::var("OSSD_ROOT_ACCESS_KEY_ID").ok().filter(|s| !s.is_empty());
+    let secret = std::env::var("OSSD_ROOT_ACCESS_KEY_SECRET").ok().filter(|s| !s.is_empty());
+    match (id, secret) {
+        (Some(id), Some(secret)) => return Ok(AccessKey { id, secret }),
+        (None, None) => {}
+        _ => bail!("set both OSSD_ROOT_ACCESS_KEY_ID and OSSD_ROOT_ACCESS_KEY_SECRET, or neither"),
+    }
+    let path = data_dir.join("root-key.json");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let k: StoredKey = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        return Ok(AccessKey { id: k.access_key_id, secret: k.access_key_secret });
+    }
+    let k = StoredKey { access_key_id: format!("LTAI{}", random_string(20)), access_key_secret: random_string(30) };
+    let text = serde_json::to_string_pretty(&k)?;
+    write_private(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    println!("ossd: generated the root access key (kept in {}):", path.display());
+    println!("  AccessKeyId:     {}", k.access_key_id);
+    println!("  AccessKeySecret: {}", k.access_key_secret);
+    Ok(AccessKey { id: k.access_key_id, secret: k.access_key_secret })
+}
+
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(data)?;
+    f.sync_all()
+}

@@ -1,0 +1,166 @@
+//! Buckets and objects over raw HTTP: errors, ranges, conditionals, keys, listings, anonymous access.
+
+use crate::harness::{between, make_bucket, Ossd, Req};
+
+#[test]
+fn bucket_lifecycle_and_errors() {
+    let s = Ossd::start();
+    assert_eq!(s.signed(Req::new("PUT", "/Bad_Name/")).code(), "InvalidBucketName");
+    make_bucket(&s, "life");
+    let r = s.signed(Req::new("PUT", "/life/"));
+    assert_eq!((r.status, r.code()), (409, "BucketAlreadyExists".into()));
+    let r = s.signed(Req::new("GET", "/"));
+    assert!(r.text().contains("<Name>life</Name>"), "{}", r.text());
+    assert_eq!(s.signed(Req::new("PUT", "/life/obj").body("x")).status, 200);
+    let r = s.signed(Req::new("DELETE", "/life/"));
+    assert_eq!((r.status, r.code()), (409, "BucketNotEmpty".into()));
+    assert!(r.text().contains("The bucket has objects. Please delete them first."));
+    assert_eq!(s.signed(Req::new("DELETE", "/life/obj")).status, 204);
+    assert_eq!(s.signed(Req::new("DELETE", "/life/")).status, 204);
+    let r = s.signed(Req::new("GET", "/life/?acl"));
+    assert_eq!((r.status, r.code()), (404, "NoSuchBucket".into()));
+    assert_eq!(between(&r.text(), "<BucketName>", "</BucketName>").as_deref(), Some("life"));
+    assert_eq!(r.header("x-oss-ec"), Some("0015-00000101"));
+}
+
+#[test]
+fn put_get_head_range_and_conditionals() {
+    let s = Ossd::start();
+    make_bucket(&s, "objs");
+    let data: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
+    let r = s.signed(Req::new("PUT", "/objs/a%20b%2Bc%25d/%E4%B8%AD.bin").body(data.clone()));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let etag = r.header("etag").expect("etag").to_owned();
+    assert_eq!(etag.len(), 34);
+    assert!(etag[1..33].chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)));
+    let key = "/objs/a%20b%2Bc%25d/%E4%B8%AD.bin";
+    let r = s.signed(Req::new("GET", key));
+    assert_eq!((r.status, &r.body), (200, &data));
+    assert!(r.header("x-oss-hash-crc64ecma").is_some());
+    let r = s.signed(Req::new("GET", key).header("Range", "bytes=10-19"));
+    assert_eq!((r.status, &r.body[..]), (206, &data[10..20]));
+    assert_eq!(r.header("content-range"), Some("bytes 10-19/1000"));
+    let r = s.signed(Req::new("GET", key).header("Range", "bytes=-5"));
+    assert_eq!(&r.body[..], &data[995..]);
+    let r = s.signed(Req::new("GET", key).header("Range", "bytes=990-"));
+    assert_eq!(&r.body[..], &data[990..]);
+    let r = s.signed(Req::new("GET", key).header("Range", "bytes=5000-"));
+    assert_eq!((r.status, r.code()), (416, "InvalidRange".into()));
+    let r = s.signed(Req::new("GET", key).header("If-None-Match", &etag));
+    assert_eq!(r.status, 304);
+    let r = s.signed(Req::new("GET", key).header("If-Match", "\"0000\""));
+    assert_eq!((r.status, r.code()), (412, "PreconditionFailed".into()));
+    let r = s.signed(Req::new("HEAD", key));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-length"), Some("1000"));
+    let r = s.signed(Req::new("HEAD", "/objs/missing"));
+    assert_eq!((r.status, r.code()), (404, "NoSuchKey".into()));
+    let r = s.signed(Req::new("GET", "/objs/missing"));
+    assert_eq!((r.status, r.code()), (404, "NoSuchKey".into()));
+    let r = s.signed(Req::new("PUT", "/objs/md5").header("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==").body("not empty"));
+    assert_eq!((r.status, r.code()), (400, "InvalidDigest".into()));
+    let long = "k".repeat(1024);
+    let r = s.signed(Req::new("PUT", &format!("/objs/{long}")).body("x"));
+    assert_eq!((r.status, r.code()), (400, "KeyTooLong".into()));
+    let r = s.signed(Req::new("PUT", "/objs/..%2F..%2Foutside").body("safe"));
+    assert_eq!(r.status, 200);
+    assert_eq!(s.signed(Req::new("GET", "/objs/..%2F..%2Foutside")).body, b"safe");
+    assert!(!s.dir.parent().expect("parent").join("outside").exists());
+}
+
+#[test]
+fn listing_with_delimiter_and_paging() {
+    let s = Ossd::start();
+    make_bucket(&s, "list");
+    for k in ["a/1", "a/2", "b", "c/x/y", "d"] {
+        assert_eq!(s.signed(Req::new("PUT", &format!("/list/{k}")).body("v")).status, 200);
+    }
+    let r = s.signed(Req::new("GET", "/list/?delimiter=/"));
+    let t = r.text();
+    assert!(t.contains("<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes>"), "{t}");
+    assert!(t.contains("<CommonPrefixes><Prefix>c/</Prefix></CommonPrefixes>"), "{t}");
+    assert!(t.contains("<Key>b</Key>") && t.contains("<Key>d</Key>") && !t.contains("<Key>a/1</Key>"));
+    let mut seen = Vec::new();
+    let mut marker = String::new();
+    loop {
+        let r = s.signed(Req::new("GET", &format!("/list/?max-keys=2&marker={marker}")));
+        let t = r.text();
+        let mut rest = t.as_str();
+        while let Some(i) = rest.find("<Key>") {
+            let j = rest[i..].find("</Key>").expect("end") + i;
+            seen.push(rest[i + 5..j].to_owned());
+            rest = &rest[j..];
+        }
+        if t.contains("<IsTruncated>false</IsTruncated>") {
+            break;
+        }
+        marker = between(&t, "<NextMarker>", "</NextMarker>").expect("next marker").replace('/', "%2F");
+    }
+    assert_eq!(seen, ["a/1", "a/2", "b", "c/x/y", "d"]);
+    let r = s.signed(Req::new("GET", "/list/?list-type=2&prefix=a/&max-keys=1"));
+    let t = r.text();
+    assert!(t.contains("<KeyCount>1</KeyCount>") && t.contains("<NextContinuationToken>"), "{t}");
+    let token = between(&t, "<NextContinuationToken>", "</NextContinuationToken>").expect("token");
+    let r = s.signed(Req::new("GET", &format!("/list/?list-type=2&prefix=a/&continuation-token={token}")));
+    assert!(r.text().contains("<Key>a/2</Key>"), "{}", r.text());
+}
+
+#[test]
+fn anonymous_access_follows_acls() {
+    let s = Ossd::start();
+    make_bucket(&s, "priv");
+    assert_eq!(s.signed(Req::new("PUT", "/priv/k").body("secret")).status, 200);
+    let r = s.send(&Req::new("GET", "/priv/k"));
+    assert_eq!((r.status, r.code()), (403, "AccessDenied".into()));
+    let r = s.send(&Req::new("GET", "/priv/missing"));
+    assert_eq!((r.status, r.code()), (403, "AccessDenied".into()), "a private bucket does not reveal missing keys");
+    assert_eq!(s.signed(Req::new("PUT", "/priv/?acl").header("x-oss-acl", "public-read")).status, 200);
+    assert_eq!(s.send(&Req::new("GET", "/priv/k")).body, b"secret");
+    let r = s.send(&Req::new("PUT", "/priv/k2").body("x"));
+    assert_eq!((r.status, r.code()), (403, "AccessDenied".into()));
+    assert_eq!(s.signed(Req::new("PUT", "/priv/k?acl").header("x-oss-object-acl", "private")).status, 200);
+    assert_eq!(s.send(&Req::new("GET", "/priv/k")).status, 403);
+    let r = s.signed(Req::new("GET", "/priv/k?acl"));
+    assert!(r.text().contains("<Grant>private</Grant>"), "{}", r.text());
+}
+
+#[test]
+fn signature_errors() {
+    let s = Ossd::start();
+    make_bucket(&s, "sig");
+    let mut req = Req::new("GET", "/sig/");
+    req.sign("test-ak", "wrong-secret");
+    let r = s.send(&req);
+    assert_eq!((r.status, r.code()), (403, "SignatureDoesNotMatch".into()));
+    assert!(r.text().contains("<StringToSign>"), "{}", r.text());
+    assert!(!r.text().contains("test-sk"), "the secret never appears");
+    let mut req = Req::new("GET", "/sig/");
+    req.sign("unknown-ak", "x");
+    let r = s.send(&req);
+    assert_eq!((r.status, r.code()), (403, "InvalidAccessKeyId".into()));
+}
+
+#[test]
+fn not_implemented_and_append_copy_delete_multiple() {
+    let s = Ossd::start();
+    make_bucket(&s, "misc");
+    let r = s.signed(Req::new("GET", "/misc/?lifecycle"));
+    assert_eq!((r.status, r.code()), (501, "NotImplemented".into()));
+    let r = s.signed(Req::new("POST", "/misc/app?append&position=0").body("ab"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-oss-next-append-position"), Some("2"));
+    let r = s.signed(Req::new("POST", "/misc/app?append&position=1").body("cd"));
+    assert_eq!((r.status, r.code()), (409, "PositionNotEqualToLength".into()));
+    assert_eq!(r.header("x-oss-next-append-position"), Some("2"));
+    assert_eq!(s.signed(Req::new("POST", "/misc/app?append&position=2").body("cd")).status, 200);
+    assert_eq!(s.signed(Req::new("GET", "/misc/app")).body, b"abcd");
+    let r = s.signed(Req::new("PUT", "/misc/copy").header("x-oss-copy-source", "/misc/app"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("<CopyObjectResult>"));
+    assert_eq!(s.signed(Req::new("GET", "/misc/copy")).body, b"abcd");
+    let del = "<Delete><Quiet>false</Quiet><Object><Key>app</Key></Object><Object><Key>copy</Key></Object><Object><Key>none</Key></Object></Delete>";
+    let r = s.signed(Req::new("POST", "/misc/?delete").body(del));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("<Deleted><Key>none</Key></Deleted>"));
+    assert_eq!(s.signed(Req::new("GET", "/misc/app")).status, 404);
+}

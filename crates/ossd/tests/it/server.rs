@@ -1,0 +1,139 @@
+//! Process-level behaviour: start, common headers, shutdown, restart persistence, crash safety.
+
+use crate::harness::{make_bucket, Ossd, Req};
+use std::process::Command;
+
+#[test]
+fn version_and_help() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ossd")).arg("--version").output().expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ossd "));
+    let out = Command::new(env!("CARGO_BIN_EXE_ossd")).args(["serve", "--help"]).output().expect("run");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--listen", "--data-dir", "--region", "--domain", "--log-level", "--config"] {
+        assert!(help.contains(flag), "help lacks {flag}");
+    }
+}
+
+#[test]
+fn common_headers_and_clean_shutdown() {
+    let mut s = Ossd::start();
+    let r = s.signed(Req::new("GET", "/"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let id = r.header("x-oss-request-id").expect("request id");
+    assert_eq!(id.len(), 24);
+    assert!(id.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)), "{id}");
+    assert!(r.header("date").is_some());
+    assert_eq!(r.header("server"), Some("AliyunOSS"));
+    // Errors carry them too.
+    let r = s.send(&Req::new("GET", "/no-such-bucket/k"));
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("x-oss-request-id").map(str::len), Some(24));
+    assert_eq!(s.stop(), Some(0), "SIGTERM must exit cleanly");
+}
+
+#[test]
+fn generated_root_key_is_kept() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("b").local_addr().expect("a").port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ossd"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(tmp.path())
+        .env_remove("OSSD_ROOT_ACCESS_KEY_ID")
+        .env_remove("OSSD_ROOT_ACCESS_KEY_SECRET")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let key_file = tmp.path().join("root-key.json");
+    for _ in 0..200 {
+        if key_file.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("out");
+    let text = std::fs::read_to_string(&key_file).expect("key file");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let id = v["access_key_id"].as_str().expect("id");
+    assert!(stdout.contains(id), "the generated key is printed once: {stdout}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[test]
+fn restart_keeps_buckets_objects_metadata_and_cors() {
+    let mut s = Ossd::start();
+    make_bucket(&s, "keep");
+    let r = s.signed(
+        Req::new("PUT", "/keep/dir/a.txt")
+            .header("Content-Type", "text/plain")
+            .header("x-oss-meta-owner", "alice")
+            .body("hello"),
+    );
+    assert_eq!(r.status, 200);
+    let cors = "<CORSConfiguration><CORSRule><AllowedOrigin>http://a.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+    assert_eq!(s.signed(Req::new("PUT", "/keep/?cors").body(cors)).status, 200);
+    assert_eq!(s.stop(), Some(0));
+    let dir = s.dir.clone();
+    let s2 = Ossd::start_in(&dir);
+    let r = s2.signed(Req::new("GET", "/keep/dir/a.txt"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"hello");
+    assert_eq!(r.header("content-type"), Some("text/plain"));
+    assert_eq!(r.header("x-oss-meta-owner"), Some("alice"));
+    let r = s2.send(&Req::new("OPTIONS", "/keep/x").header("Origin", "http://a.com").header("Access-Control-Request-Method", "GET"));
+    assert_eq!(r.status, 200);
+    drop(s);
+}
+
+#[test]
+fn sigkill_during_uploads_leaves_whole_objects_only() {
+    let mut s = Ossd::start();
+    make_bucket(&s, "crash");
+    // Version 1 of every key, committed.
+    for i in 0..4 {
+        let body = vec![b'a' + i as u8; 256 * 1024];
+        assert_eq!(s.signed(Req::new("PUT", &format!("/crash/k{i}")).body(body)).status, 200);
+    }
+    let addr = s.addr;
+    let writers: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                // Version 2: 4 MiB of another byte; the connection dies with the server.
+                let body = vec![b'A' + i as u8; 4 * 1024 * 1024];
+                let tmp = Ossd::client_for(addr);
+                for _ in 0..20 {
+                    let mut req = Req::new("PUT", &format!("/crash/k{i}")).body(body.clone());
+                    req.sign(crate::harness::AK, crate::harness::SK);
+                    if tmp.try_send(&req).is_err() {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    s.kill();
+    for w in writers {
+        let _ = w.join();
+    }
+    let s2 = Ossd::start_in(&s.dir);
+    for i in 0..4u8 {
+        let r = s2.signed(Req::new("GET", &format!("/crash/k{i}")));
+        assert_eq!(r.status, 200);
+        let old = vec![b'a' + i; 256 * 1024];
+        let new = vec![b'A' + i; 4 * 1024 * 1024];
+        assert!(r.body == old || r.body == new, "k{i} is torn: {} bytes", r.body.len());
+        assert_eq!(r.header("content-length").and_then(|v| v.parse::<usize>().ok()), Some(r.body.len()));
+    }
+    let tmp_dir = s.dir.join("tmp");
+    let left: Vec<_> = std::fs::read_dir(&tmp_dir).map(|d| d.flatten().collect()).unwrap_or_default();
+    assert!(left.is_empty(), "temporary files left after restart: {left:?}");
+}

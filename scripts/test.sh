@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: lint, build once (release), Rust tests, then the
+# real-client suites against real ossd processes. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n=== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --release -- -D warnings
+
+step "build (release)"
+cargo build --workspace --release --bins
+export OSSD_BIN="$ROOT/target/release/ossd"
+
+step "rust tests"
+cargo test --workspace --release
+
+step "python SDK suite (oss2, alibabacloud-oss-v2)"
+VENV="$ROOT/tests/python/.venv"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+"$VENV/bin/python" -m pytest -q tests/python
+
+step "done"

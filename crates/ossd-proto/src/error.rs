@@ -81,16 +81,30 @@ pub struct ApiError {
     pub fields: Vec<(&'static str, String)>,
     /// Extra response headers (e.g. `x-oss-next-append-position` on PositionNotEqualToLength).
     pub headers: Vec<(&'static str, String)>,
+    /// A more specific EC than the code's default, when the cause is known.
+    pub ec: Option<&'static str>,
 }
 
 impl ApiError {
     /// An error with the code's default message.
     pub fn new(code: ErrorCode) -> ApiError {
-        ApiError { code, message: code.default_message().to_owned(), fields: Vec::new(), headers: Vec::new() }
+        ApiError {
+            code,
+            message: code.default_message().to_owned(),
+            fields: Vec::new(),
+            headers: Vec::new(),
+            ec: None,
+        }
     }
     /// An error with a specific message.
     pub fn msg(code: ErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), fields: Vec::new(), headers: Vec::new() }
+        ApiError {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+            headers: Vec::new(),
+            ec: None,
+        }
     }
     /// Adds an extra `<Error>` child.
     pub fn field(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
@@ -101,6 +115,17 @@ impl ApiError {
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
         self.headers.push((name, value.into()));
         self
+    }
+    /// Sets a specific EC.
+    pub fn with_ec(mut self, ec: Option<&'static str>) -> ApiError {
+        if ec.is_some() {
+            self.ec = ec;
+        }
+        self
+    }
+    /// The EC sent in the body and the `x-oss-ec` header.
+    pub fn effective_ec(&self) -> Option<&'static str> {
+        self.ec.or(self.code.ec())
     }
     /// `InvalidArgument` with `ArgumentName` / `ArgumentValue`, as OSS reports bad parameters.
     pub fn invalid_argument(message: impl Into<String>, name: &str, value: &str) -> ApiError {
@@ -136,7 +161,7 @@ impl ApiError {
         for (k, v) in &self.fields {
             w.elem(k, v);
         }
-        if let Some(ec) = self.code.ec() {
+        if let Some(ec) = self.effective_ec() {
             w.elem("EC", ec);
             w.elem("RecommendDoc", &format!("https://api.aliyun.com/troubleshoot?q={ec}"));
         }

@@ -37,10 +37,9 @@ impl Query {
 
 fn decode_query_component(s: &str) -> Result<String, ApiError> {
     let spaced = s.replace('+', " ");
-    percent_decode_str(&spaced)
-        .decode_utf8()
-        .map(|c| c.into_owned())
-        .map_err(|_| ApiError::msg(ErrorCode::InvalidArgument, "The query string is not valid UTF-8."))
+    percent_decode_str(&spaced).decode_utf8().map(|c| c.into_owned()).map_err(|_| {
+        ApiError::msg(ErrorCode::InvalidArgument, "The query string is not valid UTF-8.")
+    })
 }
 
 /// Where a request points: the bucket (if any) and the key (if any, never empty).
@@ -61,11 +60,14 @@ pub struct Target {
 /// (IP addresses, the bare domains, unknown hosts) is path-style: `/bucket/key`.
 pub fn resolve(host: Option<&str>, raw_path: &str, domains: &[String]) -> Result<Target, ApiError> {
     if !raw_path.starts_with('/') {
-        return Err(ApiError::msg(ErrorCode::InvalidRequest, "The request path must start with '/'."));
+        return Err(ApiError::msg(
+            ErrorCode::InvalidRequest,
+            "The request path must start with '/'.",
+        ));
     }
-    let path = percent_decode_str(raw_path)
-        .decode_utf8()
-        .map_err(|_| ApiError::msg(ErrorCode::InvalidObjectName, "The object name is not valid UTF-8."))?;
+    let path = percent_decode_str(raw_path).decode_utf8().map_err(|_| {
+        ApiError::msg(ErrorCode::InvalidObjectName, "The object name is not valid UTF-8.")
+    })?;
     let rest = &path[1..];
     if let Some(bucket) = host.and_then(|h| host_bucket(h, domains)) {
         let key = if rest.is_empty() { None } else { Some(rest.to_owned()) };
@@ -139,11 +141,44 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
 
 /// Sub-resources of OSS features ossd does not implement yet: requests naming them get `NotImplemented`.
 const NOT_IMPLEMENTED: &[&str] = &[
-    "lifecycle", "website", "logging", "referer", "tagging", "symlink", "replication", "replicationProgress",
-    "replicationLocation", "encryption", "policy", "policyStatus", "versioning", "versions", "versionId", "worm",
-    "wormId", "wormExtend", "inventory", "qos", "requestPayment", "transferAcceleration", "restore", "cname",
-    "live", "img", "style", "x-oss-process", "callback", "selectObject", "resourceGroup", "httpsConfig",
-    "accessPoint", "objectInfo", "regionList", "comp", "processConfiguration", "userDefinedLogFieldsConfig",
+    "lifecycle",
+    "website",
+    "logging",
+    "referer",
+    "tagging",
+    "symlink",
+    "replication",
+    "replicationProgress",
+    "replicationLocation",
+    "encryption",
+    "policy",
+    "policyStatus",
+    "versioning",
+    "versions",
+    "versionId",
+    "worm",
+    "wormId",
+    "wormExtend",
+    "inventory",
+    "qos",
+    "requestPayment",
+    "transferAcceleration",
+    "restore",
+    "cname",
+    "live",
+    "img",
+    "style",
+    "x-oss-process",
+    "callback",
+    "selectObject",
+    "resourceGroup",
+    "httpsConfig",
+    "accessPoint",
+    "objectInfo",
+    "regionList",
+    "comp",
+    "processConfiguration",
+    "userDefinedLogFieldsConfig",
 ];
 
 /// One OSS operation: what the request asks for, with the parts of the address it needs.
@@ -168,24 +203,58 @@ pub enum Operation {
     DeleteMultipleObjects,
     PostObject,
     ListMultipartUploads,
-    Preflight { key: Option<String> },
-    PutObject { key: String },
-    CopyObject { key: String },
-    AppendObject { key: String },
-    GetObject { key: String },
-    HeadObject { key: String },
-    GetObjectMeta { key: String },
-    DeleteObject { key: String },
-    GetObjectAcl { key: String },
-    PutObjectAcl { key: String },
-    InitiateMultipartUpload { key: String },
-    UploadPart { key: String },
-    UploadPartCopy { key: String },
-    CompleteMultipartUpload { key: String },
-    AbortMultipartUpload { key: String },
-    ListParts { key: String },
+    Preflight {
+        key: Option<String>,
+    },
+    PutObject {
+        key: String,
+    },
+    CopyObject {
+        key: String,
+    },
+    AppendObject {
+        key: String,
+    },
+    GetObject {
+        key: String,
+    },
+    HeadObject {
+        key: String,
+    },
+    GetObjectMeta {
+        key: String,
+    },
+    DeleteObject {
+        key: String,
+    },
+    GetObjectAcl {
+        key: String,
+    },
+    PutObjectAcl {
+        key: String,
+    },
+    InitiateMultipartUpload {
+        key: String,
+    },
+    UploadPart {
+        key: String,
+    },
+    UploadPartCopy {
+        key: String,
+    },
+    CompleteMultipartUpload {
+        key: String,
+    },
+    AbortMultipartUpload {
+        key: String,
+    },
+    ListParts {
+        key: String,
+    },
     /// A request ossd recognises but does not implement: answered `501 NotImplemented`.
-    NotImplemented { what: String },
+    NotImplemented {
+        what: String,
+    },
     /// A method that makes no sense for the resource: `405 MethodNotAllowed`.
     MethodNotAllowed,
 }

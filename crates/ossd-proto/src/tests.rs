@@ -19,7 +19,12 @@ fn path_style_on_ip_and_bare_domains() {
     check_resolve("127.0.0.1:9000", "/", None, None);
     check_resolve("127.0.0.1:9000", "/my-bucket", Some("my-bucket"), None);
     check_resolve("127.0.0.1:9000", "/my-bucket/", Some("my-bucket"), None);
-    check_resolve("127.0.0.1:9000", "/my-bucket/dir%2Fhello.txt", Some("my-bucket"), Some("dir/hello.txt"));
+    check_resolve(
+        "127.0.0.1:9000",
+        "/my-bucket/dir%2Fhello.txt",
+        Some("my-bucket"),
+        Some("dir/hello.txt"),
+    );
     check_resolve("127.0.0.1", "/b/a%20b+c%25d", Some("b"), Some("a b+c%d"));
     check_resolve("localhost:9000", "/b/k", Some("b"), Some("k"));
     check_resolve("oss.local.test:9000", "/b/k", Some("b"), Some("k"));
@@ -32,7 +37,12 @@ fn virtual_hosted_and_ali_oss_ip_form() {
     check_resolve("my-bucket.localhost:9000", "/dir/k", Some("my-bucket"), Some("dir/k"));
     check_resolve("my-bucket.oss.local.test", "/", Some("my-bucket"), None);
     check_resolve("My-Bucket.OSS.local.test", "/k", Some("my-bucket"), Some("k"));
-    check_resolve("my-bucket.oss-cn-hangzhou.aliyuncs.com", "/dir/hello.txt", Some("my-bucket"), Some("dir/hello.txt"));
+    check_resolve(
+        "my-bucket.oss-cn-hangzhou.aliyuncs.com",
+        "/dir/hello.txt",
+        Some("my-bucket"),
+        Some("dir/hello.txt"),
+    );
     check_resolve("b.oss-cn-hangzhou-internal.aliyuncs.com", "/", Some("b"), None);
     // Two labels before the domain is not a bucket host: path-style.
     check_resolve("a.b.oss.local.test", "/x/y", Some("x"), Some("y"));
@@ -85,16 +95,34 @@ fn classification() {
     assert_eq!(op("GET", "/b/", "cors", false), Operation::GetBucketCors);
     assert_eq!(op("DELETE", "/b/", "cors", false), Operation::DeleteBucketCors);
     assert_eq!(op("OPTIONS", "/b/", "", false), Operation::Preflight { key: None });
-    assert_eq!(op("OPTIONS", "/b/k", "x-oss-signature=1", false), Operation::Preflight { key: Some(k()) });
+    assert_eq!(
+        op("OPTIONS", "/b/k", "x-oss-signature=1", false),
+        Operation::Preflight { key: Some(k()) }
+    );
     assert_eq!(op("GET", "/b/", "list-type=2", false), Operation::ListObjectsV2);
     assert_eq!(op("GET", "/b/", "", false), Operation::ListObjects);
     assert_eq!(op("PUT", "/b/k", "", true), Operation::CopyObject { key: k() });
-    assert_eq!(op("PUT", "/b/k", "partNumber=1&uploadId=x", false), Operation::UploadPart { key: k() });
-    assert_eq!(op("PUT", "/b/k", "partNumber=1&uploadId=x", true), Operation::UploadPartCopy { key: k() });
-    assert_eq!(op("POST", "/b/k", "append&position=0", false), Operation::AppendObject { key: k() });
-    assert_eq!(op("POST", "/b/k", "uploads", false), Operation::InitiateMultipartUpload { key: k() });
+    assert_eq!(
+        op("PUT", "/b/k", "partNumber=1&uploadId=x", false),
+        Operation::UploadPart { key: k() }
+    );
+    assert_eq!(
+        op("PUT", "/b/k", "partNumber=1&uploadId=x", true),
+        Operation::UploadPartCopy { key: k() }
+    );
+    assert_eq!(
+        op("POST", "/b/k", "append&position=0", false),
+        Operation::AppendObject { key: k() }
+    );
+    assert_eq!(
+        op("POST", "/b/k", "uploads", false),
+        Operation::InitiateMultipartUpload { key: k() }
+    );
     assert_eq!(op("HEAD", "/b/k", "objectMeta", false), Operation::GetObjectMeta { key: k() });
-    assert_eq!(op("GET", "/b/", "lifecycle", false), Operation::NotImplemented { what: "lifecycle".into() });
+    assert_eq!(
+        op("GET", "/b/", "lifecycle", false),
+        Operation::NotImplemented { what: "lifecycle".into() }
+    );
     assert_eq!(op("PUT", "/", "", false), Operation::MethodNotAllowed);
 }
 
@@ -102,7 +130,9 @@ fn classification() {
 fn error_document() {
     let e = ApiError::no_such_bucket("nob");
     let xml = e.to_xml("5051845BC4689A033D0022BC", "nob.oss-cn-hangzhou.aliyuncs.com");
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code>"));
+    assert!(xml.starts_with(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code>"
+    ));
     assert!(xml.contains("<Message>The specified bucket does not exist.</Message>"));
     assert!(xml.contains("<BucketName>nob</BucketName><EC>0015-00000101</EC>"));
     assert_eq!(e.status(), 404);

@@ -1,7 +1,7 @@
 //! Minimal XML writing (escaped, no declaration duplication) and a small DOM parser for request bodies.
 
-use quick_xml::events::Event;
 use quick_xml::Reader;
+use quick_xml::events::Event;
 
 /// Builds an XML document with the `<?xml ...?>` declaration OSS sends.
 pub struct XmlWriter {
@@ -131,7 +131,8 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
                 }
             }
             Event::End(_) => {
-                let el = stack.pop().ok_or_else(|| XmlError::Malformed("unbalanced end tag".into()))?;
+                let el =
+                    stack.pop().ok_or_else(|| XmlError::Malformed("unbalanced end tag".into()))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
                     None => root = Some(el),
@@ -146,7 +147,8 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
                 }
             }
             Event::CData(c) => {
-                let s = std::str::from_utf8(c.as_ref()).map_err(|_| XmlError::Malformed("not UTF-8".into()))?;
+                let s = std::str::from_utf8(c.as_ref())
+                    .map_err(|_| XmlError::Malformed("not UTF-8".into()))?;
                 if let Some(el) = stack.last_mut() {
                     el.text.push_str(s);
                 }

@@ -2,7 +2,7 @@
 
 use crate::state::{AppState, BucketState};
 use ossd_proto::{ApiError, ErrorCode, Query, Target};
-use ossd_sig::{AuthClaim, SigError, SignedRequest};
+use ossd_sig::{SigError, SignedRequest};
 
 /// Who a request acts as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,23 +52,20 @@ pub fn authenticate(
     };
     let claim = ossd_sig::parse_claim(&req).map_err(|e| sig_error(e, None, None))?;
     let Some(claim) = claim else { return Ok(Principal::Anonymous) };
-    let (ak, provided) = claim_parts(&claim);
-    let root = &state.config.root;
-    if ak != root.id {
-        return Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak));
-    }
-    ossd_sig::verify(&req, &claim, &root.secret, now_secs(), &state.config.region)
+    let (ak, provided) = (claim.access_key_id(), claim.signature());
+    let (principal, secret) = secret_for(state, ak)?;
+    ossd_sig::verify(&req, &claim, secret, now_secs(), &state.config.region)
         .map_err(|e| sig_error(e, Some(ak), Some(provided)))?;
-    Ok(Principal::Root)
+    Ok(principal)
 }
 
-fn claim_parts(claim: &AuthClaim) -> (&str, &str) {
-    match claim {
-        AuthClaim::V1Header { access_key_id, signature }
-        | AuthClaim::V1Query { access_key_id, signature, .. }
-        | AuthClaim::V4Header { access_key_id, signature, .. }
-        | AuthClaim::V4Query { access_key_id, signature, .. } => (access_key_id, signature),
+/// The principal and secret for an access key id, or `InvalidAccessKeyId`.
+pub fn secret_for<'a>(state: &'a AppState, ak: &str) -> Result<(Principal, &'a str), ApiError> {
+    let root = &state.config.root;
+    if ak == root.id {
+        return Ok((Principal::Root, root.secret.as_str()));
     }
+    Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak))
 }
 
 /// Maps a signature error to the OSS error, with the debugging fields OSS adds for a mismatch.
@@ -79,15 +76,18 @@ pub fn sig_error(e: SigError, ak: Option<&str>, provided: Option<&str>) -> ApiEr
         "InvalidAccessKeyId" => ErrorCode::InvalidAccessKeyId,
         "InvalidArgument" => ErrorCode::InvalidArgument,
         "InvalidRequest" => ErrorCode::InvalidRequest,
+        "MissingArgument" => ErrorCode::MissingArgument,
         _ => ErrorCode::AccessDenied,
     };
+    let ec = e.ec();
     if let SigError::Mismatch { string_to_sign, canonical_request } = &e {
-        let mut err = ApiError::new(code);
+        let mut err = ApiError::new(code).with_ec(ec);
         if let Some(cr) = canonical_request {
             err = err.field("CanonicalRequest", cr.clone());
         }
-        let bytes: Vec<String> = string_to_sign.bytes().map(|b| format!("{b:02x}")).collect();
-        err = err.field("StringToSign", string_to_sign.clone()).field("StringToSignBytes", bytes.join(" "));
+        err = err
+            .field("StringToSign", string_to_sign.clone())
+            .field("StringToSignBytes", ossd_sig::string_to_sign_bytes(string_to_sign));
         if let Some(p) = provided {
             err = err.field("SignatureProvided", p);
         }
@@ -96,7 +96,7 @@ pub fn sig_error(e: SigError, ak: Option<&str>, provided: Option<&str>) -> ApiEr
         }
         return err;
     }
-    ApiError::msg(code, e.to_string())
+    ApiError::msg(code, e.to_string()).with_ec(ec)
 }
 
 /// The ACL that applies to an object: its own unless `default`, then the bucket's.

@@ -14,7 +14,12 @@ pub enum Body {
     /// A complete buffer.
     Full(Option<Bytes>),
     /// Chunks produced by a blocking reader thread; `len` is the exact total.
-    Stream { rx: mpsc::Receiver<std::io::Result<Bytes>>, remaining: u64 },
+    Stream {
+        /// Chunks from the reader thread.
+        rx: mpsc::Receiver<std::io::Result<Bytes>>,
+        /// Bytes still to come.
+        remaining: u64,
+    },
 }
 
 /// Size of one chunk read from disk for a streamed response.

@@ -8,7 +8,8 @@ use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use ossd_cors::{AllowOrigin, Allowed, Decision};
 use ossd_proto::{ApiError, ErrorCode};
 
-const VARY_PREFLIGHT: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+const VARY_PREFLIGHT: &str =
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 
 /// Answers an OPTIONS request from the bucket's rules. Signatures are not looked at.
 pub fn preflight(
@@ -32,11 +33,15 @@ pub fn preflight(
     let origin = headers.get(http::header::ORIGIN).and_then(|v| v.to_str().ok());
     let Some(origin) = origin.filter(|o| !o.is_empty()) else {
         return fail(
-            ApiError::msg(ErrorCode::InvalidRequest, "Insufficient information. Origin request header needed."),
+            ApiError::msg(
+                ErrorCode::InvalidRequest,
+                "Insufficient information. Origin request header needed.",
+            ),
             response_vary,
         );
     };
-    let acrm = headers.get(http::header::ACCESS_CONTROL_REQUEST_METHOD).and_then(|v| v.to_str().ok());
+    let acrm =
+        headers.get(http::header::ACCESS_CONTROL_REQUEST_METHOD).and_then(|v| v.to_str().ok());
     let Some(acrm) = acrm.filter(|m| !m.is_empty()) else {
         return fail(
             ApiError::msg(
@@ -55,7 +60,12 @@ pub fn preflight(
             (Some(v), None) => v.to_str().ok(),
             (Some(first), Some(_)) => {
                 let all: Vec<&str> = std::iter::once(first)
-                    .chain(headers.get_all(http::header::ACCESS_CONTROL_REQUEST_HEADERS).iter().skip(1))
+                    .chain(
+                        headers
+                            .get_all(http::header::ACCESS_CONTROL_REQUEST_HEADERS)
+                            .iter()
+                            .skip(1),
+                    )
                     .filter_map(|v| v.to_str().ok())
                     .collect();
                 acrh_joined = all.join(",");
@@ -66,7 +76,8 @@ pub fn preflight(
     let Some(cfg) = &bucket.cors else {
         return fail(ApiError::new(ErrorCode::AccessForbidden), false);
     };
-    let safe = ossd_cors::is_safe_header_value(origin) && acrh.is_none_or(ossd_cors::is_safe_header_value);
+    let safe =
+        ossd_cors::is_safe_header_value(origin) && acrh.is_none_or(ossd_cors::is_safe_header_value);
     let decision = if safe { cfg.preflight(origin, acrm, acrh) } else { Decision::Denied };
     let Decision::Allowed(allowed) = decision else {
         return fail(ApiError::new(ErrorCode::AccessForbidden), response_vary);
@@ -103,7 +114,12 @@ fn apply(r: &mut Response<Body>, allowed: &Allowed<'_>, origin: &str) {
 }
 
 /// Adds CORS headers and `Vary` to an actual (non-OPTIONS) response of a bucket.
-pub fn decorate(r: &mut Response<Body>, bucket: Option<&BucketState>, origin: Option<&HeaderValue>, method: &Method) {
+pub fn decorate(
+    r: &mut Response<Body>,
+    bucket: Option<&BucketState>,
+    origin: Option<&HeaderValue>,
+    method: &Method,
+) {
     let Some(cfg) = bucket.and_then(|b| b.cors.as_ref()) else { return };
     let mut vary_origin = cfg.response_vary();
     if let Some(origin) = origin.and_then(|o| o.to_str().ok()).filter(|o| !o.is_empty())

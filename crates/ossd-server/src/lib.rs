@@ -3,6 +3,7 @@
 mod auth;
 mod body;
 mod cors;
+mod form;
 mod handlers;
 mod pipeline;
 mod render;

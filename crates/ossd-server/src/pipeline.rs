@@ -17,8 +17,6 @@ use std::time::Instant;
 
 /// What a handler knows about the request besides its body.
 pub struct Ctx {
-    /// The 24-hex-character request id.
-    pub request_id: String,
     /// The HTTP method.
     pub method: Method,
     /// The request headers.
@@ -33,8 +31,6 @@ pub struct Ctx {
     pub principal: Principal,
     /// The bucket's state when the request names an existing bucket.
     pub bucket: Option<Arc<BucketState>>,
-    /// The Host header, for `HostId` in errors.
-    pub host: String,
 }
 
 impl Ctx {
@@ -44,7 +40,9 @@ impl Ctx {
     }
     /// The bucket's state or `NoSuchBucket`.
     pub fn bucket(&self) -> Result<&Arc<BucketState>, ApiError> {
-        self.bucket.as_ref().ok_or_else(|| ApiError::no_such_bucket(self.target.bucket.as_deref().unwrap_or("")))
+        self.bucket
+            .as_ref()
+            .ok_or_else(|| ApiError::no_such_bucket(self.target.bucket.as_deref().unwrap_or("")))
     }
     /// The bucket name (empty for service-level requests).
     pub fn bucket_name(&self) -> &str {
@@ -77,12 +75,17 @@ fn new_request_id() -> String {
 }
 
 /// Handles one request. Never fails: every error becomes an OSS error response.
-pub async fn handle(state: Arc<AppState>, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+pub async fn handle(
+    state: Arc<AppState>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Body> {
     let started = Instant::now();
     let request_id = new_request_id();
     let (parts, body) = req.into_parts();
     let is_head = parts.method == Method::HEAD;
-    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let host =
+        parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let origin = parts.headers.get(header::ORIGIN).cloned();
     let method = parts.method.clone();
     let mut trace = Trace { op: "Unknown", ..Trace::default() };
@@ -133,7 +136,12 @@ async fn run(
 ) -> Result<Response<Body>, ApiError> {
     let query = Query::parse(parts.uri.query().unwrap_or(""))?;
     let target = resolve(Some(&host), parts.uri.path(), &state.config.domains)?;
-    let op = classify(parts.method.as_str(), &target, &query, parts.headers.contains_key("x-oss-copy-source"));
+    let op = classify(
+        parts.method.as_str(),
+        &target,
+        &query,
+        parts.headers.contains_key("x-oss-copy-source"),
+    );
     trace.op = op.name();
     trace.bucket_name = target.bucket.clone();
     trace.key = op.key().map(str::to_owned);
@@ -144,19 +152,16 @@ async fn run(
     trace.bucket = bucket.clone();
     if let Operation::Preflight { .. } = op {
         trace.preflight = true;
-        return Ok(cors::preflight(bucket.as_deref(), target.bucket.as_deref(), &parts.headers, &request_id, &host));
+        return Ok(cors::preflight(
+            bucket.as_deref(),
+            target.bucket.as_deref(),
+            &parts.headers,
+            &request_id,
+            &host,
+        ));
     }
     let principal = auth::authenticate(state, &parts, &target, &query)?;
-    let ctx = Ctx {
-        request_id,
-        method: parts.method,
-        headers: parts.headers,
-        query,
-        target,
-        op,
-        principal,
-        bucket,
-        host,
-    };
+    let ctx =
+        Ctx { method: parts.method, headers: parts.headers, query, target, op, principal, bucket };
     handlers::dispatch(state, &ctx, body).await
 }

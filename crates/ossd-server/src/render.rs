@@ -44,7 +44,7 @@ pub fn error(err: &ApiError, request_id: &str, host_id: &str, head: bool) -> Res
     } else {
         xml(status, doc)
     };
-    if let Some(ec) = err.code.ec() {
+    if let Some(ec) = err.effective_ec() {
         r.headers_mut().insert("x-oss-ec", HeaderValue::from_static(ec));
     }
     for (k, v) in &err.headers {

@@ -59,7 +59,8 @@ impl Server {
         .await
         .map_err(|e| StartError::Store(e.to_string()))?
         .map_err(|e| StartError::Store(e.to_string()))?;
-        let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        let listener =
+            TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
         let state = Arc::new(AppState::new(store, config));
         Ok(Server { listener, state })
     }
@@ -75,7 +76,9 @@ impl Server {
         // Sweep blobs orphaned by an earlier crash, in the background: start-up does not wait for it.
         let sweeper = state.clone();
         tokio::task::spawn_blocking(move || match sweeper.store.sweep_orphans() {
-            Ok(n) if n > 0 => tracing::info!(removed = n, "removed orphaned blobs from an earlier run"),
+            Ok(n) if n > 0 => {
+                tracing::info!(removed = n, "removed orphaned blobs from an earlier run")
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
         });

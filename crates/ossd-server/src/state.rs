@@ -45,7 +45,12 @@ pub struct AppState {
 impl AppState {
     /// Wraps a store and a configuration.
     pub fn new(store: Store, config: ServerConfig) -> AppState {
-        AppState { store, config, buckets: RwLock::new(HashMap::new()), bucket_updates: Mutex::new(()) }
+        AppState {
+            store,
+            config,
+            buckets: RwLock::new(HashMap::new()),
+            bucket_updates: Mutex::new(()),
+        }
     }
 
     /// The bucket's cached state, loading it from the store on a miss. `Ok(None)` when it does not exist.
@@ -74,7 +79,11 @@ impl AppState {
 
     /// Reads the bucket's current record, applies `f`, stores it and refreshes the cache, atomically
     /// with respect to other updates through this function.
-    pub fn update_bucket(&self, name: &str, f: impl FnOnce(&mut BucketRecord)) -> Result<Arc<BucketState>, ApiError> {
+    pub fn update_bucket(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut BucketRecord),
+    ) -> Result<Arc<BucketState>, ApiError> {
         let _guard = self.bucket_updates.lock().map_err(|_| ApiError::internal())?;
         let rec = blocking(|| -> Result<BucketRecord, StoreError> {
             let mut rec = self.store.get_bucket(name)?.ok_or(StoreError::NoSuchBucket)?;
@@ -111,8 +120,10 @@ pub fn store_error(e: StoreError) -> ApiError {
         StoreError::BucketNotEmpty => ApiError::new(ErrorCode::BucketNotEmpty),
         StoreError::NoSuchKey => ApiError::new(ErrorCode::NoSuchKey),
         StoreError::NoSuchUpload => ApiError::new(ErrorCode::NoSuchUpload),
-        StoreError::PositionNotEqualToLength { current } => ApiError::new(ErrorCode::PositionNotEqualToLength)
-            .header("x-oss-next-append-position", current.to_string()),
+        StoreError::PositionNotEqualToLength { current } => {
+            ApiError::new(ErrorCode::PositionNotEqualToLength)
+                .header("x-oss-next-append-position", current.to_string())
+        }
         StoreError::ObjectNotAppendable => ApiError::new(ErrorCode::ObjectNotAppendable),
         other => {
             let loc = std::panic::Location::caller();

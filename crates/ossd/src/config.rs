@@ -56,7 +56,8 @@ pub struct FileConfig {
 impl FileConfig {
     /// Reads and parses the file.
     pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 }
@@ -74,7 +75,9 @@ pub struct Settings {
 /// Merges flags and environment (already combined by clap) over the file and the defaults.
 pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
     let region = a.region.or(f.region).unwrap_or_else(|| "cn-hangzhou".to_owned());
-    if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if region.is_empty()
+        || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         bail!("invalid region {region:?}: use a name like cn-hangzhou");
     }
     let default_listen: SocketAddr = ([127, 0, 0, 1], 9000).into();
@@ -85,9 +88,15 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
         server: ServerConfig {
             data_dir: a.data_dir.or(f.data_dir).unwrap_or_else(|| PathBuf::from("data")),
             region,
-            domains: domains.into_iter().map(|d| d.trim().to_ascii_lowercase()).filter(|d| !d.is_empty()).collect(),
+            domains: domains
+                .into_iter()
+                .map(|d| d.trim().to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect(),
             root: AccessKey { id: String::new(), secret: String::new() },
-            shutdown_grace: Duration::from_secs(a.shutdown_grace.or(f.shutdown_grace).unwrap_or(30)),
+            shutdown_grace: Duration::from_secs(
+                a.shutdown_grace.or(f.shutdown_grace).unwrap_or(30),
+            ),
         },
     })
 }
@@ -116,11 +125,16 @@ pub fn root_key(data_dir: &Path) -> anyhow::Result<AccessKey> {
     }
     let path = data_dir.join("root-key.json");
     if path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let k: StoredKey = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let k: StoredKey =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         return Ok(AccessKey { id: k.access_key_id, secret: k.access_key_secret });
     }
-    let k = StoredKey { access_key_id: format!("LTAI{}", random_string(20)), access_key_secret: random_string(30) };
+    let k = StoredKey {
+        access_key_id: format!("LTAI{}", random_string(20)),
+        access_key_secret: random_string(30),
+    };
     let text = serde_json::to_string_pretty(&k)?;
     write_private(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
     println!("ossd: generated the root access key (kept in {}):", path.display());
@@ -129,8 +143,11 @@ pub fn root_key(data_dir: &Path) -> anyhow::Result<AccessKey> {
     Ok(AccessKey { id: k.access_key_id, secret: k.access_key_secret })
 }
 
+/// Writes a 0600 file atomically: a temporary file, fsynced, renamed into place.
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -138,7 +155,8 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path)?;
+    let mut f = opts.open(&tmp)?;
     f.write_all(data)?;
-    f.sync_all()
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
 }

@@ -51,12 +51,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )
         .with_target(false)
         .init();
-    std::fs::create_dir_all(&settings.server.data_dir)
-        .with_context(|| format!("creating data directory {}", settings.server.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.server.data_dir).with_context(|| {
+        format!("creating data directory {}", settings.server.data_dir.display())
+    })?;
     let root = config::root_key(&settings.server.data_dir)?;
     let mut server_config = settings.server;
     server_config.root = root;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     runtime.block_on(async move {
         let server = ossd_server::Server::bind(settings.listen, server_config.clone()).await?;
         let addr = server.local_addr()?;
@@ -80,7 +84,9 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        let mut term = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");

@@ -1,18 +1,18 @@
 //! Service and bucket operations: ListBuckets, Put/DeleteBucket, bucket info, location, stat, ACL, listings.
 
 use super::{owner_id, read_small_body};
-use crate::auth::{check_acl, require_owner, Principal};
+use crate::auth::{Principal, check_acl, require_owner};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
-use crate::state::{blocking, store_error, AppState};
+use crate::state::{AppState, blocking, store_error};
 use http::{Response, StatusCode};
 use hyper::body::Incoming;
 use ossd_proto::request::valid_bucket_name;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, ListQuery};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Bucket ACL values OSS accepts.
 pub const BUCKET_ACLS: &[&str] = &["private", "public-read", "public-read-write"];
@@ -36,14 +36,21 @@ pub fn parse_max(ctx: &Ctx, name: &str, default: usize, max: usize) -> Result<us
         None => Ok(default),
         Some(v) => match v.parse::<usize>() {
             Ok(n) if n <= max => Ok(n),
-            _ => Err(ApiError::invalid_argument(format!("Argument {name} must be an integer between 0 and {max}."), name, v)),
+            _ => Err(ApiError::invalid_argument(
+                format!("Argument {name} must be an integer between 0 and {max}."),
+                name,
+                v,
+            )),
         },
     }
 }
 
 pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     if ctx.principal == Principal::Anonymous {
-        return Err(ApiError::msg(ErrorCode::AccessDenied, "Anonymous access is forbidden for this operation."));
+        return Err(ApiError::msg(
+            ErrorCode::AccessDenied,
+            "Anonymous access is forbidden for this operation.",
+        ));
     }
     let prefix = ctx.query.get("prefix").unwrap_or("");
     let marker = ctx.query.get("marker").unwrap_or("");
@@ -86,9 +93,16 @@ pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
     Ok(render::ok_xml(w.finish()))
 }
 
-pub async fn put_bucket(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+pub async fn put_bucket(
+    state: &AppState,
+    ctx: &Ctx,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
     if ctx.principal == Principal::Anonymous {
-        return Err(ApiError::msg(ErrorCode::AccessDenied, "Anonymous users cannot create buckets."));
+        return Err(ApiError::msg(
+            ErrorCode::AccessDenied,
+            "Anonymous users cannot create buckets.",
+        ));
     }
     let name = ctx.bucket_name();
     if !valid_bucket_name(name) {
@@ -96,19 +110,29 @@ pub async fn put_bucket(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<R
     }
     let acl = ctx.header("x-oss-acl").unwrap_or("private");
     if !BUCKET_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument("no such bucket access control exists", "x-oss-acl", acl));
+        return Err(ApiError::invalid_argument(
+            "no such bucket access control exists",
+            "x-oss-acl",
+            acl,
+        ));
     }
-    let raw = read_small_body(body, 64 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded)).await?;
+    let raw = read_small_body(body, 64 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
+        .await?;
     let mut storage_class = "Standard".to_owned();
     if !raw.iter().all(u8::is_ascii_whitespace) {
-        let doc = ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
+        let doc =
+            ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
         if doc.name != "CreateBucketConfiguration" {
             return Err(ApiError::new(ErrorCode::MalformedXML));
         }
         if let Some(sc) = doc.child_text("StorageClass") {
             let canonical = STORAGE_CLASSES.iter().find(|c| c.eq_ignore_ascii_case(sc));
             let Some(canonical) = canonical else {
-                return Err(ApiError::invalid_argument("Invalid storage class.", "StorageClass", sc));
+                return Err(ApiError::invalid_argument(
+                    "Invalid storage class.",
+                    "StorageClass",
+                    sc,
+                ));
             };
             storage_class = (*canonical).to_owned();
         }
@@ -242,7 +266,11 @@ pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Api
     require_owner(&ctx.principal)?;
     let acl = ctx.header("x-oss-acl").unwrap_or("");
     if !BUCKET_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument("no such bucket access control exists", "x-oss-acl", acl));
+        return Err(ApiError::invalid_argument(
+            "no such bucket access control exists",
+            "x-oss-acl",
+            acl,
+        ));
     }
     state.update_bucket(&b.record.name, |rec| rec.acl = acl.to_owned())?;
     Ok(render::empty(StatusCode::OK))
@@ -252,11 +280,7 @@ pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Api
 const URL_ENC: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'*');
 
 fn enc(s: &str, url: bool) -> String {
-    if url {
-        utf8_percent_encode(s, URL_ENC).to_string().replace("%20", "+")
-    } else {
-        s.to_owned()
-    }
+    if url { utf8_percent_encode(s, URL_ENC).to_string().replace("%20", "+") } else { s.to_owned() }
 }
 
 pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Body>, ApiError> {
@@ -265,7 +289,13 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
     let url = match ctx.query.get("encoding-type") {
         None => false,
         Some("url") => true,
-        Some(other) => return Err(ApiError::invalid_argument("The encoding type is not supported.", "encoding-type", other)),
+        Some(other) => {
+            return Err(ApiError::invalid_argument(
+                "The encoding type is not supported.",
+                "encoding-type",
+                other,
+            ));
+        }
     };
     let prefix = ctx.query.get("prefix").unwrap_or("").to_owned();
     let delimiter = ctx.query.get("delimiter").unwrap_or("").to_owned();
@@ -280,7 +310,12 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
     } else {
         (ctx.query.get("marker").unwrap_or("").to_owned(), None)
     };
-    let q = ListQuery { prefix: prefix.clone(), delimiter: delimiter.clone(), marker: marker.clone(), max_keys };
+    let q = ListQuery {
+        prefix: prefix.clone(),
+        delimiter: delimiter.clone(),
+        marker: marker.clone(),
+        max_keys,
+    };
     let name = b.record.name.clone();
     let page = blocking(|| state.store.list_objects(&name, &q)).map_err(store_error)?;
     let fetch_owner = !v2 || ctx.query.get("fetch-owner") == Some("true");
@@ -304,7 +339,9 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
         w.elem("EncodingType", "url");
     }
     w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
-    if page.is_truncated && let Some(next) = &page.next_marker {
+    if page.is_truncated
+        && let Some(next) = &page.next_marker
+    {
         if v2 {
             w.elem("NextContinuationToken", &encode_token(next));
         } else {
@@ -350,5 +387,11 @@ fn decode_token(t: &str) -> Result<String, ApiError> {
         .decode(t.as_bytes())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| ApiError::invalid_argument("The continuation token is not valid.", "continuation-token", t))
+        .ok_or_else(|| {
+            ApiError::invalid_argument(
+                "The continuation token is not valid.",
+                "continuation-token",
+                t,
+            )
+        })
 }

@@ -8,13 +8,17 @@ use crate::render;
 use crate::state::AppState;
 use http::{Response, StatusCode};
 use hyper::body::Incoming;
-use ossd_proto::cors_xml::{parse_and_validate, render_cors_configuration, CorsXmlError};
+use ossd_proto::cors_xml::{CorsXmlError, parse_and_validate, render_cors_configuration};
 use ossd_proto::{ApiError, ErrorCode};
 
 /// The largest PutBucketCors body OSS accepts.
 pub const MAX_CORS_BODY: usize = 16 * 1024;
 
-pub async fn put_bucket_cors(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+pub async fn put_bucket_cors(
+    state: &AppState,
+    ctx: &Ctx,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     require_owner(&ctx.principal)?;
     let too_large = ApiError::msg(
@@ -28,8 +32,12 @@ pub async fn put_bucket_cors(state: &AppState, ctx: &Ctx, body: Incoming) -> Res
             tracing::debug!(reason = %m, "PutBucketCors: malformed XML");
             ApiError::new(ErrorCode::MalformedXML)
         }
-        CorsXmlError::Invalid(ossd_cors::CorsError::NoRules) => ApiError::new(ErrorCode::MalformedXML),
-        CorsXmlError::Invalid(e) => ApiError::invalid_argument(e.to_string(), e.argument_name(), &e.argument_value()),
+        CorsXmlError::Invalid(ossd_cors::CorsError::NoRules) => {
+            ApiError::new(ErrorCode::MalformedXML)
+        }
+        CorsXmlError::Invalid(e) => {
+            ApiError::invalid_argument(e.to_string(), e.argument_name(), &e.argument_value())
+        }
     })?;
     let xml = render_cors_configuration(&cfg);
     state.update_bucket(&b.record.name, |rec| {
@@ -43,7 +51,8 @@ pub fn get_bucket_cors(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     require_owner(&ctx.principal)?;
     match &b.cors {
         Some(cfg) => Ok(render::ok_xml(render_cors_configuration(cfg))),
-        None => Err(ApiError::new(ErrorCode::NoSuchCORSConfiguration).field("BucketName", b.record.name.clone())),
+        None => Err(ApiError::new(ErrorCode::NoSuchCORSConfiguration)
+            .field("BucketName", b.record.name.clone())),
     }
 }
 

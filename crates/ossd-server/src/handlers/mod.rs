@@ -2,7 +2,9 @@
 
 mod bucket;
 mod cors_api;
+mod multipart;
 mod object;
+mod post_object;
 
 use crate::body::Body;
 use crate::pipeline::Ctx;
@@ -16,7 +18,11 @@ use md5::{Digest, Md5};
 use ossd_proto::{ApiError, ErrorCode, Operation};
 
 /// Runs the handler for the request's operation.
-pub async fn dispatch(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+pub async fn dispatch(
+    state: &AppState,
+    ctx: &Ctx,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
     match &ctx.op {
         Operation::ListBuckets => bucket::list_buckets(state, ctx),
         Operation::PutBucket => bucket::put_bucket(state, ctx, body).await,
@@ -41,6 +47,16 @@ pub async fn dispatch(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Res
         Operation::DeleteObject { key } => object::delete_object(state, ctx, key),
         Operation::GetObjectAcl { key } => object::get_object_acl(state, ctx, key),
         Operation::PutObjectAcl { key } => object::put_object_acl(state, ctx, key),
+        Operation::PostObject => post_object::post_object(state, ctx, body).await,
+        Operation::InitiateMultipartUpload { key } => multipart::initiate(state, ctx, key),
+        Operation::UploadPart { key } => multipart::upload_part(state, ctx, key, body).await,
+        Operation::UploadPartCopy { key } => multipart::upload_part_copy(state, ctx, key).await,
+        Operation::CompleteMultipartUpload { key } => {
+            multipart::complete(state, ctx, key, body).await
+        }
+        Operation::AbortMultipartUpload { key } => multipart::abort(state, ctx, key),
+        Operation::ListParts { key } => multipart::list_parts(state, ctx, key),
+        Operation::ListMultipartUploads => multipart::list_uploads(state, ctx),
         Operation::NotImplemented { what } => Err(ApiError::msg(
             ErrorCode::NotImplemented,
             format!("The '{what}' feature is not implemented by this server."),
@@ -55,11 +71,17 @@ pub async fn dispatch(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Res
 }
 
 /// Reads a whole request body of at most `limit` bytes (XML documents); larger bodies are refused.
-pub async fn read_small_body(body: Incoming, limit: usize, too_large: ApiError) -> Result<Bytes, ApiError> {
+pub async fn read_small_body(
+    body: Incoming,
+    limit: usize,
+    too_large: ApiError,
+) -> Result<Bytes, ApiError> {
     let mut body = body;
     let mut buf = BytesMut::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}")))?;
+        let frame = frame.map_err(|e| {
+            ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}"))
+        })?;
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
                 return Err(too_large);

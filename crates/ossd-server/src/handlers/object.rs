@@ -5,7 +5,7 @@ use crate::auth::{check_acl, effective_acl, require_owner};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
-use crate::state::{blocking, store_error, AppState, BucketState};
+use crate::state::{AppState, BucketState, blocking, store_error};
 use base64::Engine;
 use http::{Response, StatusCode};
 use http_body_util::BodyExt;
@@ -67,7 +67,11 @@ pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
     let h = |n: &str| ctx.header(n).map(str::to_owned);
     let acl = ctx.header("x-oss-object-acl").unwrap_or("default");
     if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument("no such object access control exists", "x-oss-object-acl", acl));
+        return Err(ApiError::invalid_argument(
+            "no such object access control exists",
+            "x-oss-object-acl",
+            acl,
+        ));
     }
     let class = match ctx.header("x-oss-storage-class") {
         None => "Standard".to_owned(),
@@ -75,7 +79,9 @@ pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
             .iter()
             .find(|s| s.eq_ignore_ascii_case(c))
             .map(|s| (*s).to_owned())
-            .ok_or_else(|| ApiError::invalid_argument("Invalid storage class.", "x-oss-storage-class", c))?,
+            .ok_or_else(|| {
+                ApiError::invalid_argument("Invalid storage class.", "x-oss-storage-class", c)
+            })?,
     };
     Ok(ObjectRecord {
         key: key.to_owned(),
@@ -108,7 +114,12 @@ fn user_meta(headers: &http::HeaderMap) -> Vec<(String, String)> {
 }
 
 /// Streams a request body into a new blob: never buffered whole, at most `limit` bytes, Content-MD5 checked.
-pub async fn write_body(state: &AppState, ctx: &Ctx, mut body: Incoming, limit: u64) -> Result<Blob, ApiError> {
+pub async fn write_body(
+    state: &AppState,
+    ctx: &Ctx,
+    mut body: Incoming,
+    limit: u64,
+) -> Result<Blob, ApiError> {
     if let Some(len) = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok())
         && len > limit
     {
@@ -119,7 +130,9 @@ pub async fn write_body(state: &AppState, ctx: &Ctx, mut body: Incoming, limit: 
     let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUF);
     let mut total: u64 = 0;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}")))?;
+        let frame = frame.map_err(|e| {
+            ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}"))
+        })?;
         let Ok(data) = frame.into_data() else { continue };
         total += data.len() as u64;
         if total > limit {
@@ -149,24 +162,40 @@ fn io_error(e: std::io::Error) -> ApiError {
     ApiError::internal()
 }
 
-fn get_record(state: &AppState, b: &BucketState, key: &str) -> Result<Option<ObjectRecord>, ApiError> {
+fn get_record(
+    state: &AppState,
+    b: &BucketState,
+    key: &str,
+) -> Result<Option<ObjectRecord>, ApiError> {
     blocking(|| state.store.get_object(&b.record.name, key)).map_err(store_error)
 }
 
 /// Loads an object for reading, checking the ACL first so that a private bucket does not reveal which keys exist.
-fn readable_object(state: &AppState, ctx: &Ctx, b: &BucketState, key: &str) -> Result<ObjectRecord, ApiError> {
+fn readable_object(
+    state: &AppState,
+    ctx: &Ctx,
+    b: &BucketState,
+    key: &str,
+) -> Result<ObjectRecord, ApiError> {
     let rec = get_record(state, b, key)?;
     check_acl(&ctx.principal, effective_acl(b, rec.as_ref().map(|r| r.acl.as_str())), false)?;
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
-pub async fn put_object(state: &AppState, ctx: &Ctx, key: &str, body: Incoming) -> Result<Response<Body>, ApiError> {
+pub async fn put_object(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_key(key)?;
     let existing = get_record(state, &b, key)?;
     check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
     let mut rec = object_template(ctx, key)?;
-    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true")) && existing.is_some() {
+    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        && existing.is_some()
+    {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE).await?;
@@ -186,7 +215,11 @@ pub async fn put_object(state: &AppState, ctx: &Ctx, key: &str, body: Incoming) 
 
 /// Sets the headers that describe an object (GET, HEAD).
 fn object_headers(r: &mut Response<Body>, rec: &ObjectRecord) {
-    render::set(r, "content-type", rec.content_type.as_deref().unwrap_or("application/octet-stream"));
+    render::set(
+        r,
+        "content-type",
+        rec.content_type.as_deref().unwrap_or("application/octet-stream"),
+    );
     render::set(r, "etag", &rec.etag);
     render::set(r, "last-modified", &http_date(rec.last_modified_ms));
     render::set(r, "accept-ranges", "bytes");
@@ -208,7 +241,9 @@ fn object_headers(r: &mut Response<Body>, rec: &ObjectRecord) {
         }
     }
     for (k, v) in &rec.user_meta {
-        if let (Ok(n), Ok(v)) = (http::HeaderName::from_bytes(k.as_bytes()), http::HeaderValue::from_str(v)) {
+        if let (Ok(n), Ok(v)) =
+            (http::HeaderName::from_bytes(k.as_bytes()), http::HeaderValue::from_str(v))
+        {
             r.headers_mut().insert(n, v);
         }
     }
@@ -226,13 +261,16 @@ enum RangeSpec {
 }
 
 fn parse_range(h: Option<&str>, size: u64) -> RangeSpec {
-    let Some(spec) = h.and_then(|h| h.trim().strip_prefix("bytes=")) else { return RangeSpec::Full };
+    let Some(spec) = h.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+        return RangeSpec::Full;
+    };
     if spec.contains(',') {
         return RangeSpec::Full;
     }
     let Some((a, b)) = spec.split_once('-') else { return RangeSpec::Full };
     let (a, b) = (a.trim(), b.trim());
-    let num = |s: &str| if s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
+    let num =
+        |s: &str| if s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
     match (a.is_empty(), b.is_empty()) {
         (true, true) => RangeSpec::Full,
         (true, false) => match num(b) {
@@ -260,7 +298,9 @@ fn parse_range(h: Option<&str>, size: u64) -> RangeSpec {
 
 fn etag_matches(list: &str, etag: &str) -> bool {
     let bare = etag.trim_matches('"');
-    list.split(',').map(|t| t.trim().trim_start_matches("W/").trim_matches('"')).any(|t| t == "*" || t.eq_ignore_ascii_case(bare))
+    list.split(',')
+        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
+        .any(|t| t == "*" || t.eq_ignore_ascii_case(bare))
 }
 
 fn parse_http_date_secs(v: &str) -> Option<i64> {
@@ -271,17 +311,23 @@ fn parse_http_date_secs(v: &str) -> Option<i64> {
 }
 
 /// Evaluates If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), in RFC 7232 order.
-fn check_conditions(ctx: &Ctx, rec: &ObjectRecord, prefix: &str) -> Result<Option<StatusCode>, ApiError> {
+fn check_conditions(
+    ctx: &Ctx,
+    rec: &ObjectRecord,
+    prefix: &str,
+) -> Result<Option<StatusCode>, ApiError> {
     let h = |n: &str| ctx.header(&format!("{prefix}{n}")).map(str::to_owned);
     let modified = rec.last_modified_ms / 1000;
     if let Some(m) = h("if-match") {
         if !etag_matches(&m, &rec.etag) {
-            return Err(ApiError::new(ErrorCode::PreconditionFailed).field("Condition", format!("{prefix}If-Match")));
+            return Err(ApiError::new(ErrorCode::PreconditionFailed)
+                .field("Condition", format!("{prefix}If-Match")));
         }
     } else if let Some(d) = h("if-unmodified-since").and_then(|d| parse_http_date_secs(&d))
         && modified > d
     {
-        return Err(ApiError::new(ErrorCode::PreconditionFailed).field("Condition", format!("{prefix}If-Unmodified-Since")));
+        return Err(ApiError::new(ErrorCode::PreconditionFailed)
+            .field("Condition", format!("{prefix}If-Unmodified-Since")));
     }
     if let Some(m) = h("if-none-match") {
         if etag_matches(&m, &rec.etag) {
@@ -304,7 +350,12 @@ const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
     ("response-content-encoding", "content-encoding"),
 ];
 
-pub fn get_object(state: &AppState, ctx: &Ctx, key: &str, head: bool) -> Result<Response<Body>, ApiError> {
+pub fn get_object(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    head: bool,
+) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let rec = readable_object(state, ctx, b, key)?;
     if let Some(status) = check_conditions(ctx, &rec, "")? {
@@ -335,7 +386,11 @@ pub fn get_object(state: &AppState, ctx: &Ctx, key: &str, head: bool) -> Result<
     object_headers(&mut r, &rec);
     render::set(&mut r, "content-length", &len.to_string());
     if status == StatusCode::PARTIAL_CONTENT {
-        render::set(&mut r, "content-range", &format!("bytes {}-{}/{}", start, end.saturating_sub(1), rec.size));
+        render::set(
+            &mut r,
+            "content-range",
+            &format!("bytes {}-{}/{}", start, end.saturating_sub(1), rec.size),
+        );
     }
     for (param, header) in RESPONSE_OVERRIDES {
         if let Some(v) = ctx.query.get(param) {
@@ -368,15 +423,27 @@ pub fn delete_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<
 /// Largest DeleteMultipleObjects body accepted (1000 keys of 1023 bytes fit).
 const MAX_DELETE_BODY: usize = 2 * 1024 * 1024;
 
-pub async fn delete_multiple(state: &AppState, ctx: &Ctx, body: Incoming) -> Result<Response<Body>, ApiError> {
+pub async fn delete_multiple(
+    state: &AppState,
+    ctx: &Ctx,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_acl(&ctx.principal, &b.record.acl, true)?;
     let url = match ctx.query.get("encoding-type") {
         None => false,
         Some("url") => true,
-        Some(other) => return Err(ApiError::invalid_argument("The encoding type is not supported.", "encoding-type", other)),
+        Some(other) => {
+            return Err(ApiError::invalid_argument(
+                "The encoding type is not supported.",
+                "encoding-type",
+                other,
+            ));
+        }
     };
-    let raw = read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded)).await?;
+    let raw =
+        read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
+            .await?;
     check_content_md5(ctx, &raw)?;
     let doc = ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
     if doc.name != "Delete" {
@@ -390,9 +457,15 @@ pub async fn delete_multiple(state: &AppState, ctx: &Ctx, body: Incoming) -> Res
     };
     let mut keys = Vec::new();
     for o in doc.children_named("Object") {
-        let k = o.child("Key").map(|k| k.text.clone()).ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
+        let k = o
+            .child("Key")
+            .map(|k| k.text.clone())
+            .ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
         let k = if url {
-            percent_decode_str(&k).decode_utf8().map_err(|_| ApiError::new(ErrorCode::MalformedXML))?.into_owned()
+            percent_decode_str(&k)
+                .decode_utf8()
+                .map_err(|_| ApiError::new(ErrorCode::MalformedXML))?
+                .into_owned()
         } else {
             k
         };
@@ -400,7 +473,10 @@ pub async fn delete_multiple(state: &AppState, ctx: &Ctx, body: Incoming) -> Res
         keys.push(k);
     }
     if keys.is_empty() || keys.len() > 1000 {
-        return Err(ApiError::msg(ErrorCode::MalformedXML, "A Delete request must name between 1 and 1000 objects."));
+        return Err(ApiError::msg(
+            ErrorCode::MalformedXML,
+            "A Delete request must name between 1 and 1000 objects.",
+        ));
     }
     blocking(|| state.store.delete_objects(&b.record.name, &keys)).map_err(store_error)?;
     let mut w = XmlWriter::new();
@@ -412,7 +488,8 @@ pub async fn delete_multiple(state: &AppState, ctx: &Ctx, body: Incoming) -> Res
         for k in &keys {
             w.open("Deleted");
             let shown = if url {
-                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC).to_string()
+                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
             } else {
                 k.clone()
             };
@@ -426,7 +503,13 @@ pub async fn delete_multiple(state: &AppState, ctx: &Ctx, body: Incoming) -> Res
 
 /// Parses `x-oss-copy-source: /bucket/key` (the key URL-encoded).
 fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
-    let bad = || ApiError::invalid_argument("Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.", "x-oss-copy-source", v);
+    let bad = || {
+        ApiError::invalid_argument(
+            "Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
+            "x-oss-copy-source",
+            v,
+        )
+    };
     let decoded = percent_decode_str(v).decode_utf8().map_err(|_| bad())?;
     let s = decoded.strip_prefix('/').unwrap_or(&decoded);
     let (bucket, key) = s.split_once('/').ok_or_else(bad)?;
@@ -437,7 +520,12 @@ fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
 }
 
 /// Copies an object's bytes into a new blob (blocking).
-fn copy_bytes(state: &AppState, src: &ObjectRecord, start: u64, end: u64) -> Result<Blob, ApiError> {
+pub fn copy_bytes(
+    state: &AppState,
+    src: &ObjectRecord,
+    start: u64,
+    end: u64,
+) -> Result<Blob, ApiError> {
     blocking(|| -> Result<Blob, ApiError> {
         let mut reader = state.store.open_object(src, start, end).map_err(store_error)?;
         let mut writer = state.store.blob_writer().map_err(store_error)?;
@@ -446,15 +534,30 @@ fn copy_bytes(state: &AppState, src: &ObjectRecord, start: u64, end: u64) -> Res
     })
 }
 
-pub async fn copy_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?.clone();
-    check_key(key)?;
+/// Resolves `x-oss-copy-source` to the source bucket and a readable source object.
+pub fn copy_source(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<(std::sync::Arc<BucketState>, ObjectRecord), ApiError> {
     let (src_bucket, src_key) = parse_copy_source(ctx.header("x-oss-copy-source").unwrap_or(""))?;
     let sb = state.require_bucket(&src_bucket)?;
     let src = readable_object(state, ctx, &sb, &src_key)?;
+    Ok((sb, src))
+}
+
+pub async fn copy_object(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?.clone();
+    check_key(key)?;
+    let (_sb, src) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
     check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
-    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true")) && existing.is_some() {
+    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        && existing.is_some()
+    {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     if let Some(status) = check_conditions(ctx, &src, "x-oss-copy-source-")? {
@@ -470,13 +573,20 @@ pub async fn copy_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Respo
             r
         }
         "REPLACE" => object_template(ctx, key)?,
-        other => return Err(ApiError::invalid_argument("Invalid metadata directive.", "x-oss-metadata-directive", other)),
+        other => {
+            return Err(ApiError::invalid_argument(
+                "Invalid metadata directive.",
+                "x-oss-metadata-directive",
+                other,
+            ));
+        }
     };
     let blob = copy_bytes(state, &src, 0, src.size)?;
     rec.size = blob.size;
     rec.etag = if src.object_type == "Normal" { md5_etag(&blob.md5) } else { src.etag.clone() };
     rec.crc64 = blob.crc64;
-    rec.object_type = if src.object_type == "Appendable" { "Normal".to_owned() } else { src.object_type.clone() };
+    rec.object_type =
+        if src.object_type == "Appendable" { "Normal".to_owned() } else { src.object_type.clone() };
     rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
     rec.last_modified_ms = now_ms();
     let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
@@ -492,15 +602,21 @@ pub async fn copy_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Respo
     Ok(r)
 }
 
-pub async fn append_object(state: &AppState, ctx: &Ctx, key: &str, body: Incoming) -> Result<Response<Body>, ApiError> {
+pub async fn append_object(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_key(key)?;
     let pos_raw = ctx.query.get("position").ok_or_else(|| {
-        ApiError::msg(ErrorCode::MissingArgument, "Missing Some Required Arguments.").field("ArgumentName", "position")
+        ApiError::msg(ErrorCode::MissingArgument, "Missing Some Required Arguments.")
+            .field("ArgumentName", "position")
     })?;
-    let position: u64 = pos_raw
-        .parse()
-        .map_err(|_| ApiError::invalid_argument("Position must be a non-negative integer.", "position", pos_raw))?;
+    let position: u64 = pos_raw.parse().map_err(|_| {
+        ApiError::invalid_argument("Position must be a non-negative integer.", "position", pos_raw)
+    })?;
     let existing = get_record(state, &b, key)?;
     check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
     let mut template = object_template(ctx, key)?;
@@ -528,21 +644,24 @@ pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response
     require_owner(&ctx.principal)?;
     let acl = ctx.header("x-oss-object-acl").unwrap_or("");
     if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument("no such object access control exists", "x-oss-object-acl", acl));
+        return Err(ApiError::invalid_argument(
+            "no such object access control exists",
+            "x-oss-object-acl",
+            acl,
+        ));
     }
     let acl = acl.to_owned();
-    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl.clone())).map_err(|e| {
-        match store_error(e) {
+    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl.clone()))
+        .map_err(|e| match store_error(e) {
             e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
             e => e,
-        }
-    })?;
+        })?;
     Ok(render::empty(StatusCode::OK))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_range, RangeSpec};
+    use super::{RangeSpec, parse_range};
 
     #[test]
     fn ranges() {

@@ -1,6 +1,6 @@
 //! CORS on the wire: the API, preflights before authentication, headers on results and errors, Vary.
 
-use crate::harness::{make_bucket, Ossd, Req};
+use crate::harness::{Ossd, Req, make_bucket};
 
 const RULES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <CORSConfiguration>
@@ -20,8 +20,16 @@ const RULES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </CORSRule>
 </CORSConfiguration>"#;
 
-fn preflight(s: &Ossd, path: &str, origin: &str, method: &str, headers: Option<&str>) -> crate::harness::Resp {
-    let mut r = Req::new("OPTIONS", path).header("Origin", origin).header("Access-Control-Request-Method", method);
+fn preflight(
+    s: &Ossd,
+    path: &str,
+    origin: &str,
+    method: &str,
+    headers: Option<&str>,
+) -> crate::harness::Resp {
+    let mut r = Req::new("OPTIONS", path)
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", method);
     if let Some(h) = headers {
         r = r.header("Access-Control-Request-Headers", h);
     }
@@ -42,15 +50,23 @@ fn api_round_trip_and_errors() {
     // GET output is valid PUT input and round-trips unchanged.
     assert_eq!(s.signed(Req::new("PUT", "/cors-api/?cors").body(got.clone())).status, 200);
     assert_eq!(s.signed(Req::new("GET", "/cors-api/?cors")).text(), got);
-    let bad = RULES.replace("<MaxAgeSeconds>33012</MaxAgeSeconds>\n  </CORSRule>\n</CORS", "<MaxAgeSeconds>-1</MaxAgeSeconds>\n  </CORSRule>\n</CORS");
+    let bad = RULES.replace(
+        "<MaxAgeSeconds>33012</MaxAgeSeconds>\n  </CORSRule>\n</CORS",
+        "<MaxAgeSeconds>-1</MaxAgeSeconds>\n  </CORSRule>\n</CORS",
+    );
     let r = s.signed(Req::new("PUT", "/cors-api/?cors").body(bad));
     assert_eq!((r.status, r.code()), (400, "InvalidArgument".into()), "{}", r.text());
     assert!(r.text().contains("<ArgumentName>MaxAgeSeconds</ArgumentName>"));
-    let r = s.signed(Req::new("PUT", "/cors-api/?cors").body("<CORSConfiguration></CORSConfiguration>"));
+    let r = s
+        .signed(Req::new("PUT", "/cors-api/?cors").body("<CORSConfiguration></CORSConfiguration>"));
     assert_eq!(r.code(), "MalformedXML");
     let r = s.signed(Req::new("PUT", "/cors-api/?cors").body("<CORSConfiguration><CORSRule>"));
     assert_eq!(r.code(), "MalformedXML");
-    let r = s.signed(Req::new("PUT", "/cors-api/?cors").header("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==").body(RULES));
+    let r = s.signed(
+        Req::new("PUT", "/cors-api/?cors")
+            .header("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")
+            .body(RULES),
+    );
     assert_eq!(r.code(), "InvalidDigest");
     let huge = format!("<CORSConfiguration>{}</CORSConfiguration>", "<!-- pad -->".repeat(2000));
     let r = s.signed(Req::new("PUT", "/cors-api/?cors").body(huge));
@@ -67,39 +83,51 @@ fn api_round_trip_and_errors() {
 #[test]
 fn preflight_matches_like_oss() {
     let s = Ossd::start();
-    make_bucket(&s, "pf");
+    make_bucket(&s, "pflight");
     // No configuration yet: 403 AccessForbidden, no authentication asked for.
-    let r = preflight(&s, "/pf/obj", "http://www.example.com", "PUT", None);
+    let r = preflight(&s, "/pflight/obj", "http://www.example.com", "PUT", None);
     assert_eq!((r.status, r.code()), (403, "AccessForbidden".into()));
     assert!(r.text().contains("CORSResponse: This CORS request is not allowed."));
-    assert_eq!(s.signed(Req::new("PUT", "/pf/?cors").body(RULES)).status, 200);
+    assert_eq!(s.signed(Req::new("PUT", "/pflight/?cors").body(RULES)).status, 200);
     // The python-v2 example: R1 skipped for its methods, R2 matches.
-    let r = preflight(&s, "/pf/example-object-2.jpg", "http://www.example.com", "PUT", Some("x-oss-test2"));
+    let r = preflight(
+        &s,
+        "/pflight/example-object-2.jpg",
+        "http://www.example.com",
+        "PUT",
+        Some("x-oss-test2"),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.header("access-control-allow-origin"), Some("http://www.example.com"));
     assert_eq!(r.header("access-control-allow-methods"), Some("PUT, POST"));
     assert_eq!(r.header("access-control-allow-headers"), Some("x-oss-test2"));
     assert_eq!(r.header("access-control-max-age"), Some("33012"));
-    assert_eq!(r.header("vary"), Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"));
+    assert_eq!(
+        r.header("vary"),
+        Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+    );
     assert!(r.body.is_empty());
     // Rule 1: bare * answers *, header match is case-insensitive.
-    let r = preflight(&s, "/pf/", "http://any.site", "GET", Some("Get"));
+    let r = preflight(&s, "/pflight/", "http://any.site", "GET", Some("Get"));
     assert_eq!(r.status, 200);
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     assert_eq!(r.header("access-control-allow-headers"), Some("get"));
     // Not allowed header, not allowed method.
-    assert_eq!(preflight(&s, "/pf/k", "http://any.site", "GET", Some("x-other")).status, 403);
-    assert_eq!(preflight(&s, "/pf/k", "http://any.site", "DELETE", None).status, 403);
+    assert_eq!(preflight(&s, "/pflight/k", "http://any.site", "GET", Some("x-other")).status, 403);
+    assert_eq!(preflight(&s, "/pflight/k", "http://any.site", "DELETE", None).status, 403);
     // Signature parameters are ignored on preflight.
     let r = s.send(
-        &Req::new("OPTIONS", "/pf/k?OSSAccessKeyId=nobody&Expires=1&Signature=bad")
+        &Req::new("OPTIONS", "/pflight/k?OSSAccessKeyId=nobody&Expires=1&Signature=bad")
             .header("Origin", "http://www.example.com")
             .header("Access-Control-Request-Method", "POST"),
     );
     assert_eq!(r.status, 200);
     // Missing headers, missing bucket.
-    assert_eq!(s.send(&Req::new("OPTIONS", "/pf/k").header("Access-Control-Request-Method", "GET")).status, 400);
-    assert_eq!(s.send(&Req::new("OPTIONS", "/pf/k").header("Origin", "http://a")).status, 400);
+    assert_eq!(
+        s.send(&Req::new("OPTIONS", "/pflight/k").header("Access-Control-Request-Method", "GET")).status,
+        400
+    );
+    assert_eq!(s.send(&Req::new("OPTIONS", "/pflight/k").header("Origin", "http://a")).status, 400);
     let r = preflight(&s, "/nope-bucket/k", "http://a", "GET", None);
     assert_eq!((r.status, r.code()), (404, "NoSuchBucket".into()));
 }
@@ -111,7 +139,9 @@ fn actual_responses_carry_cors_headers_on_success_and_error() {
     let rules = "<CORSConfiguration><CORSRule><AllowedOrigin>http://www.a.com</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><ExposeHeader>ETag</ExposeHeader><ExposeHeader>x-oss-request-id</ExposeHeader><MaxAgeSeconds>60</MaxAgeSeconds></CORSRule></CORSConfiguration>";
     assert_eq!(s.signed(Req::new("PUT", "/act/?cors").body(rules)).status, 200);
     assert_eq!(s.signed(Req::new("PUT", "/act/k").body("v")).status, 200);
-    let get = |origin: &str, key: &str| s.signed(Req::new("GET", &format!("/act/{key}")).header("Origin", origin));
+    let get = |origin: &str, key: &str| {
+        s.signed(Req::new("GET", &format!("/act/{key}")).header("Origin", origin))
+    };
     let r = get("http://www.a.com", "k");
     assert_eq!(r.status, 200);
     assert_eq!(r.header("access-control-allow-origin"), Some("http://www.a.com"));
@@ -158,5 +188,9 @@ fn response_vary_true_marks_every_response() {
     assert_eq!(r.header("vary"), Some("Origin"));
     let r = s.signed(Req::new("GET", "/vary/missing"));
     assert_eq!(r.header("vary"), Some("Origin"));
-    assert!(s.signed(Req::new("GET", "/vary/?cors")).text().contains("<ResponseVary>true</ResponseVary>"));
+    assert!(
+        s.signed(Req::new("GET", "/vary/?cors"))
+            .text()
+            .contains("<ResponseVary>true</ResponseVary>")
+    );
 }

@@ -140,7 +140,14 @@ impl Req {
             Some((p, q)) => (p.to_owned(), q.to_owned()),
             None => (path_and_query.to_owned(), String::new()),
         };
-        Req { method: method.into(), path, query, headers: Vec::new(), body: Vec::new(), host: None }
+        Req {
+            method: method.into(),
+            path,
+            query,
+            headers: Vec::new(),
+            body: Vec::new(),
+            host: None,
+        }
     }
     pub fn header(mut self, k: &str, v: &str) -> Req {
         self.headers.push((k.into(), v.into()));
@@ -151,7 +158,11 @@ impl Req {
         self
     }
     pub fn target(&self) -> String {
-        if self.query.is_empty() { self.path.clone() } else { format!("{}?{}", self.path, self.query) }
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
     }
     /// Adds Date and a V1 Authorization header (path-style: bucket is the first path segment).
     pub fn sign(&mut self, ak: &str, sk: &str) {
@@ -160,7 +171,9 @@ impl Req {
         let decoded: String = percent_decode(&self.path);
         let rest = decoded.trim_start_matches('/');
         let (bucket, key) = match rest.split_once('/') {
-            Some((b, k)) => (Some(b.to_owned()), if k.is_empty() { None } else { Some(k.to_owned()) }),
+            Some((b, k)) => {
+                (Some(b.to_owned()), if k.is_empty() { None } else { Some(k.to_owned()) })
+            }
             None if rest.is_empty() => (None, None),
             None => (Some(rest.to_owned()), None),
         };
@@ -220,7 +233,8 @@ impl Resp {
         let head_text = std::str::from_utf8(&raw[..split]).expect("utf8 head");
         let mut lines = head_text.split("\r\n");
         let status_line = lines.next().expect("status line");
-        let status: u16 = status_line.split(' ').nth(1).expect("status").parse().expect("status num");
+        let status: u16 =
+            status_line.split(' ').nth(1).expect("status").parse().expect("status num");
         let headers: Vec<(String, String)> = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))

@@ -1,6 +1,6 @@
 //! Buckets and objects over raw HTTP: errors, ranges, conditionals, keys, listings, anonymous access.
 
-use crate::harness::{between, make_bucket, Ossd, Req};
+use crate::harness::{Ossd, Req, between, make_bucket};
 
 #[test]
 fn bucket_lifecycle_and_errors() {
@@ -57,7 +57,11 @@ fn put_get_head_range_and_conditionals() {
     assert_eq!((r.status, r.code()), (404, "NoSuchKey".into()));
     let r = s.signed(Req::new("GET", "/objs/missing"));
     assert_eq!((r.status, r.code()), (404, "NoSuchKey".into()));
-    let r = s.signed(Req::new("PUT", "/objs/md5").header("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==").body("not empty"));
+    let r = s.signed(
+        Req::new("PUT", "/objs/md5")
+            .header("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg==")
+            .body("not empty"),
+    );
     assert_eq!((r.status, r.code()), (400, "InvalidDigest".into()));
     let long = "k".repeat(1024);
     let r = s.signed(Req::new("PUT", &format!("/objs/{long}")).body("x"));
@@ -79,7 +83,9 @@ fn listing_with_delimiter_and_paging() {
     let t = r.text();
     assert!(t.contains("<CommonPrefixes><Prefix>a/</Prefix></CommonPrefixes>"), "{t}");
     assert!(t.contains("<CommonPrefixes><Prefix>c/</Prefix></CommonPrefixes>"), "{t}");
-    assert!(t.contains("<Key>b</Key>") && t.contains("<Key>d</Key>") && !t.contains("<Key>a/1</Key>"));
+    assert!(
+        t.contains("<Key>b</Key>") && t.contains("<Key>d</Key>") && !t.contains("<Key>a/1</Key>")
+    );
     let mut seen = Vec::new();
     let mut marker = String::new();
     loop {
@@ -94,14 +100,18 @@ fn listing_with_delimiter_and_paging() {
         if t.contains("<IsTruncated>false</IsTruncated>") {
             break;
         }
-        marker = between(&t, "<NextMarker>", "</NextMarker>").expect("next marker").replace('/', "%2F");
+        marker =
+            between(&t, "<NextMarker>", "</NextMarker>").expect("next marker").replace('/', "%2F");
     }
     assert_eq!(seen, ["a/1", "a/2", "b", "c/x/y", "d"]);
     let r = s.signed(Req::new("GET", "/list/?list-type=2&prefix=a/&max-keys=1"));
     let t = r.text();
     assert!(t.contains("<KeyCount>1</KeyCount>") && t.contains("<NextContinuationToken>"), "{t}");
     let token = between(&t, "<NextContinuationToken>", "</NextContinuationToken>").expect("token");
-    let r = s.signed(Req::new("GET", &format!("/list/?list-type=2&prefix=a/&continuation-token={token}")));
+    let r = s.signed(Req::new(
+        "GET",
+        &format!("/list/?list-type=2&prefix=a/&continuation-token={token}"),
+    ));
     assert!(r.text().contains("<Key>a/2</Key>"), "{}", r.text());
 }
 
@@ -113,12 +123,22 @@ fn anonymous_access_follows_acls() {
     let r = s.send(&Req::new("GET", "/priv/k"));
     assert_eq!((r.status, r.code()), (403, "AccessDenied".into()));
     let r = s.send(&Req::new("GET", "/priv/missing"));
-    assert_eq!((r.status, r.code()), (403, "AccessDenied".into()), "a private bucket does not reveal missing keys");
-    assert_eq!(s.signed(Req::new("PUT", "/priv/?acl").header("x-oss-acl", "public-read")).status, 200);
+    assert_eq!(
+        (r.status, r.code()),
+        (403, "AccessDenied".into()),
+        "a private bucket does not reveal missing keys"
+    );
+    assert_eq!(
+        s.signed(Req::new("PUT", "/priv/?acl").header("x-oss-acl", "public-read")).status,
+        200
+    );
     assert_eq!(s.send(&Req::new("GET", "/priv/k")).body, b"secret");
     let r = s.send(&Req::new("PUT", "/priv/k2").body("x"));
     assert_eq!((r.status, r.code()), (403, "AccessDenied".into()));
-    assert_eq!(s.signed(Req::new("PUT", "/priv/k?acl").header("x-oss-object-acl", "private")).status, 200);
+    assert_eq!(
+        s.signed(Req::new("PUT", "/priv/k?acl").header("x-oss-object-acl", "private")).status,
+        200
+    );
     assert_eq!(s.send(&Req::new("GET", "/priv/k")).status, 403);
     let r = s.signed(Req::new("GET", "/priv/k?acl"));
     assert!(r.text().contains("<Grant>private</Grant>"), "{}", r.text());

@@ -1,6 +1,6 @@
 //! Process-level behaviour: start, common headers, shutdown, restart persistence, crash safety.
 
-use crate::harness::{make_bucket, Ossd, Req};
+use crate::harness::{Ossd, Req, make_bucket};
 use std::process::Command;
 
 #[test]
@@ -8,7 +8,8 @@ fn version_and_help() {
     let out = Command::new(env!("CARGO_BIN_EXE_ossd")).arg("--version").output().expect("run");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ossd "));
-    let out = Command::new(env!("CARGO_BIN_EXE_ossd")).args(["serve", "--help"]).output().expect("run");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_ossd")).args(["serve", "--help"]).output().expect("run");
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in ["--listen", "--data-dir", "--region", "--domain", "--log-level", "--config"] {
         assert!(help.contains(flag), "help lacks {flag}");
@@ -35,7 +36,8 @@ fn common_headers_and_clean_shutdown() {
 #[test]
 fn generated_root_key_is_kept() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("b").local_addr().expect("a").port();
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("b").local_addr().expect("a").port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ossd"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(tmp.path())
@@ -46,8 +48,9 @@ fn generated_root_key_is_kept() {
         .spawn()
         .expect("spawn");
     let key_file = tmp.path().join("root-key.json");
-    for _ in 0..200 {
-        if key_file.exists() {
+    // The key is written and printed before the listener binds: wait until it accepts.
+    for _ in 0..400 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
@@ -88,7 +91,11 @@ fn restart_keeps_buckets_objects_metadata_and_cors() {
     assert_eq!(r.body, b"hello");
     assert_eq!(r.header("content-type"), Some("text/plain"));
     assert_eq!(r.header("x-oss-meta-owner"), Some("alice"));
-    let r = s2.send(&Req::new("OPTIONS", "/keep/x").header("Origin", "http://a.com").header("Access-Control-Request-Method", "GET"));
+    let r = s2.send(
+        &Req::new("OPTIONS", "/keep/x")
+            .header("Origin", "http://a.com")
+            .header("Access-Control-Request-Method", "GET"),
+    );
     assert_eq!(r.status, 200);
     drop(s);
 }
@@ -131,9 +138,13 @@ fn sigkill_during_uploads_leaves_whole_objects_only() {
         let old = vec![b'a' + i; 256 * 1024];
         let new = vec![b'A' + i; 4 * 1024 * 1024];
         assert!(r.body == old || r.body == new, "k{i} is torn: {} bytes", r.body.len());
-        assert_eq!(r.header("content-length").and_then(|v| v.parse::<usize>().ok()), Some(r.body.len()));
+        assert_eq!(
+            r.header("content-length").and_then(|v| v.parse::<usize>().ok()),
+            Some(r.body.len())
+        );
     }
     let tmp_dir = s.dir.join("tmp");
-    let left: Vec<_> = std::fs::read_dir(&tmp_dir).map(|d| d.flatten().collect()).unwrap_or_default();
+    let left: Vec<_> =
+        std::fs::read_dir(&tmp_dir).map(|d| d.flatten().collect()).unwrap_or_default();
     assert!(left.is_empty(), "temporary files left after restart: {left:?}");
 }

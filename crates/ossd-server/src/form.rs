@@ -1,0 +1,315 @@
+//! A streaming `multipart/form-data` reader for PostObject: small fields are read whole (bounded),
+//! the file part is handed over chunk by chunk and never buffered whole.
+
+use bytes::{Buf, BytesMut};
+use http_body_util::BodyExt;
+use ossd_proto::{ApiError, ErrorCode};
+
+/// Source of body chunks (the request body, or a fixed buffer in tests).
+pub trait Chunks {
+    /// The next chunk, `None` at the end.
+    fn next_chunk(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<bytes::Bytes>, ApiError>> + Send;
+}
+
+impl Chunks for hyper::body::Incoming {
+    async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, ApiError> {
+        loop {
+            match self.frame().await {
+                None => return Ok(None),
+                Some(Err(e)) => {
+                    return Err(ApiError::msg(
+                        ErrorCode::InvalidRequest,
+                        format!("reading the body: {e}"),
+                    ));
+                }
+                Some(Ok(f)) => {
+                    if let Ok(d) = f.into_data() {
+                        return Ok(Some(d));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The headers of one form part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartHead {
+    /// The field name (`name=`).
+    pub name: String,
+    /// The file name, for file parts (`filename=`).
+    pub filename: Option<String>,
+    /// The part's own Content-Type, if given.
+    pub content_type: Option<String>,
+}
+
+/// Longest part header block accepted.
+const MAX_PART_HEADERS: usize = 16 * 1024;
+
+fn malformed(msg: &str) -> ApiError {
+    ApiError::msg(
+        ErrorCode::MalformedPOSTRequest,
+        format!("The body of your POST request is not well-formed multipart/form-data: {msg}."),
+    )
+}
+
+/// Extracts the boundary from a `multipart/form-data; boundary=...` content type.
+pub fn boundary(content_type: &str) -> Result<String, ApiError> {
+    let mut parts = content_type.split(';');
+    let mime = parts.next().unwrap_or("").trim();
+    if !mime.eq_ignore_ascii_case("multipart/form-data") {
+        return Err(malformed("the Content-Type must be multipart/form-data"));
+    }
+    for p in parts {
+        if let Some((k, v)) = p.split_once('=')
+            && k.trim().eq_ignore_ascii_case("boundary")
+        {
+            let b = v.trim().trim_matches('"');
+            if !b.is_empty() && b.len() <= 200 {
+                return Ok(b.to_owned());
+            }
+        }
+    }
+    Err(malformed("no boundary"))
+}
+
+/// Reads a form part by part.
+pub struct FormReader<C> {
+    src: C,
+    buf: BytesMut,
+    delim: Vec<u8>,
+    eof: bool,
+    in_part: bool,
+    finished: bool,
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    let first = needle[0];
+    (0..=hay.len() - needle.len()).find(|&i| hay[i] == first && &hay[i..i + needle.len()] == needle)
+}
+
+impl<C: Chunks> FormReader<C> {
+    /// A reader over `src` for the given boundary.
+    pub fn new(src: C, boundary: &str) -> FormReader<C> {
+        let mut buf = BytesMut::with_capacity(64 * 1024);
+        // A virtual CRLF in front makes the first delimiter look like every other one.
+        buf.extend_from_slice(b"\r\n");
+        FormReader {
+            src,
+            buf,
+            delim: format!("\r\n--{boundary}").into_bytes(),
+            eof: false,
+            in_part: false,
+            finished: false,
+        }
+    }
+
+    async fn fill(&mut self) -> Result<bool, ApiError> {
+        if self.eof {
+            return Ok(false);
+        }
+        match self.src.next_chunk().await? {
+            Some(c) => {
+                self.buf.extend_from_slice(&c);
+                Ok(true)
+            }
+            None => {
+                self.eof = true;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Moves to the next part and returns its headers; `None` after the closing delimiter.
+    pub async fn next_part(&mut self) -> Result<Option<PartHead>, ApiError> {
+        if self.finished {
+            return Ok(None);
+        }
+        if self.in_part {
+            self.stream_value(|_| Ok(())).await?;
+        }
+        // Find the delimiter (skipping any preamble).
+        loop {
+            if let Some(i) = find(&self.buf, &self.delim) {
+                self.buf.advance(i + self.delim.len());
+                break;
+            }
+            if self.buf.len() > MAX_PART_HEADERS {
+                let keep = self.delim.len();
+                let drop = self.buf.len() - keep;
+                self.buf.advance(drop);
+            }
+            if !self.fill().await? {
+                return Err(malformed("no boundary found"));
+            }
+        }
+        // After the delimiter: "--" ends the form, CRLF starts a part.
+        while self.buf.len() < 2 {
+            if !self.fill().await? {
+                return Err(malformed("truncated"));
+            }
+        }
+        if &self.buf[..2] == b"--" {
+            self.finished = true;
+            return Ok(None);
+        }
+        let headers_end = loop {
+            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
+                break i;
+            }
+            if self.buf.len() > MAX_PART_HEADERS {
+                return Err(ApiError::new(ErrorCode::FieldItemTooLong));
+            }
+            if !self.fill().await? {
+                return Err(malformed("truncated part headers"));
+            }
+        };
+        let head = std::str::from_utf8(&self.buf[..headers_end])
+            .map_err(|_| malformed("part headers are not UTF-8"))?;
+        let mut name = None;
+        let mut filename = None;
+        let mut content_type = None;
+        for line in head.split("\r\n").map(str::trim).filter(|l| !l.is_empty()) {
+            let Some((k, v)) = line.split_once(':') else { continue };
+            if k.trim().eq_ignore_ascii_case("content-disposition") {
+                for attr in v.split(';').skip(1) {
+                    if let Some((ak, av)) = attr.split_once('=') {
+                        let av = av.trim().trim_matches('"').to_owned();
+                        match ak.trim().to_ascii_lowercase().as_str() {
+                            "name" => name = Some(av),
+                            "filename" => filename = Some(av),
+                            _ => {}
+                        }
+                    }
+                }
+            } else if k.trim().eq_ignore_ascii_case("content-type") {
+                content_type = Some(v.trim().to_owned());
+            }
+        }
+        self.buf.advance(headers_end + 4);
+        self.in_part = true;
+        let name = name.ok_or_else(|| malformed("a part has no name"))?;
+        Ok(Some(PartHead { name, filename, content_type }))
+    }
+
+    /// Hands the current part's bytes to `sink` in chunks; returns the number of bytes.
+    pub async fn stream_value(
+        &mut self,
+        mut sink: impl FnMut(&[u8]) -> Result<(), ApiError>,
+    ) -> Result<u64, ApiError> {
+        let mut total = 0u64;
+        loop {
+            if let Some(i) = find(&self.buf, &self.delim) {
+                sink(&self.buf[..i])?;
+                total += i as u64;
+                self.buf.advance(i);
+                self.in_part = false;
+                return Ok(total);
+            }
+            let safe = self.buf.len().saturating_sub(self.delim.len() - 1);
+            if safe > 0 {
+                sink(&self.buf[..safe])?;
+                total += safe as u64;
+                self.buf.advance(safe);
+            }
+            if !self.fill().await? {
+                return Err(malformed("the last part is not terminated"));
+            }
+        }
+    }
+
+    /// Reads the current part's value whole, refusing more than `limit` bytes.
+    pub async fn read_value(&mut self, limit: usize) -> Result<Vec<u8>, ApiError> {
+        let mut out = Vec::new();
+        self.stream_value(|c| {
+            if out.len() + c.len() > limit {
+                return Err(ApiError::new(ErrorCode::FieldItemTooLong));
+            }
+            out.extend_from_slice(c);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed(Vec<bytes::Bytes>);
+    impl Chunks for Fixed {
+        async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, ApiError> {
+            Ok(if self.0.is_empty() { None } else { Some(self.0.remove(0)) })
+        }
+    }
+
+    fn body() -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nuser/${filename}\r\n",
+        );
+        b.extend_from_slice(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"Policy\"\r\n\r\neyJhIjoxfQ==\r\n",
+        );
+        b.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\n");
+        b.extend_from_slice(b"line1\r\n--XyZnot-a-delimiter\r\nend");
+        b.extend_from_slice(b"\r\n--XyZ--\r\n");
+        b
+    }
+
+    async fn parse(chunk: usize) -> Vec<(PartHead, Vec<u8>)> {
+        let chunks = body().chunks(chunk).map(bytes::Bytes::copy_from_slice).collect();
+        let mut r = FormReader::new(Fixed(chunks), "XyZ");
+        let mut out = Vec::new();
+        while let Some(h) = r.next_part().await.expect("part") {
+            let v = r.read_value(1 << 20).await.expect("value");
+            out.push((h, v));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn parses_at_every_chunking() {
+        for chunk in [1, 2, 3, 7, 16, 64, 4096] {
+            let parts = parse(chunk).await;
+            assert_eq!(parts.len(), 3, "chunk {chunk}");
+            assert_eq!(parts[0].0.name, "key");
+            assert_eq!(parts[0].1, b"user/${filename}");
+            assert_eq!(parts[1].0.name, "Policy");
+            assert_eq!(parts[2].0.filename.as_deref(), Some("a.txt"));
+            assert_eq!(parts[2].0.content_type.as_deref(), Some("text/plain"));
+            assert_eq!(parts[2].1, b"line1\r\n--XyZnot-a-delimiter\r\nend", "chunk {chunk}");
+        }
+    }
+
+    #[tokio::test]
+    async fn truncated_and_oversized() {
+        let mut b = body();
+        b.truncate(b.len() - 12);
+        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(b)]), "XyZ");
+        let mut err = None;
+        while err.is_none() {
+            match r.next_part().await {
+                Ok(Some(_)) => {
+                    if let Err(e) = r.read_value(1 << 20).await {
+                        err = Some(e);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => err = Some(e),
+            }
+        }
+        assert_eq!(err.map(|e| e.code), Some(ErrorCode::MalformedPOSTRequest));
+        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(body())]), "XyZ");
+        r.next_part().await.expect("ok").expect("part");
+        assert_eq!(r.read_value(3).await.map_err(|e| e.code), Err(ErrorCode::FieldItemTooLong));
+        assert_eq!(boundary("multipart/form-data; boundary=\"abc\"").ok().as_deref(), Some("abc"));
+        assert!(boundary("application/json").is_err());
+    }
+}

@@ -1,0 +1,384 @@
+//! Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
+
+use super::bucket::parse_max;
+use super::object::{MAX_OBJECT_SIZE, md5_etag, now_ms, object_template, write_body};
+use super::{check_content_md5, read_small_body};
+use crate::auth::check_acl;
+use crate::body::Body;
+use crate::pipeline::Ctx;
+use crate::render::{self, iso8601};
+use crate::state::{AppState, blocking, store_error};
+use http::{Response, StatusCode};
+use hyper::body::Incoming;
+use md5::{Digest, Md5};
+use ossd_proto::request::check_key;
+use ossd_proto::xml::XmlWriter;
+use ossd_proto::{ApiError, ErrorCode};
+use ossd_store::{ListUploadsQuery, PartRecord, Segment, UploadRecord};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Parts are numbered 1..=10000.
+const MAX_PART_NUMBER: u32 = 10_000;
+/// Every part but the last must be at least 100 KB.
+const MIN_PART_SIZE: u64 = 100 * 1024;
+
+fn url_flag(ctx: &Ctx) -> Result<bool, ApiError> {
+    match ctx.query.get("encoding-type") {
+        None => Ok(false),
+        Some("url") => Ok(true),
+        Some(o) => Err(ApiError::invalid_argument(
+            "The encoding type is not supported.",
+            "encoding-type",
+            o,
+        )),
+    }
+}
+
+fn enc(s: &str, url: bool) -> String {
+    if url { utf8_percent_encode(s, NON_ALPHANUMERIC).to_string() } else { s.to_owned() }
+}
+
+fn new_upload_id() -> String {
+    format!("{:032X}", rand::random::<u128>())
+}
+
+/// Finds the upload and checks it belongs to this key.
+fn upload_for(state: &AppState, ctx: &Ctx, key: &str) -> Result<UploadRecord, ApiError> {
+    let b = ctx.bucket()?;
+    let id = ctx.query.get("uploadId").unwrap_or("");
+    let up = blocking(|| state.store.get_upload(&b.record.name, id)).map_err(store_error)?;
+    match up {
+        Some(u) if u.key == key => Ok(u),
+        _ => Err(ApiError::new(ErrorCode::NoSuchUpload).field("UploadId", id)),
+    }
+}
+
+fn part_number(ctx: &Ctx) -> Result<u32, ApiError> {
+    let raw = ctx.query.get("partNumber").unwrap_or("");
+    match raw.parse::<u32>() {
+        Ok(n) if (1..=MAX_PART_NUMBER).contains(&n) => Ok(n),
+        _ => Err(ApiError::invalid_argument(
+            "Part number must be an integer between 1 and 10000, inclusive.",
+            "partNumber",
+            raw,
+        )),
+    }
+}
+
+pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    check_key(key)?;
+    check_acl(&ctx.principal, &b.record.acl, true)?;
+    let url = url_flag(ctx)?;
+    let mut template = object_template(ctx, key)?;
+    template.object_type = "Multipart".to_owned();
+    let rec = UploadRecord {
+        upload_id: new_upload_id(),
+        key: key.to_owned(),
+        initiated_ms: now_ms(),
+        template,
+    };
+    let id = rec.upload_id.clone();
+    blocking(|| state.store.create_upload(&b.record.name, rec)).map_err(store_error)?;
+    let mut w = XmlWriter::new();
+    w.open("InitiateMultipartUploadResult");
+    w.elem("Bucket", &b.record.name);
+    w.elem("Key", &enc(key, url));
+    w.elem("UploadId", &id);
+    if url {
+        w.elem("EncodingType", "url");
+    }
+    w.close("InitiateMultipartUploadResult");
+    Ok(render::ok_xml(w.finish()))
+}
+
+pub async fn upload_part(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?.clone();
+    check_acl(&ctx.principal, &b.record.acl, true)?;
+    let number = part_number(ctx)?;
+    let up = upload_for(state, ctx, key)?;
+    let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE).await?;
+    let part = PartRecord {
+        number,
+        etag: md5_etag(&blob.md5),
+        last_modified_ms: now_ms(),
+        blob: blob.clone(),
+    };
+    let etag = part.etag.clone();
+    blocking(|| state.store.put_part(&b.record.name, &up.upload_id, part)).map_err(store_error)?;
+    let mut r = render::empty(StatusCode::OK);
+    render::set(&mut r, "etag", &etag);
+    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
+    use base64::Engine;
+    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    Ok(r)
+}
+
+pub async fn upload_part_copy(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?.clone();
+    check_acl(&ctx.principal, &b.record.acl, true)?;
+    let number = part_number(ctx)?;
+    let up = upload_for(state, ctx, key)?;
+    let (_source_bucket, src) = super::object::copy_source(state, ctx)?;
+    let (start, end) = match ctx.header("x-oss-copy-source-range") {
+        None => (0, src.size),
+        Some(r) => parse_copy_range(r, src.size)?,
+    };
+    let blob = super::object::copy_bytes(state, &src, start, end)?;
+    let part = PartRecord { number, etag: md5_etag(&blob.md5), last_modified_ms: now_ms(), blob };
+    let (etag, lm) = (part.etag.clone(), part.last_modified_ms);
+    blocking(|| state.store.put_part(&b.record.name, &up.upload_id, part)).map_err(store_error)?;
+    let mut w = XmlWriter::new();
+    w.open("CopyPartResult");
+    w.elem("LastModified", &iso8601(lm));
+    w.elem("ETag", &etag);
+    w.close("CopyPartResult");
+    let mut r = render::ok_xml(w.finish());
+    render::set(&mut r, "etag", &etag);
+    Ok(r)
+}
+
+/// `bytes=a-b` (inclusive) within the source; anything else is `InvalidArgument`.
+fn parse_copy_range(v: &str, size: u64) -> Result<(u64, u64), ApiError> {
+    let bad = || {
+        ApiError::invalid_argument(
+            "The x-oss-copy-source-range is not valid.",
+            "x-oss-copy-source-range",
+            v,
+        )
+    };
+    let spec = v.trim().strip_prefix("bytes=").ok_or_else(bad)?;
+    let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+    let a: u64 = a.trim().parse().map_err(|_| bad())?;
+    let b: u64 = if b.trim().is_empty() {
+        size.saturating_sub(1)
+    } else {
+        b.trim().parse().map_err(|_| bad())?
+    };
+    if a > b || b >= size {
+        return Err(ApiError::new(ErrorCode::InvalidRange));
+    }
+    Ok((a, b + 1))
+}
+
+/// The ETag OSS gives a multipart object: MD5 of the parts' binary MD5s, then `-<count>`.
+fn multipart_etag(parts: &[PartRecord]) -> String {
+    let mut h = Md5::new();
+    for p in parts {
+        h.update(p.blob.md5);
+    }
+    format!("\"{}-{}\"", hex::encode_upper(h.finalize()), parts.len())
+}
+
+fn strip_quotes(s: &str) -> &str {
+    s.trim().trim_matches('"')
+}
+
+pub async fn complete(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?.clone();
+    check_acl(&ctx.principal, &b.record.acl, true)?;
+    let url = url_flag(ctx)?;
+    let up = upload_for(state, ctx, key)?;
+    let raw =
+        read_small_body(body, 4 * 1024 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
+            .await?;
+    check_content_md5(ctx, &raw)?;
+    let stored =
+        blocking(|| state.store.all_parts(&b.record.name, &up.upload_id)).map_err(store_error)?;
+    let complete_all =
+        ctx.header("x-oss-complete-all").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let chosen: Vec<PartRecord> = if complete_all {
+        if !raw.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::msg(
+                ErrorCode::InvalidRequest,
+                "Should not specify a part list when x-oss-complete-all is yes.",
+            ));
+        }
+        stored
+    } else {
+        let doc =
+            ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
+        if doc.name != "CompleteMultipartUpload" {
+            return Err(ApiError::new(ErrorCode::MalformedXML));
+        }
+        let mut chosen = Vec::new();
+        let mut last = 0u32;
+        for p in doc.children_named("Part") {
+            let n: u32 = p
+                .child_text("PartNumber")
+                .and_then(|t| t.parse().ok())
+                .ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
+            let etag =
+                p.child_text("ETag").ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
+            if n <= last {
+                return Err(ApiError::new(ErrorCode::InvalidPartOrder));
+            }
+            last = n;
+            let found = stored.iter().find(|s| {
+                s.number == n && strip_quotes(&s.etag).eq_ignore_ascii_case(strip_quotes(etag))
+            });
+            let Some(found) = found else {
+                return Err(ApiError::new(ErrorCode::InvalidPart)
+                    .field("PartNumber", n.to_string())
+                    .field("ETag", etag));
+            };
+            chosen.push(found.clone());
+        }
+        chosen
+    };
+    if chosen.is_empty() {
+        return Err(ApiError::new(ErrorCode::MalformedXML));
+    }
+    if let Some(small) = chosen[..chosen.len() - 1].iter().find(|p| p.blob.size < MIN_PART_SIZE) {
+        return Err(ApiError::new(ErrorCode::EntityTooSmall)
+            .field("PartNumber", small.number.to_string())
+            .field("MinSizeAllowed", MIN_PART_SIZE.to_string()));
+    }
+    let mut rec = up.template.clone();
+    rec.key = key.to_owned();
+    rec.size = chosen.iter().map(|p| p.blob.size).sum();
+    rec.etag = multipart_etag(&chosen);
+    rec.crc64 = chosen
+        .iter()
+        .fold(0u64, |acc, p| ossd_store::crc64::combine(acc, p.blob.crc64, p.blob.size));
+    rec.segments =
+        chosen.iter().map(|p| Segment { blob: p.blob.id.clone(), len: p.blob.size }).collect();
+    rec.last_modified_ms = now_ms();
+    rec.object_type = "Multipart".to_owned();
+    let (etag, crc) = (rec.etag.clone(), rec.crc64);
+    blocking(|| state.store.complete_upload(&b.record.name, &up.upload_id, rec))
+        .map_err(store_error)?;
+    let mut w = XmlWriter::new();
+    w.open("CompleteMultipartUploadResult");
+    if url {
+        w.elem("EncodingType", "url");
+    }
+    w.elem(
+        "Location",
+        &format!(
+            "http://{}.oss-{}.aliyuncs.com/{}",
+            b.record.name,
+            state.config.region,
+            enc(key, true)
+        ),
+    );
+    w.elem("Bucket", &b.record.name);
+    w.elem("Key", &enc(key, url));
+    w.elem("ETag", &etag);
+    w.close("CompleteMultipartUploadResult");
+    let mut r = render::ok_xml(w.finish());
+    render::set(&mut r, "etag", &etag);
+    render::set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
+    Ok(r)
+}
+
+pub fn abort(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    check_acl(&ctx.principal, &b.record.acl, true)?;
+    let up = upload_for(state, ctx, key)?;
+    blocking(|| state.store.abort_upload(&b.record.name, &up.upload_id)).map_err(store_error)?;
+    Ok(render::empty(StatusCode::NO_CONTENT))
+}
+
+pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    check_acl(&ctx.principal, &b.record.acl, false)?;
+    let url = url_flag(ctx)?;
+    let up = upload_for(state, ctx, key)?;
+    let max = parse_max(ctx, "max-parts", 1000, 1000)?;
+    let marker_raw = ctx.query.get("part-number-marker").unwrap_or("0");
+    let marker: u32 = if marker_raw.is_empty() {
+        0
+    } else {
+        marker_raw.parse().map_err(|_| {
+            ApiError::invalid_argument(
+                "part-number-marker must be an integer.",
+                "part-number-marker",
+                marker_raw,
+            )
+        })?
+    };
+    let page = blocking(|| state.store.list_parts(&b.record.name, &up.upload_id, marker, max))
+        .map_err(store_error)?;
+    let mut w = XmlWriter::new();
+    w.open("ListPartsResult");
+    if url {
+        w.elem("EncodingType", "url");
+    }
+    w.elem("Bucket", &b.record.name);
+    w.elem("Key", &enc(key, url));
+    w.elem("UploadId", &up.upload_id);
+    w.elem("PartNumberMarker", &marker.to_string());
+    let next = page.next_marker.or_else(|| page.parts.last().map(|p| p.number)).unwrap_or(0);
+    w.elem("NextPartNumberMarker", &next.to_string());
+    w.elem("MaxParts", &max.to_string());
+    w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
+    for p in &page.parts {
+        w.open("Part");
+        w.elem("PartNumber", &p.number.to_string());
+        w.elem("LastModified", &iso8601(p.last_modified_ms));
+        w.elem("ETag", &p.etag);
+        w.elem("HashCrc64ecma", &p.blob.crc64.to_string());
+        w.elem("Size", &p.blob.size.to_string());
+        w.close("Part");
+    }
+    w.close("ListPartsResult");
+    Ok(render::ok_xml(w.finish()))
+}
+
+pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    check_acl(&ctx.principal, &b.record.acl, false)?;
+    let url = url_flag(ctx)?;
+    let q = ListUploadsQuery {
+        prefix: ctx.query.get("prefix").unwrap_or("").to_owned(),
+        delimiter: ctx.query.get("delimiter").unwrap_or("").to_owned(),
+        key_marker: ctx.query.get("key-marker").unwrap_or("").to_owned(),
+        upload_id_marker: ctx.query.get("upload-id-marker").unwrap_or("").to_owned(),
+        max_uploads: parse_max(ctx, "max-uploads", 1000, 1000)?,
+    };
+    let page = blocking(|| state.store.list_uploads(&b.record.name, &q)).map_err(store_error)?;
+    let mut w = XmlWriter::new();
+    w.open("ListMultipartUploadsResult");
+    if url {
+        w.elem("EncodingType", "url");
+    }
+    w.elem("Bucket", &b.record.name);
+    w.elem("KeyMarker", &enc(&q.key_marker, url));
+    w.elem("UploadIdMarker", &q.upload_id_marker);
+    w.elem("NextKeyMarker", &enc(page.next_key_marker.as_deref().unwrap_or(""), url));
+    w.elem("NextUploadIdMarker", page.next_upload_id_marker.as_deref().unwrap_or(""));
+    w.elem("Delimiter", &enc(&q.delimiter, url));
+    w.elem("Prefix", &enc(&q.prefix, url));
+    w.elem("MaxUploads", &q.max_uploads.to_string());
+    w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
+    for u in &page.uploads {
+        w.open("Upload");
+        w.elem("Key", &enc(&u.key, url));
+        w.elem("UploadId", &u.upload_id);
+        w.elem("StorageClass", &u.template.storage_class);
+        w.elem("Initiated", &iso8601(u.initiated_ms));
+        w.close("Upload");
+    }
+    for p in &page.common_prefixes {
+        w.open("CommonPrefixes");
+        w.elem("Prefix", &enc(p, url));
+        w.close("CommonPrefixes");
+    }
+    w.close("ListMultipartUploadsResult");
+    Ok(render::ok_xml(w.finish()))
+}

@@ -1,0 +1,280 @@
+//! PostObject: a browser form upload (`multipart/form-data`) authorised by a signed policy, or anonymous
+//! on a public-read-write bucket. The file part is streamed to disk; the fields before it are bounded.
+
+use super::object::{MAX_OBJECT_SIZE, OBJECT_ACLS, md5_etag, now_ms};
+use crate::auth::{self, Principal, check_acl, now_secs};
+use crate::body::Body;
+use crate::form::{FormReader, boundary};
+use crate::pipeline::Ctx;
+use crate::render;
+use crate::state::{AppState, blocking, store_error};
+use base64::Engine;
+use http::{Response, StatusCode};
+use hyper::body::Incoming;
+use ossd_proto::request::check_key;
+use ossd_proto::xml::XmlWriter;
+use ossd_proto::{ApiError, ErrorCode};
+use ossd_sig::post_policy;
+use ossd_store::{ObjectRecord, Segment};
+use std::io::Write;
+
+/// Longest single form field value (OSS: 2 MB).
+const MAX_FIELD: usize = 2 * 1024 * 1024;
+/// All form fields together.
+const MAX_FIELDS_TOTAL: usize = 4 * 1024 * 1024;
+/// Bytes buffered before one write to the blob file.
+const WRITE_BUF: usize = 1024 * 1024;
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// Checks the form's signature and policy; returns who uploads and the policy (if any).
+fn authorize_form(
+    state: &AppState,
+    bucket: &str,
+    fields: &[(String, String)],
+) -> Result<(Principal, Option<post_policy::Policy>), ApiError> {
+    let policy_b64 = field(fields, "policy");
+    let v4 = field(fields, "x-oss-signature-version");
+    let ak = field(fields, "OSSAccessKeyId");
+    let sig = field(fields, "Signature");
+    if policy_b64.is_none() {
+        if ak.is_some() || sig.is_some() || v4.is_some() {
+            return Err(ApiError::msg(
+                ErrorCode::InvalidArgument,
+                "Policy, OSSAccessKeyId and Signature must be given together.",
+            ));
+        }
+        return Ok((Principal::Anonymous, None));
+    }
+    let policy_b64 = policy_b64.unwrap_or_default();
+    let policy = post_policy::decode(policy_b64).map_err(policy_error)?;
+    let now = now_secs();
+    let principal = if let Some(version) = v4 {
+        if version != "OSS4-HMAC-SHA256" {
+            return Err(ApiError::invalid_argument(
+                "Unsupported signature version.",
+                "x-oss-signature-version",
+                version,
+            ));
+        }
+        let cred = field(fields, "x-oss-credential").unwrap_or("");
+        let date = field(fields, "x-oss-date").unwrap_or("");
+        let signature = field(fields, "x-oss-signature").unwrap_or("");
+        let c = post_policy::check_v4_form(cred, date, &state.config.region, now)
+            .map_err(|e| auth::sig_error(e, None, None))?;
+        let (principal, secret) = auth::secret_for(state, &c.access_key_id)?;
+        if !post_policy::verify_v4(policy_b64, secret, &c.date, &c.region, signature) {
+            return Err(ApiError::msg(
+                ErrorCode::SignatureDoesNotMatch,
+                "The request signature we calculated does not match the signature you provided.",
+            )
+            .field("OSSAccessKeyId", c.access_key_id.clone()));
+        }
+        principal
+    } else {
+        let (Some(ak), Some(sig)) = (ak, sig) else {
+            return Err(ApiError::msg(
+                ErrorCode::InvalidArgument,
+                "Policy, OSSAccessKeyId and Signature must be given together.",
+            ));
+        };
+        let (principal, secret) = auth::secret_for(state, ak)?;
+        if !post_policy::verify_v1(policy_b64, secret, sig) {
+            return Err(ApiError::msg(
+                ErrorCode::SignatureDoesNotMatch,
+                "The request signature we calculated does not match the signature you provided.",
+            )
+            .field("StringToSign", policy_b64)
+            .field("SignatureProvided", sig)
+            .field("OSSAccessKeyId", ak));
+        }
+        principal
+    };
+    policy.check_fields(bucket, fields, now).map_err(policy_error)?;
+    Ok((principal, Some(policy)))
+}
+
+fn policy_error(e: post_policy::PolicyError) -> ApiError {
+    let code = match e.oss_code() {
+        "InvalidPolicyDocument" => ErrorCode::InvalidPolicyDocument,
+        "EntityTooLarge" => ErrorCode::EntityTooLarge,
+        "EntityTooSmall" => ErrorCode::EntityTooSmall,
+        "InvalidArgument" => ErrorCode::InvalidArgument,
+        _ => ErrorCode::AccessDenied,
+    };
+    ApiError::msg(code, e.to_string())
+}
+
+pub async fn post_object(
+    state: &AppState,
+    ctx: &Ctx,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?.clone();
+    let ct = ctx.header("content-type").unwrap_or("");
+    let boundary = boundary(ct)?;
+    let mut form = FormReader::new(body, &boundary);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut total = 0usize;
+    let file_head = loop {
+        let Some(head) = form.next_part().await? else {
+            return Err(ApiError::new(ErrorCode::IncorrectNumberOfFilesInPOSTRequest));
+        };
+        if head.name.eq_ignore_ascii_case("file") {
+            break head;
+        }
+        let v = form.read_value(MAX_FIELD).await?;
+        total += v.len() + head.name.len();
+        if total > MAX_FIELDS_TOTAL {
+            return Err(ApiError::new(ErrorCode::FieldItemTooLong));
+        }
+        let v = String::from_utf8(v).map_err(|_| {
+            ApiError::invalid_argument("Form field values must be UTF-8.", &head.name, "")
+        })?;
+        fields.push((head.name, v));
+    };
+    let (principal, policy) = authorize_form(state, &b.record.name, &fields)?;
+    check_acl(&principal, &b.record.acl, true)?;
+    let raw_key = field(&fields, "key").ok_or_else(|| {
+        ApiError::msg(ErrorCode::InvalidArgument, "The form has no key field.")
+            .field("ArgumentName", "key")
+    })?;
+    let key = raw_key.replace("${filename}", file_head.filename.as_deref().unwrap_or(""));
+    check_key(&key)?;
+    let existing =
+        blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
+    if field(&fields, "x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        && existing.is_some()
+    {
+        return Err(ApiError::new(ErrorCode::FileAlreadyExists));
+    }
+    let acl = field(&fields, "x-oss-object-acl").unwrap_or("default");
+    if !OBJECT_ACLS.contains(&acl) {
+        return Err(ApiError::invalid_argument(
+            "no such object access control exists",
+            "x-oss-object-acl",
+            acl,
+        ));
+    }
+    let range = policy.as_ref().and_then(|p| p.content_length_range());
+    let limit = range.map_or(MAX_OBJECT_SIZE, |(_, max)| max.min(MAX_OBJECT_SIZE));
+    // Stream the file part into a blob.
+    let mut writer = blocking(|| state.store.blob_writer()).map_err(store_error)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUF);
+    let mut io_err: Option<std::io::Error> = None;
+    let size = form
+        .stream_value(|chunk| {
+            if (writer.size() + buf.len() as u64 + chunk.len() as u64) > limit {
+                return Err(ApiError::new(ErrorCode::EntityTooLarge));
+            }
+            buf.extend_from_slice(chunk);
+            if buf.len() >= WRITE_BUF {
+                if let Err(e) = blocking(|| writer.write_all(&buf)) {
+                    io_err = Some(e);
+                    return Err(ApiError::internal());
+                }
+                buf.clear();
+            }
+            Ok(())
+        })
+        .await?;
+    if let Some(e) = io_err {
+        tracing::error!(error = %e, "writing a PostObject file");
+        return Err(ApiError::internal());
+    }
+    if !buf.is_empty() {
+        blocking(|| writer.write_all(&buf)).map_err(|e| {
+            tracing::error!(error = %e, "writing a PostObject file");
+            ApiError::internal()
+        })?;
+    }
+    if let Some(p) = &policy {
+        p.check_content_length(size).map_err(policy_error)?;
+    }
+    if let Some(md5) = field(&fields, "Content-MD5") {
+        let given = super::parse_content_md5(md5)?;
+        if given != writer.md5() {
+            return Err(ApiError::new(ErrorCode::InvalidDigest));
+        }
+    }
+    let blob = blocking(|| writer.finish()).map_err(store_error)?;
+    let user_meta: Vec<(String, String)> = {
+        let mut m: Vec<(String, String)> = fields
+            .iter()
+            .filter(|(k, _)| k.to_ascii_lowercase().starts_with("x-oss-meta-"))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect();
+        m.sort();
+        m
+    };
+    let content_type = field(&fields, "Content-Type")
+        .or(field(&fields, "x-oss-content-type"))
+        .map(str::to_owned)
+        .or_else(|| file_head.content_type.clone())
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
+    let opt = |n: &str| field(&fields, n).map(str::to_owned);
+    let rec = ObjectRecord {
+        key: key.clone(),
+        size: blob.size,
+        etag: md5_etag(&blob.md5),
+        last_modified_ms: now_ms(),
+        content_type: Some(content_type),
+        content_encoding: opt("Content-Encoding"),
+        content_disposition: opt("Content-Disposition"),
+        cache_control: opt("Cache-Control"),
+        expires: opt("Expires"),
+        content_language: opt("Content-Language"),
+        user_meta,
+        acl: acl.to_owned(),
+        storage_class: "Standard".to_owned(),
+        object_type: "Normal".to_owned(),
+        crc64: blob.crc64,
+        segments: vec![Segment { blob: blob.id.clone(), len: blob.size }],
+    };
+    let etag = rec.etag.clone();
+    blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
+    let mut r = if let Some(redirect) =
+        field(&fields, "success_action_redirect").filter(|r| !r.is_empty())
+    {
+        let sep = if redirect.contains('?') { '&' } else { '?' };
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        let loc = format!(
+            "{redirect}{sep}bucket={}&key={}&etag={}",
+            enc(&b.record.name),
+            enc(&key),
+            enc(&etag)
+        );
+        let mut r = render::empty(StatusCode::SEE_OTHER);
+        render::set(&mut r, "location", &loc);
+        r
+    } else {
+        match field(&fields, "success_action_status") {
+            Some("200") => render::empty(StatusCode::OK),
+            Some("201") => {
+                let mut w = XmlWriter::new();
+                w.open("PostResponse");
+                w.elem("Bucket", &b.record.name);
+                w.elem(
+                    "Location",
+                    &format!(
+                        "http://{}.oss-{}.aliyuncs.com/{}",
+                        b.record.name, state.config.region, key
+                    ),
+                );
+                w.elem("Key", &key);
+                w.elem("ETag", &etag);
+                w.close("PostResponse");
+                render::xml(StatusCode::CREATED, w.finish())
+            }
+            _ => render::empty(StatusCode::NO_CONTENT),
+        }
+    };
+    render::set(&mut r, "etag", &etag);
+    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
+    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    Ok(r)
+}

@@ -1,5 +1,6 @@
 //! Authentication (who is asking: a signature check, or anonymous) and authorization (may they do it).
 
+use crate::keys::{KeyRecord, Permission};
 use crate::state::{AppState, BucketState};
 use ossd_proto::{ApiError, ErrorCode, Query, Target};
 use ossd_sig::{SigError, SignedRequest};
@@ -9,8 +10,40 @@ use ossd_sig::{SigError, SignedRequest};
 pub enum Principal {
     /// The root key: owner of everything.
     Root,
+    /// An operator-created key: what it owns, what it was granted, and what ACLs grant to everyone.
+    Key(KeyRecord),
     /// No credentials: only what ACLs grant to everyone.
     Anonymous,
+}
+
+impl Principal {
+    /// The id that owns what this principal creates.
+    pub fn owner_id<'a>(&'a self, state: &'a AppState) -> Option<&'a str> {
+        match self {
+            Principal::Root => Some(&state.config.root.id),
+            Principal::Key(k) => Some(&k.access_key_id),
+            Principal::Anonymous => None,
+        }
+    }
+
+    /// The permission this principal holds on the bucket through ownership or a grant.
+    fn permission(&self, bucket: &BucketState) -> Option<Permission> {
+        match self {
+            Principal::Root => Some(Permission::Owner),
+            Principal::Key(k) if bucket.record.owner == k.access_key_id => Some(Permission::Owner),
+            Principal::Key(k) => k.grants.get(&bucket.record.name).copied(),
+            Principal::Anonymous => None,
+        }
+    }
+
+    /// May this principal see the bucket in ListBuckets?
+    pub fn sees_bucket(&self, owner: &str, name: &str) -> bool {
+        match self {
+            Principal::Root => true,
+            Principal::Key(k) => owner == k.access_key_id || k.grants.contains_key(name),
+            Principal::Anonymous => false,
+        }
+    }
 }
 
 /// Unix time in seconds.
@@ -54,18 +87,29 @@ pub fn authenticate(
     let Some(claim) = claim else { return Ok(Principal::Anonymous) };
     let (ak, provided) = (claim.access_key_id(), claim.signature());
     let (principal, secret) = secret_for(state, ak)?;
-    ossd_sig::verify(&req, &claim, secret, now_secs(), &state.config.region)
+    ossd_sig::verify(&req, &claim, &secret, now_secs(), &state.config.region)
         .map_err(|e| sig_error(e, Some(ak), Some(provided)))?;
     Ok(principal)
 }
 
 /// The principal and secret for an access key id, or `InvalidAccessKeyId`.
-pub fn secret_for<'a>(state: &'a AppState, ak: &str) -> Result<(Principal, &'a str), ApiError> {
+pub fn secret_for(state: &AppState, ak: &str) -> Result<(Principal, String), ApiError> {
     let root = &state.config.root;
     if ak == root.id {
-        return Ok((Principal::Root, root.secret.as_str()));
+        return Ok((Principal::Root, root.secret.clone()));
     }
-    Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak))
+    match state.keys.get(ak) {
+        Some(k) if k.enabled => {
+            let secret = k.access_key_secret.clone();
+            Ok((Principal::Key(k), secret))
+        }
+        Some(_) => Err(ApiError::msg(
+            ErrorCode::InvalidAccessKeyId,
+            "The OSS Access Key Id you provided is disabled.",
+        )
+        .field("OSSAccessKeyId", ak)),
+        None => Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak)),
+    }
 }
 
 /// Maps a signature error to the OSS error, with the debugging fields OSS adds for a mismatch.
@@ -100,35 +144,41 @@ pub fn sig_error(e: SigError, ak: Option<&str>, provided: Option<&str>) -> ApiEr
 }
 
 /// The ACL that applies to an object: its own unless `default`, then the bucket's.
-pub fn effective_acl<'a>(bucket: &'a BucketState, object_acl: Option<&'a str>) -> &'a str {
+fn effective_acl<'a>(bucket: &'a BucketState, object_acl: Option<&'a str>) -> &'a str {
     match object_acl {
         Some(a) if a != "default" && !a.is_empty() => a,
         _ => &bucket.record.acl,
     }
 }
 
-/// May this principal read (`write == false`) or write objects under this ACL?
-pub fn check_acl(principal: &Principal, acl: &str, write: bool) -> Result<(), ApiError> {
-    match principal {
-        Principal::Root => Ok(()),
-        Principal::Anonymous => {
-            let ok = match acl {
-                "public-read-write" => true,
-                "public-read" => !write,
-                _ => false,
-            };
-            if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
-        }
+/// May this principal read (`write == false`) or write objects of this bucket (with this object ACL, if
+/// the object exists)? Ownership and grants first, then the ACLs that apply to everyone.
+pub fn check_access(
+    principal: &Principal,
+    bucket: &BucketState,
+    object_acl: Option<&str>,
+    write: bool,
+) -> Result<(), ApiError> {
+    let needed = if write { Permission::Write } else { Permission::Read };
+    if principal.permission(bucket).is_some_and(|p| p >= needed) {
+        return Ok(());
     }
+    let ok = match effective_acl(bucket, object_acl) {
+        "public-read-write" => true,
+        "public-read" => !write,
+        _ => false,
+    };
+    if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
 }
 
-/// Only the owner (or root) may manage the bucket itself: ACL, CORS, info, deletion.
-pub fn require_owner(principal: &Principal) -> Result<(), ApiError> {
-    match principal {
-        Principal::Root => Ok(()),
-        Principal::Anonymous => Err(ApiError::msg(
-            ErrorCode::AccessDenied,
-            "You have no right to access this bucket: only its owner may perform this operation.",
-        )),
+/// Only the owner (root, the creating key, or a key granted `owner`) may manage the bucket itself:
+/// ACL, CORS rules, info, deletion, object ACLs.
+pub fn require_owner(principal: &Principal, bucket: &BucketState) -> Result<(), ApiError> {
+    if principal.permission(bucket) == Some(Permission::Owner) {
+        return Ok(());
     }
+    Err(ApiError::msg(
+        ErrorCode::AccessDenied,
+        "You have no right to access this bucket: only its owner may perform this operation.",
+    ))
 }

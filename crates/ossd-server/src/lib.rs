@@ -1,10 +1,12 @@
 //! ossd-server: the HTTP pipeline: address, classify, preflight, authenticate, authorize, handle, render, decorate with CORS.
 
+mod admin;
 mod auth;
 mod body;
 mod cors;
 mod form;
 mod handlers;
+mod keys;
 mod pipeline;
 mod render;
 mod server;

@@ -134,6 +134,10 @@ async fn run(
     parts: http::request::Parts,
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
+    if parts.uri.path().starts_with(crate::admin::PREFIX) {
+        trace.op = "Admin";
+        return crate::admin::handle(state, &parts);
+    }
     let query = Query::parse(parts.uri.query().unwrap_or(""))?;
     let target = resolve(Some(&host), parts.uri.path(), &state.config.domains)?;
     let op = classify(

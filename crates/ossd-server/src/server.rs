@@ -61,7 +61,9 @@ impl Server {
         .map_err(|e| StartError::Store(e.to_string()))?;
         let listener =
             TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
-        let state = Arc::new(AppState::new(store, config));
+        let keys = crate::keys::Keys::load(&config.data_dir)
+            .map_err(|e| StartError::Store(e.to_string()))?;
+        let state = Arc::new(AppState::new(store, config, keys));
         Ok(Server { listener, state })
     }
 

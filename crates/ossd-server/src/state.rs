@@ -1,5 +1,6 @@
 //! Shared server state: the store, the configuration and the per-bucket cache (record + compiled CORS rules).
 
+use crate::keys::Keys;
 use crate::server::ServerConfig;
 use ossd_cors::CorsConfig;
 use ossd_proto::{ApiError, ErrorCode};
@@ -37,6 +38,8 @@ pub struct AppState {
     pub store: Store,
     /// The server configuration.
     pub config: ServerConfig,
+    /// Access keys besides root.
+    pub keys: Keys,
     buckets: RwLock<HashMap<String, Arc<BucketState>>>,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
@@ -44,10 +47,11 @@ pub struct AppState {
 
 impl AppState {
     /// Wraps a store and a configuration.
-    pub fn new(store: Store, config: ServerConfig) -> AppState {
+    pub fn new(store: Store, config: ServerConfig, keys: Keys) -> AppState {
         AppState {
             store,
             config,
+            keys,
             buckets: RwLock::new(HashMap::new()),
             bucket_updates: Mutex::new(()),
         }

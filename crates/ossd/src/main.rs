@@ -1,6 +1,7 @@
 //! ossd: the server binary and its command line (`ossd serve`).
 
 mod config;
+mod keys_cli;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -19,6 +20,8 @@ struct Cli {
 enum Command {
     /// Run the server (embedded default: metadata in redb, object bytes in files under --data-dir).
     Serve(ServeArgs),
+    /// Manage access keys on a running server (create, list, disable, enable, delete, grant, revoke).
+    Key(keys_cli::KeyArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -35,6 +38,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Key(args) => keys_cli::run(args),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Service and bucket operations: ListBuckets, Put/DeleteBucket, bucket info, location, stat, ACL, listings.
 
 use super::{owner_id, read_small_body};
-use crate::auth::{Principal, check_acl, require_owner};
+use crate::auth::{Principal, check_access, require_owner};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
@@ -57,8 +57,11 @@ pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
     let max = parse_max(ctx, "max-keys", 100, 1000)?;
     let paged = ctx.query.has("prefix") || ctx.query.has("marker") || ctx.query.has("max-keys");
     let all = blocking(|| state.store.list_buckets()).map_err(store_error)?;
-    let matching: Vec<&BucketRecord> =
-        all.iter().filter(|b| b.name.starts_with(prefix) && b.name.as_str() > marker).collect();
+    let matching: Vec<&BucketRecord> = all
+        .iter()
+        .filter(|b| b.name.starts_with(prefix) && b.name.as_str() > marker)
+        .filter(|b| ctx.principal.sees_bucket(&b.owner, &b.name))
+        .collect();
     let truncated = matching.len() > max;
     let page = &matching[..matching.len().min(max)];
     let mut w = XmlWriter::new();
@@ -139,7 +142,7 @@ pub async fn put_bucket(
     }
     let rec = BucketRecord {
         name: name.to_owned(),
-        owner: owner_id(state).to_owned(),
+        owner: ctx.principal.owner_id(state).unwrap_or_default().to_owned(),
         created_ms: now_ms(),
         acl: acl.to_owned(),
         storage_class,
@@ -158,19 +161,22 @@ pub async fn put_bucket(
 
 pub fn delete_bucket(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal)?;
+    require_owner(&ctx.principal, b)?;
     let name = b.record.name.clone();
     blocking(|| state.store.delete_bucket(&name)).map_err(|e| match store_error(e) {
         e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(&name),
         e => e.field("BucketName", name.clone()),
     })?;
     state.forget_bucket(&name);
+    if let Err(e) = state.keys.forget_bucket(&name) {
+        tracing::warn!(bucket = %name, error = %e, "could not remove grants of a deleted bucket");
+    }
     Ok(render::empty(StatusCode::NO_CONTENT))
 }
 
-pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal)?;
+    require_owner(&ctx.principal, b)?;
     if ctx.method == http::Method::HEAD {
         return Ok(render::empty(StatusCode::OK));
     }
@@ -201,13 +207,12 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
     w.close("ServerSideEncryptionRule");
     w.close("Bucket");
     w.close("BucketInfo");
-    let _ = state;
     Ok(render::ok_xml(w.finish()))
 }
 
 pub fn get_bucket_location(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    ctx.bucket()?;
-    require_owner(&ctx.principal)?;
+    let b = ctx.bucket()?;
+    require_owner(&ctx.principal, b)?;
     let mut w = XmlWriter::new();
     w.elem("LocationConstraint", &location(state));
     Ok(render::ok_xml(w.finish()))
@@ -215,7 +220,7 @@ pub fn get_bucket_location(state: &AppState, ctx: &Ctx) -> Result<Response<Body>
 
 pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal)?;
+    require_owner(&ctx.principal, b)?;
     let name = b.record.name.clone();
     let s = blocking(|| state.store.bucket_stats(&name)).map_err(store_error)?;
     let mut w = XmlWriter::new();
@@ -224,7 +229,7 @@ pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
     w.elem("ObjectCount", &s.object_count.to_string());
     w.elem("MultipartUploadCount", &s.multipart_upload_count.to_string());
     w.elem("LiveChannelCount", "0");
-    w.elem("LastModifiedTime", "0");
+    w.elem("LastModifiedTime", &(s.last_modified_ms / 1000).to_string());
     w.elem("StandardStorage", &s.storage_bytes.to_string());
     w.elem("StandardObjectCount", &s.object_count.to_string());
     w.elem("InfrequentAccessStorage", "0");
@@ -257,13 +262,13 @@ pub fn acl_doc(owner: &str, grant: &str) -> String {
 
 pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal)?;
+    require_owner(&ctx.principal, b)?;
     Ok(render::ok_xml(acl_doc(&b.record.owner, &b.record.acl)))
 }
 
 pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal)?;
+    require_owner(&ctx.principal, b)?;
     let acl = ctx.header("x-oss-acl").unwrap_or("");
     if !BUCKET_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
@@ -285,7 +290,7 @@ fn enc(s: &str, url: bool) -> String {
 
 pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_acl(&ctx.principal, &b.record.acl, false)?;
+    check_access(&ctx.principal, &b, None, false)?;
     let url = match ctx.query.get("encoding-type") {
         None => false,
         Some("url") => true,

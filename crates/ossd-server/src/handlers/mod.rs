@@ -27,7 +27,7 @@ pub async fn dispatch(
         Operation::ListBuckets => bucket::list_buckets(state, ctx),
         Operation::PutBucket => bucket::put_bucket(state, ctx, body).await,
         Operation::DeleteBucket => bucket::delete_bucket(state, ctx),
-        Operation::HeadBucket | Operation::GetBucketInfo => bucket::get_bucket_info(state, ctx),
+        Operation::HeadBucket | Operation::GetBucketInfo => bucket::get_bucket_info(ctx),
         Operation::GetBucketLocation => bucket::get_bucket_location(state, ctx),
         Operation::GetBucketStat => bucket::get_bucket_stat(state, ctx),
         Operation::GetBucketAcl => bucket::get_bucket_acl(ctx),

@@ -3,7 +3,7 @@
 use super::bucket::parse_max;
 use super::object::{MAX_OBJECT_SIZE, md5_etag, now_ms, object_template, write_body};
 use super::{check_content_md5, read_small_body};
-use crate::auth::check_acl;
+use crate::auth::check_access;
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
@@ -68,7 +68,7 @@ fn part_number(ctx: &Ctx) -> Result<u32, ApiError> {
 pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_key(key)?;
-    check_acl(&ctx.principal, &b.record.acl, true)?;
+    check_access(&ctx.principal, &b, None, true)?;
     let url = url_flag(ctx)?;
     let mut template = object_template(ctx, key)?;
     template.object_type = "Multipart".to_owned();
@@ -99,7 +99,7 @@ pub async fn upload_part(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_acl(&ctx.principal, &b.record.acl, true)?;
+    check_access(&ctx.principal, &b, None, true)?;
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE).await?;
@@ -125,7 +125,7 @@ pub async fn upload_part_copy(
     key: &str,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_acl(&ctx.principal, &b.record.acl, true)?;
+    check_access(&ctx.principal, &b, None, true)?;
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let (_source_bucket, src) = super::object::copy_source(state, ctx)?;
@@ -190,7 +190,7 @@ pub async fn complete(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_acl(&ctx.principal, &b.record.acl, true)?;
+    check_access(&ctx.principal, &b, None, true)?;
     let url = url_flag(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let raw =
@@ -288,7 +288,7 @@ pub async fn complete(
 
 pub fn abort(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_acl(&ctx.principal, &b.record.acl, true)?;
+    check_access(&ctx.principal, &b, None, true)?;
     let up = upload_for(state, ctx, key)?;
     blocking(|| state.store.abort_upload(&b.record.name, &up.upload_id)).map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
@@ -296,7 +296,7 @@ pub fn abort(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, A
 
 pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_acl(&ctx.principal, &b.record.acl, false)?;
+    check_access(&ctx.principal, &b, None, false)?;
     let url = url_flag(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let max = parse_max(ctx, "max-parts", 1000, 1000)?;
@@ -342,7 +342,7 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
 
 pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_acl(&ctx.principal, &b.record.acl, false)?;
+    check_access(&ctx.principal, &b, None, false)?;
     let url = url_flag(ctx)?;
     let q = ListUploadsQuery {
         prefix: ctx.query.get("prefix").unwrap_or("").to_owned(),

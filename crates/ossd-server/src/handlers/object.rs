@@ -1,7 +1,7 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
 use super::{check_content_md5, parse_content_md5, read_small_body};
-use crate::auth::{check_acl, effective_acl, require_owner};
+use crate::auth::{check_access, require_owner};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
@@ -178,7 +178,7 @@ fn readable_object(
     key: &str,
 ) -> Result<ObjectRecord, ApiError> {
     let rec = get_record(state, b, key)?;
-    check_acl(&ctx.principal, effective_acl(b, rec.as_ref().map(|r| r.acl.as_str())), false)?;
+    check_access(&ctx.principal, b, rec.as_ref().map(|r| r.acl.as_str()), false)?;
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
@@ -191,7 +191,7 @@ pub async fn put_object(
     let b = ctx.bucket()?.clone();
     check_key(key)?;
     let existing = get_record(state, &b, key)?;
-    check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
+    check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
     let mut rec = object_template(ctx, key)?;
     if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
         && existing.is_some()
@@ -414,7 +414,7 @@ pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Respons
 
 pub fn delete_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_acl(&ctx.principal, &b.record.acl, true)?;
+    check_access(&ctx.principal, &b, None, true)?;
     check_key(key)?;
     blocking(|| state.store.delete_object(&b.record.name, key)).map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
@@ -429,7 +429,7 @@ pub async fn delete_multiple(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_acl(&ctx.principal, &b.record.acl, true)?;
+    check_access(&ctx.principal, &b, None, true)?;
     let url = match ctx.query.get("encoding-type") {
         None => false,
         Some("url") => true,
@@ -554,7 +554,7 @@ pub async fn copy_object(
     check_key(key)?;
     let (_sb, src) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
-    check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
+    check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
     if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
         && existing.is_some()
     {
@@ -618,7 +618,7 @@ pub async fn append_object(
         ApiError::invalid_argument("Position must be a non-negative integer.", "position", pos_raw)
     })?;
     let existing = get_record(state, &b, key)?;
-    check_acl(&ctx.principal, effective_acl(&b, existing.as_ref().map(|r| r.acl.as_str())), true)?;
+    check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
     let mut template = object_template(ctx, key)?;
     template.object_type = "Appendable".to_owned();
     let limit = MAX_OBJECT_SIZE.saturating_sub(position);
@@ -634,14 +634,14 @@ pub async fn append_object(
 
 pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal)?;
+    require_owner(&ctx.principal, b)?;
     let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
     Ok(render::ok_xml(super::bucket::acl_doc(&b.record.owner, &rec.acl)))
 }
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal)?;
+    require_owner(&ctx.principal, b)?;
     let acl = ctx.header("x-oss-object-acl").unwrap_or("");
     if !OBJECT_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(

@@ -2,7 +2,7 @@
 //! on a public-read-write bucket. The file part is streamed to disk; the fields before it are bounded.
 
 use super::object::{MAX_OBJECT_SIZE, OBJECT_ACLS, md5_etag, now_ms};
-use crate::auth::{self, Principal, check_acl, now_secs};
+use crate::auth::{self, Principal, check_access, now_secs};
 use crate::body::Body;
 use crate::form::{FormReader, boundary};
 use crate::pipeline::Ctx;
@@ -65,7 +65,7 @@ fn authorize_form(
         let c = post_policy::check_v4_form(cred, date, &state.config.region, now)
             .map_err(|e| auth::sig_error(e, None, None))?;
         let (principal, secret) = auth::secret_for(state, &c.access_key_id)?;
-        if !post_policy::verify_v4(policy_b64, secret, &c.date, &c.region, signature) {
+        if !post_policy::verify_v4(policy_b64, &secret, &c.date, &c.region, signature) {
             return Err(ApiError::msg(
                 ErrorCode::SignatureDoesNotMatch,
                 "The request signature we calculated does not match the signature you provided.",
@@ -81,7 +81,7 @@ fn authorize_form(
             ));
         };
         let (principal, secret) = auth::secret_for(state, ak)?;
-        if !post_policy::verify_v1(policy_b64, secret, sig) {
+        if !post_policy::verify_v1(policy_b64, &secret, sig) {
             return Err(ApiError::msg(
                 ErrorCode::SignatureDoesNotMatch,
                 "The request signature we calculated does not match the signature you provided.",
@@ -136,7 +136,7 @@ pub async fn post_object(
         fields.push((head.name, v));
     };
     let (principal, policy) = authorize_form(state, &b.record.name, &fields)?;
-    check_acl(&principal, &b.record.acl, true)?;
+    check_access(&principal, &b, None, true)?;
     let raw_key = field(&fields, "key").ok_or_else(|| {
         ApiError::msg(ErrorCode::InvalidArgument, "The form has no key field.")
             .field("ArgumentName", "key")

@@ -124,7 +124,8 @@ fn preflight_matches_like_oss() {
     assert_eq!(r.status, 200);
     // Missing headers, missing bucket.
     assert_eq!(
-        s.send(&Req::new("OPTIONS", "/pflight/k").header("Access-Control-Request-Method", "GET")).status,
+        s.send(&Req::new("OPTIONS", "/pflight/k").header("Access-Control-Request-Method", "GET"))
+            .status,
         400
     );
     assert_eq!(s.send(&Req::new("OPTIONS", "/pflight/k").header("Origin", "http://a")).status, 400);

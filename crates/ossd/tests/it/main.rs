@@ -2,5 +2,6 @@
 
 mod cors;
 mod harness;
+mod keys;
 mod objects;
 mod server;

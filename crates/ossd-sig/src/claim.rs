@@ -1,0 +1,265 @@
+//! Finding the authentication claim in a request (`parse_claim`) and checking it (`verify`).
+
+use crate::timefmt::{parse_iso8601_basic, parse_request_date};
+use crate::{
+    AuthClaim, MAX_SKEW_SECS, MAX_V4_PRESIGN_EXPIRES_SECS, SigError, SignedRequest, ct_eq, v1, v4,
+};
+
+/// Query parameters that mark a V1 presigned URL.
+const V1_QUERY_MARKERS: [&str; 3] = ["OSSAccessKeyId", "Expires", "Signature"];
+
+/// Query parameters that mark a V4 (or other `x-oss-signature-version`) presigned URL.
+const V4_QUERY_MARKERS: [&str; 3] =
+    ["x-oss-signature-version", "x-oss-credential", "x-oss-signature"];
+
+/// Finds the claim in a request: the `Authorization` header (`OSS …` or `OSS4-HMAC-SHA256 …`),
+/// a V1 query (`OSSAccessKeyId`/`Expires`/`Signature`) or a V4 query
+/// (`x-oss-signature-version=OSS4-HMAC-SHA256` …). `Ok(None)` means anonymous.
+/// Both a header and query parameters → [`SigError::BothHeaderAndQuery`]; malformed input → the
+/// matching [`SigError`].
+pub fn parse_claim(req: &SignedRequest<'_>) -> Result<Option<AuthClaim>, SigError> {
+    let header = req.header("authorization");
+    let v4_query = V4_QUERY_MARKERS.iter().any(|m| req.has_query_param(m));
+    let v1_query = V1_QUERY_MARKERS.iter().any(|m| req.has_query_param(m));
+    match header {
+        Some(_) if v4_query || v1_query => Err(SigError::BothHeaderAndQuery),
+        Some(h) => parse_authorization(h).map(Some),
+        None if req.has_query_param("x-oss-signature-version") => parse_v4_query(req).map(Some),
+        None if v1_query => parse_v1_query(req).map(Some),
+        None if v4_query => parse_v4_query(req).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Parses an `Authorization` header value.
+fn parse_authorization(value: &str) -> Result<AuthClaim, SigError> {
+    let value = value.trim();
+    if let Some(rest) = strip_scheme(value, v4::ALGORITHM) {
+        return parse_v4_header(rest);
+    }
+    if let Some(rest) = strip_scheme(value, "OSS") {
+        let (ak, sig) = rest.split_once(':').ok_or(SigError::MalformedV1Authorization)?;
+        let (ak, sig) = (ak.trim(), sig.trim());
+        if ak.is_empty() || sig.is_empty() {
+            return Err(SigError::MalformedV1Authorization);
+        }
+        return Ok(AuthClaim::V1Header { access_key_id: ak.to_owned(), signature: sig.to_owned() });
+    }
+    Err(SigError::UnsupportedAuthorization)
+}
+
+/// `value` without the leading `scheme` and the whitespace after it, if it starts so.
+fn strip_scheme<'v>(value: &'v str, scheme: &str) -> Option<&'v str> {
+    let rest = value.strip_prefix(scheme)?;
+    let trimmed = rest.trim_start();
+    (trimmed.len() < rest.len()).then_some(trimmed)
+}
+
+/// Parses the fields after `OSS4-HMAC-SHA256 `: `Credential=…`, optional
+/// `AdditionalHeaders=…`, `Signature=…`, in any order, separated by `,` or `, `.
+fn parse_v4_header(fields: &str) -> Result<AuthClaim, SigError> {
+    let mut credential = None;
+    let mut additional = None;
+    let mut signature = None;
+    for field in fields.split(',') {
+        let (name, value) = field.split_once('=').ok_or(SigError::MalformedV4Authorization)?;
+        let slot = match name.trim() {
+            "Credential" => &mut credential,
+            "AdditionalHeaders" => &mut additional,
+            "Signature" => &mut signature,
+            _ => return Err(SigError::MalformedV4Authorization),
+        };
+        if slot.replace(value.trim()).is_some() {
+            return Err(SigError::MalformedV4Authorization);
+        }
+    }
+    let (Some(credential), Some(signature)) = (credential, signature) else {
+        return Err(SigError::MalformedV4Authorization);
+    };
+    if signature.is_empty() {
+        return Err(SigError::MalformedV4Authorization);
+    }
+    let v4::Credential { access_key_id, date, region } = v4::parse_credential(credential)?;
+    Ok(AuthClaim::V4Header {
+        access_key_id,
+        date,
+        region,
+        additional_headers: split_additional(additional.unwrap_or("")),
+        signature: signature.to_owned(),
+    })
+}
+
+/// `a;b` → `["a", "b"]`, lower-cased, empty entries dropped.
+fn split_additional(list: &str) -> Vec<String> {
+    list.split(';').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect()
+}
+
+/// Parses a V1 presigned URL's parameters.
+fn parse_v1_query(req: &SignedRequest<'_>) -> Result<AuthClaim, SigError> {
+    let get = |name| req.query_param(name).filter(|v| !v.is_empty());
+    let (Some(ak), Some(expires), Some(signature)) =
+        (get("OSSAccessKeyId"), get("Expires"), get("Signature"))
+    else {
+        return Err(SigError::MissingV1QueryParams);
+    };
+    let expires = expires.trim().parse::<i64>().map_err(|_| SigError::InvalidExpires)?;
+    Ok(AuthClaim::V1Query {
+        access_key_id: ak.to_owned(),
+        expires,
+        signature: signature.to_owned(),
+    })
+}
+
+/// Parses a V4 presigned URL's parameters.
+fn parse_v4_query(req: &SignedRequest<'_>) -> Result<AuthClaim, SigError> {
+    let require = |name: &'static str| {
+        req.query_param(name).filter(|v| !v.is_empty()).ok_or(SigError::MissingV4QueryParam(name))
+    };
+    let version = require("x-oss-signature-version")?;
+    if version != v4::ALGORITHM {
+        return Err(SigError::UnsupportedSignatureVersion(version.to_owned()));
+    }
+    let credential = require("x-oss-credential")?;
+    let x_oss_date = require("x-oss-date")?;
+    let expires = require("x-oss-expires")?;
+    let signature = require("x-oss-signature")?;
+    let v4::Credential { access_key_id, date, region } = v4::parse_credential(credential)?;
+    let expires_secs = expires.trim().parse::<i64>().map_err(|_| SigError::InvalidV4Expires)?;
+    if !(1..=MAX_V4_PRESIGN_EXPIRES_SECS).contains(&expires_secs) {
+        return Err(SigError::InvalidV4Expires);
+    }
+    if parse_iso8601_basic(x_oss_date).is_none() {
+        return Err(SigError::InvalidDate);
+    }
+    Ok(AuthClaim::V4Query {
+        access_key_id,
+        date,
+        region,
+        x_oss_date: x_oss_date.to_owned(),
+        expires_secs,
+        additional_headers: split_additional(
+            req.query_param("x-oss-additional-headers").unwrap_or(""),
+        ),
+        signature: signature.to_owned(),
+    })
+}
+
+/// Verifies `claim` for `req` with `secret`. `now` is Unix seconds; header signatures must be
+/// within 15 minutes of it, presigned URLs must not be expired. `server_region` (e.g.
+/// `cn-hangzhou`) must equal a V4 credential's region. A wrong signature gives
+/// [`SigError::Mismatch`] with what the server signed. Signatures are compared in constant time.
+pub fn verify(
+    req: &SignedRequest<'_>,
+    claim: &AuthClaim,
+    secret: &str,
+    now: i64,
+    server_region: &str,
+) -> Result<(), SigError> {
+    match claim {
+        AuthClaim::V1Header { signature, .. } => {
+            let date = req
+                .header("x-oss-date")
+                .or_else(|| req.header("date"))
+                .map(str::trim)
+                .ok_or(SigError::InvalidDate)?;
+            let at = parse_request_date(date).ok_or(SigError::InvalidDate)?;
+            check_skew(at, now)?;
+            check_v1(req, date, secret, signature)
+        }
+        AuthClaim::V1Query { expires, signature, .. } => {
+            if now > *expires {
+                return Err(SigError::Expired);
+            }
+            check_v1(req, &expires.to_string(), secret, signature)
+        }
+        AuthClaim::V4Header { date, region, additional_headers, signature, .. } => {
+            let x_oss_date =
+                req.header("x-oss-date").map(str::trim).ok_or(SigError::InvalidDate)?;
+            let at = parse_iso8601_basic(x_oss_date).ok_or(SigError::InvalidDate)?;
+            check_scope(date, region, x_oss_date, server_region)?;
+            check_skew(at, now)?;
+            if req.header("x-oss-content-sha256").map(str::trim) != Some(v4::UNSIGNED_PAYLOAD) {
+                return Err(SigError::InvalidContentSha256);
+            }
+            check_v4(req, x_oss_date, date, region, additional_headers, secret, signature)
+        }
+        AuthClaim::V4Query {
+            date,
+            region,
+            x_oss_date,
+            expires_secs,
+            additional_headers,
+            signature,
+            ..
+        } => {
+            let at = parse_iso8601_basic(x_oss_date).ok_or(SigError::InvalidDate)?;
+            check_scope(date, region, x_oss_date, server_region)?;
+            if at - now > MAX_SKEW_SECS {
+                return Err(SigError::RequestTimeTooSkewed);
+            }
+            if now > at.saturating_add(*expires_secs) {
+                return Err(SigError::Expired);
+            }
+            check_v4(req, x_oss_date, date, region, additional_headers, secret, signature)
+        }
+    }
+}
+
+/// Request time within ±15 minutes of `now`.
+fn check_skew(at: i64, now: i64) -> Result<(), SigError> {
+    if at.abs_diff(now) > MAX_SKEW_SECS.unsigned_abs() {
+        return Err(SigError::RequestTimeTooSkewed);
+    }
+    Ok(())
+}
+
+/// Credential date is the day of `x-oss-date`; credential region is the server's.
+fn check_scope(
+    date: &str,
+    region: &str,
+    x_oss_date: &str,
+    server_region: &str,
+) -> Result<(), SigError> {
+    if x_oss_date.get(..8) != Some(date) {
+        return Err(SigError::InvalidSigningDate);
+    }
+    if region != server_region {
+        return Err(SigError::InvalidSigningRegion);
+    }
+    Ok(())
+}
+
+/// Computes the V1 signature over `date_line` and compares it with `provided`.
+fn check_v1(
+    req: &SignedRequest<'_>,
+    date_line: &str,
+    secret: &str,
+    provided: &str,
+) -> Result<(), SigError> {
+    let string_to_sign = v1::string_to_sign(req, date_line);
+    if ct_eq(&v1::sign(secret, &string_to_sign), provided) {
+        Ok(())
+    } else {
+        Err(SigError::Mismatch { string_to_sign, canonical_request: None })
+    }
+}
+
+/// Computes the V4 signature and compares it with `provided`.
+fn check_v4(
+    req: &SignedRequest<'_>,
+    x_oss_date: &str,
+    date: &str,
+    region: &str,
+    additional_headers: &[String],
+    secret: &str,
+    provided: &str,
+) -> Result<(), SigError> {
+    let canonical_request = v4::canonical_request(req, additional_headers);
+    let string_to_sign =
+        v4::string_to_sign(x_oss_date, &v4::scope(date, region), &canonical_request);
+    if ct_eq(&v4::sign(secret, date, region, &string_to_sign), provided) {
+        Ok(())
+    } else {
+        Err(SigError::Mismatch { string_to_sign, canonical_request: Some(canonical_request) })
+    }
+}

@@ -148,3 +148,123 @@ fn sigkill_during_uploads_leaves_whole_objects_only() {
         std::fs::read_dir(&tmp_dir).map(|d| d.flatten().collect()).unwrap_or_default();
     assert!(left.is_empty(), "temporary files left after restart: {left:?}");
 }
+
+fn vm_hwm_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn large_bodies_are_streamed_not_buffered() {
+    use std::io::{Read, Write};
+    let s = Ossd::start();
+    make_bucket(&s, "big");
+    let pid = s.child.as_ref().expect("child").id();
+    let size: usize = 256 * 1024 * 1024;
+    // Upload 256 MiB without holding it in this process either: write the body in 1 MiB pieces.
+    let mut req = Req::new("PUT", "/big/blob");
+    req.sign(crate::harness::AK, crate::harness::SK);
+    let mut conn = std::net::TcpStream::connect(s.addr).expect("connect");
+    let mut head = format!("PUT /big/blob HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", s.addr);
+    for (k, v) in &req.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {size}\r\n\r\n"));
+    conn.write_all(head.as_bytes()).expect("head");
+    let piece = vec![7u8; 1024 * 1024];
+    for _ in 0..size / piece.len() {
+        conn.write_all(&piece).expect("body");
+    }
+    let mut resp = String::new();
+    conn.read_to_string(&mut resp).expect("resp");
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    // Download it, counting bytes as they come.
+    let mut get = Req::new("GET", "/big/blob");
+    get.sign(crate::harness::AK, crate::harness::SK);
+    let mut conn = std::net::TcpStream::connect(s.addr).expect("connect");
+    let mut head = format!("GET /big/blob HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", s.addr);
+    for (k, v) in &get.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    conn.write_all(head.as_bytes()).expect("head");
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 1024 * 1024];
+    loop {
+        let n = conn.read(&mut buf).expect("read");
+        if n == 0 {
+            break;
+        }
+        total += n;
+    }
+    assert!(total > size, "headers plus {size} bytes, got {total}");
+    let hwm_mib = vm_hwm_kib(pid) / 1024;
+    assert!(hwm_mib < 96, "server peak RSS {hwm_mib} MiB while moving 256 MiB each way");
+}
+
+#[test]
+fn config_file_and_oversized_headers() {
+    use std::io::{Read, Write};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("b").local_addr().expect("a").port();
+    let cfg = tmp.path().join("ossd.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\nregion = \"cn-beijing\"\n",
+            tmp.path().join("d").display()
+        ),
+    )
+    .expect("write cfg");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ossd"))
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .env("OSSD_ROOT_ACCESS_KEY_ID", "a")
+        .env("OSSD_ROOT_ACCESS_KEY_SECRET", "b")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let s = Ossd::client_for(format!("127.0.0.1:{port}").parse().expect("addr"));
+    let mut ready = false;
+    for _ in 0..300 {
+        if s.try_send(&Req::new("GET", "/-/healthz")).is_ok_and(|r| r.status == 200) {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert!(ready, "server from the config file did not start");
+    assert!(tmp.path().join("d").join("meta.redb").exists() || tmp.path().join("d").exists());
+    // A 100 KiB header is refused with a 4xx, not a hang or a crash.
+    let mut conn = std::net::TcpStream::connect(s.addr).expect("connect");
+    let big = "x".repeat(100 * 1024);
+    let _ = conn.write_all(format!("GET / HTTP/1.1\r\nHost: a\r\nX-Big: {big}\r\n\r\n").as_bytes());
+    let mut resp = String::new();
+    let _ = conn.read_to_string(&mut resp);
+    assert!(resp.starts_with("HTTP/1.1 4"), "oversized headers: {resp:.80}");
+    assert!(
+        s.try_send(&Req::new("GET", "/-/healthz")).is_ok_and(|r| r.status == 200),
+        "still serving"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    // Unknown keys in the file are refused.
+    std::fs::write(&cfg, "listen = \"127.0.0.1:1\"\nlisten_typo = 1\n").expect("write cfg");
+    let out = Command::new(env!("CARGO_BIN_EXE_ossd"))
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("listen_typo"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

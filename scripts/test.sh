@@ -29,4 +29,7 @@ fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 "$VENV/bin/python" -m pytest -q tests/python
 
+step "node SDK + browser suite (ali-oss, Chromium)"
+bash tests/node/run.sh
+
 step "done"

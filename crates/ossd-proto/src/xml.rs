@@ -51,15 +51,13 @@ impl XmlWriter {
     }
 }
 
-/// Appends `s` to `out` with XML special characters escaped.
+/// Appends `s` to `out` escaped for element text (`&`, `<`, `>`, control characters; quotes stay literal as OSS sends them, e.g. in `<ETag>`).
 pub fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => {
                 out.push_str(&format!("&#x{:X};", c as u32));
             }

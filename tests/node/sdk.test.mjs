@@ -1,0 +1,313 @@
+// ali-oss (Node build) against ossd: bucket CORS API, objects, multipart, presigned URLs,
+// all with signature V1 and V4. Spec: /work/shared/spec/clients.md §4.2, oss.md §1-§3.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  client, env, uniqueBucket, presignV1, nowSecs, xmlText, md5hex, sha256hex, patternBytes, bareEtag,
+} from './lib/common.mjs';
+
+const NO_SUCH_CORS = 'The CORS Configuration does not exist.';
+
+/** Await a promise that must reject; return the error for further checks. */
+async function rejection(p) {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  assert.fail('expected the call to fail');
+}
+
+for (const v4 of [false, true]) {
+  const sig = v4 ? 'V4' : 'V1';
+
+  describe(`ali-oss Node, signature ${sig}`, () => {
+    const bucket = uniqueBucket(`node-${sig.toLowerCase()}`);
+    const admin = client({ v4 });
+    const oss = client({ bucket, v4 });
+
+    before(async () => {
+      const r = await admin.putBucket(bucket);
+      assert.equal(r.res.status, 200);
+    });
+
+    after(async () => {
+      // Best effort: empty and remove the bucket so a kept server stays tidy.
+      try {
+        const ups = await oss.listUploads({ 'max-uploads': 1000 });
+        for (const u of ups.uploads) await oss.abortMultipartUpload(u.name, u.uploadId);
+        const l = await oss.list({ 'max-keys': 1000 });
+        for (const o of l.objects || []) await oss.delete(o.name);
+        await admin.deleteBucket(bucket);
+      } catch (err) {
+        console.error(`cleanup of ${bucket} failed: ${err.code || ''} ${err.message}`);
+      }
+    });
+
+    describe('bucket CORS API', () => {
+      it('getBucketCORS without rules is 404 NoSuchCORSConfiguration', async () => {
+        const err = await rejection(oss.getBucketCORS(bucket));
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'NoSuchCORSConfiguration');
+        assert.equal(err.message, NO_SUCH_CORS);
+      });
+
+      it('putBucketCORS then getBucketCORS returns the same rules', async () => {
+        const put = await oss.putBucketCORS(bucket, [
+          {
+            allowedOrigin: 'http://a.example',
+            allowedMethod: ['GET', 'PUT'],
+            allowedHeader: '*',
+            exposeHeader: ['ETag', 'x-oss-request-id'],
+            maxAgeSeconds: '100',
+          },
+          { allowedOrigin: ['http://b.example', 'https://*.c.example'], allowedMethod: 'GET' },
+          { allowedOrigin: '*', allowedMethod: ['HEAD'], allowedHeader: 'X-Oss-Meta-Author', exposeHeader: 'Content-Length' },
+        ]);
+        assert.equal(put.res.status, 200);
+
+        const got = await oss.getBucketCORS(bucket);
+        assert.equal(got.res.status, 200);
+        // ali-oss maps each child element to a key; one value is a string, several an array.
+        // AllowedHeader comes back lowercased, ExposeHeader and origins keep their case (oss.md §1.3).
+        assert.deepEqual(got.rules, [
+          {
+            allowedOrigin: 'http://a.example',
+            allowedMethod: ['GET', 'PUT'],
+            allowedHeader: '*',
+            exposeHeader: ['ETag', 'x-oss-request-id'],
+            maxAgeSeconds: '100',
+          },
+          { allowedOrigin: ['http://b.example', 'https://*.c.example'], allowedMethod: 'GET' },
+          { allowedOrigin: '*', allowedMethod: 'HEAD', allowedHeader: 'x-oss-meta-author', exposeHeader: 'Content-Length' },
+        ]);
+      });
+
+      it('putBucketCORS replaces every rule', async () => {
+        await oss.putBucketCORS(bucket, [{ allowedOrigin: 'http://only.example', allowedMethod: 'POST' }]);
+        const got = await oss.getBucketCORS(bucket);
+        assert.deepEqual(got.rules, [{ allowedOrigin: 'http://only.example', allowedMethod: 'POST' }]);
+      });
+
+      it('deleteBucketCORS is 204, idempotent, and removes the rules', async () => {
+        assert.equal((await oss.deleteBucketCORS(bucket)).res.status, 204);
+        assert.equal((await oss.deleteBucketCORS(bucket)).res.status, 204);
+        const err = await rejection(oss.getBucketCORS(bucket));
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'NoSuchCORSConfiguration');
+      });
+    });
+
+    describe('objects', () => {
+      const key = 'dir/a b+c ü.txt';
+      const body = Buffer.from(`hello from ali-oss ${sig}\n`);
+
+      it('put returns 200 and the MD5 ETag', async () => {
+        const r = await oss.put(key, body, { mime: 'text/plain', meta: { author: 'node-suite' } });
+        assert.equal(r.res.status, 200);
+        assert.equal(r.name, key);
+        assert.equal(bareEtag(r.res.headers.etag), md5hex(body));
+      });
+
+      it('get returns the bytes and the content type', async () => {
+        const r = await oss.get(key);
+        assert.equal(r.res.status, 200);
+        assert.deepEqual(r.content, body);
+        assert.equal(r.res.headers['content-type'], 'text/plain');
+      });
+
+      it('head returns length, ETag and user metadata', async () => {
+        const r = await oss.head(key);
+        assert.equal(r.status, 200);
+        assert.equal(r.res.headers['content-length'], String(body.length));
+        assert.equal(bareEtag(r.res.headers.etag), md5hex(body));
+        assert.deepEqual(r.meta, { author: 'node-suite' });
+      });
+
+      it('list with prefix and delimiter', async () => {
+        await oss.put('dir/second.txt', Buffer.from('2'));
+        await oss.put('top.txt', Buffer.from('3'));
+        const all = await oss.list({ 'max-keys': 100 });
+        assert.deepEqual(all.objects.map((o) => o.name), [key, 'dir/second.txt', 'top.txt'].sort());
+        const sizes = Object.fromEntries(all.objects.map((o) => [o.name, o.size]));
+        assert.equal(sizes['top.txt'], 1);
+        assert.equal(sizes[key], body.length);
+
+        const dir = await oss.list({ prefix: 'dir/' });
+        assert.deepEqual(dir.objects.map((o) => o.name).sort(), [key, 'dir/second.txt'].sort());
+
+        const top = await oss.list({ delimiter: '/' });
+        assert.deepEqual(top.objects.map((o) => o.name), ['top.txt']);
+        assert.deepEqual(top.prefixes, ['dir/']);
+
+        const page = await oss.list({ 'max-keys': 1 });
+        assert.equal(page.objects.length, 1);
+        assert.equal(page.isTruncated, true);
+        assert.ok(page.nextMarker);
+      });
+
+      it('delete is 204 and the object is gone (get and head 404 NoSuchKey)', async () => {
+        const r = await oss.delete(key);
+        assert.equal(r.res.status, 204);
+        const g = await rejection(oss.get(key));
+        assert.equal(g.status, 404);
+        assert.equal(g.code, 'NoSuchKey');
+        const h = await rejection(oss.head(key));
+        assert.equal(h.status, 404);
+        assert.equal(h.code, 'NoSuchKey');
+        assert.equal((await oss.delete(key)).res.status, 204, 'deleting a missing key is 204');
+      });
+
+      it('a wrong secret is refused with 403 SignatureDoesNotMatch', async () => {
+        const bad = client({ bucket, v4, secret: `${env.accessKeySecret}x` });
+        const err = await rejection(bad.put('refused.txt', Buffer.from('x')));
+        assert.equal(err.status, 403);
+        assert.equal(err.code, 'SignatureDoesNotMatch');
+        const l = await oss.list({ prefix: 'refused' });
+        assert.equal((l.objects || []).length, 0);
+      });
+    });
+
+    describe('path-style endpoint (http://localhost:PORT, sldEnable)', () => {
+      it('put, get, list and delete through /bucket/key URLs', async () => {
+        const local = client({ bucket, v4, style: 'localhost' });
+        const r = await local.put('path-style/x.txt', Buffer.from('path style'));
+        assert.equal(r.res.status, 200);
+        assert.ok(r.res.requestUrls[0].startsWith(`${env.storeOrigin}/${bucket}/path-style/x.txt`), r.res.requestUrls[0]);
+        assert.equal((await local.get('path-style/x.txt')).content.toString(), 'path style');
+        const l = await local.list({ prefix: 'path-style/' });
+        assert.deepEqual(l.objects.map((o) => o.name), ['path-style/x.txt']);
+        assert.equal((await local.delete('path-style/x.txt')).res.status, 204);
+        assert.equal((await rejection(oss.head('path-style/x.txt'))).status, 404);
+      });
+    });
+
+    describe('multipart', () => {
+      it('multipartUpload of a few MiB reports progress and stores the exact bytes', async () => {
+        const size = 3 * 1024 * 1024 + 123;
+        const data = patternBytes(size, v4 ? 7 : 3);
+        const progress = [];
+        let lastCheckpoint;
+        const r = await oss.multipartUpload('big/multi.bin', data, {
+          partSize: 1024 * 1024,
+          parallel: 2,
+          progress: (p, cpt) => {
+            progress.push(p);
+            if (cpt) lastCheckpoint = cpt;
+          },
+        });
+        assert.equal(r.res.status, 200);
+        assert.ok(r.etag || r.res.headers.etag, 'complete returns an ETag');
+        // 4 parts: 0 after init, one step per part, 1 after complete.
+        assert.equal(progress.length, 6, `progress calls: ${progress}`);
+        assert.equal(progress[0], 0);
+        assert.equal(progress.at(-1), 1);
+        for (let i = 1; i < progress.length; i++) assert.ok(progress[i] >= progress[i - 1], `monotonic: ${progress}`);
+        assert.equal(lastCheckpoint.doneParts.length, 4);
+
+        const h = await oss.head('big/multi.bin');
+        assert.equal(h.res.headers['content-length'], String(size));
+        const g = await oss.get('big/multi.bin');
+        assert.equal(g.content.length, size);
+        assert.equal(sha256hex(g.content), sha256hex(data));
+      });
+
+      it('abortMultipartUpload removes the upload and its parts', async () => {
+        const name = 'big/aborted.bin';
+        const init = await oss.initMultipartUpload(name);
+        assert.ok(init.uploadId);
+        const part = patternBytes(200 * 1024, 11);
+        const up = await oss.uploadPart(name, init.uploadId, 1, part, 0, part.length);
+        assert.equal(up.res.status, 200);
+        assert.equal(bareEtag(up.etag), md5hex(part));
+
+        const parts = await oss.listParts(name, init.uploadId);
+        const list = Array.isArray(parts.parts) ? parts.parts : [parts.parts];
+        assert.equal(list.length, 1);
+        assert.equal(list[0].PartNumber, '1');
+        assert.equal(list[0].Size, String(part.length));
+
+        const before = await oss.listUploads({});
+        assert.ok(before.uploads.some((u) => u.uploadId === init.uploadId && u.name === name));
+
+        const ab = await oss.abortMultipartUpload(name, init.uploadId);
+        assert.equal(ab.res.status, 204);
+
+        const afterList = await oss.listUploads({});
+        assert.ok(!afterList.uploads.some((u) => u.uploadId === init.uploadId));
+        const err = await rejection(oss.listParts(name, init.uploadId));
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'NoSuchUpload');
+        const h = await rejection(oss.head(name));
+        assert.equal(h.status, 404);
+      });
+    });
+
+    describe('presigned URLs (localhost endpoint, sldEnable)', () => {
+      const local = client({ bucket, v4, style: 'localhost' });
+      const key = 'signed/read me.txt';
+      const body = 'presigned content';
+
+      before(async () => {
+        await oss.put(key, Buffer.from(body), { mime: 'text/plain' });
+      });
+
+      it('signatureUrl (V1 query signature) GET works', async () => {
+        const url = local.signatureUrl(key, { expires: 300 });
+        assert.match(url, new RegExp(`^${env.storeOrigin}/${bucket}/`));
+        const res = await fetch(url);
+        assert.equal(res.status, 200);
+        assert.equal(await res.text(), body);
+      });
+
+      it('signatureUrl PUT with Content-Type works', async () => {
+        const url = local.signatureUrl('signed/put.txt', { method: 'PUT', expires: 300, 'Content-Type': 'text/plain' });
+        const res = await fetch(url, { method: 'PUT', body: 'via signatureUrl', headers: { 'Content-Type': 'text/plain' } });
+        assert.equal(res.status, 200, await res.text());
+        const g = await oss.get('signed/put.txt');
+        assert.equal(g.content.toString(), 'via signatureUrl');
+      });
+
+      it('V1 presigned PUT computed with Node crypto works', async () => {
+        const k = 'signed/crypto.txt';
+        const url = presignV1({ method: 'PUT', bucket, key: k, expires: nowSecs() + 300, contentType: 'text/plain' });
+        const res = await fetch(url, { method: 'PUT', body: 'via node crypto', headers: { 'Content-Type': 'text/plain' } });
+        assert.equal(res.status, 200, await res.text());
+        assert.equal(bareEtag(res.headers.get('etag')), md5hex('via node crypto'));
+        const g = await oss.get(k);
+        assert.equal(g.content.toString(), 'via node crypto');
+      });
+
+      it('an expired V1 URL is 403 AccessDenied', async () => {
+        const url = local.signatureUrl(key, { expires: -60 });
+        const res = await fetch(url);
+        assert.equal(res.status, 403);
+        assert.equal(xmlText(await res.text(), 'Code'), 'AccessDenied');
+      });
+
+      it('a tampered V1 URL is 403 SignatureDoesNotMatch', async () => {
+        const url = new URL(local.signatureUrl(key, { expires: 300 }));
+        const s = url.searchParams.get('Signature');
+        url.searchParams.set('Signature', (s[0] === 'A' ? 'B' : 'A') + s.slice(1));
+        const res = await fetch(url);
+        assert.equal(res.status, 403);
+        assert.equal(xmlText(await res.text(), 'Code'), 'SignatureDoesNotMatch');
+      });
+
+      it('signatureUrlV4 GET works and a tampered one is refused', async () => {
+        const url = await local.signatureUrlV4('GET', 300, undefined, key);
+        assert.match(url, /x-oss-signature-version=OSS4-HMAC-SHA256/);
+        const res = await fetch(url);
+        assert.equal(res.status, 200, await res.clone().text());
+        assert.equal(await res.text(), body);
+
+        const bad = new URL(url);
+        const s = bad.searchParams.get('x-oss-signature');
+        bad.searchParams.set('x-oss-signature', (s[0] === 'a' ? 'b' : 'a') + s.slice(1));
+        const r2 = await fetch(bad);
+        assert.equal(r2.status, 403);
+        assert.equal(xmlText(await r2.text(), 'Code'), 'SignatureDoesNotMatch');
+      });
+    });
+  });
+}

@@ -55,19 +55,19 @@ pub fn error(err: &ApiError, request_id: &str, host_id: &str, head: bool) -> Res
     r
 }
 
-/// Formats unix milliseconds as the ISO 8601 form OSS uses in XML (`2012-02-24T08:42:32.000Z`).
+/// Formats unix milliseconds as the ISO 8601 form OSS uses in XML (`2012-02-24T08:42:32.000Z`): OSS
+/// always writes `.000` and oss2 refuses anything else.
 pub fn iso8601(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
         t.year(),
         u8::from(t.month()),
         t.day(),
         t.hour(),
         t.minute(),
-        t.second(),
-        t.millisecond()
+        t.second()
     )
 }
 

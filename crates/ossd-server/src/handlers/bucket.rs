@@ -281,11 +281,13 @@ pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Api
     Ok(render::empty(StatusCode::OK))
 }
 
-/// Characters escaped by `encoding-type=url` (everything but unreserved characters and `/`... OSS escapes like Java's URLEncoder).
-const URL_ENC: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'*');
+/// Characters escaped by `encoding-type=url`: all but unreserved ones (the SDKs decode with plain
+/// percent-decoding, so a space must be `%20`, never `+`).
+const URL_ENC: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
-fn enc(s: &str, url: bool) -> String {
-    if url { utf8_percent_encode(s, URL_ENC).to_string().replace("%20", "+") } else { s.to_owned() }
+/// Encodes a key or prefix for `encoding-type=url` responses.
+pub fn enc(s: &str, url: bool) -> String {
+    if url { utf8_percent_encode(s, URL_ENC).to_string() } else { s.to_owned() }
 }
 
 pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Body>, ApiError> {
@@ -306,7 +308,8 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
     let delimiter = ctx.query.get("delimiter").unwrap_or("").to_owned();
     let max_keys = parse_max(ctx, "max-keys", 100, 1000)?;
     let (marker, token) = if v2 {
-        let token = ctx.query.get("continuation-token").map(str::to_owned);
+        // oss2 sends an empty `continuation-token=` on the first page: that means "no token".
+        let token = ctx.query.get("continuation-token").filter(|t| !t.is_empty()).map(str::to_owned);
         let m = match &token {
             Some(t) => decode_token(t)?,
             None => ctx.query.get("start-after").unwrap_or("").to_owned(),

@@ -1,6 +1,6 @@
 //! Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
 
-use super::bucket::parse_max;
+use super::bucket::{enc, parse_max};
 use super::object::{MAX_OBJECT_SIZE, md5_etag, now_ms, object_template, write_body};
 use super::{check_content_md5, read_small_body};
 use crate::auth::check_access;
@@ -15,7 +15,6 @@ use ossd_proto::request::check_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{ListUploadsQuery, PartRecord, Segment, UploadRecord};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Parts are numbered 1..=10000.
 const MAX_PART_NUMBER: u32 = 10_000;
@@ -34,9 +33,6 @@ fn url_flag(ctx: &Ctx) -> Result<bool, ApiError> {
     }
 }
 
-fn enc(s: &str, url: bool) -> String {
-    if url { utf8_percent_encode(s, NON_ALPHANUMERIC).to_string() } else { s.to_owned() }
-}
 
 fn new_upload_id() -> String {
     format!("{:032X}", rand::random::<u128>())

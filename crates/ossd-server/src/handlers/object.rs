@@ -260,7 +260,27 @@ enum RangeSpec {
     Unsatisfiable,
 }
 
-fn parse_range(h: Option<&str>, size: u64) -> RangeSpec {
+/// Parses `Range` the way OSS does by default: a range that does not fit the object (start or end past
+/// the last byte) is ignored and the whole object is returned. With `x-oss-range-behavior: standard`
+/// (`standard == true`) the end is clamped and a start past the end is 416, as HTTP says.
+fn parse_range(h: Option<&str>, size: u64, standard: bool) -> RangeSpec {
+    match parse_range_standard(h, size) {
+        RangeSpec::Part(s, e) if !standard && e < size => RangeSpec::Part(s, e),
+        RangeSpec::Part(s, e) if !standard && e == size && !explicit_end_past(h, size) => RangeSpec::Part(s, e),
+        RangeSpec::Part(..) | RangeSpec::Unsatisfiable if !standard => RangeSpec::Full,
+        other => other,
+    }
+}
+
+/// True when the range names an explicit last byte at or past the object's end (`bytes=5-20` on 10 bytes).
+fn explicit_end_past(h: Option<&str>, size: u64) -> bool {
+    let Some((a, b)) = h.and_then(|h| h.trim().strip_prefix("bytes=")).and_then(|s| s.split_once('-')) else {
+        return false;
+    };
+    !a.trim().is_empty() && b.trim().parse::<u64>().is_ok_and(|e| e >= size)
+}
+
+fn parse_range_standard(h: Option<&str>, size: u64) -> RangeSpec {
     let Some(spec) = h.and_then(|h| h.trim().strip_prefix("bytes=")) else {
         return RangeSpec::Full;
     };
@@ -364,7 +384,8 @@ pub fn get_object(
         render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
         return Ok(r);
     }
-    let (status, start, end) = match parse_range(ctx.header("range"), rec.size) {
+    let standard = ctx.header("x-oss-range-behavior").is_some_and(|v| v.eq_ignore_ascii_case("standard"));
+    let (status, start, end) = match parse_range(ctx.header("range"), rec.size, standard) {
         RangeSpec::Full => (StatusCode::OK, 0, rec.size),
         RangeSpec::Part(s, e) => (StatusCode::PARTIAL_CONTENT, s, e),
         RangeSpec::Unsatisfiable => {
@@ -664,7 +685,20 @@ mod tests {
     use super::{RangeSpec, parse_range};
 
     #[test]
+    fn ranges_oss_default_ignores_what_does_not_fit() {
+        assert_eq!(parse_range(Some("bytes=0-9"), 100, false), RangeSpec::Part(0, 10));
+        assert_eq!(parse_range(Some("bytes=90-99"), 100, false), RangeSpec::Part(90, 100));
+        assert_eq!(parse_range(Some("bytes=90-200"), 100, false), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=100-"), 100, false), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=10-"), 100, false), RangeSpec::Part(10, 100));
+        assert_eq!(parse_range(Some("bytes=-10"), 100, false), RangeSpec::Part(90, 100));
+        assert_eq!(parse_range(Some("bytes=-1000"), 100, false), RangeSpec::Part(0, 100));
+        assert_eq!(parse_range(Some("bytes=9-1"), 100, false), RangeSpec::Full);
+    }
+
+    #[test]
     fn ranges() {
+        let parse_range = |h, size| parse_range(h, size, true);
         assert_eq!(parse_range(Some("bytes=0-9"), 100), RangeSpec::Part(0, 10));
         assert_eq!(parse_range(Some("bytes=90-200"), 100), RangeSpec::Part(90, 100));
         assert_eq!(parse_range(Some("bytes=-10"), 100), RangeSpec::Part(90, 100));

@@ -1,0 +1,127 @@
+//! CRC-64/XZ (ECMA-182 polynomial, reflected, init and xorout all ones): the checksum OSS reports
+//! in `x-oss-hash-crc64ecma`, plus [`combine`] so a multipart or appended object's CRC is derived
+//! from its pieces' CRCs without reading bytes.
+
+/// The ECMA-182 polynomial 0x42F0E1EBA9EA3693, bit-reversed for the LSB-first algorithm.
+const POLY: u64 = 0xC96C_5795_D787_0F42;
+
+/// Slice-by-8 tables: `TABLES[0]` is the classic byte table; `TABLES[k][b]` is the CRC of byte
+/// `b` followed by `k` zero bytes.
+static TABLES: [[u64; 256]; 8] = build_tables();
+
+const fn build_tables() -> [[u64; 256]; 8] {
+    let mut t = [[0u64; 256]; 8];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u64;
+        let mut bit = 0;
+        while bit < 8 {
+            c = if c & 1 == 1 { (c >> 1) ^ POLY } else { c >> 1 };
+            bit += 1;
+        }
+        t[0][i] = c;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 256 {
+        let mut k = 1;
+        while k < 8 {
+            let prev = t[k - 1][i];
+            t[k][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
+            k += 1;
+        }
+        i += 1;
+    }
+    t
+}
+
+/// Extends the finished checksum `crc` of some bytes with `data` (as Go's `crc64.Update`);
+/// `update(0, data)` is the checksum of `data`.
+pub fn update(crc: u64, data: &[u8]) -> u64 {
+    let mut c = !crc;
+    let mut chunks = data.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word) ^ c;
+        c = TABLES[7][(v & 0xff) as usize]
+            ^ TABLES[6][((v >> 8) & 0xff) as usize]
+            ^ TABLES[5][((v >> 16) & 0xff) as usize]
+            ^ TABLES[4][((v >> 24) & 0xff) as usize]
+            ^ TABLES[3][((v >> 32) & 0xff) as usize]
+            ^ TABLES[2][((v >> 40) & 0xff) as usize]
+            ^ TABLES[1][((v >> 48) & 0xff) as usize]
+            ^ TABLES[0][(v >> 56) as usize];
+    }
+    for &b in chunks.remainder() {
+        c = TABLES[0][((c ^ u64::from(b)) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+/// The checksum of `data`.
+pub fn checksum(data: &[u8]) -> u64 {
+    update(0, data)
+}
+
+/// Multiplies the 64x64 GF(2) matrix `mat` (one column per input bit) by the vector `vec`.
+fn gf2_times(mat: &[u64; 64], mut vec: u64) -> u64 {
+    let mut sum = 0;
+    let mut col = 0;
+    while vec != 0 {
+        if vec & 1 == 1 {
+            sum ^= mat[col];
+        }
+        vec >>= 1;
+        col += 1;
+    }
+    sum
+}
+
+/// Returns `mat * mat`: the operator that applies `mat` twice.
+fn gf2_square(mat: &[u64; 64]) -> [u64; 64] {
+    let mut sq = [0u64; 64];
+    for (out, &column) in sq.iter_mut().zip(mat.iter()) {
+        *out = gf2_times(mat, column);
+    }
+    sq
+}
+
+/// The checksum of `a ++ b` given `crc1 = checksum(a)`, `crc2 = checksum(b)` and `len2 = b.len()`.
+///
+/// Feeding `len2` zero bytes through the raw CRC register is a linear map; it is built by
+/// repeated squaring of the one-zero-bit operator, applied to `crc1` for each set bit of `len2`.
+/// The all-ones pre- and post-conditioning cancels out, so finished checksums combine directly.
+pub fn combine(mut crc1: u64, crc2: u64, mut len2: u64) -> u64 {
+    if len2 == 0 {
+        return crc1;
+    }
+    // Operator for one zero bit: shift right, folding the polynomial in when bit 0 was set.
+    let mut odd = [0u64; 64];
+    odd[0] = POLY;
+    for (n, slot) in odd.iter_mut().enumerate().skip(1) {
+        *slot = 1u64 << (n - 1);
+    }
+    let mut even = gf2_square(&odd); // two zero bits
+    odd = gf2_square(&even); // four zero bits
+    loop {
+        // First pass: eight zero bits, i.e. one zero byte; each later pass doubles.
+        even = gf2_square(&odd);
+        if len2 & 1 == 1 {
+            crc1 = gf2_times(&even, crc1);
+        }
+        len2 >>= 1;
+        if len2 == 0 {
+            break;
+        }
+        odd = gf2_square(&even);
+        if len2 & 1 == 1 {
+            crc1 = gf2_times(&odd, crc1);
+        }
+        len2 >>= 1;
+        if len2 == 0 {
+            break;
+        }
+    }
+    crc1 ^ crc2
+}

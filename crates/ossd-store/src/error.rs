@@ -1,0 +1,73 @@
+//! The one error type of the store: logical outcomes the server maps to OSS error codes, plus I/O,
+//! database and corruption failures that become `InternalError`.
+
+/// Everything a store operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `create_bucket` found a bucket of that name.
+    #[error("bucket already exists")]
+    BucketExists,
+    /// The named bucket does not exist.
+    #[error("no such bucket")]
+    NoSuchBucket,
+    /// `delete_bucket` found objects or unfinished multipart uploads in the bucket.
+    #[error("bucket is not empty")]
+    BucketNotEmpty,
+    /// The object does not exist.
+    #[error("no such key")]
+    NoSuchKey,
+    /// The multipart upload does not exist (never created, completed or aborted).
+    #[error("no such upload")]
+    NoSuchUpload,
+    /// `append_object` was given a position other than the object's current length.
+    #[error("position is not equal to the object length {current}")]
+    PositionNotEqualToLength {
+        /// The object's current length, which is the only position accepted.
+        current: u64,
+    },
+    /// `append_object` targets an object that was not created by an append.
+    #[error("object is not appendable")]
+    ObjectNotAppendable,
+    /// A file system operation failed (also: a record references a blob file that is missing).
+    #[error("store i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The metadata database failed; after a failed commit redb refuses further writes.
+    #[error("metadata database error: {0}")]
+    Db(Box<redb::Error>),
+    /// Persisted data could not be understood (unknown format version, undecodable record,
+    /// malformed blob id) or a caller handed in an inconsistent record.
+    #[error("corrupt store data: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// True for outcomes decided by the data (missing bucket, wrong position...), which are
+    /// detected before an operation changes anything; false for failures of the machinery.
+    pub fn is_logical(&self) -> bool {
+        !matches!(self, StoreError::Io(_) | StoreError::Db(_) | StoreError::Corrupt(_))
+    }
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        StoreError::Db(Box::new(e))
+    }
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(Box::new(e.into()))
+            }
+        }
+    )*};
+}
+
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

@@ -1,0 +1,36 @@
+//! ossd-store: metadata (redb) and object bytes (files) behind narrow traits, with crash-safe writes.
+//!
+//! The layout on disk and the durability rules are in `docs/design.md`. In short: bytes go to
+//! a temp file that is fsynced and renamed into `blobs/` before the metadata commit that
+//! references them, so a crash leaves either the old object or the new one, plus at worst an
+//! orphan blob that [`Store::sweep_orphans`] removes later.
+//!
+//! ```ignore
+//! let store = Store::open(Path::new("/var/lib/ossd"))?;
+//! let mut w = store.blob_writer()?;
+//! w.write_all(b"hello")?;
+//! let blob = w.finish()?;
+//! let rec = ObjectRecord { key: "k".into(), size: blob.size, crc64: blob.crc64,
+//!     segments: vec![Segment { blob: blob.id, len: blob.size }], ..Default::default() };
+//! store.put_object("bucket", rec)?;
+//! ```
+
+mod blob;
+mod codec;
+pub mod crc64;
+mod error;
+mod list;
+mod record;
+mod store;
+
+#[cfg(test)]
+mod tests;
+
+pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader};
+pub use error::StoreError;
+pub use record::{
+    Blob, BlobId, BucketRecord, BucketStats, ClassStats, ListPage, ListQuery, ListUploadsQuery,
+    OBJECT_TYPE_APPENDABLE, OBJECT_TYPE_MULTIPART, OBJECT_TYPE_NORMAL, ObjectRecord, PartRecord,
+    PartsPage, Segment, UploadRecord, UploadsPage,
+};
+pub use store::{Store, StoreOptions};

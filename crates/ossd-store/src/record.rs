@@ -1,0 +1,275 @@
+//! Record types stored in and returned by the store; all are plain data, serializable, and
+//! independent of the backend (a blob is named by an opaque [`BlobId`], never by a path).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// `object_type` of objects written by PutObject/CopyObject.
+pub const OBJECT_TYPE_NORMAL: &str = "Normal";
+/// `object_type` of objects created by AppendObject; only these accept further appends.
+pub const OBJECT_TYPE_APPENDABLE: &str = "Appendable";
+/// `object_type` of objects assembled by CompleteMultipartUpload.
+pub const OBJECT_TYPE_MULTIPART: &str = "Multipart";
+
+/// Name of one immutable blob of bytes: `"<generation>-<32 lowercase hex>"`.
+///
+/// The generation is the store's start counter at creation time, which lets the orphan sweep
+/// skip blobs the running process may still be about to commit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BlobId(String);
+
+impl BlobId {
+    /// A fresh random id in `generation`.
+    pub(crate) fn generate(generation: u64) -> BlobId {
+        BlobId(format!("{generation}-{:032x}", rand::random::<u128>()))
+    }
+
+    /// Parses and validates an id (so a damaged record can never name a path outside blobs/).
+    pub fn parse(s: &str) -> Option<BlobId> {
+        let (generation, random) = s.split_once('-')?;
+        let generation_ok = !generation.is_empty()
+            && generation.len() <= 20
+            && generation.bytes().all(|b| b.is_ascii_digit())
+            && generation.parse::<u64>().is_ok();
+        let random_ok =
+            random.len() == 32 && random.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        (generation_ok && random_ok).then(|| BlobId(s.to_owned()))
+    }
+
+    /// The id as text (also the blob's file name).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The store generation that created the blob.
+    pub fn generation(&self) -> u64 {
+        self.0.split_once('-').and_then(|(g, _)| g.parse().ok()).unwrap_or(0)
+    }
+
+    /// The random part, used to spread blobs over shard directories.
+    pub(crate) fn random_part(&self) -> &str {
+        self.0.split_once('-').map_or("", |(_, r)| r)
+    }
+}
+
+impl fmt::Display for BlobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for BlobId {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        BlobId::parse(&s).ok_or_else(|| format!("malformed blob id {s:?}"))
+    }
+}
+
+impl From<BlobId> for String {
+    fn from(id: BlobId) -> String {
+        id.0
+    }
+}
+
+/// A finished, durable blob with the digests computed while it was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blob {
+    /// Its name.
+    pub id: BlobId,
+    /// Length in bytes.
+    pub size: u64,
+    /// MD5 of the bytes (the ETag of a simple upload, the Content-MD5 check).
+    pub md5: [u8; 16],
+    /// CRC-64/XZ of the bytes (`x-oss-hash-crc64ecma`).
+    pub crc64: u64,
+}
+
+/// One contiguous piece of an object: the whole of blob `blob`, `len` bytes long.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// The blob holding the bytes.
+    pub blob: BlobId,
+    /// Its length; the object's size is the sum over its segments.
+    pub len: u64,
+}
+
+/// A bucket and its settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketRecord {
+    /// Bucket name (the table key).
+    pub name: String,
+    /// Owner id.
+    pub owner: String,
+    /// Creation time, ms since the Unix epoch.
+    pub created_ms: i64,
+    /// Canned ACL, e.g. "private".
+    pub acl: String,
+    /// Default storage class, e.g. "Standard".
+    pub storage_class: String,
+    /// Region the bucket reports.
+    pub region: String,
+    /// Sub-resource configurations by name, e.g. "cors" -> canonical XML.
+    pub configs: BTreeMap<String, String>,
+}
+
+/// An object's metadata and the location of its bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRecord {
+    /// Object key; any UTF-8 string, never interpreted as a path.
+    pub key: String,
+    /// Length in bytes (sum of `segments[..].len`).
+    pub size: u64,
+    /// ETag as sent on the wire, including the quotes.
+    pub etag: String,
+    /// Last-Modified, ms since the Unix epoch.
+    pub last_modified_ms: i64,
+    /// Content-Type.
+    pub content_type: Option<String>,
+    /// Content-Encoding.
+    pub content_encoding: Option<String>,
+    /// Content-Disposition.
+    pub content_disposition: Option<String>,
+    /// Cache-Control.
+    pub cache_control: Option<String>,
+    /// Expires, verbatim.
+    pub expires: Option<String>,
+    /// Content-Language.
+    pub content_language: Option<String>,
+    /// User metadata as lower-cased full header names ("x-oss-meta-...") and values.
+    pub user_meta: Vec<(String, String)>,
+    /// Object ACL, e.g. "default".
+    pub acl: String,
+    /// Storage class, e.g. "Standard".
+    pub storage_class: String,
+    /// "Normal" | "Appendable" | "Multipart".
+    pub object_type: String,
+    /// CRC-64/XZ of the whole object.
+    pub crc64: u64,
+    /// The bytes, in order.
+    pub segments: Vec<Segment>,
+}
+
+/// Parameters of ListObjects (v1 semantics; v2 maps start-after/continuation-token to `marker`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// Only keys starting with this.
+    pub prefix: String,
+    /// "" = none; may be several characters.
+    pub delimiter: String,
+    /// Exclusive start-after.
+    pub marker: String,
+    /// Maximum number of keys plus common prefixes returned.
+    pub max_keys: usize,
+}
+
+/// One page of ListObjects.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPage {
+    /// Objects in key byte order.
+    pub objects: Vec<ObjectRecord>,
+    /// Rolled-up prefixes, in byte order.
+    pub common_prefixes: Vec<String>,
+    /// More entries follow.
+    pub is_truncated: bool,
+    /// When truncated: the last key or common prefix returned.
+    pub next_marker: Option<String>,
+}
+
+/// An unfinished multipart upload.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    /// Upload id, unique within the bucket.
+    pub upload_id: String,
+    /// Target object key.
+    pub key: String,
+    /// Initiation time, ms since the Unix epoch.
+    pub initiated_ms: i64,
+    /// Metadata for the final object (segments empty).
+    pub template: ObjectRecord,
+}
+
+/// One uploaded part.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartRecord {
+    /// Part number (1..=10000 in OSS).
+    pub number: u32,
+    /// The part's bytes.
+    pub blob: Blob,
+    /// ETag as sent on the wire, including the quotes.
+    pub etag: String,
+    /// Upload time, ms since the Unix epoch.
+    pub last_modified_ms: i64,
+}
+
+/// One page of ListParts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartsPage {
+    /// Parts in number order.
+    pub parts: Vec<PartRecord>,
+    /// More parts follow.
+    pub is_truncated: bool,
+    /// When truncated: the last part number returned.
+    pub next_marker: Option<u32>,
+}
+
+/// Parameters of ListMultipartUploads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListUploadsQuery {
+    /// Only keys starting with this.
+    pub prefix: String,
+    /// "" = none; may be several characters.
+    pub delimiter: String,
+    /// Start after this key (or, with `upload_id_marker`, after that upload of this key).
+    pub key_marker: String,
+    /// With `key_marker`: start after this upload id of `key_marker`.
+    pub upload_id_marker: String,
+    /// Maximum number of uploads plus common prefixes returned.
+    pub max_uploads: usize,
+}
+
+/// One page of ListMultipartUploads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadsPage {
+    /// Uploads sorted by (key, upload id).
+    pub uploads: Vec<UploadRecord>,
+    /// Rolled-up key prefixes, in byte order.
+    pub common_prefixes: Vec<String>,
+    /// More entries follow.
+    pub is_truncated: bool,
+    /// When truncated: the key (or common prefix) of the last entry returned.
+    pub next_key_marker: Option<String>,
+    /// When truncated and the last entry was an upload: its id.
+    pub next_upload_id_marker: Option<String>,
+}
+
+/// Per-storage-class counters of a bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassStats {
+    /// Objects of this class.
+    pub object_count: u64,
+    /// Their bytes.
+    pub storage_bytes: u64,
+}
+
+/// Counters of a bucket (GetBucketStat), maintained in the same transactions as the records.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketStats {
+    /// Objects in the bucket.
+    pub object_count: u64,
+    /// Sum of object sizes (parts of unfinished uploads not included).
+    pub storage_bytes: u64,
+    /// Unfinished multipart uploads.
+    pub multipart_upload_count: u64,
+    /// Parts held by unfinished uploads.
+    pub part_count: u64,
+    /// Bytes held by those parts.
+    pub part_bytes: u64,
+    /// When the counters last changed, ms since the Unix epoch.
+    pub last_modified_ms: i64,
+    /// Object counters by storage class (classes with no objects are absent).
+    pub by_storage_class: BTreeMap<String, ClassStats>,
+}

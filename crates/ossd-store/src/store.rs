@@ -1,0 +1,1084 @@
+//! The [`Store`]: metadata in redb, bytes in a [`BlobBackend`]. Every mutation is one redb write
+//! transaction that also maintains blob reference counts and bucket counters; blob files whose
+//! count drops to zero are deleted only after the commit.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use redb::{
+    Database, Durability, ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction,
+};
+
+use crate::blob::{BlobBackend, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
+use crate::codec::{decode, encode};
+use crate::list::{self, ObjKey, UploadKey};
+use crate::record::{
+    Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery,
+    OBJECT_TYPE_APPENDABLE, ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord,
+    UploadsPage,
+};
+use crate::{StoreError, crc64};
+
+/// Store-wide counters: "format" (layout version) and "generation" (bumped by every open).
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Bucket name -> versioned `BucketRecord`.
+const BUCKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("buckets");
+/// Bucket name -> versioned `BucketStats`.
+const STATS: TableDefinition<&str, &[u8]> = TableDefinition::new("bucket_stats");
+/// (bucket, key bytes) -> versioned `ObjectRecord`.
+pub(crate) const OBJECTS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("objects");
+/// (bucket, key bytes, upload id) -> versioned `UploadRecord`.
+const UPLOADS: TableDefinition<UploadKey, &[u8]> = TableDefinition::new("uploads");
+/// (bucket, upload id) -> key bytes: finds an upload from its id alone.
+const UPLOAD_IDS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("upload_ids");
+/// (bucket, upload id, part number) -> versioned `PartRecord`.
+const PARTS: TableDefinition<(&str, &str, u32), &[u8]> = TableDefinition::new("parts");
+/// Blob id -> number of records (object segments, parts) referencing it; absent = zero.
+const BLOB_REFS: TableDefinition<&str, u64> = TableDefinition::new("blob_refs");
+
+/// Layout version of the whole database; a store written by a newer layout is refused.
+const STORE_FORMAT: u64 = 1;
+
+/// How many orphan candidates `sweep_orphans` checks per lock hold.
+const SWEEP_BATCH: usize = 512;
+
+/// Tuning knobs for [`Store::open_with`].
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// redb quick-repair: every commit also saves allocator state, so reopening after a crash
+    /// takes milliseconds instead of a full database walk; commits cost a little more.
+    pub quick_repair: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { quick_repair: true }
+    }
+}
+
+/// Shared state behind the `Arc`.
+struct Inner {
+    db: Database,
+    blobs: Arc<dyn BlobBackend>,
+    generation: u64,
+    quick_repair: bool,
+    /// Held across each write transaction and the blob deletions that follow its commit, and by
+    /// the sweep, so that no commit can re-reference a blob between "count is zero" and unlink.
+    write_lock: Mutex<()>,
+}
+
+/// The embedded store (cheap to clone; all clones share one database).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+/// One mutation, so that several can later be committed in one transaction (group commit).
+pub(crate) enum Op {
+    PutObject { bucket: String, rec: ObjectRecord },
+    DeleteObject { bucket: String, key: String },
+    AppendObject { bucket: String, key: String, position: u64, blob: Blob, template: ObjectRecord },
+    CreateUpload { bucket: String, rec: UploadRecord },
+    PutPart { bucket: String, upload_id: String, part: PartRecord },
+    CompleteUpload { bucket: String, upload_id: String, rec: ObjectRecord },
+    AbortUpload { bucket: String, upload_id: String },
+}
+
+impl Op {
+    /// Blobs the caller hands over with this op; if it fails they are deleted when unreferenced.
+    fn input_blobs(&self) -> Vec<BlobId> {
+        match self {
+            Op::PutObject { rec, .. } | Op::CompleteUpload { rec, .. } => {
+                rec.segments.iter().map(|s| s.blob.clone()).collect()
+            }
+            Op::AppendObject { blob, .. } => vec![blob.id.clone()],
+            Op::PutPart { part, .. } => vec![part.blob.id.clone()],
+            Op::DeleteObject { .. } | Op::CreateUpload { .. } | Op::AbortUpload { .. } => {
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// Result of one [`Op`].
+pub(crate) enum OpOutput {
+    /// The record replaced or deleted, if any.
+    Replaced(Option<ObjectRecord>),
+    /// The object after an append.
+    Appended(ObjectRecord),
+    /// Nothing to report.
+    Done,
+}
+
+impl OpOutput {
+    fn replaced(self) -> Result<Option<ObjectRecord>, StoreError> {
+        match self {
+            OpOutput::Replaced(r) => Ok(r),
+            _ => Err(StoreError::Corrupt("unexpected op output".to_owned())),
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Error for a record that names a blob that is not there.
+fn missing_blob(id: &BlobId) -> StoreError {
+    StoreError::Io(io::Error::new(io::ErrorKind::NotFound, format!("blob {id} does not exist")))
+}
+
+/// Checks that `rec.size` equals the sum of its segments (a caller bug otherwise).
+fn check_segments(rec: &ObjectRecord) -> Result<(), StoreError> {
+    let sum = rec.segments.iter().try_fold(0u64, |acc, s| acc.checked_add(s.len));
+    if sum != Some(rec.size) {
+        return Err(StoreError::Corrupt(format!(
+            "object {:?}: size {} does not match its segments",
+            rec.key, rec.size
+        )));
+    }
+    Ok(())
+}
+
+/// Adds (`sign` = true) or removes an object's contribution to the bucket counters.
+fn account_object(stats: &mut BucketStats, rec: &ObjectRecord, add: bool) {
+    let class = stats.by_storage_class.entry(rec.storage_class.clone()).or_default();
+    if add {
+        stats.object_count += 1;
+        stats.storage_bytes += rec.size;
+        class.object_count += 1;
+        class.storage_bytes += rec.size;
+    } else {
+        stats.object_count = stats.object_count.saturating_sub(1);
+        stats.storage_bytes = stats.storage_bytes.saturating_sub(rec.size);
+        class.object_count = class.object_count.saturating_sub(1);
+        class.storage_bytes = class.storage_bytes.saturating_sub(rec.size);
+        if class.object_count == 0 {
+            stats.by_storage_class.remove(&rec.storage_class);
+        }
+    }
+}
+
+/// Bounds of all keys of `bucket` in a table keyed by (bucket, ...): the next bucket name.
+fn bucket_end(bucket: &str) -> String {
+    format!("{bucket}\0")
+}
+
+/// All tables, opened once per write transaction, plus what the transaction has to do after
+/// its commit.
+struct Writer<'txn> {
+    buckets: Table<'txn, &'static str, &'static [u8]>,
+    stats: Table<'txn, &'static str, &'static [u8]>,
+    objects: Table<'txn, ObjKey, &'static [u8]>,
+    uploads: Table<'txn, UploadKey, &'static [u8]>,
+    upload_ids: Table<'txn, (&'static str, &'static str), &'static [u8]>,
+    parts: Table<'txn, (&'static str, &'static str, u32), &'static [u8]>,
+    refs: Table<'txn, &'static str, u64>,
+    blobs: &'txn dyn BlobBackend,
+    /// Blobs that may be unreferenced after the commit.
+    candidates: Vec<BlobId>,
+    /// Something was written.
+    dirty: bool,
+    now_ms: i64,
+}
+
+impl<'txn> Writer<'txn> {
+    fn open(txn: &'txn WriteTransaction, blobs: &'txn dyn BlobBackend) -> Result<Self, StoreError> {
+        Ok(Writer {
+            buckets: txn.open_table(BUCKETS)?,
+            stats: txn.open_table(STATS)?,
+            objects: txn.open_table(OBJECTS)?,
+            uploads: txn.open_table(UPLOADS)?,
+            upload_ids: txn.open_table(UPLOAD_IDS)?,
+            parts: txn.open_table(PARTS)?,
+            refs: txn.open_table(BLOB_REFS)?,
+            blobs,
+            candidates: Vec::new(),
+            dirty: false,
+            now_ms: now_ms(),
+        })
+    }
+
+    /// The candidates that no record references any more, deduplicated.
+    fn unreferenced_candidates(&mut self) -> Result<Vec<BlobId>, StoreError> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for id in std::mem::take(&mut self.candidates) {
+            if seen.insert(id.clone()) && self.refs.get(id.as_str())?.is_none() {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    fn require_bucket(&self, bucket: &str) -> Result<(), StoreError> {
+        match self.buckets.get(bucket)? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::NoSuchBucket),
+        }
+    }
+
+    fn load_stats(&self, bucket: &str) -> Result<BucketStats, StoreError> {
+        match self.stats.get(bucket)? {
+            Some(g) => decode("bucket stats", g.value()),
+            None => Ok(BucketStats::default()),
+        }
+    }
+
+    fn store_stats(&mut self, bucket: &str, mut stats: BucketStats) -> Result<(), StoreError> {
+        stats.last_modified_ms = self.now_ms;
+        self.stats.insert(bucket, encode(&stats)?.as_slice())?;
+        Ok(())
+    }
+
+    fn ref_count(&self, id: &BlobId) -> Result<u64, StoreError> {
+        Ok(self.refs.get(id.as_str())?.map_or(0, |g| g.value()))
+    }
+
+    fn ref_inc(&mut self, id: &BlobId) -> Result<(), StoreError> {
+        let n = self.ref_count(id)? + 1;
+        self.refs.insert(id.as_str(), n)?;
+        Ok(())
+    }
+
+    fn ref_dec(&mut self, id: &BlobId) -> Result<(), StoreError> {
+        let n = self.ref_count(id)?.saturating_sub(1);
+        if n == 0 {
+            self.refs.remove(id.as_str())?;
+            self.candidates.push(id.clone());
+        } else {
+            self.refs.insert(id.as_str(), n)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses to reference a blob that is neither referenced already nor present, so that a
+    /// record can never point at bytes that a concurrent delete has removed.
+    fn ensure_blobs<'a>(&self, ids: impl Iterator<Item = &'a BlobId>) -> Result<(), StoreError> {
+        for id in ids {
+            if self.ref_count(id)? == 0 && !self.blobs.exists(id)? {
+                return Err(missing_blob(id));
+            }
+        }
+        Ok(())
+    }
+
+    fn object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>, StoreError> {
+        self.objects.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
+    }
+
+    /// Writes `rec` (its new references already counted) and, unless `appended` (the old
+    /// segments live on as a prefix of `rec`'s), releases the segments of the record it replaces.
+    fn store_object(
+        &mut self,
+        bucket: &str,
+        rec: &ObjectRecord,
+        appended: bool,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        let old: Option<ObjectRecord> = self
+            .objects
+            .insert((bucket, rec.key.as_bytes()), encode(rec)?.as_slice())?
+            .map(|g| decode("object", g.value()))
+            .transpose()?;
+        let mut stats = self.load_stats(bucket)?;
+        if let Some(old) = &old {
+            if !appended {
+                for s in &old.segments {
+                    self.ref_dec(&s.blob)?;
+                }
+            }
+            account_object(&mut stats, old, false);
+        }
+        account_object(&mut stats, rec, true);
+        self.store_stats(bucket, stats)?;
+        Ok(old)
+    }
+
+    fn apply(&mut self, op: Op) -> Result<OpOutput, StoreError> {
+        match op {
+            Op::PutObject { bucket, rec } => self.put_object(&bucket, rec).map(OpOutput::Replaced),
+            Op::DeleteObject { bucket, key } => {
+                self.delete_object(&bucket, &key).map(OpOutput::Replaced)
+            }
+            Op::AppendObject { bucket, key, position, blob, template } => {
+                self.append_object(&bucket, &key, position, blob, template).map(OpOutput::Appended)
+            }
+            Op::CreateUpload { bucket, rec } => {
+                self.create_upload(&bucket, &rec).map(|()| OpOutput::Done)
+            }
+            Op::PutPart { bucket, upload_id, part } => {
+                self.put_part(&bucket, &upload_id, &part).map(|()| OpOutput::Done)
+            }
+            Op::CompleteUpload { bucket, upload_id, rec } => {
+                self.complete_upload(&bucket, &upload_id, rec).map(OpOutput::Replaced)
+            }
+            Op::AbortUpload { bucket, upload_id } => {
+                self.abort_upload(&bucket, &upload_id).map(|()| OpOutput::Done)
+            }
+        }
+    }
+
+    // Each operation below validates everything before its first write, so that a logical
+    // error leaves the transaction untouched (which group commit relies on).
+
+    fn put_object(
+        &mut self,
+        bucket: &str,
+        rec: ObjectRecord,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.require_bucket(bucket)?;
+        check_segments(&rec)?;
+        self.ensure_blobs(rec.segments.iter().map(|s| &s.blob))?;
+        self.dirty = true;
+        // Count the new references first so blobs shared with the old record survive.
+        for s in &rec.segments {
+            self.ref_inc(&s.blob)?;
+        }
+        self.store_object(bucket, &rec, false)
+    }
+
+    fn delete_object(
+        &mut self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.require_bucket(bucket)?;
+        let old: Option<ObjectRecord> = self
+            .objects
+            .remove((bucket, key.as_bytes()))?
+            .map(|g| decode("object", g.value()))
+            .transpose()?;
+        if let Some(old) = &old {
+            self.dirty = true;
+            for s in &old.segments {
+                self.ref_dec(&s.blob)?;
+            }
+            let mut stats = self.load_stats(bucket)?;
+            account_object(&mut stats, old, false);
+            self.store_stats(bucket, stats)?;
+        }
+        Ok(old)
+    }
+
+    fn update_object(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        f: &mut dyn FnMut(&mut ObjectRecord),
+    ) -> Result<ObjectRecord, StoreError> {
+        self.require_bucket(bucket)?;
+        let old = self.object(bucket, key)?.ok_or(StoreError::NoSuchKey)?;
+        let mut rec = old.clone();
+        f(&mut rec);
+        // The bytes and what is derived from them stay as they are.
+        rec.key = old.key.clone();
+        rec.size = old.size;
+        rec.crc64 = old.crc64;
+        rec.segments = old.segments.clone();
+        rec.object_type = old.object_type.clone();
+        self.dirty = true;
+        self.objects.insert((bucket, key.as_bytes()), encode(&rec)?.as_slice())?;
+        if rec.storage_class != old.storage_class {
+            let mut stats = self.load_stats(bucket)?;
+            account_object(&mut stats, &old, false);
+            account_object(&mut stats, &rec, true);
+            self.store_stats(bucket, stats)?;
+        }
+        Ok(rec)
+    }
+
+    fn append_object(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        position: u64,
+        blob: Blob,
+        template: ObjectRecord,
+    ) -> Result<ObjectRecord, StoreError> {
+        self.require_bucket(bucket)?;
+        let mut rec = match self.object(bucket, key)? {
+            Some(existing) => {
+                if existing.object_type != OBJECT_TYPE_APPENDABLE {
+                    return Err(StoreError::ObjectNotAppendable);
+                }
+                if position != existing.size {
+                    return Err(StoreError::PositionNotEqualToLength { current: existing.size });
+                }
+                let mut rec = existing;
+                rec.etag = template.etag;
+                rec.last_modified_ms = template.last_modified_ms;
+                rec
+            }
+            None => {
+                if position != 0 {
+                    return Err(StoreError::PositionNotEqualToLength { current: 0 });
+                }
+                let mut rec = template;
+                rec.key = key.to_owned();
+                rec.size = 0;
+                rec.crc64 = 0;
+                rec.segments = Vec::new();
+                rec.object_type = OBJECT_TYPE_APPENDABLE.to_owned();
+                rec
+            }
+        };
+        self.ensure_blobs(std::iter::once(&blob.id))?;
+        self.dirty = true;
+        rec.size += blob.size;
+        rec.crc64 = crc64::combine(rec.crc64, blob.crc64, blob.size);
+        if blob.size > 0 {
+            self.ref_inc(&blob.id)?;
+            rec.segments.push(Segment { blob: blob.id, len: blob.size });
+        } else {
+            self.candidates.push(blob.id);
+        }
+        self.store_object(bucket, &rec, true)?;
+        Ok(rec)
+    }
+
+    fn upload_key(&self, bucket: &str, upload_id: &str) -> Result<Vec<u8>, StoreError> {
+        match self.upload_ids.get((bucket, upload_id))? {
+            Some(g) => Ok(g.value().to_vec()),
+            None => Err(StoreError::NoSuchUpload),
+        }
+    }
+
+    fn create_upload(&mut self, bucket: &str, rec: &UploadRecord) -> Result<(), StoreError> {
+        self.require_bucket(bucket)?;
+        self.dirty = true;
+        let key = rec.key.as_bytes();
+        self.uploads.insert((bucket, key, rec.upload_id.as_str()), encode(rec)?.as_slice())?;
+        let previous_key = self
+            .upload_ids
+            .insert((bucket, rec.upload_id.as_str()), key)?
+            .map(|g| g.value().to_vec());
+        match previous_key {
+            None => {
+                let mut stats = self.load_stats(bucket)?;
+                stats.multipart_upload_count += 1;
+                self.store_stats(bucket, stats)?;
+            }
+            Some(prev) if prev != key => {
+                self.uploads.remove((bucket, prev.as_slice(), rec.upload_id.as_str()))?;
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn put_part(
+        &mut self,
+        bucket: &str,
+        upload_id: &str,
+        part: &PartRecord,
+    ) -> Result<(), StoreError> {
+        self.require_bucket(bucket)?;
+        self.upload_key(bucket, upload_id)?;
+        self.ensure_blobs(std::iter::once(&part.blob.id))?;
+        self.dirty = true;
+        self.ref_inc(&part.blob.id)?;
+        let old: Option<PartRecord> = self
+            .parts
+            .insert((bucket, upload_id, part.number), encode(part)?.as_slice())?
+            .map(|g| decode("part", g.value()))
+            .transpose()?;
+        let mut stats = self.load_stats(bucket)?;
+        match &old {
+            Some(old) => {
+                self.ref_dec(&old.blob.id)?;
+                stats.part_bytes = stats.part_bytes.saturating_sub(old.blob.size);
+            }
+            None => stats.part_count += 1,
+        }
+        stats.part_bytes += part.blob.size;
+        self.store_stats(bucket, stats)
+    }
+
+    /// Deletes an upload with all its parts, releasing the parts' blobs.
+    fn remove_upload(
+        &mut self,
+        bucket: &str,
+        upload_id: &str,
+        key: &[u8],
+        stats: &mut BucketStats,
+    ) -> Result<(), StoreError> {
+        self.uploads.remove((bucket, key, upload_id))?;
+        self.upload_ids.remove((bucket, upload_id))?;
+        stats.multipart_upload_count = stats.multipart_upload_count.saturating_sub(1);
+        let mut parts = Vec::new();
+        for entry in self.parts.range((bucket, upload_id, 0)..=(bucket, upload_id, u32::MAX))? {
+            let (_, v) = entry?;
+            parts.push(decode::<PartRecord>("part", v.value())?);
+        }
+        for part in parts {
+            self.parts.remove((bucket, upload_id, part.number))?;
+            self.ref_dec(&part.blob.id)?;
+            stats.part_count = stats.part_count.saturating_sub(1);
+            stats.part_bytes = stats.part_bytes.saturating_sub(part.blob.size);
+        }
+        Ok(())
+    }
+
+    fn complete_upload(
+        &mut self,
+        bucket: &str,
+        upload_id: &str,
+        mut rec: ObjectRecord,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.require_bucket(bucket)?;
+        let key = self.upload_key(bucket, upload_id)?;
+        rec.key = String::from_utf8(key.clone())
+            .map_err(|_| StoreError::Corrupt("upload key is not UTF-8".to_owned()))?;
+        check_segments(&rec)?;
+        self.ensure_blobs(rec.segments.iter().map(|s| &s.blob))?;
+        self.dirty = true;
+        // Reference the chosen parts' blobs before the parts release theirs.
+        for s in &rec.segments {
+            self.ref_inc(&s.blob)?;
+        }
+        let mut stats = self.load_stats(bucket)?;
+        self.remove_upload(bucket, upload_id, &key, &mut stats)?;
+        self.store_stats(bucket, stats)?;
+        self.store_object(bucket, &rec, false)
+    }
+
+    fn abort_upload(&mut self, bucket: &str, upload_id: &str) -> Result<(), StoreError> {
+        self.require_bucket(bucket)?;
+        let key = self.upload_key(bucket, upload_id)?;
+        self.dirty = true;
+        let mut stats = self.load_stats(bucket)?;
+        self.remove_upload(bucket, upload_id, &key, &mut stats)?;
+        self.store_stats(bucket, stats)
+    }
+
+    fn create_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
+        if self.buckets.get(rec.name.as_str())?.is_some() {
+            return Err(StoreError::BucketExists);
+        }
+        self.dirty = true;
+        self.buckets.insert(rec.name.as_str(), encode(rec)?.as_slice())?;
+        self.store_stats(&rec.name, BucketStats::default())
+    }
+
+    fn update_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
+        self.require_bucket(&rec.name)?;
+        self.dirty = true;
+        self.buckets.insert(rec.name.as_str(), encode(rec)?.as_slice())?;
+        Ok(())
+    }
+
+    fn delete_bucket(&mut self, bucket: &str) -> Result<(), StoreError> {
+        self.require_bucket(bucket)?;
+        let end = bucket_end(bucket);
+        let has_objects =
+            self.objects.range((bucket, &[][..])..(end.as_str(), &[][..]))?.next().is_some();
+        let has_uploads = self
+            .uploads
+            .range((bucket, &[][..], "")..(end.as_str(), &[][..], ""))?
+            .next()
+            .is_some();
+        if has_objects || has_uploads {
+            return Err(StoreError::BucketNotEmpty);
+        }
+        self.dirty = true;
+        self.buckets.remove(bucket)?;
+        self.stats.remove(bucket)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the data dir: meta.redb, blobs/, tmp/. Removes everything in
+    /// tmp/ synchronously. Work is O(files in tmp/): no scan of objects or blobs.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with(dir, &StoreOptions::default())
+    }
+
+    /// [`Store::open`] with explicit options.
+    pub fn open_with(dir: &Path, opts: &StoreOptions) -> Result<Store, StoreError> {
+        fs::create_dir_all(dir)?;
+        let blobs = FsBlobs::new(dir)?;
+        Store::open_with_backend(&dir.join("meta.redb"), Arc::new(blobs), opts)
+    }
+
+    /// Opens the metadata database at `meta_path` over any blob backend.
+    pub fn open_with_backend(
+        meta_path: &Path,
+        blobs: Arc<dyn BlobBackend>,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        // Opening the database takes its file lock, so tmp/ cannot belong to a live process.
+        let db = Database::builder().create(meta_path)?;
+        blobs.clear_staging()?;
+        Store::init(db, blobs, opts)
+    }
+
+    /// A store entirely in memory (redb's in-memory backend and a map of blobs), for tests.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
+        Store::init(db, Arc::new(MemBlobs::default()), &StoreOptions { quick_repair: false })
+    }
+
+    fn init(
+        db: Database,
+        blobs: Arc<dyn BlobBackend>,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        let mut txn = db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        txn.set_quick_repair(opts.quick_repair);
+        let generation = {
+            let mut meta = txn.open_table(META)?;
+            let format = meta.get("format")?.map(|g| g.value());
+            match format {
+                None => {
+                    meta.insert("format", STORE_FORMAT)?;
+                }
+                Some(STORE_FORMAT) => {}
+                Some(other) => {
+                    return Err(StoreError::Corrupt(format!(
+                        "store format {other} is not supported (this build reads {STORE_FORMAT})"
+                    )));
+                }
+            }
+            let generation = meta.get("generation")?.map_or(0, |g| g.value()) + 1;
+            meta.insert("generation", generation)?;
+            generation
+        };
+        // Create every table so that read transactions can always open them.
+        drop(Writer::open(&txn, &*blobs)?);
+        txn.commit()?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                blobs,
+                generation,
+                quick_repair: opts.quick_repair,
+                write_lock: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// The redb database, for tests that write raw records.
+    #[cfg(test)]
+    pub(crate) fn db(&self) -> &Database {
+        &self.inner.db
+    }
+
+    /// This process's generation: the number of times the store has been opened.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation
+    }
+
+    /// Deletes blobs that no committed record references and that were created by an earlier
+    /// process (generation below the current one). Returns how many were removed.
+    pub fn sweep_orphans(&self) -> Result<usize, StoreError> {
+        let generation = self.inner.generation;
+        let mut removed = 0;
+        let mut batch = Vec::new();
+        self.inner.blobs.for_each(&mut |id| {
+            if id.generation() < generation {
+                batch.push(id);
+                if batch.len() >= SWEEP_BATCH {
+                    removed += self.sweep_batch(&mut batch)?;
+                }
+            }
+            Ok(())
+        })?;
+        removed += self.sweep_batch(&mut batch)?;
+        Ok(removed)
+    }
+
+    fn sweep_batch(&self, batch: &mut Vec<BlobId>) -> Result<usize, StoreError> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let txn = self.inner.db.begin_read()?;
+        let refs = txn.open_table(BLOB_REFS)?;
+        let mut removed = 0;
+        for id in batch.drain(..) {
+            if refs.get(id.as_str())?.is_none() {
+                self.inner.blobs.remove(&id)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Runs `f` in one write transaction; commits if it wrote something and succeeded, then
+    /// deletes the blobs it left unreferenced.
+    fn write<R>(
+        &self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut txn = self.inner.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        txn.set_quick_repair(self.inner.quick_repair);
+        let (result, dirty, doomed) = {
+            let mut w = Writer::open(&txn, &*self.inner.blobs)?;
+            let result = f(&mut w);
+            // A logical error happens before any write, so the transaction still shows the
+            // committed state and its reference counts are the truth.
+            let trustworthy = match &result {
+                Ok(_) => true,
+                Err(e) => e.is_logical() && !w.dirty,
+            };
+            let doomed = if trustworthy { w.unreferenced_candidates()? } else { Vec::new() };
+            (result, w.dirty, doomed)
+        };
+        if result.is_ok() && dirty {
+            txn.commit()?;
+        } else {
+            txn.abort()?;
+        }
+        for id in &doomed {
+            // Best effort: a blob left behind is an orphan that a later sweep removes.
+            let _ = self.inner.blobs.remove(id);
+        }
+        result
+    }
+
+    /// Applies `ops` in one transaction (one fsync). Logical failures are reported per op and
+    /// leave the others in effect; an I/O or database failure aborts the whole batch.
+    /// This is the seam for group commit: a committer thread can gather concurrent requests.
+    pub(crate) fn commit_batch(
+        &self,
+        ops: Vec<Op>,
+    ) -> Result<Vec<Result<OpOutput, StoreError>>, StoreError> {
+        self.write(|w| {
+            let mut out = Vec::with_capacity(ops.len());
+            for op in ops {
+                let inputs = op.input_blobs();
+                match w.apply(op) {
+                    Ok(v) => out.push(Ok(v)),
+                    Err(e) if e.is_logical() => {
+                        w.candidates.extend(inputs);
+                        out.push(Err(e));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn commit_one(&self, op: Op) -> Result<OpOutput, StoreError> {
+        self.commit_batch(vec![op])?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Corrupt("empty batch result".to_owned())))
+    }
+
+    fn read(&self) -> Result<ReadTransaction, StoreError> {
+        Ok(self.inner.db.begin_read()?)
+    }
+
+    fn require_bucket(txn: &ReadTransaction, bucket: &str) -> Result<(), StoreError> {
+        match txn.open_table(BUCKETS)?.get(bucket)? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::NoSuchBucket),
+        }
+    }
+
+    fn read_upload_key(
+        txn: &ReadTransaction,
+        bucket: &str,
+        upload_id: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(txn.open_table(UPLOAD_IDS)?.get((bucket, upload_id))?.map(|g| g.value().to_vec()))
+    }
+
+    // ---- buckets ----
+
+    /// Creates a bucket; `BucketExists` if the name is taken.
+    pub fn create_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
+        self.write(|w| w.create_bucket(rec))
+    }
+
+    /// The bucket named `name`, if any.
+    pub fn get_bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(BUCKETS)?;
+        table.get(name)?.map(|g| decode("bucket", g.value())).transpose()
+    }
+
+    /// All buckets, sorted by name.
+    pub fn list_buckets(&self) -> Result<Vec<BucketRecord>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(BUCKETS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (_, v) = entry?;
+            out.push(decode("bucket", v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Replaces a bucket's record; `NoSuchBucket` if missing.
+    pub fn update_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
+        self.write(|w| w.update_bucket(rec))
+    }
+
+    /// Deletes an empty bucket; `NoSuchBucket`, or `BucketNotEmpty` with objects or uploads.
+    pub fn delete_bucket(&self, name: &str) -> Result<(), StoreError> {
+        self.write(|w| w.delete_bucket(name))
+    }
+
+    /// The bucket's counters (GetBucketStat), read without scanning.
+    pub fn bucket_stats(&self, name: &str) -> Result<BucketStats, StoreError> {
+        let txn = self.read()?;
+        Store::require_bucket(&txn, name)?;
+        match txn.open_table(STATS)?.get(name)? {
+            Some(g) => decode("bucket stats", g.value()),
+            None => Ok(BucketStats::default()),
+        }
+    }
+
+    // ---- blobs ----
+
+    /// Starts a new blob (a temp file in tmp/ for the file-system backend).
+    pub fn blob_writer(&self) -> Result<BlobWriter, StoreError> {
+        let id = BlobId::generate(self.inner.generation);
+        let sink = self.inner.blobs.create(&id)?;
+        Ok(BlobWriter::new(id, sink))
+    }
+
+    // ---- objects ----
+
+    /// Inserts or replaces `rec` under `rec.key`; returns the replaced record. Blobs of the
+    /// replaced record that `rec` does not reference are deleted after the commit.
+    /// On a logical error the blobs of `rec` that nothing references are deleted.
+    pub fn put_object(
+        &self,
+        bucket: &str,
+        rec: ObjectRecord,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec })?.replaced()
+    }
+
+    /// The object `key`, if any; `NoSuchBucket` if the bucket is missing.
+    pub fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>, StoreError> {
+        let txn = self.read()?;
+        Store::require_bucket(&txn, bucket)?;
+        let table = txn.open_table(OBJECTS)?;
+        table.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
+    }
+
+    /// Deletes an object, returning it; its blobs are deleted after the commit.
+    pub fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.commit_one(Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned() })?
+            .replaced()
+    }
+
+    /// Deletes several objects in one transaction; one entry per key, `None` where absent.
+    pub fn delete_objects(
+        &self,
+        bucket: &str,
+        keys: &[String],
+    ) -> Result<Vec<Option<ObjectRecord>>, StoreError> {
+        let ops = keys
+            .iter()
+            .map(|k| Op::DeleteObject { bucket: bucket.to_owned(), key: k.clone() })
+            .collect();
+        self.commit_batch(ops)?.into_iter().map(|r| r.and_then(OpOutput::replaced)).collect()
+    }
+
+    /// Updates metadata-only fields via `f`; key, size, crc64, segments and object type are
+    /// kept whatever `f` does. `NoSuchKey` if the object is missing.
+    pub fn update_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        f: &mut dyn FnMut(&mut ObjectRecord),
+    ) -> Result<ObjectRecord, StoreError> {
+        self.write(|w| w.update_object(bucket, key, f))
+    }
+
+    /// AppendObject: if `position` equals the current size (or the object is absent and
+    /// `position` is 0), adds `blob` as a new segment and updates size, crc64, and the etag and
+    /// last-modified from `template`; a new object takes all its metadata from `template`.
+    pub fn append_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        position: u64,
+        blob: Blob,
+        template: ObjectRecord,
+    ) -> Result<ObjectRecord, StoreError> {
+        let op = Op::AppendObject {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            position,
+            blob,
+            template,
+        };
+        match self.commit_one(op)? {
+            OpOutput::Appended(rec) => Ok(rec),
+            _ => Err(StoreError::Corrupt("unexpected op output".to_owned())),
+        }
+    }
+
+    /// Reader over the object's bytes `[start, end)`, which must lie within the object.
+    pub fn open_object(
+        &self,
+        rec: &ObjectRecord,
+        start: u64,
+        end: u64,
+    ) -> Result<ObjectReader, StoreError> {
+        check_segments(rec)?;
+        if start > end || end > rec.size {
+            return Err(StoreError::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("range {start}..{end} outside object of {} bytes", rec.size),
+            )));
+        }
+        ObjectReader::new(Arc::clone(&self.inner.blobs), &rec.segments, start, end)
+    }
+
+    /// One page of ListObjects (S3 v1 semantics).
+    pub fn list_objects(&self, bucket: &str, q: &ListQuery) -> Result<ListPage, StoreError> {
+        self.list_objects_counted(bucket, q).map(|(page, _)| page)
+    }
+
+    /// [`Store::list_objects`] plus the number of table entries it visited.
+    pub(crate) fn list_objects_counted(
+        &self,
+        bucket: &str,
+        q: &ListQuery,
+    ) -> Result<(ListPage, usize), StoreError> {
+        let txn = self.read()?;
+        Store::require_bucket(&txn, bucket)?;
+        list::list_objects(&txn.open_table(OBJECTS)?, bucket, q)
+    }
+
+    // ---- multipart ----
+
+    /// Records a new multipart upload.
+    pub fn create_upload(&self, bucket: &str, rec: UploadRecord) -> Result<(), StoreError> {
+        self.commit_one(Op::CreateUpload { bucket: bucket.to_owned(), rec }).map(|_| ())
+    }
+
+    /// The upload `upload_id`, if it exists.
+    pub fn get_upload(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+    ) -> Result<Option<UploadRecord>, StoreError> {
+        let txn = self.read()?;
+        Store::require_bucket(&txn, bucket)?;
+        let Some(key) = Store::read_upload_key(&txn, bucket, upload_id)? else {
+            return Ok(None);
+        };
+        let table = txn.open_table(UPLOADS)?;
+        table
+            .get((bucket, key.as_slice(), upload_id))?
+            .map(|g| decode("upload", g.value()))
+            .transpose()
+    }
+
+    /// Adds or replaces (same number) a part; the replaced part's blob is deleted after commit.
+    pub fn put_part(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        part: PartRecord,
+    ) -> Result<(), StoreError> {
+        let op = Op::PutPart { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), part };
+        self.commit_one(op).map(|_| ())
+    }
+
+    /// Parts numbered above `after_part`, at most `max` of them.
+    pub fn list_parts(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        after_part: u32,
+        max: usize,
+    ) -> Result<PartsPage, StoreError> {
+        let mut page = PartsPage::default();
+        let parts = self.parts_after(bucket, upload_id, after_part, max.saturating_add(1))?;
+        for part in parts {
+            if page.parts.len() == max {
+                page.is_truncated = true;
+                page.next_marker = page.parts.last().map(|p| p.number);
+                break;
+            }
+            page.parts.push(part);
+        }
+        Ok(page)
+    }
+
+    /// Every part of the upload, by number.
+    pub fn all_parts(&self, bucket: &str, upload_id: &str) -> Result<Vec<PartRecord>, StoreError> {
+        self.parts_after(bucket, upload_id, 0, usize::MAX)
+    }
+
+    fn parts_after(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        after_part: u32,
+        limit: usize,
+    ) -> Result<Vec<PartRecord>, StoreError> {
+        let txn = self.read()?;
+        Store::require_bucket(&txn, bucket)?;
+        if Store::read_upload_key(&txn, bucket, upload_id)?.is_none() {
+            return Err(StoreError::NoSuchUpload);
+        }
+        let mut out = Vec::new();
+        let Some(first) = after_part.checked_add(1) else {
+            return Ok(out);
+        };
+        let table = txn.open_table(PARTS)?;
+        for entry in table.range((bucket, upload_id, first)..=(bucket, upload_id, u32::MAX))? {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, v) = entry?;
+            out.push(decode("part", v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// One page of ListMultipartUploads, sorted by (key, upload id).
+    pub fn list_uploads(
+        &self,
+        bucket: &str,
+        q: &ListUploadsQuery,
+    ) -> Result<UploadsPage, StoreError> {
+        let txn = self.read()?;
+        Store::require_bucket(&txn, bucket)?;
+        list::list_uploads(&txn.open_table(UPLOADS)?, bucket, q)
+    }
+
+    /// Atomically inserts the object (segments = the chosen parts' blobs, in order; its key is
+    /// the upload's key) and deletes the upload with all its parts; afterwards deletes the blobs
+    /// of unused parts and of the replaced object. Returns the replaced object.
+    pub fn complete_upload(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        rec: ObjectRecord,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        let op =
+            Op::CompleteUpload { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), rec };
+        self.commit_one(op)?.replaced()
+    }
+
+    /// Deletes the upload and its parts; their blobs are deleted after the commit.
+    pub fn abort_upload(&self, bucket: &str, upload_id: &str) -> Result<(), StoreError> {
+        let op = Op::AbortUpload { bucket: bucket.to_owned(), upload_id: upload_id.to_owned() };
+        self.commit_one(op).map(|_| ())
+    }
+}

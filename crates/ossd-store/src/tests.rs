@@ -1,0 +1,1004 @@
+//! Unit tests: CRC-64, record versioning, the shared `test_suite` run against both backends,
+//! listing against a naive reference, multipart, append, and blob bookkeeping.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::path::Path;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::store::{META, OBJECTS, Op};
+use crate::*;
+
+// ---------------------------------------------------------------- helpers
+
+fn bucket(name: &str) -> BucketRecord {
+    BucketRecord {
+        name: name.to_owned(),
+        owner: "owner".to_owned(),
+        created_ms: 1,
+        acl: "private".to_owned(),
+        storage_class: "Standard".to_owned(),
+        region: "oss-test".to_owned(),
+        configs: BTreeMap::new(),
+    }
+}
+
+fn write_blob(store: &Store, data: &[u8]) -> Blob {
+    let mut w = store.blob_writer().unwrap();
+    // Several writes, so the incremental digests are exercised.
+    for chunk in data.chunks(7) {
+        w.write_all(chunk).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+fn record(key: &str, blobs: &[&Blob]) -> ObjectRecord {
+    let mut crc = 0;
+    let mut size = 0;
+    for b in blobs {
+        crc = crc64::combine(crc, b.crc64, b.size);
+        size += b.size;
+    }
+    ObjectRecord {
+        key: key.to_owned(),
+        size,
+        etag: "\"etag\"".to_owned(),
+        last_modified_ms: 5,
+        acl: "default".to_owned(),
+        storage_class: "Standard".to_owned(),
+        object_type: OBJECT_TYPE_NORMAL.to_owned(),
+        crc64: crc,
+        segments: blobs.iter().map(|b| Segment { blob: b.id.clone(), len: b.size }).collect(),
+        ..Default::default()
+    }
+}
+
+fn put(store: &Store, b: &str, key: &str, data: &[u8]) -> ObjectRecord {
+    let blob = write_blob(store, data);
+    let rec = record(key, &[&blob]);
+    store.put_object(b, rec.clone()).unwrap();
+    rec
+}
+
+fn read_range(store: &Store, rec: &ObjectRecord, start: u64, end: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    store.open_object(rec, start, end).unwrap().read_to_end(&mut out).unwrap();
+    out
+}
+
+fn read_all(store: &Store, b: &str, key: &str) -> Vec<u8> {
+    let rec = store.get_object(b, key).unwrap().unwrap();
+    read_range(store, &rec, 0, rec.size)
+}
+
+/// Blob files under `dir/blobs`, by file name.
+fn blob_files(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.join("blobs")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.insert(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Every blob id referenced by an object or a part, found through the public API.
+fn referenced(store: &Store) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for b in store.list_buckets().unwrap() {
+        let q = ListQuery { max_keys: usize::MAX, ..Default::default() };
+        for o in store.list_objects(&b.name, &q).unwrap().objects {
+            out.extend(o.segments.iter().map(|s| s.blob.to_string()));
+        }
+        let uq = ListUploadsQuery { max_uploads: usize::MAX, ..Default::default() };
+        for u in store.list_uploads(&b.name, &uq).unwrap().uploads {
+            for p in store.all_parts(&b.name, &u.upload_id).unwrap() {
+                out.insert(p.blob.id.to_string());
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- crc64
+
+/// Bit-at-a-time reference implementation of CRC-64/XZ.
+fn crc64_bitwise(data: &[u8]) -> u64 {
+    let mut c = u64::MAX;
+    for &b in data {
+        c ^= u64::from(b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 { (c >> 1) ^ 0xC96C_5795_D787_0F42 } else { c >> 1 };
+        }
+    }
+    !c
+}
+
+#[test]
+fn crc64_check_value() {
+    assert_eq!(crc64::checksum(b"123456789"), 0x995D_C9BB_DF19_39FA);
+    assert_eq!(crc64::checksum(b""), 0);
+    assert_eq!(crc64_bitwise(b"123456789"), 0x995D_C9BB_DF19_39FA);
+}
+
+#[test]
+fn crc64_slice_by_8_matches_bitwise_and_is_incremental() {
+    let mut rng = StdRng::seed_from_u64(1);
+    for len in (0..100).chain([255, 256, 1000, 4097]) {
+        let data: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+        let whole = crc64::checksum(&data);
+        assert_eq!(whole, crc64_bitwise(&data), "len {len}");
+        let cut = if len == 0 { 0 } else { rng.random_range(0..len) };
+        assert_eq!(crc64::update(crc64::checksum(&data[..cut]), &data[cut..]), whole);
+    }
+}
+
+#[test]
+fn crc64_combine_equals_crc_of_concatenation() {
+    let mut rng = StdRng::seed_from_u64(2);
+    for _ in 0..200 {
+        let la = rng.random_range(0..300);
+        let lb = rng.random_range(0..300);
+        let a: Vec<u8> = (0..la).map(|_| rng.random()).collect();
+        let b: Vec<u8> = (0..lb).map(|_| rng.random()).collect();
+        let ab: Vec<u8> = a.iter().chain(b.iter()).copied().collect();
+        assert_eq!(
+            crc64::combine(crc64::checksum(&a), crc64::checksum(&b), lb as u64),
+            crc64::checksum(&ab)
+        );
+    }
+    // A large length, checked against streaming zeros.
+    let zeros = vec![0u8; 1 << 20];
+    let a = crc64::checksum(b"head");
+    assert_eq!(
+        crc64::combine(a, crc64::checksum(&zeros), zeros.len() as u64),
+        crc64::update(a, &zeros)
+    );
+}
+
+// ---------------------------------------------------------------- records
+
+#[test]
+fn blob_id_parse_rejects_anything_path_like() {
+    let good = "12-0123456789abcdef0123456789abcdef";
+    assert_eq!(BlobId::parse(good).unwrap().generation(), 12);
+    for bad in [
+        "",
+        "12",
+        "-0123456789abcdef0123456789abcdef",
+        "x-0123456789abcdef0123456789abcdef",
+        "12-0123456789ABCDEF0123456789abcdef",
+        "12-0123456789abcdef0123456789abcde",
+        "12-../../../../etc/passwd/aaaaaaaaa",
+        "12-0123456789abcdef0123456789abcdef/",
+        "99999999999999999999999-0123456789abcdef0123456789abcdef",
+    ] {
+        assert!(BlobId::parse(bad).is_none(), "{bad:?}");
+    }
+    // A record holding a malformed blob id does not decode.
+    let mut bytes = codec_encode_segment("7-0123456789abcdef0123456789abcdef");
+    assert!(crate::codec::decode::<Segment>("segment", &bytes).is_ok());
+    bytes = codec_encode_segment("7-../0123456789abcdef0123456789ab");
+    assert!(matches!(
+        crate::codec::decode::<Segment>("segment", &bytes),
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+/// Encodes a segment whose blob id is an arbitrary string (bypassing `BlobId` validation).
+fn codec_encode_segment(id: &str) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct RawSegment<'a> {
+        blob: &'a str,
+        len: u64,
+    }
+    crate::codec::encode(&RawSegment { blob: id, len: 3 }).unwrap()
+}
+
+#[test]
+fn records_round_trip_and_unknown_versions_are_refused() {
+    let rec = ObjectRecord {
+        key: "k".into(),
+        user_meta: vec![("x-oss-meta-a".into(), "b".into())],
+        ..Default::default()
+    };
+    let mut bytes = crate::codec::encode(&rec).unwrap();
+    assert_eq!(crate::codec::decode::<ObjectRecord>("object", &bytes).unwrap(), rec);
+    bytes[0] = 99;
+    let err = crate::codec::decode::<ObjectRecord>("object", &bytes).unwrap_err();
+    assert!(matches!(&err, StoreError::Corrupt(m) if m.contains("version 99")), "{err}");
+    let mut trailing = crate::codec::encode(&rec).unwrap();
+    trailing.push(0);
+    assert!(matches!(
+        crate::codec::decode::<ObjectRecord>("object", &trailing),
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn store_refuses_object_record_of_unknown_version() {
+    let store = Store::open_in_memory().unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let mut value = crate::codec::encode(&ObjectRecord::default()).unwrap();
+    value[0] = 2;
+    let txn = store.db().begin_write().unwrap();
+    txn.open_table(OBJECTS).unwrap().insert(("b", b"k".as_slice()), value.as_slice()).unwrap();
+    txn.commit().unwrap();
+    assert!(matches!(store.get_object("b", "k"), Err(StoreError::Corrupt(_))));
+    let q = ListQuery { max_keys: 10, ..Default::default() };
+    assert!(matches!(store.list_objects("b", &q), Err(StoreError::Corrupt(_))));
+}
+
+#[test]
+fn store_of_unknown_layout_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let txn = store.db().begin_write().unwrap();
+        txn.open_table(META).unwrap().insert("format", 99).unwrap();
+        txn.commit().unwrap();
+    }
+    assert!(matches!(Store::open(dir.path()), Err(StoreError::Corrupt(_))));
+}
+
+// ---------------------------------------------------------------- the shared suite
+
+/// Behaviour every backend must show; run against the file system and memory backends.
+fn test_suite(store: &Store) {
+    // Buckets.
+    store.create_bucket(&bucket("b2")).unwrap();
+    store.create_bucket(&bucket("b1")).unwrap();
+    assert!(matches!(store.create_bucket(&bucket("b1")), Err(StoreError::BucketExists)));
+    let names: Vec<String> = store.list_buckets().unwrap().into_iter().map(|b| b.name).collect();
+    assert_eq!(names, ["b1", "b2"]);
+    let mut b1 = bucket("b1");
+    b1.configs.insert("cors".into(), "<CORSConfiguration/>".into());
+    store.update_bucket(&b1).unwrap();
+    assert_eq!(store.get_bucket("b1").unwrap().unwrap(), b1);
+    assert!(matches!(store.update_bucket(&bucket("nope")), Err(StoreError::NoSuchBucket)));
+    assert_eq!(store.get_bucket("nope").unwrap(), None);
+    assert!(matches!(store.get_object("nope", "k"), Err(StoreError::NoSuchBucket)));
+
+    // Objects: put, get, read, overwrite, delete.
+    let rec = put(store, "b1", "dir/a.txt", b"hello world");
+    let got = store.get_object("b1", "dir/a.txt").unwrap().unwrap();
+    assert_eq!(got, rec);
+    assert_eq!(got.crc64, crc64::checksum(b"hello world"));
+    assert_eq!(read_all(store, "b1", "dir/a.txt"), b"hello world");
+    assert_eq!(read_range(store, &got, 6, 11), b"world");
+    assert_eq!(read_range(store, &got, 3, 3), b"");
+    assert!(store.open_object(&got, 5, 12).is_err());
+
+    let second = write_blob(store, b"bye");
+    let replaced = store.put_object("b1", record("dir/a.txt", &[&second])).unwrap();
+    assert_eq!(replaced, Some(rec.clone()));
+    assert_eq!(read_all(store, "b1", "dir/a.txt"), b"bye");
+    // The replaced bytes are gone.
+    assert!(store.open_object(&rec, 0, rec.size).is_err());
+
+    let stats = store.bucket_stats("b1").unwrap();
+    assert_eq!((stats.object_count, stats.storage_bytes), (1, 3));
+    assert_eq!(
+        stats.by_storage_class["Standard"],
+        ClassStats { object_count: 1, storage_bytes: 3 }
+    );
+
+    assert!(matches!(store.delete_bucket("b1"), Err(StoreError::BucketNotEmpty)));
+    let deleted = store.delete_object("b1", "dir/a.txt").unwrap().unwrap();
+    assert_eq!(deleted.size, 3);
+    assert!(store.open_object(&deleted, 0, 3).is_err());
+    assert_eq!(store.delete_object("b1", "dir/a.txt").unwrap(), None);
+    assert_eq!(store.get_object("b1", "dir/a.txt").unwrap(), None);
+    let stats = store.bucket_stats("b1").unwrap();
+    assert_eq!((stats.object_count, stats.storage_bytes), (0, 0));
+    assert!(stats.by_storage_class.is_empty());
+
+    // Metadata update keeps the bytes.
+    put(store, "b1", "m", b"meta");
+    let updated = store
+        .update_object("b1", "m", &mut |r| {
+            r.acl = "public-read".into();
+            r.user_meta = vec![("x-oss-meta-x".into(), "1".into())];
+            r.size = 999;
+            r.segments.clear();
+            r.storage_class = "IA".into();
+        })
+        .unwrap();
+    assert_eq!((updated.acl.as_str(), updated.size), ("public-read", 4));
+    assert_eq!(store.get_object("b1", "m").unwrap().unwrap(), updated);
+    assert_eq!(read_all(store, "b1", "m"), b"meta");
+    let stats = store.bucket_stats("b1").unwrap();
+    assert_eq!(stats.by_storage_class.keys().collect::<Vec<_>>(), ["IA"]);
+    assert!(matches!(store.update_object("b1", "zz", &mut |_| {}), Err(StoreError::NoSuchKey)));
+
+    // Delete several in one go.
+    put(store, "b1", "x", b"1");
+    let res = store.delete_objects("b1", &["m".to_owned(), "nope".to_owned(), "x".to_owned()]);
+    let res = res.unwrap();
+    assert_eq!(res.iter().map(Option::is_some).collect::<Vec<_>>(), [true, false, true]);
+    assert!(matches!(
+        store.delete_objects("nope", &["a".to_owned()]),
+        Err(StoreError::NoSuchBucket)
+    ));
+
+    // Empty objects have no segments.
+    store.put_object("b1", record("empty", &[])).unwrap();
+    assert_eq!(read_all(store, "b1", "empty"), b"");
+
+    // Multi-segment read across boundaries.
+    let (p1, p2, p3) =
+        (write_blob(store, b"abc"), write_blob(store, b""), write_blob(store, b"defgh"));
+    let multi = record("multi", &[&p1, &p2, &p3]);
+    store.put_object("b1", multi.clone()).unwrap();
+    assert_eq!(read_range(store, &multi, 0, 8), b"abcdefgh");
+    assert_eq!(read_range(store, &multi, 2, 5), b"cde");
+    assert_eq!(read_range(store, &multi, 3, 8), b"defgh");
+    assert_eq!(multi.crc64, crc64::checksum(b"abcdefgh"));
+
+    // Append.
+    let template = ObjectRecord {
+        etag: "\"e1\"".into(),
+        content_type: Some("text/plain".into()),
+        ..Default::default()
+    };
+    let a1 = write_blob(store, b"foo");
+    let r = store.append_object("b1", "log", 0, a1, template.clone()).unwrap();
+    assert_eq!(
+        (r.size, r.object_type.as_str(), r.content_type.as_deref()),
+        (3, "Appendable", Some("text/plain"))
+    );
+    let a2 = write_blob(store, b"bar");
+    let err = store.append_object("b1", "log", 2, a2.clone(), template.clone()).unwrap_err();
+    assert!(matches!(err, StoreError::PositionNotEqualToLength { current: 3 }));
+    // The refused blob was cleaned up.
+    assert!(store.open_object(&record("t", &[&a2]), 0, 3).is_err());
+    let a2 = write_blob(store, b"bar");
+    let t2 = ObjectRecord {
+        etag: "\"e2\"".into(),
+        content_type: Some("ignored".into()),
+        ..Default::default()
+    };
+    let r = store.append_object("b1", "log", 3, a2, t2).unwrap();
+    assert_eq!(
+        (r.size, r.etag.as_str(), r.content_type.as_deref()),
+        (6, "\"e2\"", Some("text/plain"))
+    );
+    assert_eq!(r.crc64, crc64::checksum(b"foobar"));
+    let empty = write_blob(store, b"");
+    let r = store.append_object("b1", "log", 6, empty, template.clone()).unwrap();
+    assert_eq!((r.size, r.segments.len()), (6, 2));
+    assert_eq!(read_all(store, "b1", "log"), b"foobar");
+    let a3 = write_blob(store, b"x");
+    assert!(matches!(
+        store.append_object("b1", "multi", 8, a3, template.clone()),
+        Err(StoreError::ObjectNotAppendable)
+    ));
+    let a4 = write_blob(store, b"x");
+    assert!(matches!(
+        store.append_object("b1", "new", 5, a4, template),
+        Err(StoreError::PositionNotEqualToLength { current: 0 })
+    ));
+
+    // Multipart.
+    let up = UploadRecord {
+        upload_id: "u1".into(),
+        key: "big".into(),
+        initiated_ms: 9,
+        template: ObjectRecord { content_type: Some("app/x".into()), ..Default::default() },
+    };
+    store.create_upload("b1", up.clone()).unwrap();
+    assert_eq!(store.get_upload("b1", "u1").unwrap(), Some(up.clone()));
+    assert_eq!(store.get_upload("b1", "u2").unwrap(), None);
+    let part = |n: u32, data: &[u8]| PartRecord {
+        number: n,
+        blob: write_blob(store, data),
+        etag: format!("\"p{n}\""),
+        last_modified_ms: 1,
+    };
+    let p1 = part(1, b"11");
+    store.put_part("b1", "u1", p1.clone()).unwrap();
+    let p1b = part(1, b"one");
+    store.put_part("b1", "u1", p1b.clone()).unwrap();
+    // The replaced part's bytes are gone.
+    assert!(store.open_object(&record("t", &[&p1.blob]), 0, 2).is_err());
+    let p2 = part(2, b"two");
+    let p3 = part(3, b"three");
+    store.put_part("b1", "u1", p2.clone()).unwrap();
+    store.put_part("b1", "u1", p3.clone()).unwrap();
+    let stats = store.bucket_stats("b1").unwrap();
+    assert_eq!((stats.multipart_upload_count, stats.part_count, stats.part_bytes), (1, 3, 11));
+    let page = store.list_parts("b1", "u1", 0, 2).unwrap();
+    assert_eq!(page.parts, vec![p1b.clone(), p2.clone()]);
+    assert_eq!((page.is_truncated, page.next_marker), (true, Some(2)));
+    let page = store.list_parts("b1", "u1", 2, 2).unwrap();
+    assert_eq!((page.parts.len(), page.is_truncated, page.next_marker), (1, false, None));
+    assert_eq!(store.all_parts("b1", "u1").unwrap().len(), 3);
+    assert!(matches!(store.put_part("b1", "nope", part(1, b"z")), Err(StoreError::NoSuchUpload)));
+    assert!(matches!(store.list_parts("b1", "nope", 0, 5), Err(StoreError::NoSuchUpload)));
+    assert!(matches!(store.delete_bucket("b1"), Err(StoreError::BucketNotEmpty)));
+
+    // Complete with parts 1 and 3; part 2's bytes must go.
+    let mut fin = record("ignored-key", &[&p1b.blob, &p3.blob]);
+    fin.object_type = OBJECT_TYPE_MULTIPART.into();
+    assert_eq!(store.complete_upload("b1", "u1", fin).unwrap(), None);
+    assert_eq!(read_all(store, "b1", "big"), b"onethree");
+    assert!(store.open_object(&record("t", &[&p2.blob]), 0, 3).is_err());
+    assert_eq!(store.get_upload("b1", "u1").unwrap(), None);
+    let stats = store.bucket_stats("b1").unwrap();
+    assert_eq!((stats.multipart_upload_count, stats.part_count, stats.part_bytes), (0, 0, 0));
+    assert!(matches!(
+        store.complete_upload("b1", "u1", record("big", &[])),
+        Err(StoreError::NoSuchUpload)
+    ));
+
+    // Abort cleans everything.
+    store
+        .create_upload(
+            "b1",
+            UploadRecord { upload_id: "u2".into(), key: "k2".into(), ..Default::default() },
+        )
+        .unwrap();
+    let q = part(1, b"qq");
+    store.put_part("b1", "u2", q.clone()).unwrap();
+    store.abort_upload("b1", "u2").unwrap();
+    assert!(store.open_object(&record("t", &[&q.blob]), 0, 2).is_err());
+    assert!(matches!(store.abort_upload("b1", "u2"), Err(StoreError::NoSuchUpload)));
+
+    // Counters match a recount.
+    let stats = store.bucket_stats("b1").unwrap();
+    let all =
+        store.list_objects("b1", &ListQuery { max_keys: 1000, ..Default::default() }).unwrap();
+    assert_eq!(stats.object_count, all.objects.len() as u64);
+    assert_eq!(stats.storage_bytes, all.objects.iter().map(|o| o.size).sum::<u64>());
+
+    // Bucket deletion once empty.
+    for o in &all.objects {
+        store.delete_object("b1", &o.key).unwrap();
+    }
+    store.delete_bucket("b1").unwrap();
+    assert!(matches!(store.delete_bucket("b1"), Err(StoreError::NoSuchBucket)));
+    assert!(matches!(store.bucket_stats("b1"), Err(StoreError::NoSuchBucket)));
+    store.delete_bucket("b2").unwrap();
+    assert!(store.list_buckets().unwrap().is_empty());
+}
+
+#[test]
+fn suite_on_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    test_suite(&store);
+    // Everything was deleted, so no blob file may remain.
+    assert_eq!(blob_files(dir.path()), BTreeSet::new());
+}
+
+#[test]
+fn suite_in_memory() {
+    test_suite(&Store::open_in_memory().unwrap());
+}
+
+#[test]
+fn store_and_reader_are_thread_safe() {
+    fn check<T: Send + Sync + Clone + 'static>() {}
+    fn check_reader<T: Read + Send + 'static>() {}
+    check::<Store>();
+    check_reader::<ObjectReader>();
+}
+
+// ---------------------------------------------------------------- blobs on disk
+
+#[test]
+fn overwrite_keeps_exactly_one_blob_and_delete_removes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    for i in 0..5 {
+        let rec = put(&store, "b", "k", format!("version {i}").as_bytes());
+        assert_eq!(blob_files(dir.path()), BTreeSet::from([rec.segments[0].blob.to_string()]));
+    }
+    store.delete_object("b", "k").unwrap();
+    assert!(blob_files(dir.path()).is_empty());
+}
+
+#[test]
+fn shared_segments_are_reference_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let src = put(&store, "b", "src", b"shared bytes");
+    // A copy that reuses the source's blob instead of copying bytes.
+    let mut copy = src.clone();
+    copy.key = "copy".into();
+    store.put_object("b", copy).unwrap();
+    store.delete_object("b", "src").unwrap();
+    assert_eq!(read_all(&store, "b", "copy"), b"shared bytes");
+    store.delete_object("b", "copy").unwrap();
+    assert!(blob_files(dir.path()).is_empty());
+}
+
+#[test]
+fn refused_put_deletes_the_new_blob_and_missing_blobs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let blob = write_blob(&store, b"data");
+    assert_eq!(blob_files(dir.path()).len(), 1);
+    assert!(matches!(
+        store.put_object("nope", record("k", &[&blob])),
+        Err(StoreError::NoSuchBucket)
+    ));
+    assert!(blob_files(dir.path()).is_empty());
+    // Referencing the now-missing blob is refused instead of creating a dangling record.
+    store.create_bucket(&bucket("b")).unwrap();
+    let err = store.put_object("b", record("k", &[&blob])).unwrap_err();
+    assert!(matches!(&err, StoreError::Io(e) if e.kind() == std::io::ErrorKind::NotFound), "{err}");
+    assert_eq!(store.get_object("b", "k").unwrap(), None);
+    // A size that disagrees with the segments is refused.
+    let blob = write_blob(&store, b"data");
+    let mut bad = record("k", &[&blob]);
+    bad.size = 3;
+    assert!(matches!(store.put_object("b", bad), Err(StoreError::Corrupt(_))));
+}
+
+#[test]
+fn dropped_blob_writer_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut w = store.blob_writer().unwrap();
+    w.write_all(b"partial").unwrap();
+    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 1);
+    drop(w);
+    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    assert!(blob_files(dir.path()).is_empty());
+}
+
+#[test]
+fn blob_digests_are_computed_while_writing() {
+    let store = Store::open_in_memory().unwrap();
+    let blob = write_blob(&store, b"The quick brown fox jumps over the lazy dog");
+    assert_eq!(blob.size, 43);
+    // Well-known MD5 of that sentence.
+    let hex: String = blob.md5.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, "9e107d9d372bb6826bd81d3542a419d6");
+    assert_eq!(blob.crc64, crc64::checksum(b"The quick brown fox jumps over the lazy dog"));
+    assert_eq!(blob.id.generation(), store.generation());
+}
+
+#[test]
+fn hostile_keys_never_become_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let keys = ["../../etc/passwd", "/abs/path", "..", "a\\b", "nul\0byte", "tmp/x", "blobs/y"];
+    for k in keys {
+        put(&store, "b", k, k.as_bytes());
+    }
+    for k in keys {
+        assert_eq!(read_all(&store, "b", k), k.as_bytes());
+    }
+    let mut top: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    top.sort();
+    assert_eq!(top, ["blobs", "meta.redb", "tmp"]);
+    assert!(!dir.path().parent().unwrap().join("etc").exists());
+    assert_eq!(blob_files(dir.path()).len(), keys.len());
+    assert!(blob_files(dir.path()).iter().all(|f| BlobId::parse(f).is_some()));
+}
+
+// ---------------------------------------------------------------- listing
+
+/// What a page should be, computed naively from the sorted key set.
+fn naive_list(
+    keys: &BTreeSet<String>,
+    q: &ListQuery,
+) -> (Vec<String>, Vec<String>, bool, Option<String>) {
+    #[derive(PartialEq)]
+    enum E {
+        Key(String),
+        Prefix(String),
+    }
+    let mut entries: Vec<E> = Vec::new();
+    if q.max_keys == 0 {
+        return (vec![], vec![], false, None);
+    }
+    for k in keys {
+        if !k.starts_with(&q.prefix) || k.as_str() <= q.marker.as_str() {
+            continue;
+        }
+        let rest = &k[q.prefix.len()..];
+        match (!q.delimiter.is_empty()).then(|| rest.find(&q.delimiter)).flatten() {
+            Some(i) => {
+                let cp = k[..q.prefix.len() + i + q.delimiter.len()].to_owned();
+                if cp.as_str() <= q.marker.as_str()
+                    || entries.last() == Some(&E::Prefix(cp.clone()))
+                {
+                    continue;
+                }
+                entries.push(E::Prefix(cp));
+            }
+            None => entries.push(E::Key(k.clone())),
+        }
+    }
+    let truncated = entries.len() > q.max_keys;
+    entries.truncate(q.max_keys);
+    let mut objects = vec![];
+    let mut prefixes = vec![];
+    let mut last = None;
+    for e in entries {
+        match e {
+            E::Key(k) => {
+                last = Some(k.clone());
+                objects.push(k);
+            }
+            E::Prefix(p) => {
+                last = Some(p.clone());
+                prefixes.push(p);
+            }
+        }
+    }
+    (objects, prefixes, truncated, if truncated { last } else { None })
+}
+
+fn check_list(store: &Store, keys: &BTreeSet<String>, q: &ListQuery) {
+    let page = store.list_objects("b", q).unwrap();
+    let got = (
+        page.objects.iter().map(|o| o.key.clone()).collect::<Vec<_>>(),
+        page.common_prefixes.clone(),
+        page.is_truncated,
+        page.next_marker.clone(),
+    );
+    assert_eq!(got, naive_list(keys, q), "query {q:?}");
+}
+
+/// Inserts empty objects for `keys` in one transaction.
+fn bulk_put(store: &Store, keys: impl IntoIterator<Item = String>) {
+    let ops = keys
+        .into_iter()
+        .map(|k| Op::PutObject { bucket: "b".into(), rec: record(&k, &[]) })
+        .collect();
+    for r in store.commit_batch(ops).unwrap() {
+        assert!(r.is_ok());
+    }
+}
+
+#[test]
+fn listing_edge_cases() {
+    let store = Store::open_in_memory().unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    store.create_bucket(&bucket("a")).unwrap();
+    store.create_bucket(&bucket("c")).unwrap();
+    let keys: BTreeSet<String> = [
+        "a",
+        "a/",
+        "a/b",
+        "a/b/c",
+        "a/c",
+        "a//d",
+        "ab",
+        "b",
+        "b/x%20y",
+        "b/x+y",
+        "b/x y",
+        "é/1",
+        "é/2",
+        "中文/文件",
+        "z",
+        "zz/",
+        "a+b/c",
+        "100%/x",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    bulk_put(&store, keys.clone());
+    // Neighbouring buckets must not leak into "b"'s listing.
+    put(&store, "a", "zzz", b"");
+    put(&store, "c", "0", b"");
+
+    let q = |prefix: &str, delimiter: &str, marker: &str, max_keys: usize| ListQuery {
+        prefix: prefix.into(),
+        delimiter: delimiter.into(),
+        marker: marker.into(),
+        max_keys,
+    };
+    let page = store.list_objects("b", &q("", "/", "", 100)).unwrap();
+    assert_eq!(
+        page.common_prefixes,
+        ["100%/", "a+b/", "a/", "b/", "zz/", "é/", "中文/"],
+        "prefixes sort in byte order"
+    );
+    assert_eq!(
+        page.objects.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(),
+        ["a", "ab", "b", "z"]
+    );
+    // Marker equal to a common prefix, and inside one: skip everything under it.
+    let page = store.list_objects("b", &q("", "/", "a/", 3)).unwrap();
+    assert_eq!(page.objects.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(), ["ab", "b"]);
+    assert_eq!(page.common_prefixes, ["b/"]);
+    assert_eq!((page.is_truncated, page.next_marker.as_deref()), (true, Some("b/")));
+    let page = store.list_objects("b", &q("", "/", "a/b/c", 1)).unwrap();
+    assert_eq!(page.objects[0].key, "ab");
+    // max_keys 0: empty and not truncated (S3).
+    let page = store.list_objects("b", &q("", "", "", 0)).unwrap();
+    assert_eq!(page, ListPage::default());
+    // Exactly as many as max_keys: not truncated.
+    let page = store.list_objects("b", &q("b/", "", "", 3)).unwrap();
+    assert_eq!((page.objects.len(), page.is_truncated), (3, false));
+    let page = store.list_objects("b", &q("b/", "", "", 2)).unwrap();
+    assert_eq!(
+        (page.objects.len(), page.is_truncated, page.next_marker.as_deref()),
+        (2, true, Some("b/x%20y"))
+    );
+    // Multi-character delimiter.
+    let page = store.list_objects("b", &q("a", "/b", "", 100)).unwrap();
+    assert_eq!(page.common_prefixes, ["a/b"]);
+    // Delimiter found only after the prefix counts.
+    let page = store.list_objects("b", &q("a/", "/", "", 100)).unwrap();
+    assert_eq!(page.common_prefixes, ["a//", "a/b/"]);
+    assert_eq!(
+        page.objects.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(),
+        ["a/", "a/b", "a/c"]
+    );
+    assert!(matches!(store.list_objects("nope", &q("", "", "", 1)), Err(StoreError::NoSuchBucket)));
+
+    for (p, d, m, n) in [
+        ("", "", "", 1000),
+        ("", "/", "", 3),
+        ("", "/", "a", 3),
+        ("", "/", "zz/", 3),
+        ("", "/", "é/1", 3),
+        ("a", "/", "a/", 10),
+        ("a/", "/", "a/b/", 10),
+        ("é", "", "", 10),
+        ("", "é", "", 10),
+        ("", "x", "b/x", 10),
+        ("zzz", "/", "", 10),
+        ("", "", "\u{10FFFF}", 10),
+        ("a", "", "a", 10),
+        ("a/", "/", "a/", 10),
+    ] {
+        check_list(&store, &keys, &q(p, d, m, n));
+    }
+}
+
+#[test]
+fn listing_matches_naive_model_and_pages_cover_everything() {
+    let store = Store::open_in_memory().unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let mut rng = StdRng::seed_from_u64(7);
+    let pieces = ["a", "b", "/", "//", "%", "+", " ", "é", "中", "a/", "x"];
+    let mut keys = BTreeSet::new();
+    for _ in 0..400 {
+        let n = rng.random_range(1..6);
+        let k: String = (0..n).map(|_| pieces[rng.random_range(0..pieces.len())]).collect();
+        keys.insert(k);
+    }
+    bulk_put(&store, keys.clone());
+    let key_list: Vec<&String> = keys.iter().collect();
+    let pick = |rng: &mut StdRng| -> String {
+        let k = key_list[rng.random_range(0..key_list.len())];
+        let cut = rng.random_range(0..=k.chars().count());
+        k.chars().take(cut).collect()
+    };
+    for _ in 0..600 {
+        let prefix = if rng.random_bool(0.5) { pick(&mut rng) } else { String::new() };
+        let delimiter = ["", "/", "//", "a/", "é", "+"][rng.random_range(0..6)].to_owned();
+        let marker = if rng.random_bool(0.5) { pick(&mut rng) } else { String::new() };
+        let max_keys = rng.random_range(0..12);
+        let q = ListQuery { prefix, delimiter, marker, max_keys };
+        check_list(&store, &keys, &q);
+        // Paging with next_marker yields the unpaged result.
+        if max_keys > 0 {
+            let full = naive_list(&keys, &ListQuery { max_keys: usize::MAX, ..q.clone() });
+            let (mut objs, mut cps) = (vec![], vec![]);
+            let mut cur = q.clone();
+            loop {
+                let page = store.list_objects("b", &cur).unwrap();
+                objs.extend(page.objects.into_iter().map(|o| o.key));
+                cps.extend(page.common_prefixes);
+                match page.next_marker {
+                    Some(m) if page.is_truncated => {
+                        assert!(m > cur.marker, "marker must advance: {m:?} after {cur:?}");
+                        cur.marker = m;
+                    }
+                    _ => break,
+                }
+            }
+            assert_eq!((objs, cps), (full.0, full.1), "paging {q:?}");
+        }
+    }
+}
+
+#[test]
+fn listing_seeks_past_rolled_up_prefixes() {
+    let store = Store::open_in_memory().unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let mut keys: Vec<String> = (0..3000).map(|i| format!("dir/{i:05}")).collect();
+    keys.extend((0..3000).map(|i| format!("other/{i:05}")));
+    keys.extend(["a".to_owned(), "z".to_owned()]);
+    bulk_put(&store, keys);
+    let q = ListQuery { delimiter: "/".into(), max_keys: 1000, ..Default::default() };
+    let (page, visited) = store.list_objects_counted("b", &q).unwrap();
+    assert_eq!(page.common_prefixes, ["dir/", "other/"]);
+    assert_eq!(page.objects.len(), 2);
+    assert!(visited <= 6, "visited {visited} entries");
+    // Marker inside a huge rolled-up prefix: also a seek, not a walk.
+    let q = ListQuery { marker: "dir/01234".into(), ..q };
+    let (page, visited) = store.list_objects_counted("b", &q).unwrap();
+    assert_eq!(page.common_prefixes, ["other/"]);
+    assert!(visited <= 4, "visited {visited} entries");
+    // Without a delimiter a page reads only max_keys + 1 entries.
+    let q = ListQuery { max_keys: 10, ..Default::default() };
+    let (page, visited) = store.list_objects_counted("b", &q).unwrap();
+    assert_eq!((page.objects.len(), visited), (10, 11));
+}
+
+#[test]
+fn list_uploads_orders_by_key_then_id_and_honours_markers() {
+    let store = Store::open_in_memory().unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    for (key, id) in
+        [("k1", "u2"), ("k1", "u1"), ("k2", "u3"), ("d/x", "u4"), ("d/y", "u5"), ("k10", "u6")]
+    {
+        let rec = UploadRecord { upload_id: id.into(), key: key.into(), ..Default::default() };
+        store.create_upload("b", rec).unwrap();
+    }
+    let list = |q: ListUploadsQuery| {
+        let p = store.list_uploads("b", &q).unwrap();
+        let ids: Vec<String> =
+            p.uploads.iter().map(|u| format!("{}:{}", u.key, u.upload_id)).collect();
+        (ids, p.common_prefixes, p.is_truncated, p.next_key_marker, p.next_upload_id_marker)
+    };
+    let q = |delimiter: &str, km: &str, uim: &str, max: usize| ListUploadsQuery {
+        prefix: String::new(),
+        delimiter: delimiter.into(),
+        key_marker: km.into(),
+        upload_id_marker: uim.into(),
+        max_uploads: max,
+    };
+    let (ids, cps, trunc, nk, nu) = list(q("", "", "", 100));
+    assert_eq!(ids, ["d/x:u4", "d/y:u5", "k1:u1", "k1:u2", "k10:u6", "k2:u3"]);
+    assert_eq!((cps.len(), trunc, nk, nu), (0, false, None, None));
+    let (ids, cps, trunc, nk, nu) = list(q("/", "", "", 2));
+    assert_eq!((ids, cps), (vec!["k1:u1".to_owned()], vec!["d/".to_owned()]));
+    assert_eq!((trunc, nk.as_deref(), nu.as_deref()), (true, Some("k1"), Some("u1")));
+    let (ids, ..) = list(q("/", "k1", "u1", 10));
+    assert_eq!(ids, ["k1:u2", "k10:u6", "k2:u3"]);
+    let (ids, ..) = list(q("/", "k1", "", 10));
+    assert_eq!(ids, ["k10:u6", "k2:u3"]);
+    let (ids, cps, ..) = list(q("/", "d/", "", 10));
+    assert_eq!((ids.len(), cps.len()), (4, 0));
+    let (ids, cps, trunc, nk, nu) = list(q("/", "", "", 1));
+    assert_eq!(
+        (ids.len(), cps, trunc, nk.as_deref(), nu),
+        (0, vec!["d/".to_owned()], true, Some("d/"), None)
+    );
+    let mut prefixed = q("", "", "", 10);
+    prefixed.prefix = "k1".into();
+    assert_eq!(list(prefixed).0, ["k1:u1", "k1:u2", "k10:u6"]);
+    assert_eq!(list(q("", "", "", 0)).0.len(), 0);
+}
+
+// ---------------------------------------------------------------- randomized workload
+
+#[test]
+fn randomized_workload_matches_model_and_blob_dir_matches_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut model: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut rng = StdRng::seed_from_u64(42);
+    let keys: Vec<String> =
+        (0..40).map(|i| format!("{}/{}", ["p", "q", "p/r"][i % 3], i)).collect();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.create_bucket(&bucket("b")).unwrap();
+        for step in 0..400 {
+            let key = &keys[rng.random_range(0..keys.len())];
+            match rng.random_range(0..10) {
+                0..=4 => {
+                    let len = rng.random_range(0..64);
+                    let data: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+                    put(&store, "b", key, &data);
+                    model.insert(key.clone(), data);
+                }
+                5..=6 => {
+                    let had = store.delete_object("b", key).unwrap().is_some();
+                    assert_eq!(had, model.remove(key).is_some());
+                }
+                7 => {
+                    // Append, or a refused append on a normal object.
+                    let data: Vec<u8> =
+                        (0..rng.random_range(0..16)).map(|_| rng.random()).collect();
+                    let blob = write_blob(&store, &data);
+                    let pos = store.get_object("b", key).unwrap().map_or(0, |r| r.size);
+                    match store.append_object("b", key, pos, blob, record(key, &[])) {
+                        Ok(r) => {
+                            let m = model.entry(key.clone()).or_default();
+                            m.extend_from_slice(&data);
+                            assert_eq!(r.crc64, crc64::checksum(m));
+                        }
+                        Err(StoreError::ObjectNotAppendable) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                8 => {
+                    // Multipart: three parts, one replaced, complete with two of them.
+                    let id = format!("up{step}");
+                    let rec = UploadRecord {
+                        upload_id: id.clone(),
+                        key: key.clone(),
+                        ..Default::default()
+                    };
+                    store.create_upload("b", rec).unwrap();
+                    let mut parts = Vec::new();
+                    for n in [1, 2, 3, 2] {
+                        let data: Vec<u8> =
+                            (0..rng.random_range(1..20)).map(|_| rng.random()).collect();
+                        let blob = write_blob(&store, &data);
+                        let p = PartRecord {
+                            number: n,
+                            blob,
+                            etag: String::new(),
+                            last_modified_ms: 0,
+                        };
+                        store.put_part("b", &id, p).unwrap();
+                        parts.retain(|(m, _, _)| *m != n);
+                        parts.push((n, data, store.all_parts("b", &id).unwrap()));
+                    }
+                    let all = store.all_parts("b", &id).unwrap();
+                    if rng.random_bool(0.3) {
+                        store.abort_upload("b", &id).unwrap();
+                    } else {
+                        let chosen = [&all[0].blob, &all[2].blob];
+                        store.complete_upload("b", &id, record(key, &chosen)).unwrap();
+                        let one = parts.iter().find(|p| p.0 == 1).unwrap().1.clone();
+                        let three = parts.iter().find(|p| p.0 == 3).unwrap().1.clone();
+                        model.insert(key.clone(), [one, three].concat());
+                    }
+                }
+                _ => {
+                    // A blob written and then abandoned before any commit ("crash").
+                    let _ = write_blob(&store, b"abandoned");
+                }
+            }
+            if step % 50 == 0 {
+                let q = ListQuery { max_keys: 1000, ..Default::default() };
+                let listed: Vec<String> = store
+                    .list_objects("b", &q)
+                    .unwrap()
+                    .objects
+                    .into_iter()
+                    .map(|o| o.key)
+                    .collect();
+                assert_eq!(listed, model.keys().cloned().collect::<Vec<_>>());
+            }
+        }
+        for (k, v) in &model {
+            assert_eq!(&read_all(&store, "b", k), v, "{k}");
+        }
+        let stats = store.bucket_stats("b").unwrap();
+        assert_eq!(stats.object_count, model.len() as u64);
+        assert_eq!(stats.storage_bytes, model.values().map(|v| v.len() as u64).sum::<u64>());
+        // Only the abandoned blobs are extra; this process does not sweep its own generation.
+        let refs = referenced(&store);
+        assert!(refs.is_subset(&blob_files(dir.path())));
+        assert_eq!(store.sweep_orphans().unwrap(), 0);
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let before = blob_files(dir.path());
+    let refs = referenced(&store);
+    let swept = store.sweep_orphans().unwrap();
+    assert_eq!(swept, before.len() - refs.len());
+    assert!(swept > 0);
+    assert_eq!(blob_files(dir.path()), refs);
+    for (k, v) in &model {
+        assert_eq!(&read_all(&store, "b", k), v, "{k}");
+    }
+}

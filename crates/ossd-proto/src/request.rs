@@ -92,10 +92,11 @@ fn host_bucket(host: &str, domains: &[String]) -> Option<String> {
     let candidates = domains.iter().map(String::as_str).chain(std::iter::once("localhost"));
     for d in candidates {
         let d = d.to_ascii_lowercase();
-        if let Some(prefix) = host.strip_suffix(d.as_str()).and_then(|p| p.strip_suffix('.')) {
-            if !prefix.is_empty() && !prefix.contains('.') {
-                return Some(prefix.to_owned());
-            }
+        if let Some(prefix) = host.strip_suffix(d.as_str()).and_then(|p| p.strip_suffix('.'))
+            && !prefix.is_empty()
+            && !prefix.contains('.')
+        {
+            return Some(prefix.to_owned());
         }
     }
     // ali-oss on an IP endpoint rewrites Host to `<bucket>.oss-<region>[-internal].aliyuncs.com`.
@@ -350,10 +351,10 @@ impl Operation {
 
 /// Classifies a request. `copy_source` tells whether `x-oss-copy-source` was sent.
 pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool) -> Operation {
-    if let Some(what) = NOT_IMPLEMENTED.iter().find(|s| query.has(s)) {
-        if method != "OPTIONS" {
-            return Operation::NotImplemented { what: (*what).to_owned() };
-        }
+    if method != "OPTIONS"
+        && let Some(what) = NOT_IMPLEMENTED.iter().find(|s| query.has(s))
+    {
+        return Operation::NotImplemented { what: (*what).to_owned() };
     }
     let Some(_bucket) = &target.bucket else {
         return match method {

@@ -86,10 +86,10 @@ pub fn run(args: KeyArgs) -> anyhow::Result<()> {
 fn root_credentials(args: &KeyArgs) -> anyhow::Result<(String, String)> {
     if let (Ok(id), Ok(secret)) =
         (std::env::var("OSSD_ROOT_ACCESS_KEY_ID"), std::env::var("OSSD_ROOT_ACCESS_KEY_SECRET"))
+        && !id.is_empty()
+        && !secret.is_empty()
     {
-        if !id.is_empty() && !secret.is_empty() {
-            return Ok((id, secret));
-        }
+        return Ok((id, secret));
     }
     let path = args.data_dir.join("root-key.json");
     let text = std::fs::read_to_string(&path).with_context(|| {

@@ -292,7 +292,7 @@ pub fn enc(s: &str, url: bool) -> String {
 
 pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, &b, None, false)?;
+    check_access(&ctx.principal, b, None, false)?;
     let url = match ctx.query.get("encoding-type") {
         None => false,
         Some("url") => true,
@@ -309,7 +309,8 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
     let max_keys = parse_max(ctx, "max-keys", 100, 1000)?;
     let (marker, token) = if v2 {
         // oss2 sends an empty `continuation-token=` on the first page: that means "no token".
-        let token = ctx.query.get("continuation-token").filter(|t| !t.is_empty()).map(str::to_owned);
+        let token =
+            ctx.query.get("continuation-token").filter(|t| !t.is_empty()).map(str::to_owned);
         let m = match &token {
             Some(t) => decode_token(t)?,
             None => ctx.query.get("start-after").unwrap_or("").to_owned(),

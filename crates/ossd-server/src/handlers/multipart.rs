@@ -33,7 +33,6 @@ fn url_flag(ctx: &Ctx) -> Result<bool, ApiError> {
     }
 }
 
-
 fn new_upload_id() -> String {
     format!("{:032X}", rand::random::<u128>())
 }
@@ -64,7 +63,7 @@ fn part_number(ctx: &Ctx) -> Result<u32, ApiError> {
 pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_key(key)?;
-    check_access(&ctx.principal, &b, None, true)?;
+    check_access(&ctx.principal, b, None, true)?;
     let url = url_flag(ctx)?;
     let mut template = object_template(ctx, key)?;
     template.object_type = "Multipart".to_owned();
@@ -284,7 +283,7 @@ pub async fn complete(
 
 pub fn abort(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, &b, None, true)?;
+    check_access(&ctx.principal, b, None, true)?;
     let up = upload_for(state, ctx, key)?;
     blocking(|| state.store.abort_upload(&b.record.name, &up.upload_id)).map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
@@ -292,7 +291,7 @@ pub fn abort(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, A
 
 pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, &b, None, false)?;
+    check_access(&ctx.principal, b, None, false)?;
     let url = url_flag(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let max = parse_max(ctx, "max-parts", 1000, 1000)?;
@@ -338,7 +337,7 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
 
 pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, &b, None, false)?;
+    check_access(&ctx.principal, b, None, false)?;
     let url = url_flag(ctx)?;
     let q = ListUploadsQuery {
         prefix: ctx.query.get("prefix").unwrap_or("").to_owned(),

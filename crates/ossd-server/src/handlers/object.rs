@@ -266,7 +266,9 @@ enum RangeSpec {
 fn parse_range(h: Option<&str>, size: u64, standard: bool) -> RangeSpec {
     match parse_range_standard(h, size) {
         RangeSpec::Part(s, e) if !standard && e < size => RangeSpec::Part(s, e),
-        RangeSpec::Part(s, e) if !standard && e == size && !explicit_end_past(h, size) => RangeSpec::Part(s, e),
+        RangeSpec::Part(s, e) if !standard && e == size && !explicit_end_past(h, size) => {
+            RangeSpec::Part(s, e)
+        }
         RangeSpec::Part(..) | RangeSpec::Unsatisfiable if !standard => RangeSpec::Full,
         other => other,
     }
@@ -274,7 +276,9 @@ fn parse_range(h: Option<&str>, size: u64, standard: bool) -> RangeSpec {
 
 /// True when the range names an explicit last byte at or past the object's end (`bytes=5-20` on 10 bytes).
 fn explicit_end_past(h: Option<&str>, size: u64) -> bool {
-    let Some((a, b)) = h.and_then(|h| h.trim().strip_prefix("bytes=")).and_then(|s| s.split_once('-')) else {
+    let Some((a, b)) =
+        h.and_then(|h| h.trim().strip_prefix("bytes=")).and_then(|s| s.split_once('-'))
+    else {
         return false;
     };
     !a.trim().is_empty() && b.trim().parse::<u64>().is_ok_and(|e| e >= size)
@@ -384,7 +388,8 @@ pub fn get_object(
         render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
         return Ok(r);
     }
-    let standard = ctx.header("x-oss-range-behavior").is_some_and(|v| v.eq_ignore_ascii_case("standard"));
+    let standard =
+        ctx.header("x-oss-range-behavior").is_some_and(|v| v.eq_ignore_ascii_case("standard"));
     let (status, start, end) = match parse_range(ctx.header("range"), rec.size, standard) {
         RangeSpec::Full => (StatusCode::OK, 0, rec.size),
         RangeSpec::Part(s, e) => (StatusCode::PARTIAL_CONTENT, s, e),
@@ -435,7 +440,7 @@ pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Respons
 
 pub fn delete_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, &b, None, true)?;
+    check_access(&ctx.principal, b, None, true)?;
     check_key(key)?;
     blocking(|| state.store.delete_object(&b.record.name, key)).map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
@@ -450,7 +455,7 @@ pub async fn delete_multiple(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, &b, None, true)?;
+    check_access(&ctx.principal, b, None, true)?;
     let url = match ctx.query.get("encoding-type") {
         None => false,
         Some("url") => true,

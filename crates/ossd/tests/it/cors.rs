@@ -208,16 +208,34 @@ fn multipart_responses_carry_cors_headers() {
     assert_eq!(r.header("access-control-allow-origin"), Some(origin));
     let id = crate::harness::between(&r.text(), "<UploadId>", "</UploadId>").expect("upload id");
     let part = vec![1u8; 100 * 1024];
-    let r = s.signed(Req::new("PUT", &format!("/mp-cors/big?partNumber=1&uploadId={id}")).header("Origin", origin).body(part));
+    let r = s.signed(
+        Req::new("PUT", &format!("/mp-cors/big?partNumber=1&uploadId={id}"))
+            .header("Origin", origin)
+            .body(part),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.header("access-control-allow-origin"), Some(origin));
     assert_eq!(r.header("access-control-expose-headers"), Some("ETag"));
     let etag = r.header("etag").expect("etag").to_owned();
-    let r = s.signed(Req::new("PUT", "/mp-cors/big?partNumber=2&uploadId=nope").header("Origin", origin).body("x"));
+    let r = s.signed(
+        Req::new("PUT", "/mp-cors/big?partNumber=2&uploadId=nope")
+            .header("Origin", origin)
+            .body("x"),
+    );
     assert_eq!((r.status, r.code()), (404, "NoSuchUpload".into()));
-    assert_eq!(r.header("access-control-allow-origin"), Some(origin), "errors of multipart calls are readable too");
-    let done = format!("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part></CompleteMultipartUpload>");
-    let r = s.signed(Req::new("POST", &format!("/mp-cors/big?uploadId={id}")).header("Origin", origin).body(done));
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some(origin),
+        "errors of multipart calls are readable too"
+    );
+    let done = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{etag}</ETag></Part></CompleteMultipartUpload>"
+    );
+    let r = s.signed(
+        Req::new("POST", &format!("/mp-cors/big?uploadId={id}"))
+            .header("Origin", origin)
+            .body(done),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("access-control-allow-origin"), Some(origin));
     assert!(r.text().contains("-1\"</ETag>"), "{}", r.text());

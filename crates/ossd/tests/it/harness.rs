@@ -49,10 +49,8 @@ impl Ossd {
         let s = Ossd { addr, child: Some(child), dir: dir.to_path_buf(), _tmp: None };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            if let Ok(r) = s.try_send(&Req::new("GET", "/-/healthz")) {
-                if r.status == 200 {
-                    return s;
-                }
+            if s.try_send(&Req::new("GET", "/-/healthz")).is_ok_and(|r| r.status == 200) {
+                return s;
             }
             assert!(Instant::now() < deadline, "ossd did not become ready");
             std::thread::sleep(Duration::from_millis(50));
@@ -206,12 +204,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;

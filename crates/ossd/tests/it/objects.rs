@@ -47,9 +47,17 @@ fn put_get_head_range_and_conditionals() {
     // OSS by default ignores a range that does not fit; `x-oss-range-behavior: standard` follows HTTP.
     let r = s.signed(Req::new("GET", key).header("Range", "bytes=5000-"));
     assert_eq!((r.status, r.body.len()), (200, 1000));
-    let r = s.signed(Req::new("GET", key).header("Range", "bytes=5000-").header("x-oss-range-behavior", "standard"));
+    let r = s.signed(
+        Req::new("GET", key)
+            .header("Range", "bytes=5000-")
+            .header("x-oss-range-behavior", "standard"),
+    );
     assert_eq!((r.status, r.code()), (416, "InvalidRange".into()));
-    let r = s.signed(Req::new("GET", key).header("Range", "bytes=990-5000").header("x-oss-range-behavior", "standard"));
+    let r = s.signed(
+        Req::new("GET", key)
+            .header("Range", "bytes=990-5000")
+            .header("x-oss-range-behavior", "standard"),
+    );
     assert_eq!((r.status, &r.body[..]), (206, &data[990..]));
     let r = s.signed(Req::new("GET", key).header("If-None-Match", &etag));
     assert_eq!(r.status, 304);

@@ -14,12 +14,10 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --release -- -D warnings
 
-step "build (release)"
-cargo build --workspace --release --bins
-export OSSD_BIN="$ROOT/target/release/ossd"
-
-step "rust tests"
+step "rust tests (release; also builds target/release/ossd for the suites below)"
 cargo test --workspace --release
+export OSSD_BIN="$ROOT/target/release/ossd"
+test -x "$OSSD_BIN"
 
 step "python SDK suite (oss2, alibabacloud-oss-v2)"
 VENV="$ROOT/tests/python/.venv"

@@ -85,6 +85,32 @@ pub struct FormReader<C> {
     finished: bool,
 }
 
+/// What follows a candidate delimiter: a real one is followed by `--` or (after optional spaces and
+/// tabs) CRLF; anything else means the bytes are content that merely looks like a delimiter.
+enum After {
+    Real,
+    NotDelimiter,
+    NeedMore,
+}
+
+fn after_delimiter(rest: &[u8]) -> After {
+    if rest.len() < 2 {
+        return After::NeedMore;
+    }
+    if &rest[..2] == b"--" || &rest[..2] == b"\r\n" {
+        return After::Real;
+    }
+    let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+    if ws == 0 {
+        return After::NotDelimiter;
+    }
+    match rest.get(ws..ws + 2) {
+        Some(b"\r\n") => After::Real,
+        Some(_) => After::NotDelimiter,
+        None => After::NeedMore,
+    }
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
@@ -136,8 +162,22 @@ impl<C: Chunks> FormReader<C> {
         // Find the delimiter (skipping any preamble).
         loop {
             if let Some(i) = find(&self.buf, &self.delim) {
-                self.buf.advance(i + self.delim.len());
-                break;
+                match after_delimiter(&self.buf[i + self.delim.len()..]) {
+                    After::Real => {
+                        self.buf.advance(i + self.delim.len());
+                        break;
+                    }
+                    After::NotDelimiter => {
+                        self.buf.advance(i + 1);
+                        continue;
+                    }
+                    After::NeedMore => {
+                        if !self.fill().await? {
+                            return Err(malformed("truncated"));
+                        }
+                        continue;
+                    }
+                }
             }
             if self.buf.len() > MAX_PART_HEADERS {
                 let keep = self.delim.len();
@@ -158,6 +198,9 @@ impl<C: Chunks> FormReader<C> {
             self.finished = true;
             return Ok(None);
         }
+        // Transport padding after the delimiter, then the CRLF that ends the delimiter line.
+        let pad = self.buf.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+        self.buf.advance(pad);
         let headers_end = loop {
             if let Some(i) = find(&self.buf, b"\r\n\r\n") {
                 break i;
@@ -203,13 +246,29 @@ impl<C: Chunks> FormReader<C> {
         mut sink: impl FnMut(&[u8]) -> Result<(), ApiError>,
     ) -> Result<u64, ApiError> {
         let mut total = 0u64;
+        let mut from = 0;
         loop {
-            if let Some(i) = find(&self.buf, &self.delim) {
-                sink(&self.buf[..i])?;
-                total += i as u64;
-                self.buf.advance(i);
-                self.in_part = false;
-                return Ok(total);
+            if let Some(j) = find(&self.buf[from..], &self.delim) {
+                let i = from + j;
+                match after_delimiter(&self.buf[i + self.delim.len()..]) {
+                    After::Real => {
+                        sink(&self.buf[..i])?;
+                        total += i as u64;
+                        self.buf.advance(i);
+                        self.in_part = false;
+                        return Ok(total);
+                    }
+                    After::NotDelimiter => {
+                        from = i + 1;
+                        continue;
+                    }
+                    After::NeedMore => {
+                        if !self.fill().await? {
+                            return Err(malformed("the last part is not terminated"));
+                        }
+                        continue;
+                    }
+                }
             }
             let safe = self.buf.len().saturating_sub(self.delim.len() - 1);
             if safe > 0 {
@@ -217,6 +276,7 @@ impl<C: Chunks> FormReader<C> {
                 total += safe as u64;
                 self.buf.advance(safe);
             }
+            from = 0;
             if !self.fill().await? {
                 return Err(malformed("the last part is not terminated"));
             }

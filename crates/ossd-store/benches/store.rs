@@ -1,13 +1,16 @@
 //! Criterion bench: durable 4 KiB PutObject through the store (blob write, fsync, rename, dir
-//! fsync, redb commit) against a bare write+fsync+rename+dir-fsync loop on the same disk.
+//! fsync, redb commit) against a bare write+fsync+rename+dir-fsync loop on the same disk, plus
+//! CRC-64 throughput.
+
+#![allow(missing_docs, reason = "criterion_group! generates an undocumented pub fn")]
 
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use ossd_store::{BucketRecord, ObjectRecord, Segment, Store, StoreOptions};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ossd_store::{BucketRecord, ObjectRecord, Segment, Store, StoreOptions, crc64};
 
 const SIZE: usize = 4096;
 
@@ -41,7 +44,10 @@ fn baseline(dir: &Path, i: u64, data: &[u8]) {
 fn bench(c: &mut Criterion) {
     let data = vec![0x5au8; SIZE];
     let mut group = c.benchmark_group("put_4k");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
 
     let base_dir = tempfile::tempdir().expect("tempdir");
     fs::create_dir_all(base_dir.path().join("tmp")).expect("mkdir");
@@ -53,7 +59,9 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    for (name, quick_repair) in [("store_put_object", true), ("store_put_object_no_quick_repair", false)] {
+    for (name, quick_repair) in
+        [("store_put_object", true), ("store_put_object_no_quick_repair", false)]
+    {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open_with(dir.path(), &StoreOptions { quick_repair }).expect("open");
         store
@@ -67,6 +75,22 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    group.finish();
+
+    let mib = vec![0xa5u8; 1 << 20];
+    let mut group = c.benchmark_group("crc64");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2));
+    group.throughput(Throughput::Bytes(mib.len() as u64));
+    group.bench_function("checksum_1mib", |b| {
+        b.iter(|| crc64::checksum(std::hint::black_box(&mib)))
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("combine_5mib_part", |b| {
+        b.iter(|| crc64::combine(std::hint::black_box(1), 2, 5 << 20))
+    });
     group.finish();
 }
 

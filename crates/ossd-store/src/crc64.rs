@@ -2,6 +2,8 @@
 //! in `x-oss-hash-crc64ecma`, plus [`combine`] so a multipart or appended object's CRC is derived
 //! from its pieces' CRCs without reading bytes.
 
+use std::sync::OnceLock;
+
 /// The ECMA-182 polynomial 0x42F0E1EBA9EA3693, bit-reversed for the LSB-first algorithm.
 const POLY: u64 = 0xC96C_5795_D787_0F42;
 
@@ -87,41 +89,48 @@ fn gf2_square(mat: &[u64; 64]) -> [u64; 64] {
     sq
 }
 
+/// `ZERO_BYTE_OPS[k]` advances a raw CRC register over `2^k` zero bytes.
+static ZERO_BYTE_OPS: OnceLock<[[u64; 64]; 64]> = OnceLock::new();
+
+fn zero_byte_ops() -> &'static [[u64; 64]; 64] {
+    ZERO_BYTE_OPS.get_or_init(|| {
+        // Operator for one zero bit: shift right, folding the polynomial in when bit 0 was set.
+        let mut one_bit = [0u64; 64];
+        one_bit[0] = POLY;
+        for (n, slot) in one_bit.iter_mut().enumerate().skip(1) {
+            *slot = 1u64 << (n - 1);
+        }
+        let two_bits = gf2_square(&one_bit);
+        let four_bits = gf2_square(&two_bits);
+        let mut ops = [[0u64; 64]; 64];
+        let mut op = gf2_square(&four_bits); // eight bits: one byte
+        for slot in &mut ops {
+            *slot = op;
+            op = gf2_square(&op);
+        }
+        ops
+    })
+}
+
 /// The checksum of `a ++ b` given `crc1 = checksum(a)`, `crc2 = checksum(b)` and `len2 = b.len()`.
 ///
-/// Feeding `len2` zero bytes through the raw CRC register is a linear map; it is built by
-/// repeated squaring of the one-zero-bit operator, applied to `crc1` for each set bit of `len2`.
-/// The all-ones pre- and post-conditioning cancels out, so finished checksums combine directly.
-pub fn combine(mut crc1: u64, crc2: u64, mut len2: u64) -> u64 {
+/// Feeding `len2` zero bytes through the raw CRC register is a linear map over GF(2); it is the
+/// product of the precomputed `2^k`-zero-byte operators for the set bits of `len2`, applied to
+/// `crc1`. The all-ones pre- and post-conditioning cancels out, so finished checksums combine
+/// directly. Cost: at most 64 matrix-vector products, independent of the data.
+pub fn combine(mut crc1: u64, crc2: u64, len2: u64) -> u64 {
     if len2 == 0 {
         return crc1;
     }
-    // Operator for one zero bit: shift right, folding the polynomial in when bit 0 was set.
-    let mut odd = [0u64; 64];
-    odd[0] = POLY;
-    for (n, slot) in odd.iter_mut().enumerate().skip(1) {
-        *slot = 1u64 << (n - 1);
-    }
-    let mut even = gf2_square(&odd); // two zero bits
-    odd = gf2_square(&even); // four zero bits
-    loop {
-        // First pass: eight zero bits, i.e. one zero byte; each later pass doubles.
-        even = gf2_square(&odd);
-        if len2 & 1 == 1 {
-            crc1 = gf2_times(&even, crc1);
+    let ops = zero_byte_ops();
+    let mut rest = len2;
+    let mut k = 0;
+    while rest != 0 {
+        if rest & 1 == 1 {
+            crc1 = gf2_times(&ops[k], crc1);
         }
-        len2 >>= 1;
-        if len2 == 0 {
-            break;
-        }
-        odd = gf2_square(&even);
-        if len2 & 1 == 1 {
-            crc1 = gf2_times(&odd, crc1);
-        }
-        len2 >>= 1;
-        if len2 == 0 {
-            break;
-        }
+        rest >>= 1;
+        k += 1;
     }
     crc1 ^ crc2
 }

@@ -195,11 +195,11 @@ where
         }
         break;
     }
-    if page.is_truncated {
-        if let Some((key, id)) = last {
-            page.next_key_marker = Some(key);
-            page.next_upload_id_marker = id;
-        }
+    if page.is_truncated
+        && let Some((key, id)) = last
+    {
+        page.next_key_marker = Some(key);
+        page.next_upload_id_marker = id;
     }
     Ok(page)
 }

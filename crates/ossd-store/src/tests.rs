@@ -1,6 +1,8 @@
 //! Unit tests: CRC-64, record versioning, the shared `test_suite` run against both backends,
 //! listing against a naive reference, multipart, append, and blob bookkeeping.
 
+#![allow(clippy::unwrap_used, reason = "tests may unwrap (HELPER-RULES)")]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -153,6 +155,17 @@ fn crc64_combine_equals_crc_of_concatenation() {
         assert_eq!(
             crc64::combine(crc64::checksum(&a), crc64::checksum(&b), lb as u64),
             crc64::checksum(&ab)
+        );
+    }
+    // Lengths far beyond what can be materialised compose consistently:
+    // combine(combine(a, b, lb), c, lc) == combine(a, combine(b, c, lc), lb + lc).
+    for _ in 0..200 {
+        let (a, b, c): (u64, u64, u64) = (rng.random(), rng.random(), rng.random());
+        let lb = rng.random_range(0..1u64 << 40);
+        let lc = rng.random_range(0..1u64 << 40);
+        assert_eq!(
+            crc64::combine(crc64::combine(a, b, lb), c, lc),
+            crc64::combine(a, crc64::combine(b, c, lc), lb + lc)
         );
     }
     // A large length, checked against streaming zeros.
@@ -892,12 +905,14 @@ fn list_uploads_orders_by_key_then_id_and_honours_markers() {
 #[test]
 fn randomized_workload_matches_model_and_blob_dir_matches_references() {
     let dir = tempfile::tempdir().unwrap();
+    // Quick-repair only changes crash recovery; without it this debug-build test runs 20x faster.
+    let opts = StoreOptions { quick_repair: false };
     let mut model: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut rng = StdRng::seed_from_u64(42);
     let keys: Vec<String> =
         (0..40).map(|i| format!("{}/{}", ["p", "q", "p/r"][i % 3], i)).collect();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open_with(dir.path(), &opts).unwrap();
         store.create_bucket(&bucket("b")).unwrap();
         for step in 0..400 {
             let key = &keys[rng.random_range(0..keys.len())];
@@ -991,7 +1006,7 @@ fn randomized_workload_matches_model_and_blob_dir_matches_references() {
         assert!(refs.is_subset(&blob_files(dir.path())));
         assert_eq!(store.sweep_orphans().unwrap(), 0);
     }
-    let store = Store::open(dir.path()).unwrap();
+    let store = Store::open_with(dir.path(), &opts).unwrap();
     let before = blob_files(dir.path());
     let refs = referenced(&store);
     let swept = store.sweep_orphans().unwrap();
@@ -1001,4 +1016,130 @@ fn randomized_workload_matches_model_and_blob_dir_matches_references() {
     for (k, v) in &model {
         assert_eq!(&read_all(&store, "b", k), v, "{k}");
     }
+}
+
+// ---------------------------------------------------------------- slow: start-up at scale
+
+/// Child half of `slow_startup_after_crash`: fills a store, times single commits, and dies
+/// without closing the database (as a crash would).
+#[test]
+#[ignore = "run by slow_startup_after_crash in a child process"]
+fn slow_startup_child() {
+    let Ok(dir) = std::env::var("OSSD_STORE_CHILD_DIR") else {
+        return;
+    };
+    let n: usize =
+        std::env::var("OSSD_SLOW_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let quick_repair = std::env::var("OSSD_QUICK_REPAIR").as_deref() == Ok("1");
+    let store = Store::open_with(Path::new(&dir), &StoreOptions { quick_repair }).unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let t = std::time::Instant::now();
+    for start in (0..n).step_by(50_000) {
+        bulk_put(
+            &store,
+            (start..(start + 50_000).min(n)).map(|i| format!("dir{:03}/obj{i:08}", i % 100)),
+        );
+    }
+    eprintln!("child: inserted {n} objects in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    for i in 0..50 {
+        put(&store, "b", &format!("late/{i}"), &[7u8; 4096]);
+    }
+    eprintln!("child: 4 KiB put_object at {n} objects: {:?} each", t.elapsed() / 50);
+    std::process::abort();
+}
+
+/// Start-up time after a crash with a large store, with and without quick-repair.
+/// Gated: `OSSD_SLOW_TESTS=1 cargo test --release -p ossd-store --lib slow_startup -- --nocapture`.
+#[test]
+fn slow_startup_after_crash() {
+    if std::env::var_os("OSSD_SLOW_TESTS").is_none() {
+        return;
+    }
+    let n: usize =
+        std::env::var("OSSD_SLOW_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    for quick_repair in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "tests::slow_startup_child", "--nocapture"])
+            .env("OSSD_STORE_CHILD_DIR", dir.path())
+            .env("OSSD_SLOW_N", n.to_string())
+            .env("OSSD_QUICK_REPAIR", if quick_repair { "1" } else { "0" })
+            .status()
+            .unwrap();
+        assert!(!status.success(), "the child must have aborted");
+        let opts = StoreOptions { quick_repair };
+        let t = std::time::Instant::now();
+        let store = Store::open_with(dir.path(), &opts).unwrap();
+        let after_crash = t.elapsed();
+        assert_eq!(store.bucket_stats("b").unwrap().object_count, n as u64 + 50);
+        let t = std::time::Instant::now();
+        let q = ListQuery { delimiter: "/".into(), max_keys: 1000, ..Default::default() };
+        assert_eq!(store.list_objects("b", &q).unwrap().common_prefixes.len(), 101);
+        let q = ListQuery { prefix: "dir042/".into(), max_keys: 1000, ..Default::default() };
+        assert_eq!(store.list_objects("b", &q).unwrap().objects.len(), 1000);
+        let listing = t.elapsed();
+        let t = std::time::Instant::now();
+        assert_eq!(store.sweep_orphans().unwrap(), 0);
+        let sweep = t.elapsed();
+        drop(store);
+        let t = std::time::Instant::now();
+        drop(Store::open_with(dir.path(), &opts).unwrap());
+        let clean = t.elapsed();
+        eprintln!(
+            "quick_repair={quick_repair} n={n}: open after crash {after_crash:?}, after clean close {clean:?}, \
+             two 1000-entry listings {listing:?}, sweep {sweep:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- concurrency
+
+#[test]
+fn concurrent_appends_and_overwrites_stay_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_with(dir.path(), &StoreOptions { quick_repair: false }).unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let threads: Vec<_> = (0..4u8)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..15u8 {
+                    // Append one byte, retrying at the position the store reports.
+                    let mut pos = 0;
+                    loop {
+                        let blob = write_blob(&store, &[t]);
+                        match store.append_object("b", "shared", pos, blob, ObjectRecord::default())
+                        {
+                            Ok(_) => break,
+                            Err(StoreError::PositionNotEqualToLength { current }) => pos = current,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    // Overwrite a contended key and read whatever version is there.
+                    put(&store, "b", "hot", &[t, i]);
+                    if let Some(rec) = store.get_object("b", "hot").unwrap() {
+                        // The version read may be replaced (and its blob deleted) meanwhile.
+                        if let Ok(mut r) = store.open_object(&rec, 0, rec.size) {
+                            let mut buf = Vec::new();
+                            r.read_to_end(&mut buf).unwrap();
+                            assert_eq!(buf.len(), 2);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let data = read_all(&store, "b", "shared");
+    assert_eq!(data.len(), 60);
+    for t in 0..4u8 {
+        assert_eq!(data.iter().filter(|&&b| b == t).count(), 15);
+    }
+    let rec = store.get_object("b", "shared").unwrap().unwrap();
+    assert_eq!(rec.crc64, crc64::checksum(&data));
+    // Exactly the referenced blobs are left: every refused append's blob was deleted.
+    assert_eq!(blob_files(dir.path()), referenced(&store));
 }

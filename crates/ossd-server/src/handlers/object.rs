@@ -607,14 +607,15 @@ pub async fn copy_object(
             ));
         }
     };
-    let blob = copy_bytes(state, &src, 0, src.size)?;
-    rec.size = blob.size;
-    rec.etag = if src.object_type == "Normal" { md5_etag(&blob.md5) } else { src.etag.clone() };
-    rec.crc64 = blob.crc64;
+    // The store reference-counts blobs: the copy shares the source's bytes instead of rewriting them.
+    rec.size = src.size;
+    rec.etag = src.etag.clone();
+    rec.crc64 = src.crc64;
     rec.object_type =
         if src.object_type == "Appendable" { "Normal".to_owned() } else { src.object_type.clone() };
-    rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
+    rec.segments = src.segments.clone();
     rec.last_modified_ms = now_ms();
+    let crc = rec.crc64;
     let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
     blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
     let mut w = XmlWriter::new();
@@ -624,7 +625,7 @@ pub async fn copy_object(
     w.close("CopyObjectResult");
     let mut r = render::ok_xml(w.finish());
     render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
+    render::set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
     Ok(r)
 }
 

@@ -1,6 +1,8 @@
 //! Integration tests through the public API only: restart persistence, crash simulation,
 //! start-up cleanup of tmp/, and the orphan sweep's generation rule.
 
+#![allow(clippy::unwrap_used, reason = "tests may unwrap (HELPER-RULES)")]
+
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -174,4 +176,49 @@ fn listing_survives_restart() {
     let page = store.list_objects("b", &q).unwrap();
     assert_eq!(page.common_prefixes, ["a/", "c/"]);
     assert_eq!(page.objects.len(), 1);
+}
+
+/// Child half of `process_abort_keeps_committed_work`: commits objects, leaves an orphan blob
+/// and a half-written temp file, then aborts without running any destructor.
+#[test]
+#[ignore = "run by process_abort_keeps_committed_work in a child process"]
+fn abort_child() {
+    let Ok(dir) = std::env::var("OSSD_STORE_CHILD_DIR") else {
+        return;
+    };
+    let store = Store::open(Path::new(&dir)).unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    for i in 0..20 {
+        let data = format!("object {i}");
+        store
+            .put_object("b", record(&format!("k{i}"), &write_blob(&store, data.as_bytes())))
+            .unwrap();
+    }
+    store.delete_object("b", "k0").unwrap();
+    let _orphan = write_blob(&store, b"orphan");
+    let mut half = store.blob_writer().unwrap();
+    half.write_all(b"half").unwrap();
+    std::process::abort();
+}
+
+#[test]
+fn process_abort_keeps_committed_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "abort_child", "--nocapture"])
+        .env("OSSD_STORE_CHILD_DIR", dir.path())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the child must have aborted");
+    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 1);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    assert_eq!(store.get_object("b", "k0").unwrap(), None);
+    for i in 1..20 {
+        assert_eq!(read_all(&store, "b", &format!("k{i}")), format!("object {i}").as_bytes());
+    }
+    assert_eq!(blob_files(dir.path()).len(), 20);
+    assert_eq!(store.sweep_orphans().unwrap(), 1);
+    assert_eq!(blob_files(dir.path()).len(), 19);
+    assert_eq!(store.bucket_stats("b").unwrap().object_count, 19);
 }

@@ -69,7 +69,11 @@ pub fn authenticate(
     target: &Target,
     query: &Query,
 ) -> Result<Principal, ApiError> {
-    if parts.headers.contains_key("x-oss-security-token") || query.has("security-token") {
+    if parts.headers.contains_key("x-oss-security-token")
+        || parts.headers.contains_key("security-token")
+        || query.has("security-token")
+        || query.has("x-oss-security-token")
+    {
         return Err(ApiError::msg(
             ErrorCode::InvalidArgument,
             "Security tokens (STS) are not supported by this server; use an access key, a presigned URL or a PostObject policy.",

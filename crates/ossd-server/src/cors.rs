@@ -85,7 +85,9 @@ pub fn preflight(
     let mut r = render::empty(StatusCode::OK);
     apply(&mut r, &allowed, origin);
     if let Some(v) = ossd_cors::allow_headers_value(acrh) {
-        render::set(&mut r, "access-control-allow-headers", &v);
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            r.headers_mut().insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, v);
+        }
     }
     let vary = match allowed.allow_origin {
         AllowOrigin::Echo => Some(VARY_PREFLIGHT),
@@ -103,13 +105,24 @@ fn apply(r: &mut Response<Body>, allowed: &Allowed<'_>, origin: &str) {
         AllowOrigin::Any => "*",
         AllowOrigin::Echo => origin,
     };
-    render::set(r, "access-control-allow-origin", acao);
-    render::set(r, "access-control-allow-methods", allowed.allow_methods);
-    if let Some(e) = allowed.expose_headers {
-        render::set(r, "access-control-expose-headers", e);
+    use http::header::{
+        ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS,
+        ACCESS_CONTROL_MAX_AGE,
+    };
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(acao) {
+        h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(allowed.allow_methods) {
+        h.insert(ACCESS_CONTROL_ALLOW_METHODS, v);
+    }
+    if let Some(e) = allowed.expose_headers
+        && let Ok(v) = HeaderValue::from_str(e)
+    {
+        h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, v);
     }
     if let Some(m) = allowed.max_age {
-        render::set(r, "access-control-max-age", &m.to_string());
+        h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from(m));
     }
 }
 

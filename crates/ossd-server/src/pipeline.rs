@@ -63,15 +63,35 @@ struct Trace {
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A request id in OSS's form: 24 upper-case hex characters (time, then a per-process sequence).
-fn new_request_id() -> String {
+fn new_request_id(now_secs: u64) -> String {
     static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let seed = *SEED.get_or_init(rand::random::<u64>);
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_add(seed);
-    format!("{:08X}{:016X}", secs as u32, n)
+    let v = (u128::from(now_secs as u32) << 64) | u128::from(n);
+    let mut out = String::with_capacity(24);
+    for i in (0..24).rev() {
+        out.push(HEX[((v >> (i * 4)) & 0xF) as usize] as char);
+    }
+    out
+}
+
+/// The `Date` header value, formatted once per second and shared.
+fn date_header(now: std::time::SystemTime) -> HeaderValue {
+    static CACHE: std::sync::RwLock<Option<(u64, HeaderValue)>> = std::sync::RwLock::new(None);
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    if let Ok(c) = CACHE.read()
+        && let Some((s, v)) = c.as_ref()
+        && *s == secs
+    {
+        return v.clone();
+    }
+    let v = HeaderValue::from_str(&httpdate::fmt_http_date(now))
+        .unwrap_or(HeaderValue::from_static(""));
+    if let Ok(mut c) = CACHE.write() {
+        *c = Some((secs, v.clone()));
+    }
+    v
 }
 
 /// Handles one request. Never fails: every error becomes an OSS error response.
@@ -81,13 +101,17 @@ pub async fn handle(
     peer: SocketAddr,
 ) -> Response<Body> {
     let started = Instant::now();
-    let request_id = new_request_id();
+    let now = std::time::SystemTime::now();
+    let request_id =
+        new_request_id(now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
     let (parts, body) = req.into_parts();
     let is_head = parts.method == Method::HEAD;
     let host =
         parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let origin = parts.headers.get(header::ORIGIN).cloned();
     let method = parts.method.clone();
+    let has_body = parts.headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
+        || parts.headers.contains_key(header::TRANSFER_ENCODING);
     let mut trace = Trace { op: "Unknown", ..Trace::default() };
 
     let result = if parts.uri.path() == "/-/healthz" {
@@ -104,12 +128,15 @@ pub async fn handle(
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert("x-oss-request-id", v);
     }
-    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(std::time::SystemTime::now())) {
-        h.insert(header::DATE, v);
-    }
+    h.insert(header::DATE, date_header(now));
     h.insert(header::SERVER, HeaderValue::from_static("AliyunOSS"));
     if !trace.preflight {
         cors::decorate(&mut resp, trace.bucket.as_deref(), origin.as_ref(), &method);
+    }
+    // An error answered before the request body was read leaves unread bytes on the connection:
+    // tell the client this connection is done instead of closing it under a reused request.
+    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
+        resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     let status = resp.status().as_u16();
     tracing::info!(
@@ -164,7 +191,12 @@ async fn run(
             &host,
         ));
     }
-    let principal = auth::authenticate(state, &parts, &target, &query)?;
+    // PostObject is authorised by its form fields alone: OSS ignores header and URL signatures there.
+    let principal = if matches!(op, Operation::PostObject) {
+        Principal::Anonymous
+    } else {
+        auth::authenticate(state, &parts, &target, &query)?
+    };
     let ctx =
         Ctx { method: parts.method, headers: parts.headers, query, target, op, principal, bucket };
     handlers::dispatch(state, &ctx, body).await

@@ -5,7 +5,7 @@ use crate::state::AppState;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::graceful::GracefulShutdown;
-use ossd_store::Store;
+use ossd_store::{Store, StoreOptions};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -54,7 +54,9 @@ impl Server {
     pub async fn bind(addr: SocketAddr, config: ServerConfig) -> Result<Server, StartError> {
         let store = tokio::task::spawn_blocking({
             let dir = config.data_dir.clone();
-            move || Store::open(&dir)
+            // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
+            // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
+            move || Store::open_with(&dir, &StoreOptions { quick_repair: false })
         })
         .await
         .map_err(|e| StartError::Store(e.to_string()))?

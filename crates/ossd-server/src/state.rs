@@ -62,7 +62,7 @@ impl AppState {
         if let Some(b) = self.buckets.read().map_err(|_| ApiError::internal())?.get(name) {
             return Ok(Some(b.clone()));
         }
-        let rec = blocking(|| self.store.get_bucket(name)).map_err(store_error)?;
+        let rec = self.store.get_bucket(name).map_err(store_error)?;
         let Some(rec) = rec else { return Ok(None) };
         Ok(Some(self.cache_bucket(rec)))
     }

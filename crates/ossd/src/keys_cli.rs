@@ -11,10 +11,10 @@ use std::time::Duration;
 #[derive(Args, Debug)]
 pub struct KeyArgs {
     /// The server's endpoint
-    #[arg(long, env = "OSSD_ENDPOINT", default_value = "http://127.0.0.1:9000")]
+    #[arg(long, global = true, env = "OSSD_ENDPOINT", default_value = "http://127.0.0.1:9000")]
     pub endpoint: String,
     /// Data directory holding root-key.json (used when OSSD_ROOT_ACCESS_KEY_ID/SECRET are unset)
-    #[arg(long, env = "OSSD_DATA_DIR", default_value = "data")]
+    #[arg(long, global = true, env = "OSSD_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
     #[command(subcommand)]
     pub command: KeyCommand,

@@ -326,7 +326,7 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
         max_keys,
     };
     let name = b.record.name.clone();
-    let page = blocking(|| state.store.list_objects(&name, &q)).map_err(store_error)?;
+    let page = state.store.list_objects(&name, &q).map_err(store_error)?;
     let fetch_owner = !v2 || ctx.query.get("fetch-owner") == Some("true");
     let mut w = XmlWriter::new();
     w.open("ListBucketResult");

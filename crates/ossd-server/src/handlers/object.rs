@@ -23,6 +23,8 @@ pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 pub const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
 /// Storage classes accepted on objects.
 const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
+/// Bodies up to this size are read in one go and sent whole; larger ones stream from a reader thread.
+const INLINE_BODY: u64 = 256 * 1024;
 /// Bytes buffered before one write to the blob file.
 const WRITE_BUF: usize = 1024 * 1024;
 
@@ -162,12 +164,14 @@ fn io_error(e: std::io::Error) -> ApiError {
     ApiError::internal()
 }
 
+/// Reads an object's record. A redb read is a few microseconds from its page cache, so it runs on the
+/// async worker directly (a `block_in_place` here cost more than the read, BENCHMARKS.md).
 fn get_record(
     state: &AppState,
     b: &BucketState,
     key: &str,
 ) -> Result<Option<ObjectRecord>, ApiError> {
-    blocking(|| state.store.get_object(&b.record.name, key)).map_err(store_error)
+    state.store.get_object(&b.record.name, key).map_err(store_error)
 }
 
 /// Loads an object for reading, checking the ACL first so that a private bucket does not reveal which keys exist.
@@ -403,6 +407,18 @@ pub fn get_object(
     let len = end - start;
     let body = if head || len == 0 {
         Body::Empty
+    } else if len <= INLINE_BODY {
+        let bytes = blocking(|| -> Result<Vec<u8>, ApiError> {
+            let mut reader = state.store.open_object(&rec, start, end).map_err(store_error)?;
+            let mut buf = Vec::with_capacity(len as usize);
+            std::io::Read::read_to_end(&mut reader, &mut buf).map_err(io_error)?;
+            Ok(buf)
+        })?;
+        if bytes.len() as u64 != len {
+            tracing::error!(key = %rec.key, expected = len, got = bytes.len(), "object shorter than its metadata");
+            return Err(ApiError::internal());
+        }
+        Body::full(bytes)
     } else {
         let reader = blocking(|| state.store.open_object(&rec, start, end)).map_err(store_error)?;
         Body::from_reader(reader, len)
@@ -440,8 +456,10 @@ pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Respons
 
 pub fn delete_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, b, None, true)?;
     check_key(key)?;
+    // An explicit object ACL wins over the bucket's, for deletion as for overwriting.
+    let existing = get_record(state, b, key)?;
+    check_access(&ctx.principal, b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
     blocking(|| state.store.delete_object(&b.record.name, key)).map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
 }

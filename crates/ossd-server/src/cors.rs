@@ -84,10 +84,10 @@ pub fn preflight(
     };
     let mut r = render::empty(StatusCode::OK);
     apply(&mut r, &allowed, origin);
-    if let Some(v) = ossd_cors::allow_headers_value(acrh) {
-        if let Ok(v) = HeaderValue::from_str(&v) {
-            r.headers_mut().insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, v);
-        }
+    if let Some(v) = ossd_cors::allow_headers_value(acrh)
+        && let Ok(v) = HeaderValue::from_str(&v)
+    {
+        r.headers_mut().insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, v);
     }
     let vary = match allowed.allow_origin {
         AllowOrigin::Echo => Some(VARY_PREFLIGHT),

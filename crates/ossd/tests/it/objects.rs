@@ -197,3 +197,29 @@ fn not_implemented_and_append_copy_delete_multiple() {
     assert!(r.text().contains("<Deleted><Key>none</Key></Deleted>"));
     assert_eq!(s.signed(Req::new("GET", "/misc/app")).status, 404);
 }
+
+#[test]
+fn declared_size_over_5_gib_is_refused_before_the_body() {
+    use std::io::{Read, Write};
+    let s = Ossd::start();
+    make_bucket(&s, "huge");
+    let mut req = Req::new("PUT", "/huge/too-big");
+    req.sign(crate::harness::AK, crate::harness::SK);
+    let mut conn = std::net::TcpStream::connect(s.addr).expect("connect");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
+    let mut head = format!("PUT /huge/too-big HTTP/1.1\r\nHost: {}\r\n", s.addr);
+    for (k, v) in &req.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", 5u64 * 1024 * 1024 * 1024 + 1));
+    conn.write_all(head.as_bytes()).expect("head");
+    conn.write_all(&[0u8; 4096]).expect("some body");
+    let mut buf = vec![0u8; 4096];
+    let n = conn.read(&mut buf).expect("an answer without the rest of the body");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("<Code>EntityTooLarge</Code>"), "{text}");
+    assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    let r = s.signed(Req::new("HEAD", "/huge/too-big"));
+    assert_eq!(r.status, 404);
+}

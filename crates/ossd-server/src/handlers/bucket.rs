@@ -285,6 +285,19 @@ pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Api
 /// percent-decoding, so a space must be `%20`, never `+`).
 const URL_ENC: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
+/// Reads `encoding-type`: absent → plain keys, `url` → percent-encoded keys, anything else is refused.
+pub fn url_encoding(ctx: &Ctx) -> Result<bool, ApiError> {
+    match ctx.query.get("encoding-type") {
+        None => Ok(false),
+        Some("url") => Ok(true),
+        Some(other) => Err(ApiError::invalid_argument(
+            "The encoding type is not supported.",
+            "encoding-type",
+            other,
+        )),
+    }
+}
+
 /// Encodes a key or prefix for `encoding-type=url` responses.
 pub fn enc(s: &str, url: bool) -> String {
     if url { utf8_percent_encode(s, URL_ENC).to_string() } else { s.to_owned() }
@@ -293,17 +306,7 @@ pub fn enc(s: &str, url: bool) -> String {
 pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_access(&ctx.principal, b, None, false)?;
-    let url = match ctx.query.get("encoding-type") {
-        None => false,
-        Some("url") => true,
-        Some(other) => {
-            return Err(ApiError::invalid_argument(
-                "The encoding type is not supported.",
-                "encoding-type",
-                other,
-            ));
-        }
-    };
+    let url = url_encoding(ctx)?;
     let prefix = ctx.query.get("prefix").unwrap_or("").to_owned();
     let delimiter = ctx.query.get("delimiter").unwrap_or("").to_owned();
     let max_keys = parse_max(ctx, "max-keys", 100, 1000)?;

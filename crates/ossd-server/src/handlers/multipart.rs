@@ -1,6 +1,6 @@
 //! Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
 
-use super::bucket::{enc, parse_max};
+use super::bucket::{enc, parse_max, url_encoding};
 use super::object::{MAX_OBJECT_SIZE, md5_etag, now_ms, object_template, write_body};
 use super::{check_content_md5, read_small_body};
 use crate::auth::check_access;
@@ -20,18 +20,6 @@ use ossd_store::{ListUploadsQuery, PartRecord, Segment, UploadRecord};
 const MAX_PART_NUMBER: u32 = 10_000;
 /// Every part but the last must be at least 100 KB.
 const MIN_PART_SIZE: u64 = 100 * 1024;
-
-fn url_flag(ctx: &Ctx) -> Result<bool, ApiError> {
-    match ctx.query.get("encoding-type") {
-        None => Ok(false),
-        Some("url") => Ok(true),
-        Some(o) => Err(ApiError::invalid_argument(
-            "The encoding type is not supported.",
-            "encoding-type",
-            o,
-        )),
-    }
-}
 
 fn new_upload_id() -> String {
     format!("{:032X}", rand::random::<u128>())
@@ -64,7 +52,7 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let b = ctx.bucket()?;
     check_key(key)?;
     check_access(&ctx.principal, b, None, true)?;
-    let url = url_flag(ctx)?;
+    let url = url_encoding(ctx)?;
     let mut template = object_template(ctx, key)?;
     template.object_type = "Multipart".to_owned();
     let rec = UploadRecord {
@@ -186,7 +174,7 @@ pub async fn complete(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_access(&ctx.principal, &b, None, true)?;
-    let url = url_flag(ctx)?;
+    let url = url_encoding(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let raw =
         read_small_body(body, 4 * 1024 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
@@ -292,7 +280,7 @@ pub fn abort(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, A
 pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_access(&ctx.principal, b, None, false)?;
-    let url = url_flag(ctx)?;
+    let url = url_encoding(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let max = parse_max(ctx, "max-parts", 1000, 1000)?;
     let marker_raw = ctx.query.get("part-number-marker").unwrap_or("0");
@@ -338,7 +326,7 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
 pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_access(&ctx.principal, b, None, false)?;
-    let url = url_flag(ctx)?;
+    let url = url_encoding(ctx)?;
     let q = ListUploadsQuery {
         prefix: ctx.query.get("prefix").unwrap_or("").to_owned(),
         delimiter: ctx.query.get("delimiter").unwrap_or("").to_owned(),

@@ -474,17 +474,7 @@ pub async fn delete_multiple(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_access(&ctx.principal, b, None, true)?;
-    let url = match ctx.query.get("encoding-type") {
-        None => false,
-        Some("url") => true,
-        Some(other) => {
-            return Err(ApiError::invalid_argument(
-                "The encoding type is not supported.",
-                "encoding-type",
-                other,
-            ));
-        }
-    };
+    let url = super::bucket::url_encoding(ctx)?;
     let raw =
         read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;

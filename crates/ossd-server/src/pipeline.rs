@@ -118,7 +118,7 @@ pub async fn handle(
         trace.op = "HealthCheck";
         Ok(render::empty(StatusCode::OK))
     } else {
-        run(&state, &mut trace, request_id.clone(), host.clone(), parts, body).await
+        run(&state, &mut trace, &request_id, &host, parts, body).await
     };
     let mut resp = match result {
         Ok(r) => r,
@@ -156,8 +156,8 @@ pub async fn handle(
 async fn run(
     state: &AppState,
     trace: &mut Trace,
-    request_id: String,
-    host: String,
+    request_id: &str,
+    host: &str,
     parts: http::request::Parts,
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
@@ -166,7 +166,7 @@ async fn run(
         return crate::admin::handle(state, &parts);
     }
     let query = Query::parse(parts.uri.query().unwrap_or(""))?;
-    let target = resolve(Some(&host), parts.uri.path(), &state.config.domains)?;
+    let target = resolve(Some(host), parts.uri.path(), &state.config.domains)?;
     let op = classify(
         parts.method.as_str(),
         &target,
@@ -174,8 +174,10 @@ async fn run(
         parts.headers.contains_key("x-oss-copy-source"),
     );
     trace.op = op.name();
-    trace.bucket_name = target.bucket.clone();
-    trace.key = op.key().map(str::to_owned);
+    if tracing::enabled!(tracing::Level::INFO) {
+        trace.bucket_name = target.bucket.clone();
+        trace.key = op.key().map(str::to_owned);
+    }
     let bucket = match &target.bucket {
         Some(b) if valid_bucket_name(b) => state.bucket(b)?,
         _ => None,
@@ -187,8 +189,8 @@ async fn run(
             bucket.as_deref(),
             target.bucket.as_deref(),
             &parts.headers,
-            &request_id,
-            &host,
+            request_id,
+            host,
         ));
     }
     // PostObject is authorised by its form fields alone: OSS ignores header and URL signatures there.

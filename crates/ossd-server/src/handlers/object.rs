@@ -408,12 +408,11 @@ pub fn get_object(
     let body = if head || len == 0 {
         Body::Empty
     } else if len <= INLINE_BODY {
-        let bytes = blocking(|| -> Result<Vec<u8>, ApiError> {
-            let mut reader = state.store.open_object(&rec, start, end).map_err(store_error)?;
-            let mut buf = Vec::with_capacity(len as usize);
-            std::io::Read::read_to_end(&mut reader, &mut buf).map_err(io_error)?;
-            Ok(buf)
-        })?;
+        // Read on the worker itself: a small read is usually served from the page cache, and
+        // handing the worker off (`block_in_place`) cost more than the read (BENCHMARKS.md).
+        let mut reader = state.store.open_object(&rec, start, end).map_err(store_error)?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(io_error)?;
         if bytes.len() as u64 != len {
             tracing::error!(key = %rec.key, expected = len, got = bytes.len(), "object shorter than its metadata");
             return Err(ApiError::internal());

@@ -83,7 +83,7 @@ pub fn preflight(
         return fail(ApiError::new(ErrorCode::AccessForbidden), response_vary);
     };
     let mut r = render::empty(StatusCode::OK);
-    apply(&mut r, &allowed, origin);
+    apply(&mut r, bucket, &allowed, origin);
     if let Some(v) = ossd_cors::allow_headers_value(acrh)
         && let Ok(v) = HeaderValue::from_str(&v)
     {
@@ -100,29 +100,30 @@ pub fn preflight(
     r
 }
 
-fn apply(r: &mut Response<Body>, allowed: &Allowed<'_>, origin: &str) {
-    let acao = match allowed.allow_origin {
-        AllowOrigin::Any => "*",
-        AllowOrigin::Echo => origin,
-    };
+fn apply(r: &mut Response<Body>, bucket: &BucketState, allowed: &Allowed<'_>, origin: &str) {
     use http::header::{
         ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS,
         ACCESS_CONTROL_MAX_AGE,
     };
     let h = r.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(acao) {
+    let acao = match allowed.allow_origin {
+        AllowOrigin::Any => Some(HeaderValue::from_static("*")),
+        AllowOrigin::Echo => HeaderValue::from_str(origin).ok(),
+    };
+    if let Some(v) = acao {
         h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, v);
     }
-    if let Ok(v) = HeaderValue::from_str(allowed.allow_methods) {
-        h.insert(ACCESS_CONTROL_ALLOW_METHODS, v);
-    }
-    if let Some(e) = allowed.expose_headers
-        && let Ok(v) = HeaderValue::from_str(e)
-    {
-        h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, v);
-    }
-    if let Some(m) = allowed.max_age {
-        h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from(m));
+    // The rest depends only on the rule: prepared once per configuration (state::RuleHeaders).
+    if let Some(pre) = bucket.cors_headers.get(allowed.rule) {
+        if let Some(v) = &pre.allow_methods {
+            h.insert(ACCESS_CONTROL_ALLOW_METHODS, v.clone());
+        }
+        if let Some(v) = &pre.expose_headers {
+            h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, v.clone());
+        }
+        if let Some(v) = &pre.max_age {
+            h.insert(ACCESS_CONTROL_MAX_AGE, v.clone());
+        }
     }
 }
 
@@ -133,13 +134,14 @@ pub fn decorate(
     origin: Option<&HeaderValue>,
     method: &Method,
 ) {
-    let Some(cfg) = bucket.and_then(|b| b.cors.as_ref()) else { return };
+    let Some(bucket) = bucket else { return };
+    let Some(cfg) = bucket.cors.as_ref() else { return };
     let mut vary_origin = cfg.response_vary();
     if let Some(origin) = origin.and_then(|o| o.to_str().ok()).filter(|o| !o.is_empty())
         && ossd_cors::is_safe_header_value(origin)
         && let Decision::Allowed(allowed) = cfg.actual(origin, method.as_str())
     {
-        apply(r, &allowed, origin);
+        apply(r, bucket, &allowed, origin);
         if matches!(allowed.allow_origin, AllowOrigin::Echo) {
             vary_origin = true;
         }

@@ -15,6 +15,19 @@ pub struct BucketState {
     pub record: BucketRecord,
     /// The compiled CORS rules, if any are configured.
     pub cors: Option<CorsConfig>,
+    /// Per rule, the response header values that do not depend on the request, prepared once.
+    pub cors_headers: Vec<RuleHeaders>,
+}
+
+/// The header values a matching rule always sends (Allow-Methods, Expose-Headers, Max-Age).
+#[derive(Debug)]
+pub struct RuleHeaders {
+    /// `Access-Control-Allow-Methods`.
+    pub allow_methods: Option<http::HeaderValue>,
+    /// `Access-Control-Expose-Headers`.
+    pub expose_headers: Option<http::HeaderValue>,
+    /// `Access-Control-Max-Age`.
+    pub max_age: Option<http::HeaderValue>,
 }
 
 impl BucketState {
@@ -28,8 +41,29 @@ impl BucketState {
                 }
             }
         });
-        BucketState { record, cors }
+        let cors_headers = cors.as_ref().map(prepare_headers).unwrap_or_default();
+        BucketState { record, cors, cors_headers }
     }
+}
+
+/// Prepares each rule's constant header values once, in the engine's format (lists joined by ", ").
+fn prepare_headers(cfg: &CorsConfig) -> Vec<RuleHeaders> {
+    let value = |s: String| http::HeaderValue::from_str(&s).ok();
+    cfg.rules()
+        .iter()
+        .map(|rule| RuleHeaders {
+            allow_methods: value(rule.allowed_methods.join(", ")),
+            expose_headers: if rule.expose_headers.is_empty() {
+                None
+            } else {
+                value(rule.expose_headers.join(", "))
+            },
+            max_age: rule
+                .max_age_seconds
+                .and_then(|m| u64::try_from(m).ok())
+                .map(http::HeaderValue::from),
+        })
+        .collect()
 }
 
 /// Everything a request handler needs, shared by all connections.
@@ -133,6 +167,51 @@ pub fn store_error(e: StoreError) -> ApiError {
             let loc = std::panic::Location::caller();
             tracing::error!(error = %other, at = %loc, "storage error");
             ApiError::internal()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prepare_headers;
+    use ossd_cors::{CorsConfig, CorsRule};
+
+    #[test]
+    fn prepared_rule_headers_equal_what_the_engine_hands_out() {
+        let rule = |o: &str, m: &[&str], e: &[&str], age: Option<i64>| CorsRule {
+            allowed_origins: vec![o.to_owned()],
+            allowed_methods: m.iter().map(|s| (*s).to_owned()).collect(),
+            allowed_headers: vec![],
+            expose_headers: e.iter().map(|s| (*s).to_owned()).collect(),
+            max_age_seconds: age,
+        };
+        let cfg = CorsConfig::new(
+            vec![
+                rule("http://a.com", &["GET", "PUT"], &["ETag", "x-oss-request-id"], Some(60)),
+                rule("*", &["HEAD"], &[], None),
+            ],
+            false,
+        )
+        .expect("valid");
+        let pre = prepare_headers(&cfg);
+        for (i, (origin, method)) in
+            [("http://a.com", "PUT"), ("http://b.com", "HEAD")].iter().enumerate()
+        {
+            let a = cfg.actual(origin, method);
+            let a = a.allowed().expect("matches");
+            assert_eq!(a.rule, i);
+            assert_eq!(
+                pre[i].allow_methods.as_ref().map(|v| v.to_str().expect("ascii")),
+                Some(a.allow_methods)
+            );
+            assert_eq!(
+                pre[i].expose_headers.as_ref().map(|v| v.to_str().expect("ascii")),
+                a.expose_headers
+            );
+            assert_eq!(
+                pre[i].max_age.as_ref().map(|v| v.to_str().expect("ascii").to_owned()),
+                a.max_age.map(|m| m.to_string())
+            );
         }
     }
 }

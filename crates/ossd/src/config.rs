@@ -26,6 +26,9 @@ pub struct ServeArgs {
     /// Log filter, e.g. info, debug, ossd_server=debug [default: info]
     #[arg(long, env = "OSSD_LOG_LEVEL")]
     pub log_level: Option<String>,
+    /// Log lines as JSON objects (one per line) instead of text
+    #[arg(long, env = "OSSD_LOG_JSON")]
+    pub log_json: bool,
     /// Seconds in-flight requests may run after SIGTERM [default: 30]
     #[arg(long, env = "OSSD_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<u64>,
@@ -49,6 +52,8 @@ pub struct FileConfig {
     pub domains: Vec<String>,
     /// Log filter.
     pub log_level: Option<String>,
+    /// JSON log lines.
+    pub log_json: Option<bool>,
     /// Shutdown grace in seconds.
     pub shutdown_grace: Option<u64>,
 }
@@ -68,6 +73,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Log filter.
     pub log_level: String,
+    /// JSON log lines.
+    pub log_json: bool,
     /// Everything the server library needs (root key filled in later).
     pub server: ServerConfig,
 }
@@ -85,6 +92,7 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
     Ok(Settings {
         listen: a.listen.or(f.listen).unwrap_or(default_listen),
         log_level: a.log_level.or(f.log_level).unwrap_or_else(|| "info".to_owned()),
+        log_json: a.log_json || f.log_json.unwrap_or(false),
         server: ServerConfig {
             data_dir: a.data_dir.or(f.data_dir).unwrap_or_else(|| PathBuf::from("data")),
             region,

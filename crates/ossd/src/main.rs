@@ -48,13 +48,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => FileConfig::default(),
     };
     let settings = config::resolve(args, file)?;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&settings.log_level)
-                .with_context(|| format!("invalid --log-level {:?}", settings.log_level))?,
-        )
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_level)
+        .with_context(|| format!("invalid --log-level {:?}", settings.log_level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_target(false)
-        .init();
+        .with_writer(std::io::stderr);
+    if settings.log_json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
+    }
     std::fs::create_dir_all(&settings.server.data_dir).with_context(|| {
         format!("creating data directory {}", settings.server.data_dir.display())
     })?;

@@ -268,3 +268,42 @@ fn config_file_and_oversized_headers() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn one_json_log_line_per_request() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("b").local_addr().expect("a").port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ossd"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log-json", "--data-dir"])
+        .arg(tmp.path())
+        .env("OSSD_ROOT_ACCESS_KEY_ID", "a")
+        .env("OSSD_ROOT_ACCESS_KEY_SECRET", "b")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let s = Ossd::client_for(format!("127.0.0.1:{port}").parse().expect("addr"));
+    for _ in 0..300 {
+        if s.try_send(&Req::new("GET", "/-/healthz")).is_ok_and(|r| r.status == 200) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let r = s.send(&Req::new("GET", "/logbucket/some/key"));
+    let id = r.header("x-oss-request-id").expect("id").to_owned();
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("read");
+    let _ = child.wait();
+    let line = err.lines().find(|l| l.contains(&id)).expect("a log line for the request");
+    let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+    assert_eq!(v["method"], "GET");
+    assert_eq!(v["op"], "GetObject");
+    assert_eq!(v["bucket"], "logbucket");
+    assert_eq!(v["key"], "some/key");
+    assert_eq!(v["status"], 404);
+    assert!(v["duration_us"].is_u64());
+    assert_eq!(err.lines().filter(|l| l.contains(&id)).count(), 1);
+}

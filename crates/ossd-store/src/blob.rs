@@ -73,6 +73,19 @@ impl FsBlobs {
         if created {
             sync_dir(root)?;
         }
+        // The 256 first-level shard directories are created once, here, so that a PUT into a
+        // fresh store creates (and fsyncs the parent of) at most its second-level directory.
+        let mut made_top = false;
+        for a in 0..=0xffu8 {
+            match fs::create_dir(blobs.join(format!("{a:02x}"))) {
+                Ok(()) => made_top = true,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if made_top {
+            sync_dir(&blobs)?;
+        }
         Ok(FsBlobs {
             inner: Arc::new(FsInner { blobs, tmp, known_dirs: Mutex::new(HashSet::new()) }),
         })
@@ -91,7 +104,8 @@ impl FsInner {
         self.blobs.join(a).join(b).join(id.as_str())
     }
 
-    /// Creates `blobs/aa/bb` if needed, fsyncing each parent whose entries changed.
+    /// Creates `blobs/aa/bb` if needed, fsyncing each parent whose entries changed. `blobs/aa`
+    /// normally exists since `FsBlobs::new`; it is created again if someone removed it.
     fn ensure_shard_dir(&self, id: &BlobId) -> io::Result<PathBuf> {
         let (a, b) = Self::shard(id);
         let dir = self.blobs.join(a).join(b);
@@ -100,12 +114,19 @@ impl FsInner {
             self.known_dirs.lock().unwrap_or_else(PoisonError::into_inner).contains(&number);
         if !known {
             let top = self.blobs.join(a);
-            for (child, parent) in [(&top, &self.blobs), (&dir, &top)] {
-                match fs::create_dir(child) {
-                    Ok(()) => sync_dir(parent)?,
+            let mut made = fs::create_dir(&dir);
+            if matches!(&made, Err(e) if e.kind() == io::ErrorKind::NotFound) {
+                match fs::create_dir(&top) {
+                    Ok(()) => sync_dir(&self.blobs)?,
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                     Err(e) => return Err(e),
                 }
+                made = fs::create_dir(&dir);
+            }
+            match made {
+                Ok(()) => sync_dir(&top)?,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
             }
             self.known_dirs.lock().unwrap_or_else(PoisonError::into_inner).insert(number);
         }

@@ -1,12 +1,14 @@
-//! The [`Store`]: metadata in redb, bytes in a [`BlobBackend`]. Every mutation is one redb write
-//! transaction that also maintains blob reference counts and bucket counters; blob files whose
-//! count drops to zero are deleted only after the commit.
+//! The [`Store`]: metadata in redb, bytes in a [`BlobBackend`]. Mutations of concurrent callers
+//! are committed together in one redb write transaction (group commit) that also maintains blob
+//! reference counts and bucket counters; blob files whose count drops to zero are deleted only
+//! after the commit.
 
 use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::{
@@ -38,7 +40,7 @@ const UPLOAD_IDS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("u
 /// (bucket, upload id, part number) -> versioned `PartRecord`.
 const PARTS: TableDefinition<(&str, &str, u32), &[u8]> = TableDefinition::new("parts");
 /// Blob id -> number of records (object segments, parts) referencing it; absent = zero.
-const BLOB_REFS: TableDefinition<&str, u64> = TableDefinition::new("blob_refs");
+pub(crate) const BLOB_REFS: TableDefinition<&str, u64> = TableDefinition::new("blob_refs");
 
 /// Layout version of the whole database; a store written by a newer layout is refused.
 const STORE_FORMAT: u64 = 1;
@@ -69,6 +71,94 @@ struct Inner {
     /// Held across each write transaction and the blob deletions that follow its commit, and by
     /// the sweep, so that no commit can re-reference a blob between "count is zero" and unlink.
     write_lock: Mutex<()>,
+    /// Requests waiting for the next group commit, and whether a leader is committing.
+    group: Mutex<GroupQueue>,
+    /// Write transactions committed since open (tests check that groups form).
+    commits: AtomicU64,
+}
+
+/// What a caller of [`Store::commit_batch`] gets back: one result per op, or a failure of the
+/// whole request.
+pub(crate) type BatchResult = Result<Vec<Result<OpOutput, StoreError>>, StoreError>;
+
+/// The group-commit queue (leader/follower, no thread of its own).
+#[derive(Default)]
+struct GroupQueue {
+    /// Requests not yet taken by a leader, oldest first.
+    pending: Vec<(Vec<Op>, Arc<Slot>)>,
+    /// A leader is running (it hands over to the oldest pending request when it is done).
+    leading: bool,
+}
+
+/// Where one request waits for its outcome.
+struct Slot {
+    state: Mutex<SlotState>,
+    ready: Condvar,
+}
+
+/// The state of one queued request.
+enum SlotState {
+    /// Queued; another request's leader will commit it.
+    Waiting,
+    /// This request's caller must become the leader.
+    Lead,
+    /// Committed (or failed); the caller returns this.
+    Done(BatchResult),
+    /// The caller has taken the result.
+    Taken,
+}
+
+impl Slot {
+    fn new(state: SlotState) -> Arc<Slot> {
+        Arc::new(Slot { state: Mutex::new(state), ready: Condvar::new() })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sets the state and wakes the waiting caller.
+    fn set(&self, state: SlotState) {
+        *self.lock() = state;
+        self.ready.notify_one();
+    }
+
+    /// Blocks until the request is done or its caller must lead.
+    fn wait(&self) -> SlotState {
+        let guard = self.lock();
+        let mut guard = self
+            .ready
+            .wait_while(guard, |s| matches!(s, SlotState::Waiting))
+            .unwrap_or_else(PoisonError::into_inner);
+        std::mem::replace(&mut *guard, SlotState::Taken)
+    }
+}
+
+/// A leader's duty towards the requests it took: every one gets an outcome (an error if the
+/// leader unwinds before delivering it), and leadership passes on when the leader is done.
+struct Leadership<'a> {
+    group: &'a Mutex<GroupQueue>,
+    slots: Vec<Arc<Slot>>,
+}
+
+impl Drop for Leadership<'_> {
+    fn drop(&mut self) {
+        for slot in self.slots.drain(..) {
+            // Only reached with undelivered results if the commit panicked.
+            let mut state = slot.lock();
+            if matches!(*state, SlotState::Waiting) {
+                *state = SlotState::Done(Err(StoreError::Io(io::Error::other(
+                    "group commit leader failed",
+                ))));
+                slot.ready.notify_one();
+            }
+        }
+        let mut q = self.group.lock().unwrap_or_else(PoisonError::into_inner);
+        match q.pending.first() {
+            Some((_, next)) => next.set(SlotState::Lead),
+            None => q.leading = false,
+        }
+    }
 }
 
 /// The embedded store (cheap to clone; all clones share one database).
@@ -77,7 +167,8 @@ pub struct Store {
     inner: Arc<Inner>,
 }
 
-/// One mutation, so that several can later be committed in one transaction (group commit).
+/// One mutation; concurrent callers' ops are committed together in one transaction (group
+/// commit, see [`Store::commit_batch`]).
 pub(crate) enum Op {
     PutObject { bucket: String, rec: ObjectRecord },
     DeleteObject { bucket: String, key: String },
@@ -86,6 +177,9 @@ pub(crate) enum Op {
     PutPart { bucket: String, upload_id: String, part: PartRecord },
     CompleteUpload { bucket: String, upload_id: String, rec: ObjectRecord },
     AbortUpload { bucket: String, upload_id: String },
+    CreateBucket { rec: BucketRecord },
+    UpdateBucket { rec: BucketRecord },
+    DeleteBucket { name: String },
 }
 
 impl Op {
@@ -97,9 +191,12 @@ impl Op {
             }
             Op::AppendObject { blob, .. } => vec![blob.id.clone()],
             Op::PutPart { part, .. } => vec![part.blob.id.clone()],
-            Op::DeleteObject { .. } | Op::CreateUpload { .. } | Op::AbortUpload { .. } => {
-                Vec::new()
-            }
+            Op::DeleteObject { .. }
+            | Op::CreateUpload { .. }
+            | Op::AbortUpload { .. }
+            | Op::CreateBucket { .. }
+            | Op::UpdateBucket { .. }
+            | Op::DeleteBucket { .. } => Vec::new(),
         }
     }
 }
@@ -300,28 +397,52 @@ impl<'txn> Writer<'txn> {
         Ok(old)
     }
 
-    fn apply(&mut self, op: Op) -> Result<OpOutput, StoreError> {
+    /// Applies one op. It takes the op by reference so that a failed group can be retried op
+    /// by op (see [`Store::run_group`]).
+    fn apply(&mut self, op: &Op) -> Result<OpOutput, StoreError> {
         match op {
-            Op::PutObject { bucket, rec } => self.put_object(&bucket, rec).map(OpOutput::Replaced),
+            Op::PutObject { bucket, rec } => self.put_object(bucket, rec).map(OpOutput::Replaced),
             Op::DeleteObject { bucket, key } => {
-                self.delete_object(&bucket, &key).map(OpOutput::Replaced)
+                self.delete_object(bucket, key).map(OpOutput::Replaced)
             }
-            Op::AppendObject { bucket, key, position, blob, template } => {
-                self.append_object(&bucket, &key, position, blob, template).map(OpOutput::Appended)
-            }
+            Op::AppendObject { bucket, key, position, blob, template } => self
+                .append_object(bucket, key, *position, blob.clone(), template.clone())
+                .map(OpOutput::Appended),
             Op::CreateUpload { bucket, rec } => {
-                self.create_upload(&bucket, &rec).map(|()| OpOutput::Done)
+                self.create_upload(bucket, rec).map(|()| OpOutput::Done)
             }
             Op::PutPart { bucket, upload_id, part } => {
-                self.put_part(&bucket, &upload_id, &part).map(|()| OpOutput::Done)
+                self.put_part(bucket, upload_id, part).map(|()| OpOutput::Done)
             }
             Op::CompleteUpload { bucket, upload_id, rec } => {
-                self.complete_upload(&bucket, &upload_id, rec).map(OpOutput::Replaced)
+                self.complete_upload(bucket, upload_id, rec.clone()).map(OpOutput::Replaced)
             }
             Op::AbortUpload { bucket, upload_id } => {
-                self.abort_upload(&bucket, &upload_id).map(|()| OpOutput::Done)
+                self.abort_upload(bucket, upload_id).map(|()| OpOutput::Done)
+            }
+            Op::CreateBucket { rec } => self.create_bucket(rec).map(|()| OpOutput::Done),
+            Op::UpdateBucket { rec } => self.update_bucket(rec).map(|()| OpOutput::Done),
+            Op::DeleteBucket { name } => self.delete_bucket(name).map(|()| OpOutput::Done),
+        }
+    }
+
+    /// Applies `ops` in order. A logical failure is reported for its op alone (it happened
+    /// before the op wrote anything); any other failure is returned for the whole transaction.
+    fn apply_all(&mut self, ops: &[Op]) -> Result<Vec<Result<OpOutput, StoreError>>, StoreError> {
+        let mut out = Vec::with_capacity(ops.len());
+        for op in ops {
+            match self.apply(op) {
+                Ok(v) => out.push(Ok(v)),
+                Err(e) if e.is_logical() => {
+                    // Rule 4: the blobs handed in are deleted after the transaction unless
+                    // something (another op of the same transaction) references them.
+                    self.candidates.extend(op.input_blobs());
+                    out.push(Err(e));
+                }
+                Err(e) => return Err(e),
             }
         }
+        Ok(out)
     }
 
     // Each operation below validates everything before its first write, so that a logical
@@ -330,17 +451,17 @@ impl<'txn> Writer<'txn> {
     fn put_object(
         &mut self,
         bucket: &str,
-        rec: ObjectRecord,
+        rec: &ObjectRecord,
     ) -> Result<Option<ObjectRecord>, StoreError> {
         self.require_bucket(bucket)?;
-        check_segments(&rec)?;
+        check_segments(rec)?;
         self.ensure_blobs(rec.segments.iter().map(|s| &s.blob))?;
         self.dirty = true;
         // Count the new references first so blobs shared with the old record survive.
         for s in &rec.segments {
             self.ref_inc(&s.blob)?;
         }
-        self.store_object(bucket, &rec, false)
+        self.store_object(bucket, rec, false)
     }
 
     fn delete_object(
@@ -661,6 +782,8 @@ impl Store {
                 generation,
                 quick_repair: opts.quick_repair,
                 write_lock: Mutex::new(()),
+                group: Mutex::new(GroupQueue::default()),
+                commits: AtomicU64::new(0),
             }),
         })
     }
@@ -669,6 +792,12 @@ impl Store {
     #[cfg(test)]
     pub(crate) fn db(&self) -> &Database {
         &self.inner.db
+    }
+
+    /// Write transactions committed since this store was opened.
+    #[cfg(test)]
+    pub(crate) fn commit_count(&self) -> u64 {
+        self.inner.commits.load(Ordering::Relaxed)
     }
 
     /// This process's generation: the number of times the store has been opened.
@@ -736,6 +865,7 @@ impl Store {
         };
         if result.is_ok() && dirty {
             txn.commit()?;
+            self.inner.commits.fetch_add(1, Ordering::Relaxed);
         } else {
             txn.abort()?;
         }
@@ -748,26 +878,67 @@ impl Store {
 
     /// Applies `ops` in one transaction (one fsync). Logical failures are reported per op and
     /// leave the others in effect; an I/O or database failure aborts the whole batch.
-    /// This is the seam for group commit: a committer thread can gather concurrent requests.
-    pub(crate) fn commit_batch(
-        &self,
-        ops: Vec<Op>,
-    ) -> Result<Vec<Result<OpOutput, StoreError>>, StoreError> {
-        self.write(|w| {
-            let mut out = Vec::with_capacity(ops.len());
-            for op in ops {
-                let inputs = op.input_blobs();
-                match w.apply(op) {
-                    Ok(v) => out.push(Ok(v)),
-                    Err(e) if e.is_logical() => {
-                        w.candidates.extend(inputs);
-                        out.push(Err(e));
-                    }
-                    Err(e) => return Err(e),
+    fn apply_batch(&self, ops: &[Op]) -> BatchResult {
+        self.write(|w| w.apply_all(ops))
+    }
+
+    /// Commits the requests of one group. All of them go into one transaction; if that fails
+    /// as a whole (an I/O, database or corruption error in any op, or in the commit), nothing
+    /// of it took effect, and each request is committed on its own so that it gets its own
+    /// outcome and a faulty request cannot fail the others.
+    pub(crate) fn run_group(&self, requests: &[Vec<Op>]) -> Vec<BatchResult> {
+        if let [only] = requests {
+            return vec![self.apply_batch(only)];
+        }
+        let joint = self.write(|w| requests.iter().map(|ops| w.apply_all(ops).map(Ok)).collect());
+        match joint {
+            Ok(out) => out,
+            Err(_) => requests.iter().map(|ops| self.apply_batch(ops)).collect(),
+        }
+    }
+
+    /// Group commit: queues `ops` as one request and returns once the transaction holding
+    /// them has committed (or failed). The first caller that finds no commit running becomes
+    /// the leader: it takes every queued request, commits them in one transaction, hands each
+    /// its outcome, and passes leadership to the oldest request queued meanwhile. Callers
+    /// that arrive while a commit runs wait, and are committed together by the next leader.
+    pub(crate) fn commit_batch(&self, ops: Vec<Op>) -> BatchResult {
+        let group = &self.inner.group;
+        let slot;
+        {
+            let mut q = group.lock().unwrap_or_else(PoisonError::into_inner);
+            let lead = !q.leading;
+            q.leading = true;
+            slot = Slot::new(if lead { SlotState::Lead } else { SlotState::Waiting });
+            q.pending.push((ops, Arc::clone(&slot)));
+        }
+        loop {
+            match slot.wait() {
+                SlotState::Done(result) => return result,
+                SlotState::Lead => self.lead(),
+                SlotState::Waiting | SlotState::Taken => {
+                    return Err(StoreError::Corrupt("group commit lost a request".to_owned()));
                 }
             }
-            Ok(out)
-        })
+        }
+    }
+
+    /// Leader's turn: commits everything queued (its own request included) as one group.
+    fn lead(&self) {
+        let group = &self.inner.group;
+        let taken =
+            std::mem::take(&mut group.lock().unwrap_or_else(PoisonError::into_inner).pending);
+        let (requests, slots): (Vec<Vec<Op>>, Vec<Arc<Slot>>) = taken.into_iter().unzip();
+        // Every taken slot waits for its outcome, the leader's own included.
+        for slot in &slots {
+            *slot.lock() = SlotState::Waiting;
+        }
+        let duty = Leadership { group, slots };
+        let results = self.run_group(&requests);
+        for (slot, result) in duty.slots.iter().zip(results) {
+            slot.set(SlotState::Done(result));
+        }
+        drop(duty);
     }
 
     fn commit_one(&self, op: Op) -> Result<OpOutput, StoreError> {
@@ -799,7 +970,7 @@ impl Store {
 
     /// Creates a bucket; `BucketExists` if the name is taken.
     pub fn create_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
-        self.write(|w| w.create_bucket(rec))
+        self.commit_one(Op::CreateBucket { rec: rec.clone() }).map(|_| ())
     }
 
     /// The bucket named `name`, if any.
@@ -823,12 +994,12 @@ impl Store {
 
     /// Replaces a bucket's record; `NoSuchBucket` if missing.
     pub fn update_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
-        self.write(|w| w.update_bucket(rec))
+        self.commit_one(Op::UpdateBucket { rec: rec.clone() }).map(|_| ())
     }
 
     /// Deletes an empty bucket; `NoSuchBucket`, or `BucketNotEmpty` with objects or uploads.
     pub fn delete_bucket(&self, name: &str) -> Result<(), StoreError> {
-        self.write(|w| w.delete_bucket(name))
+        self.commit_one(Op::DeleteBucket { name: name.to_owned() }).map(|_| ())
     }
 
     /// The bucket's counters (GetBucketStat), read without scanning.

@@ -298,6 +298,15 @@ pub fn url_encoding(ctx: &Ctx) -> Result<bool, ApiError> {
     }
 }
 
+/// Writes the `<CommonPrefixes>` elements of a listing.
+pub fn common_prefixes(w: &mut XmlWriter, prefixes: &[String], url: bool) {
+    for p in prefixes {
+        w.open("CommonPrefixes");
+        w.elem("Prefix", &enc(p, url));
+        w.close("CommonPrefixes");
+    }
+}
+
 /// Encodes a key or prefix for `encoding-type=url` responses.
 pub fn enc(s: &str, url: bool) -> String {
     if url { utf8_percent_encode(s, URL_ENC).to_string() } else { s.to_owned() }
@@ -379,11 +388,7 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
         }
         w.close("Contents");
     }
-    for p in &page.common_prefixes {
-        w.open("CommonPrefixes");
-        w.elem("Prefix", &enc(p, url));
-        w.close("CommonPrefixes");
-    }
+    common_prefixes(&mut w, &page.common_prefixes, url);
     w.close("ListBucketResult");
     Ok(render::ok_xml(w.finish()))
 }

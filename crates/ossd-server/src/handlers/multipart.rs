@@ -357,11 +357,7 @@ pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
         w.elem("Initiated", &iso8601(u.initiated_ms));
         w.close("Upload");
     }
-    for p in &page.common_prefixes {
-        w.open("CommonPrefixes");
-        w.elem("Prefix", &enc(p, url));
-        w.close("CommonPrefixes");
-    }
+    super::bucket::common_prefixes(&mut w, &page.common_prefixes, url);
     w.close("ListMultipartUploadsResult");
     Ok(render::ok_xml(w.finish()))
 }

@@ -472,7 +472,6 @@ pub async fn delete_multiple(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, b, None, true)?;
     let url = super::bucket::url_encoding(ctx)?;
     let raw =
         read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
@@ -510,6 +509,17 @@ pub async fn delete_multiple(
             ErrorCode::MalformedXML,
             "A Delete request must name between 1 and 1000 objects.",
         ));
+    }
+    // Each object's own ACL decides, as for DeleteObject; one refused key refuses the request, so a
+    // multi-delete never removes more than single deletes would.
+    for k in &keys {
+        let acl = if ctx.principal == crate::auth::Principal::Root {
+            None
+        } else {
+            get_record(state, b, k)?
+        };
+        check_access(&ctx.principal, b, acl.as_ref().map(|r| r.acl.as_str()), true)
+            .map_err(|e| e.field("Key", k.clone()))?;
     }
     blocking(|| state.store.delete_objects(&b.record.name, &keys)).map_err(store_error)?;
     let mut w = XmlWriter::new();

@@ -223,3 +223,33 @@ fn declared_size_over_5_gib_is_refused_before_the_body() {
     let r = s.signed(Req::new("HEAD", "/huge/too-big"));
     assert_eq!(r.status, 404);
 }
+
+#[test]
+fn multi_delete_honours_each_object_acl() {
+    let s = Ossd::start();
+    make_bucket(&s, "mdel");
+    assert_eq!(
+        s.signed(Req::new("PUT", "/mdel/?acl").header("x-oss-acl", "public-read-write")).status,
+        200
+    );
+    assert_eq!(s.signed(Req::new("PUT", "/mdel/open").body("o")).status, 200);
+    assert_eq!(
+        s.signed(Req::new("PUT", "/mdel/locked").header("x-oss-object-acl", "private").body("l"))
+            .status,
+        200
+    );
+    let both =
+        "<Delete><Object><Key>open</Key></Object><Object><Key>locked</Key></Object></Delete>";
+    let r = s.send(&Req::new("POST", "/mdel/?delete").body(both));
+    assert_eq!((r.status, r.code()), (403, "AccessDenied".into()));
+    assert_eq!(
+        s.signed(Req::new("GET", "/mdel/open")).status,
+        200,
+        "nothing deleted when one key is refused"
+    );
+    let one = "<Delete><Object><Key>open</Key></Object></Delete>";
+    assert_eq!(s.send(&Req::new("POST", "/mdel/?delete").body(one)).status, 200);
+    assert_eq!(s.signed(Req::new("GET", "/mdel/open")).status, 404);
+    let r = s.send(&Req::new("DELETE", "/mdel/locked"));
+    assert_eq!(r.status, 403, "single delete agrees");
+}

@@ -268,27 +268,8 @@ enum RangeSpec {
 /// the last byte) is ignored and the whole object is returned. With `x-oss-range-behavior: standard`
 /// (`standard == true`) the end is clamped and a start past the end is 416, as HTTP says.
 fn parse_range(h: Option<&str>, size: u64, standard: bool) -> RangeSpec {
-    match parse_range_standard(h, size) {
-        RangeSpec::Part(s, e) if !standard && e < size => RangeSpec::Part(s, e),
-        RangeSpec::Part(s, e) if !standard && e == size && !explicit_end_past(h, size) => {
-            RangeSpec::Part(s, e)
-        }
-        RangeSpec::Part(..) | RangeSpec::Unsatisfiable if !standard => RangeSpec::Full,
-        other => other,
-    }
-}
-
-/// True when the range names an explicit last byte at or past the object's end (`bytes=5-20` on 10 bytes).
-fn explicit_end_past(h: Option<&str>, size: u64) -> bool {
-    let Some((a, b)) =
-        h.and_then(|h| h.trim().strip_prefix("bytes=")).and_then(|s| s.split_once('-'))
-    else {
-        return false;
-    };
-    !a.trim().is_empty() && b.trim().parse::<u64>().is_ok_and(|e| e >= size)
-}
-
-fn parse_range_standard(h: Option<&str>, size: u64) -> RangeSpec {
+    // What a well-formed range that does not fit becomes: 416 under HTTP rules, ignored under OSS's.
+    let unfit = if standard { RangeSpec::Unsatisfiable } else { RangeSpec::Full };
     let Some(spec) = h.and_then(|h| h.trim().strip_prefix("bytes=")) else {
         return RangeSpec::Full;
     };
@@ -301,24 +282,25 @@ fn parse_range_standard(h: Option<&str>, size: u64) -> RangeSpec {
         |s: &str| if s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
     match (a.is_empty(), b.is_empty()) {
         (true, true) => RangeSpec::Full,
+        // A suffix longer than the object means the whole object, in both modes.
         (true, false) => match num(b) {
-            Some(0) => RangeSpec::Unsatisfiable,
-            Some(n) if size == 0 => {
-                let _ = n;
-                RangeSpec::Unsatisfiable
-            }
+            Some(0) => unfit,
+            Some(_) if size == 0 => unfit,
             Some(n) => RangeSpec::Part(size.saturating_sub(n), size),
             None => RangeSpec::Full,
         },
         (false, true) => match num(a) {
-            Some(s) if s >= size => RangeSpec::Unsatisfiable,
+            Some(s) if s >= size => unfit,
             Some(s) => RangeSpec::Part(s, size),
             None => RangeSpec::Full,
         },
         (false, false) => match (num(a), num(b)) {
             (Some(s), Some(e)) if s > e => RangeSpec::Full,
-            (Some(s), Some(_)) if s >= size => RangeSpec::Unsatisfiable,
-            (Some(s), Some(e)) => RangeSpec::Part(s, e.min(size - 1) + 1),
+            (Some(s), Some(_)) if s >= size => unfit,
+            (Some(s), Some(e)) if e < size => RangeSpec::Part(s, e + 1),
+            // The end is past the object: clamped under HTTP rules, ignored under OSS's.
+            (Some(s), Some(_)) if standard => RangeSpec::Part(s, size),
+            (Some(_), Some(_)) => RangeSpec::Full,
             _ => RangeSpec::Full,
         },
     }

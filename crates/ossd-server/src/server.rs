@@ -56,7 +56,12 @@ impl Server {
             let dir = config.data_dir.clone();
             // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
             // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
-            move || Store::open_with(&dir, &StoreOptions { quick_repair: false })
+            move || {
+                Store::open_with(
+                    &dir,
+                    &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+                )
+            }
         })
         .await
         .map_err(|e| StartError::Store(e.to_string()))?

@@ -104,7 +104,11 @@ fn main() {
             *slot = run(n, secs, Arc::new(move |t, i| baseline(&root, t, i, &data, dir_sync)));
         }
         let dir = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
-        let store = Store::open_with(dir.path(), &StoreOptions { quick_repair: false }).unwrap();
+        let store = Store::open_with(
+            dir.path(),
+            &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+        )
+        .unwrap();
         store.create_bucket(&BucketRecord { name: "bench".into(), ..Default::default() }).unwrap();
         let s = store.clone();
         let data2 = Arc::clone(&data);

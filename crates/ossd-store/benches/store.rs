@@ -63,7 +63,9 @@ fn bench(c: &mut Criterion) {
         [("store_put_object", true), ("store_put_object_no_quick_repair", false)]
     {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open_with(dir.path(), &StoreOptions { quick_repair }).expect("open");
+        let store =
+            Store::open_with(dir.path(), &StoreOptions { quick_repair, ..StoreOptions::default() })
+                .expect("open");
         store
             .create_bucket(&BucketRecord { name: "bench".into(), ..Default::default() })
             .expect("bucket");

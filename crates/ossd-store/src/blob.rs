@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use md5::{Digest, Md5};
 
-use crate::record::{Blob, BlobId, Segment};
+use crate::record::{Blob, BlobId, InlineBytes, Segment};
 use crate::{StoreError, crc64};
 
 /// Where blob bytes live. Blobs are immutable once committed; ids are chosen by the store.
@@ -349,11 +349,20 @@ impl BlobSink for MemSink {
     }
 }
 
+/// Where a [`BlobWriter`] puts the bytes.
+enum Sink {
+    /// A blob file (or whatever the backend stores).
+    Backend(Box<dyn BlobSink>),
+    /// Memory, for a small blob that the commit stores inline in the metadata database;
+    /// refuses to grow beyond `limit` bytes.
+    Inline { buf: Vec<u8>, limit: usize },
+}
+
 /// Writes one new blob, computing size, MD5 and CRC-64 on the way.
 /// Dropping it without [`BlobWriter::finish`] discards the bytes.
 pub struct BlobWriter {
     id: BlobId,
-    sink: Box<dyn BlobSink>,
+    sink: Sink,
     md5: Md5,
     crc64: u64,
     size: u64,
@@ -361,7 +370,13 @@ pub struct BlobWriter {
 
 impl BlobWriter {
     pub(crate) fn new(id: BlobId, sink: Box<dyn BlobSink>) -> BlobWriter {
-        BlobWriter { id, sink, md5: Md5::new(), crc64: 0, size: 0 }
+        BlobWriter { id, sink: Sink::Backend(sink), md5: Md5::new(), crc64: 0, size: 0 }
+    }
+
+    /// A writer that keeps at most `limit` bytes in memory for an inline blob.
+    pub(crate) fn inline(id: BlobId, limit: usize) -> BlobWriter {
+        let buf = Vec::with_capacity(limit);
+        BlobWriter { id, sink: Sink::Inline { buf, limit }, md5: Md5::new(), crc64: 0, size: 0 }
     }
 
     /// The id the blob will have.
@@ -379,17 +394,37 @@ impl BlobWriter {
         self.md5.clone().finalize().into()
     }
 
-    /// Makes the blob durable (fsync, rename into place, fsync the directory) and returns it.
+    /// Finishes the blob and returns it. A file blob is made durable here (fsync, rename into
+    /// place, fsync the directory); an inline blob becomes durable with the commit that
+    /// references it, so it must be handed to the store with that operation.
     pub fn finish(self) -> Result<Blob, StoreError> {
         let BlobWriter { id, sink, md5, crc64, size } = self;
-        sink.commit()?;
-        Ok(Blob { id, size, md5: md5.finalize().into(), crc64 })
+        let inline = match sink {
+            Sink::Backend(sink) => {
+                sink.commit()?;
+                InlineBytes(None)
+            }
+            Sink::Inline { buf, .. } => InlineBytes(Some(Arc::from(buf))),
+        };
+        Ok(Blob { id, size, md5: md5.finalize().into(), crc64, inline })
     }
 }
 
 impl Write for BlobWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.sink.write(buf)?;
+        let n = match &mut self.sink {
+            Sink::Backend(sink) => sink.write(buf)?,
+            Sink::Inline { buf: held, limit } => {
+                if held.len() + buf.len() > *limit {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("more than the {limit} bytes declared for an inline blob"),
+                    ));
+                }
+                held.extend_from_slice(buf);
+                buf.len()
+            }
+        };
         let written = buf.get(..n).unwrap_or(buf);
         self.md5.update(written);
         self.crc64 = crc64::update(self.crc64, written);
@@ -398,9 +433,16 @@ impl Write for BlobWriter {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.sink.flush()
+        match &mut self.sink {
+            Sink::Backend(sink) => sink.flush(),
+            Sink::Inline { .. } => Ok(()),
+        }
     }
 }
+
+/// Opens a blob (file or inline) at a byte offset; what an [`ObjectReader`] reads through.
+pub(crate) type BlobOpener =
+    Arc<dyn Fn(&BlobId, u64) -> io::Result<Box<dyn Read + Send>> + Send + Sync>;
 
 /// At most this many segment blobs are opened eagerly by `open_object`, so that a concurrent
 /// overwrite (which deletes the old blobs) cannot pull them away mid-read.
@@ -416,7 +458,7 @@ struct Piece {
 
 /// Reader over a byte range of an object, across its segments.
 pub struct ObjectReader {
-    blobs: Arc<dyn BlobBackend>,
+    open: BlobOpener,
     pieces: std::collections::VecDeque<Piece>,
     remaining: u64,
 }
@@ -424,7 +466,7 @@ pub struct ObjectReader {
 impl ObjectReader {
     /// Plans the read of `[start, end)` over `segments`; the caller has validated the range.
     pub(crate) fn new(
-        blobs: Arc<dyn BlobBackend>,
+        open: BlobOpener,
         segments: &[Segment],
         start: u64,
         end: u64,
@@ -449,9 +491,9 @@ impl ObjectReader {
             }
         }
         for piece in pieces.iter_mut().take(EAGER_OPEN) {
-            piece.reader = Some(blobs.open(&piece.blob, piece.offset)?);
+            piece.reader = Some(open(&piece.blob, piece.offset)?);
         }
-        Ok(ObjectReader { blobs, pieces, remaining: end.saturating_sub(start) })
+        Ok(ObjectReader { open, pieces, remaining: end.saturating_sub(start) })
     }
 
     /// Bytes not yet read.
@@ -470,7 +512,7 @@ impl Read for ObjectReader {
         };
         let reader = match &mut piece.reader {
             Some(r) => r,
-            None => piece.reader.insert(self.blobs.open(&piece.blob, piece.offset)?),
+            None => piece.reader.insert((self.open)(&piece.blob, piece.offset)?),
         };
         let want = usize::try_from(piece.len).unwrap_or(usize::MAX).min(buf.len());
         let n = reader.read(&mut buf[..want])?;

@@ -13,7 +13,8 @@ pub const OBJECT_TYPE_APPENDABLE: &str = "Appendable";
 /// `object_type` of objects assembled by CompleteMultipartUpload.
 pub const OBJECT_TYPE_MULTIPART: &str = "Multipart";
 
-/// Name of one immutable blob of bytes: `"<generation>-<32 lowercase hex>"`.
+/// Name of one immutable blob of bytes: `"<generation>-<32 lowercase hex>"` for a blob file, or
+/// `"i<generation>-<32 lowercase hex>"` for a small blob kept inline in the metadata database.
 ///
 /// The generation is the store's start counter at creation time, which lets the orphan sweep
 /// skip blobs the running process may still be about to commit.
@@ -27,9 +28,14 @@ impl BlobId {
         BlobId(format!("{generation}-{:032x}", rand::random::<u128>()))
     }
 
+    /// A fresh random id in `generation` for a blob kept inline in the metadata database.
+    pub(crate) fn generate_inline(generation: u64) -> BlobId {
+        BlobId(format!("i{generation}-{:032x}", rand::random::<u128>()))
+    }
+
     /// Parses and validates an id (so a damaged record can never name a path outside blobs/).
     pub fn parse(s: &str) -> Option<BlobId> {
-        let (generation, random) = s.split_once('-')?;
+        let (generation, random) = s.strip_prefix('i').unwrap_or(s).split_once('-')?;
         let generation_ok = !generation.is_empty()
             && generation.len() <= 20
             && generation.bytes().all(|b| b.is_ascii_digit())
@@ -44,9 +50,15 @@ impl BlobId {
         &self.0
     }
 
+    /// Whether the blob's bytes live inline in the metadata database rather than in a file.
+    pub fn is_inline(&self) -> bool {
+        self.0.starts_with('i')
+    }
+
     /// The store generation that created the blob.
     pub fn generation(&self) -> u64 {
-        self.0.split_once('-').and_then(|(g, _)| g.parse().ok()).unwrap_or(0)
+        let s = self.0.strip_prefix('i').unwrap_or(&self.0);
+        s.split_once('-').and_then(|(g, _)| g.parse().ok()).unwrap_or(0)
     }
 
     /// The random part, used to spread blobs over shard directories.
@@ -75,7 +87,9 @@ impl From<BlobId> for String {
     }
 }
 
-/// A finished, durable blob with the digests computed while it was written.
+/// A finished blob with the digests computed while it was written. A file blob is durable
+/// when [`crate::BlobWriter::finish`] returns; an inline blob carries its bytes here until the
+/// commit of the operation that references it stores them (they are never serialized).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blob {
     /// Its name.
@@ -86,6 +100,32 @@ pub struct Blob {
     pub md5: [u8; 16],
     /// CRC-64/XZ of the bytes (`x-oss-hash-crc64ecma`).
     pub crc64: u64,
+    /// The bytes of a fresh inline blob, on their way to the commit.
+    #[serde(skip)]
+    pub(crate) inline: InlineBytes,
+}
+
+/// Bytes of a fresh inline blob, shared by the clones of its [`Blob`]; `None` once stored (or
+/// for a file blob). They take no part in comparisons: a blob is its id and digests, whether
+/// or not its bytes are still attached.
+#[derive(Clone, Default)]
+pub(crate) struct InlineBytes(pub(crate) Option<std::sync::Arc<[u8]>>);
+
+impl PartialEq for InlineBytes {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for InlineBytes {}
+
+impl fmt::Debug for InlineBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(b) => write!(f, "<{} inline bytes>", b.len()),
+            None => f.write_str("-"),
+        }
+    }
 }
 
 /// One contiguous piece of an object: the whole of blob `blob`, `len` bytes long.

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -15,7 +15,7 @@ use redb::{
     Database, Durability, ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction,
 };
 
-use crate::blob::{BlobBackend, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
+use crate::blob::{BlobBackend, BlobOpener, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
 use crate::codec::{decode, encode};
 use crate::list::{self, ObjKey, UploadKey};
 use crate::record::{
@@ -41,9 +41,16 @@ const UPLOAD_IDS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("u
 const PARTS: TableDefinition<(&str, &str, u32), &[u8]> = TableDefinition::new("parts");
 /// Blob id -> number of records (object segments, parts) referencing it; absent = zero.
 pub(crate) const BLOB_REFS: TableDefinition<&str, u64> = TableDefinition::new("blob_refs");
+/// Inline blob id -> its bytes: small blobs stored in the same commit as the records that
+/// reference them, so a small PUT costs one sync instead of a file's three.
+pub(crate) const INLINE_BLOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("inline_blobs");
 
 /// Layout version of the whole database; a store written by a newer layout is refused.
-const STORE_FORMAT: u64 = 1;
+/// Version 2 added inline blobs; a version 1 store is upgraded in place (nothing to convert).
+const STORE_FORMAT: u64 = 2;
+
+/// Blobs up to this size are kept inline in the metadata database by default.
+pub const DEFAULT_INLINE_MAX: u64 = 16 * 1024;
 
 /// How many orphan candidates `sweep_orphans` checks per lock hold.
 const SWEEP_BATCH: usize = 512;
@@ -54,11 +61,14 @@ pub struct StoreOptions {
     /// redb quick-repair: every commit also saves allocator state, so reopening after a crash
     /// takes milliseconds instead of a full database walk; commits cost a little more.
     pub quick_repair: bool,
+    /// Blobs of at most this many bytes (when the size is known up front) are stored inline in
+    /// the metadata commit instead of in a file of their own; 0 turns inline blobs off.
+    pub inline_max: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { quick_repair: true }
+        StoreOptions { quick_repair: true, inline_max: DEFAULT_INLINE_MAX }
     }
 }
 
@@ -68,6 +78,7 @@ struct Inner {
     blobs: Arc<dyn BlobBackend>,
     generation: u64,
     quick_repair: bool,
+    inline_max: u64,
     /// Held across each write transaction and the blob deletions that follow its commit, and by
     /// the sweep, so that no commit can re-reference a blob between "count is zero" and unlink.
     write_lock: Mutex<()>,
@@ -170,16 +181,50 @@ pub struct Store {
 /// One mutation; concurrent callers' ops are committed together in one transaction (group
 /// commit, see [`Store::commit_batch`]).
 pub(crate) enum Op {
-    PutObject { bucket: String, rec: ObjectRecord },
-    DeleteObject { bucket: String, key: String },
-    AppendObject { bucket: String, key: String, position: u64, blob: Blob, template: ObjectRecord },
-    CreateUpload { bucket: String, rec: UploadRecord },
-    PutPart { bucket: String, upload_id: String, part: PartRecord },
-    CompleteUpload { bucket: String, upload_id: String, rec: ObjectRecord },
-    AbortUpload { bucket: String, upload_id: String },
-    CreateBucket { rec: BucketRecord },
-    UpdateBucket { rec: BucketRecord },
-    DeleteBucket { name: String },
+    /// `new`: freshly written blobs that `rec` references (inline ones carry their bytes).
+    PutObject {
+        bucket: String,
+        rec: ObjectRecord,
+        new: Vec<Blob>,
+    },
+    DeleteObject {
+        bucket: String,
+        key: String,
+    },
+    AppendObject {
+        bucket: String,
+        key: String,
+        position: u64,
+        blob: Blob,
+        template: ObjectRecord,
+    },
+    CreateUpload {
+        bucket: String,
+        rec: UploadRecord,
+    },
+    PutPart {
+        bucket: String,
+        upload_id: String,
+        part: PartRecord,
+    },
+    CompleteUpload {
+        bucket: String,
+        upload_id: String,
+        rec: ObjectRecord,
+    },
+    AbortUpload {
+        bucket: String,
+        upload_id: String,
+    },
+    CreateBucket {
+        rec: BucketRecord,
+    },
+    UpdateBucket {
+        rec: BucketRecord,
+    },
+    DeleteBucket {
+        name: String,
+    },
 }
 
 impl Op {
@@ -198,6 +243,17 @@ impl Op {
             | Op::UpdateBucket { .. }
             | Op::DeleteBucket { .. } => Vec::new(),
         }
+    }
+
+    /// Fresh blobs handed over with this op whose bytes are still in memory (inline blobs).
+    fn fresh_inline(&self) -> impl Iterator<Item = &Blob> {
+        let blobs: &[Blob] = match self {
+            Op::PutObject { new, .. } => new,
+            Op::AppendObject { blob, .. } => std::slice::from_ref(blob),
+            Op::PutPart { part, .. } => std::slice::from_ref(&part.blob),
+            _ => &[],
+        };
+        blobs.iter().filter(|b| b.inline.0.is_some())
     }
 }
 
@@ -277,7 +333,10 @@ struct Writer<'txn> {
     upload_ids: Table<'txn, (&'static str, &'static str), &'static [u8]>,
     parts: Table<'txn, (&'static str, &'static str, u32), &'static [u8]>,
     refs: Table<'txn, &'static str, u64>,
+    inline: Table<'txn, &'static str, &'static [u8]>,
     blobs: &'txn dyn BlobBackend,
+    /// The in-memory bytes of the inline blobs handed over with the op being applied.
+    fresh: Vec<(BlobId, Arc<[u8]>)>,
     /// Blobs that may be unreferenced after the commit.
     candidates: Vec<BlobId>,
     /// Something was written.
@@ -295,19 +354,22 @@ impl<'txn> Writer<'txn> {
             upload_ids: txn.open_table(UPLOAD_IDS)?,
             parts: txn.open_table(PARTS)?,
             refs: txn.open_table(BLOB_REFS)?,
+            inline: txn.open_table(INLINE_BLOBS)?,
             blobs,
+            fresh: Vec::new(),
             candidates: Vec::new(),
             dirty: false,
             now_ms: now_ms(),
         })
     }
 
-    /// The candidates that no record references any more, deduplicated.
+    /// The candidate files that no record references any more, deduplicated. (Inline blobs
+    /// leave with the transaction that drops their last reference.)
     fn unreferenced_candidates(&mut self) -> Result<Vec<BlobId>, StoreError> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for id in std::mem::take(&mut self.candidates) {
-            if seen.insert(id.clone()) && self.refs.get(id.as_str())?.is_none() {
+            if !id.is_inline() && seen.insert(id.clone()) && self.refs.get(id.as_str())?.is_none() {
                 out.push(id);
             }
         }
@@ -338,8 +400,21 @@ impl<'txn> Writer<'txn> {
         Ok(self.refs.get(id.as_str())?.map_or(0, |g| g.value()))
     }
 
+    /// The in-memory bytes of a fresh inline blob of the current op.
+    fn fresh_bytes(&self, id: &BlobId) -> Option<&Arc<[u8]>> {
+        self.fresh.iter().find(|(f, _)| f == id).map(|(_, b)| b)
+    }
+
     fn ref_inc(&mut self, id: &BlobId) -> Result<(), StoreError> {
         let n = self.ref_count(id)? + 1;
+        if n == 1
+            && id.is_inline()
+            && let Some(bytes) = self.fresh_bytes(id).cloned()
+            && self.inline.get(id.as_str())?.is_none()
+        {
+            // The first reference stores the bytes, in the same commit.
+            self.inline.insert(id.as_str(), &*bytes)?;
+        }
         self.refs.insert(id.as_str(), n)?;
         Ok(())
     }
@@ -348,7 +423,11 @@ impl<'txn> Writer<'txn> {
         let n = self.ref_count(id)?.saturating_sub(1);
         if n == 0 {
             self.refs.remove(id.as_str())?;
-            self.candidates.push(id.clone());
+            if id.is_inline() {
+                self.inline.remove(id.as_str())?;
+            } else {
+                self.candidates.push(id.clone());
+            }
         } else {
             self.refs.insert(id.as_str(), n)?;
         }
@@ -359,7 +438,15 @@ impl<'txn> Writer<'txn> {
     /// record can never point at bytes that a concurrent delete has removed.
     fn ensure_blobs<'a>(&self, ids: impl Iterator<Item = &'a BlobId>) -> Result<(), StoreError> {
         for id in ids {
-            if self.ref_count(id)? == 0 && !self.blobs.exists(id)? {
+            if self.ref_count(id)? > 0 {
+                continue;
+            }
+            let present = if id.is_inline() {
+                self.fresh_bytes(id).is_some() || self.inline.get(id.as_str())?.is_some()
+            } else {
+                self.blobs.exists(id)?
+            };
+            if !present {
                 return Err(missing_blob(id));
             }
         }
@@ -400,8 +487,20 @@ impl<'txn> Writer<'txn> {
     /// Applies one op. It takes the op by reference so that a failed group can be retried op
     /// by op (see [`Store::run_group`]).
     fn apply(&mut self, op: &Op) -> Result<OpOutput, StoreError> {
+        self.fresh = op
+            .fresh_inline()
+            .filter_map(|b| b.inline.0.clone().map(|bytes| (b.id.clone(), bytes)))
+            .collect();
+        let out = self.apply_op(op);
+        self.fresh.clear();
+        out
+    }
+
+    fn apply_op(&mut self, op: &Op) -> Result<OpOutput, StoreError> {
         match op {
-            Op::PutObject { bucket, rec } => self.put_object(bucket, rec).map(OpOutput::Replaced),
+            Op::PutObject { bucket, rec, .. } => {
+                self.put_object(bucket, rec).map(OpOutput::Replaced)
+            }
             Op::DeleteObject { bucket, key } => {
                 self.delete_object(bucket, key).map(OpOutput::Replaced)
             }
@@ -743,7 +842,8 @@ impl Store {
     /// A store entirely in memory (redb's in-memory backend and a map of blobs), for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        Store::init(db, Arc::new(MemBlobs::default()), &StoreOptions { quick_repair: false })
+        let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
+        Store::init(db, Arc::new(MemBlobs::default()), &opts)
     }
 
     fn init(
@@ -762,6 +862,10 @@ impl Store {
                     meta.insert("format", STORE_FORMAT)?;
                 }
                 Some(STORE_FORMAT) => {}
+                Some(1) => {
+                    // Version 1 had no inline blobs; the new table is created below.
+                    meta.insert("format", STORE_FORMAT)?;
+                }
                 Some(other) => {
                     return Err(StoreError::Corrupt(format!(
                         "store format {other} is not supported (this build reads {STORE_FORMAT})"
@@ -781,6 +885,7 @@ impl Store {
                 blobs,
                 generation,
                 quick_repair: opts.quick_repair,
+                inline_max: opts.inline_max,
                 write_lock: Mutex::new(()),
                 group: Mutex::new(GroupQueue::default()),
                 commits: AtomicU64::new(0),
@@ -1021,6 +1126,40 @@ impl Store {
         Ok(BlobWriter::new(id, sink))
     }
 
+    /// The largest blob [`Store::blob_writer_for`] keeps inline (0: none).
+    pub fn inline_max(&self) -> u64 {
+        self.inner.inline_max
+    }
+
+    /// Starts a new blob of `size` bytes if known: a small one is kept in memory and stored
+    /// inline by the commit of the operation it is handed to (one sync for bytes and record);
+    /// otherwise this is [`Store::blob_writer`]. An inline writer refuses more than `size` bytes.
+    pub fn blob_writer_for(&self, size: Option<u64>) -> Result<BlobWriter, StoreError> {
+        match size {
+            Some(n) if n <= self.inner.inline_max => {
+                let limit = usize::try_from(n).unwrap_or(usize::MAX);
+                Ok(BlobWriter::inline(BlobId::generate_inline(self.inner.generation), limit))
+            }
+            _ => self.blob_writer(),
+        }
+    }
+
+    /// Opens blob `id` at `offset`: from the database when inline, else from the backend.
+    fn open_blob(inner: &Inner, id: &BlobId, offset: u64) -> io::Result<Box<dyn Read + Send>> {
+        if !id.is_inline() {
+            return inner.blobs.open(id, offset);
+        }
+        let to_io = |e: redb::Error| io::Error::other(e.to_string());
+        let txn = inner.db.begin_read().map_err(|e| to_io(e.into()))?;
+        let table = txn.open_table(INLINE_BLOBS).map_err(|e| to_io(e.into()))?;
+        let guard = table.get(id.as_str()).map_err(|e| to_io(e.into()))?.ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("inline blob {id} not found"))
+        })?;
+        let bytes = guard.value();
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+        Ok(Box::new(io::Cursor::new(bytes[start..].to_vec())))
+    }
+
     // ---- objects ----
 
     /// Inserts or replaces `rec` under `rec.key`; returns the replaced record. Blobs of the
@@ -1031,7 +1170,19 @@ impl Store {
         bucket: &str,
         rec: ObjectRecord,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec })?.replaced()
+        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new: Vec::new() })?
+            .replaced()
+    }
+
+    /// [`Store::put_object`] for a record whose segments include the freshly written blobs
+    /// `new` (an inline blob must be handed over this way: its bytes are stored by this commit).
+    pub fn put_new_object(
+        &self,
+        bucket: &str,
+        rec: ObjectRecord,
+        new: Vec<Blob>,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new })?.replaced()
     }
 
     /// The object `key`, if any; `NoSuchBucket` if the bucket is missing.
@@ -1114,7 +1265,9 @@ impl Store {
                 format!("range {start}..{end} outside object of {} bytes", rec.size),
             )));
         }
-        ObjectReader::new(Arc::clone(&self.inner.blobs), &rec.segments, start, end)
+        let inner = Arc::clone(&self.inner);
+        let open: BlobOpener = Arc::new(move |id, offset| Store::open_blob(&inner, id, offset));
+        ObjectReader::new(open, &rec.segments, start, end)
     }
 
     /// One page of ListObjects (S3 v1 semantics).

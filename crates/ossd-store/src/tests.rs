@@ -9,8 +9,9 @@ use std::path::Path;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use redb::ReadableTable;
 
-use crate::store::{BLOB_REFS, META, OBJECTS, Op, OpOutput};
+use crate::store::{BLOB_REFS, INLINE_BLOBS, META, OBJECTS, Op, OpOutput};
 use crate::*;
 
 // ---------------------------------------------------------------- helpers
@@ -27,8 +28,26 @@ fn bucket(name: &str) -> BucketRecord {
     }
 }
 
+thread_local! {
+    /// Whether `write_blob` on this thread writes inline blobs (see `inline_mode`).
+    static INLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with `write_blob` writing inline blobs (their size is known up front).
+fn inline_mode<R>(f: impl FnOnce() -> R) -> R {
+    INLINE.with(|c| c.set(true));
+    let out = f();
+    INLINE.with(|c| c.set(false));
+    out
+}
+
+/// A blob file, or on a thread in `inline_mode` an inline blob.
 fn write_blob(store: &Store, data: &[u8]) -> Blob {
-    let mut w = store.blob_writer().unwrap();
+    let mut w = if INLINE.with(std::cell::Cell::get) {
+        store.blob_writer_for(Some(data.len() as u64)).unwrap()
+    } else {
+        store.blob_writer().unwrap()
+    };
     // Several writes, so the incremental digests are exercised.
     for chunk in data.chunks(7) {
         w.write_all(chunk).unwrap();
@@ -60,7 +79,7 @@ fn record(key: &str, blobs: &[&Blob]) -> ObjectRecord {
 fn put(store: &Store, b: &str, key: &str, data: &[u8]) -> ObjectRecord {
     let blob = write_blob(store, data);
     let rec = record(key, &[&blob]);
-    store.put_object(b, rec.clone()).unwrap();
+    store.put_new_object(b, rec.clone(), vec![blob]).unwrap();
     rec
 }
 
@@ -90,6 +109,13 @@ fn blob_files(dir: &Path) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// Ids of the inline blobs stored in the database.
+fn inline_ids(store: &Store) -> BTreeSet<String> {
+    let txn = store.db().begin_read().unwrap();
+    let table = txn.open_table(INLINE_BLOBS).unwrap();
+    table.iter().unwrap().map(|e| e.unwrap().0.value().to_owned()).collect()
 }
 
 /// Every blob id referenced by an object or a part, found through the public API.
@@ -291,7 +317,8 @@ fn test_suite(store: &Store) {
     assert!(store.open_object(&got, 5, 12).is_err());
 
     let second = write_blob(store, b"bye");
-    let replaced = store.put_object("b1", record("dir/a.txt", &[&second])).unwrap();
+    let replaced =
+        store.put_new_object("b1", record("dir/a.txt", &[&second]), vec![second.clone()]).unwrap();
     assert_eq!(replaced, Some(rec.clone()));
     assert_eq!(read_all(store, "b1", "dir/a.txt"), b"bye");
     // The replaced bytes are gone.
@@ -350,7 +377,7 @@ fn test_suite(store: &Store) {
     let (p1, p2, p3) =
         (write_blob(store, b"abc"), write_blob(store, b""), write_blob(store, b"defgh"));
     let multi = record("multi", &[&p1, &p2, &p3]);
-    store.put_object("b1", multi.clone()).unwrap();
+    store.put_new_object("b1", multi.clone(), vec![p1.clone(), p2.clone(), p3.clone()]).unwrap();
     assert_eq!(read_range(store, &multi, 0, 8), b"abcdefgh");
     assert_eq!(read_range(store, &multi, 2, 5), b"cde");
     assert_eq!(read_range(store, &multi, 3, 8), b"defgh");
@@ -498,6 +525,22 @@ fn suite_in_memory() {
 }
 
 #[test]
+fn suite_on_files_with_inline_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    inline_mode(|| test_suite(&store));
+    assert_eq!(blob_files(dir.path()), BTreeSet::new(), "inline blobs never become files");
+    assert_eq!(inline_ids(&store), BTreeSet::new(), "everything was deleted");
+}
+
+#[test]
+fn suite_in_memory_with_inline_blobs() {
+    let store = Store::open_in_memory().unwrap();
+    inline_mode(|| test_suite(&store));
+    assert_eq!(inline_ids(&store), BTreeSet::new());
+}
+
+#[test]
 fn store_and_reader_are_thread_safe() {
     fn check<T: Send + Sync + Clone + 'static>() {}
     fn check_reader<T: Read + Send + 'static>() {}
@@ -557,6 +600,112 @@ fn refused_put_deletes_the_new_blob_and_missing_blobs_are_refused() {
     let mut bad = record("k", &[&blob]);
     bad.size = 3;
     assert!(matches!(store.put_object("b", bad), Err(StoreError::Corrupt(_))));
+}
+
+// ---------------------------------------------------------------- inline blobs
+
+#[test]
+fn small_blobs_of_known_size_are_inline_and_stored_by_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = vec![7u8; 4096];
+    let key_blob;
+    {
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.inline_max(), DEFAULT_INLINE_MAX);
+        store.create_bucket(&bucket("b")).unwrap();
+        // Unknown size, or above the limit: a file.
+        assert!(!store.blob_writer_for(None).unwrap().id().is_inline());
+        assert!(!store.blob_writer_for(Some(DEFAULT_INLINE_MAX + 1)).unwrap().id().is_inline());
+        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        let mut w = store.blob_writer_for(Some(4096)).unwrap();
+        assert!(w.id().is_inline());
+        // Nothing touches the disk before the commit.
+        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        w.write_all(&data).unwrap();
+        let blob = w.finish().unwrap();
+        assert_eq!((blob.size, blob.crc64), (4096, crc64::checksum(&data)));
+        key_blob = blob.id.to_string();
+        assert_eq!(inline_ids(&store), BTreeSet::new(), "not stored before the commit");
+        let commits = store.commit_count();
+        store.put_new_object("b", record("k", &[&blob]), vec![blob.clone()]).unwrap();
+        assert_eq!(store.commit_count(), commits + 1, "bytes and record in one commit");
+        assert_eq!(inline_ids(&store), BTreeSet::from([key_blob.clone()]));
+        assert!(blob_files(dir.path()).is_empty());
+        assert_eq!(read_all(&store, "b", "k"), data);
+        let rec = store.get_object("b", "k").unwrap().unwrap();
+        assert_eq!(read_range(&store, &rec, 4000, 4096), &data[4000..]);
+    }
+    // Durable: the bytes come back after a reopen.
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(read_all(&store, "b", "k"), data);
+    // A copy shares the inline blob; each reference is counted.
+    let src = store.get_object("b", "k").unwrap().unwrap();
+    let mut copy = src.clone();
+    copy.key = "copy".into();
+    store.put_object("b", copy).unwrap();
+    assert_eq!(ref_counts(&store).get(&key_blob), Some(&2));
+    // Overwriting the source keeps the shared bytes for the copy.
+    inline_mode(|| put(&store, "b", "k", b"new"));
+    assert_eq!(inline_ids(&store).len(), 2);
+    assert_eq!(read_all(&store, "b", "copy"), data);
+    store.delete_object("b", "copy").unwrap();
+    assert!(!inline_ids(&store).contains(&key_blob), "the last reference takes the bytes along");
+    store.delete_object("b", "k").unwrap();
+    assert_eq!(inline_ids(&store), BTreeSet::new());
+    assert!(ref_counts(&store).is_empty());
+}
+
+#[test]
+fn inline_blobs_must_be_handed_over_and_refused_ops_store_nothing() {
+    let store = Store::open_in_memory().unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let blob = inline_mode(|| write_blob(&store, b"small"));
+    assert!(blob.id.is_inline());
+    // A record naming an inline blob whose bytes were not handed over is refused.
+    let err = store.put_object("b", record("k", &[&blob])).unwrap_err();
+    assert!(matches!(&err, StoreError::Io(e) if e.kind() == std::io::ErrorKind::NotFound), "{err}");
+    // A logical failure stores nothing.
+    let refused = store.put_new_object("nope", record("k", &[&blob]), vec![blob.clone()]);
+    assert!(matches!(refused, Err(StoreError::NoSuchBucket)));
+    assert_eq!(inline_ids(&store), BTreeSet::new());
+    assert_eq!(store.get_object("b", "k").unwrap(), None);
+    // An inline writer holds the size it was given and no more.
+    let mut w = store.blob_writer_for(Some(4)).unwrap();
+    w.write_all(b"four").unwrap();
+    assert_eq!(w.write_all(b"!").unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    // An append and a part carry their blob, inline or not.
+    let a = inline_mode(|| write_blob(&store, b"ab"));
+    store.append_object("b", "log", 0, a, record("log", &[])).unwrap();
+    let up = UploadRecord { upload_id: "u".into(), key: "mp".into(), ..Default::default() };
+    store.create_upload("b", up).unwrap();
+    let part = inline_mode(|| write_blob(&store, b"part"));
+    let p = PartRecord { number: 1, blob: part.clone(), etag: String::new(), last_modified_ms: 0 };
+    store.put_part("b", "u", p).unwrap();
+    assert_eq!(inline_ids(&store).len(), 2);
+    store.complete_upload("b", "u", record("mp", &[&part])).unwrap();
+    assert_eq!(read_all(&store, "b", "mp"), b"part");
+    assert_eq!(read_all(&store, "b", "log"), b"ab");
+}
+
+#[test]
+fn inline_blobs_can_be_turned_off_and_a_format_1_store_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let off = StoreOptions { inline_max: 0, ..StoreOptions::default() };
+    {
+        let store = Store::open_with(dir.path(), &off).unwrap();
+        assert!(!store.blob_writer_for(Some(1)).unwrap().id().is_inline());
+        // Pretend this store was written by the previous layout.
+        let txn = store.db().begin_write().unwrap();
+        txn.open_table(META).unwrap().insert("format", 1).unwrap();
+        txn.commit().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let txn = store.db().begin_read().unwrap();
+    assert_eq!(txn.open_table(META).unwrap().get("format").unwrap().unwrap().value(), 2);
+    drop(txn);
+    store.create_bucket(&bucket("b")).unwrap();
+    inline_mode(|| put(&store, "b", "k", b"v"));
+    assert_eq!(inline_ids(&store).len(), 1);
 }
 
 #[test]
@@ -675,7 +824,7 @@ fn check_list(store: &Store, keys: &BTreeSet<String>, q: &ListQuery) {
 fn bulk_put(store: &Store, keys: impl IntoIterator<Item = String>) {
     let ops = keys
         .into_iter()
-        .map(|k| Op::PutObject { bucket: "b".into(), rec: record(&k, &[]) })
+        .map(|k| Op::PutObject { bucket: "b".into(), rec: record(&k, &[]), new: Vec::new() })
         .collect();
     for r in store.commit_batch(ops).unwrap() {
         assert!(r.is_ok());
@@ -906,9 +1055,18 @@ fn list_uploads_orders_by_key_then_id_and_honours_markers() {
 fn randomized_workload_matches_model_and_blob_dir_matches_references() {
     let dir = tempfile::tempdir().unwrap();
     // Quick-repair only changes crash recovery; without it this debug-build test runs 20x faster.
-    let opts = StoreOptions { quick_repair: false };
+    let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
     let mut model: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut rng = StdRng::seed_from_u64(42);
+    // Half of the blobs are inline, so every operation meets both kinds, mixed.
+    let mut mode_rng = StdRng::seed_from_u64(7);
+    let mut new_blob = |store: &Store, data: &[u8]| {
+        if mode_rng.random_bool(0.5) {
+            inline_mode(|| write_blob(store, data))
+        } else {
+            write_blob(store, data)
+        }
+    };
     let keys: Vec<String> =
         (0..40).map(|i| format!("{}/{}", ["p", "q", "p/r"][i % 3], i)).collect();
     {
@@ -920,7 +1078,8 @@ fn randomized_workload_matches_model_and_blob_dir_matches_references() {
                 0..=4 => {
                     let len = rng.random_range(0..64);
                     let data: Vec<u8> = (0..len).map(|_| rng.random()).collect();
-                    put(&store, "b", key, &data);
+                    let blob = new_blob(&store, &data);
+                    store.put_new_object("b", record(key, &[&blob]), vec![blob]).unwrap();
                     model.insert(key.clone(), data);
                 }
                 5..=6 => {
@@ -931,7 +1090,7 @@ fn randomized_workload_matches_model_and_blob_dir_matches_references() {
                     // Append, or a refused append on a normal object.
                     let data: Vec<u8> =
                         (0..rng.random_range(0..16)).map(|_| rng.random()).collect();
-                    let blob = write_blob(&store, &data);
+                    let blob = new_blob(&store, &data);
                     let pos = store.get_object("b", key).unwrap().map_or(0, |r| r.size);
                     match store.append_object("b", key, pos, blob, record(key, &[])) {
                         Ok(r) => {
@@ -956,7 +1115,7 @@ fn randomized_workload_matches_model_and_blob_dir_matches_references() {
                     for n in [1, 2, 3, 2] {
                         let data: Vec<u8> =
                             (0..rng.random_range(1..20)).map(|_| rng.random()).collect();
-                        let blob = write_blob(&store, &data);
+                        let blob = new_blob(&store, &data);
                         let p = PartRecord {
                             number: n,
                             blob,
@@ -1002,13 +1161,18 @@ fn randomized_workload_matches_model_and_blob_dir_matches_references() {
         assert_eq!(stats.object_count, model.len() as u64);
         assert_eq!(stats.storage_bytes, model.values().map(|v| v.len() as u64).sum::<u64>());
         // Only the abandoned blobs are extra; this process does not sweep its own generation.
-        let refs = referenced(&store);
+        let (inline, refs): (BTreeSet<String>, BTreeSet<String>) =
+            referenced(&store).into_iter().partition(|id| id.starts_with('i'));
+        assert!(!inline.is_empty() && !refs.is_empty());
         assert!(refs.is_subset(&blob_files(dir.path())));
+        assert_eq!(inline, inline_ids(&store), "inline bytes are stored iff referenced");
         assert_eq!(store.sweep_orphans().unwrap(), 0);
     }
     let store = Store::open_with(dir.path(), &opts).unwrap();
     let before = blob_files(dir.path());
-    let refs = referenced(&store);
+    let (inline, refs): (BTreeSet<String>, BTreeSet<String>) =
+        referenced(&store).into_iter().partition(|id| id.starts_with('i'));
+    assert_eq!(inline, inline_ids(&store));
     let swept = store.sweep_orphans().unwrap();
     assert_eq!(swept, before.len() - refs.len());
     assert!(swept > 0);
@@ -1031,7 +1195,11 @@ fn slow_startup_child() {
     let n: usize =
         std::env::var("OSSD_SLOW_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let quick_repair = std::env::var("OSSD_QUICK_REPAIR").as_deref() == Ok("1");
-    let store = Store::open_with(Path::new(&dir), &StoreOptions { quick_repair }).unwrap();
+    let store = Store::open_with(
+        Path::new(&dir),
+        &StoreOptions { quick_repair, ..StoreOptions::default() },
+    )
+    .unwrap();
     store.create_bucket(&bucket("b")).unwrap();
     let t = std::time::Instant::now();
     for start in (0..n).step_by(50_000) {
@@ -1068,7 +1236,7 @@ fn slow_startup_after_crash() {
             .status()
             .unwrap();
         assert!(!status.success(), "the child must have aborted");
-        let opts = StoreOptions { quick_repair };
+        let opts = StoreOptions { quick_repair, ..StoreOptions::default() };
         let t = std::time::Instant::now();
         let store = Store::open_with(dir.path(), &opts).unwrap();
         let after_crash = t.elapsed();
@@ -1098,7 +1266,11 @@ fn slow_startup_after_crash() {
 #[test]
 fn concurrent_appends_and_overwrites_stay_consistent() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_with(dir.path(), &StoreOptions { quick_repair: false }).unwrap();
+    let store = Store::open_with(
+        dir.path(),
+        &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+    )
+    .unwrap();
     store.create_bucket(&bucket("b")).unwrap();
     let threads: Vec<_> = (0..4u8)
         .map(|t| {
@@ -1167,7 +1339,7 @@ fn version(rec: &Option<ObjectRecord>) -> String {
 #[test]
 fn concurrent_group_commits_equal_a_sequential_history() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = StoreOptions { quick_repair: false };
+    let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
     const THREADS: usize = 16;
     const KEYS: usize = 6;
     // Per key: (version replaced, version written) of every successful put or delete.
@@ -1267,7 +1439,11 @@ fn concurrent_group_commits_equal_a_sequential_history() {
 #[test]
 fn a_failing_op_in_a_group_fails_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_with(dir.path(), &StoreOptions { quick_repair: false }).unwrap();
+    let store = Store::open_with(
+        dir.path(),
+        &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+    )
+    .unwrap();
     store.create_bucket(&bucket("b")).unwrap();
     put(&store, "b", "gone", b"old");
     let good = write_blob(&store, b"good");
@@ -1275,8 +1451,8 @@ fn a_failing_op_in_a_group_fails_alone() {
     let before = store.commit_count();
     // Four requests in one group: two succeed, one fails logically (missing bucket).
     let requests = vec![
-        vec![Op::PutObject { bucket: "b".into(), rec: record("a", &[&good]) }],
-        vec![Op::PutObject { bucket: "nope".into(), rec: record("x", &[&lost]) }],
+        vec![Op::PutObject { bucket: "b".into(), rec: record("a", &[&good]), new: Vec::new() }],
+        vec![Op::PutObject { bucket: "nope".into(), rec: record("x", &[&lost]), new: Vec::new() }],
         vec![
             Op::DeleteObject { bucket: "b".into(), key: "gone".into() },
             Op::DeleteObject { bucket: "nope".into(), key: "y".into() },
@@ -1305,9 +1481,9 @@ fn a_failing_op_in_a_group_fails_alone() {
     bad.size += 1;
     let before = store.commit_count();
     let out = store.run_group(&[
-        vec![Op::PutObject { bucket: "b".into(), rec: bad }],
-        vec![Op::PutObject { bucket: "b".into(), rec: record("n", &[&next]) }],
-        vec![Op::PutObject { bucket: "nope".into(), rec: record("z", &[&next]) }],
+        vec![Op::PutObject { bucket: "b".into(), rec: bad, new: Vec::new() }],
+        vec![Op::PutObject { bucket: "b".into(), rec: record("n", &[&next]), new: Vec::new() }],
+        vec![Op::PutObject { bucket: "nope".into(), rec: record("z", &[&next]), new: Vec::new() }],
     ]);
     assert!(matches!(&out[0], Err(StoreError::Corrupt(_))));
     assert!(matches!(&out[1], Ok(r) if matches!(r[..], [Ok(OpOutput::Replaced(None))])));
@@ -1324,7 +1500,11 @@ fn a_failing_op_in_a_group_fails_alone() {
 #[test]
 fn concurrent_callers_get_their_own_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_with(dir.path(), &StoreOptions { quick_repair: false }).unwrap();
+    let store = Store::open_with(
+        dir.path(),
+        &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+    )
+    .unwrap();
     store.create_bucket(&bucket("b")).unwrap();
     let handles: Vec<_> = (0..12)
         .map(|t| {
@@ -1372,15 +1552,25 @@ fn group_crash_child() {
     let Ok(dir) = std::env::var("OSSD_STORE_CHILD_DIR") else {
         return;
     };
-    let store = Store::open_with(Path::new(&dir), &StoreOptions { quick_repair: false }).unwrap();
+    let store = Store::open_with(
+        Path::new(&dir),
+        &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+    )
+    .unwrap();
     store.create_bucket(&bucket("b")).unwrap();
     for t in 0..16u32 {
         let store = store.clone();
         std::thread::spawn(move || {
             for i in 0.. {
                 let key = format!("t{t}/k{}", i % 8);
-                let blob = write_blob(&store, &crash_body(&key, i));
-                store.put_object("b", record(&key, &[&blob])).unwrap();
+                // Even threads write inline blobs, odd ones blob files.
+                let body = crash_body(&key, i);
+                let blob = if t % 2 == 0 {
+                    inline_mode(|| write_blob(&store, &body))
+                } else {
+                    write_blob(&store, &body)
+                };
+                store.put_new_object("b", record(&key, &[&blob]), vec![blob]).unwrap();
                 if i % 5 == 4 {
                     store.delete_object("b", &format!("t{t}/k{}", (i + 3) % 8)).unwrap();
                 }
@@ -1400,7 +1590,11 @@ fn crash_during_group_commits_leaves_whole_objects() {
         .status()
         .unwrap();
     assert!(!status.success(), "the child must have aborted");
-    let store = Store::open_with(dir.path(), &StoreOptions { quick_repair: false }).unwrap();
+    let store = Store::open_with(
+        dir.path(),
+        &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+    )
+    .unwrap();
     let q = ListQuery { max_keys: usize::MAX, ..Default::default() };
     let objects = store.list_objects("b", &q).unwrap().objects;
     assert!(!objects.is_empty(), "the child committed nothing before the crash");
@@ -1425,7 +1619,11 @@ fn crash_during_group_commits_leaves_whole_objects() {
     assert!(refs.values().all(|&n| n == 1));
     // Orphans (renamed, never committed; or replaced, not yet deleted) go with the sweep.
     store.sweep_orphans().unwrap();
-    assert_eq!(blob_files(dir.path()), referenced(&store));
+    let (inline, files): (BTreeSet<String>, BTreeSet<String>) =
+        referenced(&store).into_iter().partition(|id| id.starts_with('i'));
+    assert!(!inline.is_empty() && !files.is_empty(), "both kinds committed before the crash");
+    assert_eq!(inline, inline_ids(&store), "no inline bytes without a reference");
+    assert_eq!(blob_files(dir.path()), files);
     assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
     eprintln!("{} whole objects after the crash", objects.len());
 }

@@ -122,13 +122,18 @@ pub async fn write_body(
     mut body: Incoming,
     limit: u64,
 ) -> Result<Blob, ApiError> {
-    if let Some(len) = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok())
-        && len > limit
-    {
+    let declared = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::new(ErrorCode::EntityTooLarge));
     }
     let expected_md5 = ctx.header("content-md5").map(parse_content_md5).transpose()?;
-    let mut writer = blocking(|| state.store.blob_writer()).map_err(store_error)?;
+    // A small body of known length is kept in memory and stored inline by the commit.
+    let mut writer = match declared {
+        Some(len) if len <= state.store.inline_max() => {
+            state.store.blob_writer_for(Some(len)).map_err(store_error)?
+        }
+        _ => blocking(|| state.store.blob_writer()).map_err(store_error)?,
+    };
     let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUF);
     let mut total: u64 = 0;
     while let Some(frame) = body.frame().await {
@@ -209,7 +214,8 @@ pub async fn put_object(
     rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
     rec.last_modified_ms = now_ms();
     let etag = rec.etag.clone();
-    blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
+    let name = &b.record.name;
+    blocking(|| state.store.put_new_object(name, rec, vec![blob.clone()])).map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     render::set(&mut r, "etag", &etag);
     render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
@@ -553,7 +559,7 @@ pub fn copy_bytes(
 ) -> Result<Blob, ApiError> {
     blocking(|| -> Result<Blob, ApiError> {
         let mut reader = state.store.open_object(src, start, end).map_err(store_error)?;
-        let mut writer = state.store.blob_writer().map_err(store_error)?;
+        let mut writer = state.store.blob_writer_for(Some(end - start)).map_err(store_error)?;
         std::io::copy(&mut reader, &mut writer).map_err(io_error)?;
         writer.finish().map_err(store_error)
     })

@@ -64,11 +64,25 @@ pub struct StoreOptions {
     /// Blobs of at most this many bytes (when the size is known up front) are stored inline in
     /// the metadata commit instead of in a file of their own; 0 turns inline blobs off.
     pub inline_max: u64,
+    /// Memory redb may use to cache pages (a tenth of it buffers writes). Pages beyond it are
+    /// read again from the OS page cache; without a bound the cache grows with every page
+    /// touched (inline blobs included) up to redb's default of 1 GiB.
+    pub cache_bytes: usize,
 }
+
+/// An object's record with its bytes when [`Store::get_object_with_bytes`] could read them.
+pub type RecordAndBytes = (ObjectRecord, Option<Vec<u8>>);
+
+/// Default bound of redb's page cache.
+pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { quick_repair: true, inline_max: DEFAULT_INLINE_MAX }
+        StoreOptions {
+            quick_repair: true,
+            inline_max: DEFAULT_INLINE_MAX,
+            cache_bytes: DEFAULT_CACHE_BYTES,
+        }
     }
 }
 
@@ -834,7 +848,7 @@ impl Store {
         opts: &StoreOptions,
     ) -> Result<Store, StoreError> {
         // Opening the database takes its file lock, so tmp/ cannot belong to a live process.
-        let db = Database::builder().create(meta_path)?;
+        let db = Database::builder().set_cache_size(opts.cache_bytes).create(meta_path)?;
         blobs.clear_staging()?;
         Store::init(db, blobs, opts)
     }
@@ -1191,6 +1205,44 @@ impl Store {
         Store::require_bucket(&txn, bucket)?;
         let table = txn.open_table(OBJECTS)?;
         table.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
+    }
+
+    /// The object `key` and, when it is at most `max_bytes` long and all its bytes are inline,
+    /// those bytes, both from one snapshot (so a concurrent overwrite cannot pull the bytes away
+    /// between the two). The caller has checked that the bucket exists: unlike
+    /// [`Store::get_object`], a missing bucket reads as a missing object.
+    pub fn get_object_with_bytes(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: u64,
+    ) -> Result<Option<RecordAndBytes>, StoreError> {
+        let txn = self.read()?;
+        let table = txn.open_table(OBJECTS)?;
+        let Some(guard) = table.get((bucket, key.as_bytes()))? else {
+            return Ok(None);
+        };
+        let rec: ObjectRecord = decode("object", guard.value())?;
+        drop(guard);
+        if rec.size > max_bytes || !rec.segments.iter().all(|s| s.blob.is_inline()) {
+            return Ok(Some((rec, None)));
+        }
+        check_segments(&rec)?;
+        let inline = txn.open_table(INLINE_BLOBS)?;
+        let mut out = Vec::with_capacity(usize::try_from(rec.size).unwrap_or(0));
+        for seg in &rec.segments {
+            let bytes = inline.get(seg.blob.as_str())?.ok_or_else(|| missing_blob(&seg.blob))?;
+            if bytes.value().len() as u64 != seg.len {
+                return Err(StoreError::Corrupt(format!(
+                    "inline blob {} holds {} bytes, its segment says {}",
+                    seg.blob,
+                    bytes.value().len(),
+                    seg.len
+                )));
+            }
+            out.extend_from_slice(bytes.value());
+        }
+        Ok(Some((rec, Some(out))))
     }
 
     /// Deletes an object, returning it; its blobs are deleted after the commit.

@@ -673,6 +673,17 @@ fn inline_blobs_must_be_handed_over_and_refused_ops_store_nothing() {
     let mut w = store.blob_writer_for(Some(4)).unwrap();
     w.write_all(b"four").unwrap();
     assert_eq!(w.write_all(b"!").unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    // Record and bytes from one snapshot: only for objects whose bytes are all inline and
+    // that fit the limit.
+    let (x, y) = inline_mode(|| (write_blob(&store, b"x1"), write_blob(&store, b"y22")));
+    store.put_new_object("b", record("xy", &[&x, &y]), vec![x.clone(), y.clone()]).unwrap();
+    let (rec, bytes) = store.get_object_with_bytes("b", "xy", 5).unwrap().unwrap();
+    assert_eq!((rec.size, bytes.as_deref()), (5, Some(&b"x1y22"[..])));
+    assert_eq!(store.get_object_with_bytes("b", "xy", 4).unwrap().unwrap().1, None);
+    put(&store, "b", "file", b"on disk");
+    let (rec, bytes) = store.get_object_with_bytes("b", "file", 1 << 20).unwrap().unwrap();
+    assert_eq!((rec.size, bytes), (7, None));
+    assert_eq!(store.get_object_with_bytes("b", "absent", 10).unwrap(), None);
     // An append and a part carry their blob, inline or not.
     let a = inline_mode(|| write_blob(&store, b"ab"));
     store.append_object("b", "log", 0, a, record("log", &[])).unwrap();
@@ -681,7 +692,7 @@ fn inline_blobs_must_be_handed_over_and_refused_ops_store_nothing() {
     let part = inline_mode(|| write_blob(&store, b"part"));
     let p = PartRecord { number: 1, blob: part.clone(), etag: String::new(), last_modified_ms: 0 };
     store.put_part("b", "u", p).unwrap();
-    assert_eq!(inline_ids(&store).len(), 2);
+    assert_eq!(inline_ids(&store).len(), 4, "x, y, the append and the part");
     store.complete_upload("b", "u", record("mp", &[&part])).unwrap();
     assert_eq!(read_all(&store, "b", "mp"), b"part");
     assert_eq!(read_all(&store, "b", "log"), b"ab");

@@ -43,7 +43,8 @@ const PARTS: TableDefinition<(&str, &str, u32), &[u8]> = TableDefinition::new("p
 pub(crate) const BLOB_REFS: TableDefinition<&str, u64> = TableDefinition::new("blob_refs");
 /// Inline blob id -> its bytes: small blobs stored in the same commit as the records that
 /// reference them, so a small PUT costs one sync instead of a file's three.
-pub(crate) const INLINE_BLOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("inline_blobs");
+/// Keyed by the id's bytes: a `&[u8]` key compares without the UTF-8 check a `&str` key costs.
+pub(crate) const INLINE_BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("inline_blobs");
 
 /// Layout version of the whole database; a store written by a newer layout is refused.
 /// Version 2 added inline blobs; a version 1 store is upgraded in place (nothing to convert).
@@ -347,7 +348,7 @@ struct Writer<'txn> {
     upload_ids: Table<'txn, (&'static str, &'static str), &'static [u8]>,
     parts: Table<'txn, (&'static str, &'static str, u32), &'static [u8]>,
     refs: Table<'txn, &'static str, u64>,
-    inline: Table<'txn, &'static str, &'static [u8]>,
+    inline: Table<'txn, &'static [u8], &'static [u8]>,
     blobs: &'txn dyn BlobBackend,
     /// The in-memory bytes of the inline blobs handed over with the op being applied.
     fresh: Vec<(BlobId, Arc<[u8]>)>,
@@ -424,10 +425,10 @@ impl<'txn> Writer<'txn> {
         if n == 1
             && id.is_inline()
             && let Some(bytes) = self.fresh_bytes(id).cloned()
-            && self.inline.get(id.as_str())?.is_none()
+            && self.inline.get(id.as_str().as_bytes())?.is_none()
         {
             // The first reference stores the bytes, in the same commit.
-            self.inline.insert(id.as_str(), &*bytes)?;
+            self.inline.insert(id.as_str().as_bytes(), &*bytes)?;
         }
         self.refs.insert(id.as_str(), n)?;
         Ok(())
@@ -438,7 +439,7 @@ impl<'txn> Writer<'txn> {
         if n == 0 {
             self.refs.remove(id.as_str())?;
             if id.is_inline() {
-                self.inline.remove(id.as_str())?;
+                self.inline.remove(id.as_str().as_bytes())?;
             } else {
                 self.candidates.push(id.clone());
             }
@@ -456,7 +457,7 @@ impl<'txn> Writer<'txn> {
                 continue;
             }
             let present = if id.is_inline() {
-                self.fresh_bytes(id).is_some() || self.inline.get(id.as_str())?.is_some()
+                self.fresh_bytes(id).is_some() || self.inline.get(id.as_str().as_bytes())?.is_some()
             } else {
                 self.blobs.exists(id)?
             };
@@ -1166,9 +1167,10 @@ impl Store {
         let to_io = |e: redb::Error| io::Error::other(e.to_string());
         let txn = inner.db.begin_read().map_err(|e| to_io(e.into()))?;
         let table = txn.open_table(INLINE_BLOBS).map_err(|e| to_io(e.into()))?;
-        let guard = table.get(id.as_str()).map_err(|e| to_io(e.into()))?.ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, format!("inline blob {id} not found"))
-        })?;
+        let guard =
+            table.get(id.as_str().as_bytes()).map_err(|e| to_io(e.into()))?.ok_or_else(|| {
+                io::Error::new(io::ErrorKind::NotFound, format!("inline blob {id} not found"))
+            })?;
         let bytes = guard.value();
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
         Ok(Box::new(io::Cursor::new(bytes[start..].to_vec())))
@@ -1231,7 +1233,8 @@ impl Store {
         let inline = txn.open_table(INLINE_BLOBS)?;
         let mut out = Vec::with_capacity(usize::try_from(rec.size).unwrap_or(0));
         for seg in &rec.segments {
-            let bytes = inline.get(seg.blob.as_str())?.ok_or_else(|| missing_blob(&seg.blob))?;
+            let bytes =
+                inline.get(seg.blob.as_str().as_bytes())?.ok_or_else(|| missing_blob(&seg.blob))?;
             if bytes.value().len() as u64 != seg.len {
                 return Err(StoreError::Corrupt(format!(
                     "inline blob {} holds {} bytes, its segment says {}",

@@ -115,7 +115,11 @@ fn blob_files(dir: &Path) -> BTreeSet<String> {
 fn inline_ids(store: &Store) -> BTreeSet<String> {
     let txn = store.db().begin_read().unwrap();
     let table = txn.open_table(INLINE_BLOBS).unwrap();
-    table.iter().unwrap().map(|e| e.unwrap().0.value().to_owned()).collect()
+    table
+        .iter()
+        .unwrap()
+        .map(|e| String::from_utf8(e.unwrap().0.value().to_vec()).unwrap())
+        .collect()
 }
 
 /// Every blob id referenced by an object or a part, found through the public API.

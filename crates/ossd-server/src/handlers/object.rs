@@ -223,31 +223,53 @@ pub async fn put_object(
     Ok(r)
 }
 
+/// Header names of object responses, parsed once (a `&str` name is parsed and hashed anew at
+/// every insert).
+mod names {
+    use http::HeaderName;
+    pub const OBJECT_TYPE: HeaderName = HeaderName::from_static("x-oss-object-type");
+    pub const STORAGE_CLASS: HeaderName = HeaderName::from_static("x-oss-storage-class");
+    pub const CRC64: HeaderName = HeaderName::from_static("x-oss-hash-crc64ecma");
+    pub const NEXT_APPEND: HeaderName = HeaderName::from_static("x-oss-next-append-position");
+}
+
+/// Inserts a header whose value comes from a record; a value that is not a valid header value
+/// (it cannot be: every stored value was one on the way in) is skipped.
+fn put_header(h: &mut http::HeaderMap, name: http::HeaderName, value: &str) {
+    if let Ok(v) = http::HeaderValue::from_str(value) {
+        h.insert(name, v);
+    }
+}
+
 /// Sets the headers that describe an object (GET, HEAD).
 fn object_headers(r: &mut Response<Body>, rec: &ObjectRecord) {
-    render::set(
-        r,
-        "content-type",
-        rec.content_type.as_deref().unwrap_or("application/octet-stream"),
-    );
-    render::set(r, "etag", &rec.etag);
-    render::set(r, "last-modified", &http_date(rec.last_modified_ms));
-    render::set(r, "accept-ranges", "bytes");
-    render::set(r, "x-oss-object-type", &rec.object_type);
-    render::set(r, "x-oss-storage-class", &rec.storage_class);
-    render::set(r, "x-oss-hash-crc64ecma", &rec.crc64.to_string());
+    use http::header::{self as hn, HeaderValue};
+    let h = r.headers_mut();
+    h.reserve(16 + rec.user_meta.len());
+    match rec.content_type.as_deref() {
+        Some(ct) => put_header(h, hn::CONTENT_TYPE, ct),
+        None => {
+            h.insert(hn::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+        }
+    }
+    put_header(h, hn::ETAG, &rec.etag);
+    put_header(h, hn::LAST_MODIFIED, &http_date(rec.last_modified_ms));
+    h.insert(hn::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    put_header(h, names::OBJECT_TYPE, &rec.object_type);
+    put_header(h, names::STORAGE_CLASS, &rec.storage_class);
+    h.insert(names::CRC64, HeaderValue::from(rec.crc64));
     if rec.object_type == "Appendable" {
-        render::set(r, "x-oss-next-append-position", &rec.size.to_string());
+        h.insert(names::NEXT_APPEND, HeaderValue::from(rec.size));
     }
     for (name, v) in [
-        ("content-encoding", &rec.content_encoding),
-        ("content-disposition", &rec.content_disposition),
-        ("cache-control", &rec.cache_control),
-        ("expires", &rec.expires),
-        ("content-language", &rec.content_language),
+        (hn::CONTENT_ENCODING, &rec.content_encoding),
+        (hn::CONTENT_DISPOSITION, &rec.content_disposition),
+        (hn::CACHE_CONTROL, &rec.cache_control),
+        (hn::EXPIRES, &rec.expires),
+        (hn::CONTENT_LANGUAGE, &rec.content_language),
     ] {
         if let Some(v) = v {
-            render::set(r, name, v);
+            put_header(h, name, v);
         }
     }
     for (k, v) in &rec.user_meta {
@@ -332,6 +354,11 @@ fn check_conditions(
     rec: &ObjectRecord,
     prefix: &str,
 ) -> Result<Option<StatusCode>, ApiError> {
+    const NAMES: [&str; 4] =
+        ["if-match", "if-unmodified-since", "if-none-match", "if-modified-since"];
+    if prefix.is_empty() && !NAMES.iter().any(|n| ctx.headers.contains_key(*n)) {
+        return Ok(None);
+    }
     let h = |n: &str| ctx.header(&format!("{prefix}{n}")).map(str::to_owned);
     let modified = rec.last_modified_ms / 1000;
     if let Some(m) = h("if-match") {
@@ -427,7 +454,7 @@ pub fn get_object(
     let mut r = Response::new(body);
     *r.status_mut() = status;
     object_headers(&mut r, &rec);
-    render::set(&mut r, "content-length", &len.to_string());
+    r.headers_mut().insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(len));
     if status == StatusCode::PARTIAL_CONTENT {
         render::set(
             &mut r,

@@ -175,6 +175,12 @@ pub fn check_access(
     if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
 }
 
+/// Whether the principal's own permission lets it write into the bucket, whatever the ACLs say
+/// (an object ACL can open an object to others, never close it to them).
+pub fn may_write(principal: &Principal, bucket: &BucketState) -> bool {
+    principal.permission(bucket).is_some_and(|p| p >= Permission::Write)
+}
+
 /// Only the owner (root, the creating key, or a key granted `owner`) may manage the bucket itself:
 /// ACL, CORS rules, info, deletion, object ACLs.
 pub fn require_owner(principal: &Principal, bucket: &BucketState) -> Result<(), ApiError> {

@@ -1,7 +1,7 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
 use super::{check_content_md5, parse_content_md5, read_small_body};
-use crate::auth::{check_access, require_owner};
+use crate::auth::{check_access, may_write, require_owner};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
@@ -134,7 +134,11 @@ pub async fn write_body(
         }
         _ => blocking(|| state.store.blob_writer()).map_err(store_error)?,
     };
-    let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUF);
+    // An inline blob is written to memory: no buffering, and no hand-off of the worker.
+    let inline = writer.id().is_inline();
+    let capacity =
+        if inline { 0 } else { WRITE_BUF.min(declared.map_or(WRITE_BUF, |n| n as usize)) };
+    let mut buf: Vec<u8> = Vec::with_capacity(capacity);
     let mut total: u64 = 0;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
@@ -144,6 +148,10 @@ pub async fn write_body(
         total += data.len() as u64;
         if total > limit {
             return Err(ApiError::new(ErrorCode::EntityTooLarge));
+        }
+        if inline {
+            writer.write_all(&data).map_err(io_error)?;
+            continue;
         }
         buf.extend_from_slice(&data);
         if buf.len() >= WRITE_BUF {
@@ -159,7 +167,7 @@ pub async fn write_body(
     {
         return Err(ApiError::new(ErrorCode::InvalidDigest));
     }
-    blocking(|| writer.finish()).map_err(store_error)
+    if inline { writer.finish() } else { blocking(|| writer.finish()) }.map_err(store_error)
 }
 
 #[track_caller]
@@ -199,12 +207,18 @@ pub async fn put_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_key(key)?;
-    let existing = get_record(state, &b, key)?;
+    let forbid_overwrite =
+        ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    // The existing object matters only for its ACL (which cannot take away a key's own write
+    // permission) and for x-oss-forbid-overwrite.
+    let existing = if may_write(&ctx.principal, &b) && !forbid_overwrite {
+        None
+    } else {
+        get_record(state, &b, key)?
+    };
     check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
     let mut rec = object_template(ctx, key)?;
-    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        && existing.is_some()
-    {
+    if forbid_overwrite && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE).await?;

@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use ossd_proto::request::check_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, ObjectRecord, Segment};
+use ossd_store::{Blob, BlobWriter, ObjectRecord, Segment};
 use percent_encoding::percent_decode_str;
 use std::io::Write;
 
@@ -134,40 +134,72 @@ pub async fn write_body(
         }
         _ => blocking(|| state.store.blob_writer()).map_err(store_error)?,
     };
-    // An inline blob is written to memory: no buffering, and no hand-off of the worker.
-    let inline = writer.id().is_inline();
-    let capacity =
-        if inline { 0 } else { WRITE_BUF.min(declared.map_or(WRITE_BUF, |n| n as usize)) };
-    let mut buf: Vec<u8> = Vec::with_capacity(capacity);
     let mut total: u64 = 0;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}"))
-        })?;
-        let Ok(data) = frame.into_data() else { continue };
-        total += data.len() as u64;
-        if total > limit {
-            return Err(ApiError::new(ErrorCode::EntityTooLarge));
+    let mut next_data = async |body: &mut Incoming| -> Result<Option<bytes::Bytes>, ApiError> {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}"))
+            })?;
+            let Ok(data) = frame.into_data() else { continue };
+            total += data.len() as u64;
+            if total > limit {
+                return Err(ApiError::new(ErrorCode::EntityTooLarge));
+            }
+            return Ok(Some(data));
         }
-        if inline {
+        Ok(None)
+    };
+    let writer = if writer.id().is_inline() {
+        // An inline blob is written to memory: no buffering, and no hand-off of the worker.
+        while let Some(data) = next_data(&mut body).await? {
             writer.write_all(&data).map_err(io_error)?;
-            continue;
         }
-        buf.extend_from_slice(&data);
-        if buf.len() >= WRITE_BUF {
-            blocking(|| writer.write_all(&buf)).map_err(io_error)?;
-            buf.clear();
+        writer
+    } else {
+        // A blob file is hashed and written on a blocking thread while this task goes on
+        // receiving, so the network, the digests and the disk overlap.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
+        let (give_back, reuse) = std::sync::mpsc::channel::<Vec<u8>>();
+        let sink = tokio::task::spawn_blocking(move || -> std::io::Result<BlobWriter> {
+            while let Some(mut chunk) = rx.blocking_recv() {
+                writer.write_all(&chunk)?;
+                chunk.clear();
+                let _ = give_back.send(chunk);
+            }
+            Ok(writer)
+        });
+        let capacity = WRITE_BUF.min(declared.map_or(WRITE_BUF, |n| n as usize));
+        let mut buf: Vec<u8> = Vec::with_capacity(capacity);
+        let mut sink_gone = false;
+        while let Some(data) = next_data(&mut body).await? {
+            buf.extend_from_slice(&data);
+            if buf.len() >= WRITE_BUF {
+                let fresh = reuse.try_recv().unwrap_or_else(|_| Vec::with_capacity(WRITE_BUF));
+                if tx.send(std::mem::replace(&mut buf, fresh)).await.is_err() {
+                    sink_gone = true; // the writer failed; its error is reported below
+                    break;
+                }
+            }
         }
-    }
-    if !buf.is_empty() {
-        blocking(|| writer.write_all(&buf)).map_err(io_error)?;
-    }
+        if !buf.is_empty() && !sink_gone {
+            let _ = tx.send(buf).await;
+        }
+        drop(tx);
+        match sink.await {
+            Ok(result) => result.map_err(io_error)?,
+            Err(e) => {
+                tracing::error!(error = %e, "blob writer task failed");
+                return Err(ApiError::internal());
+            }
+        }
+    };
     if let Some(expected) = expected_md5
         && writer.md5() != expected
     {
         return Err(ApiError::new(ErrorCode::InvalidDigest));
     }
-    if inline { writer.finish() } else { blocking(|| writer.finish()) }.map_err(store_error)
+    if writer.id().is_inline() { writer.finish() } else { blocking(|| writer.finish()) }
+        .map_err(store_error)
 }
 
 #[track_caller]

@@ -1,7 +1,7 @@
 //! ossd-bench-hyper: the "own stack" baseline of `bench/load.sh`, a hyper 1 server answering a fixed 200.
 //!
 //! It is built the way `ossd serve` builds its listener (multi-thread tokio runtime, `TCP_NODELAY`,
-//! the hyper-util auto builder with the same HTTP/1 settings), so that the ratio between ossd and
+//! the hyper-util auto builder with the same HTTP/1 settings, the same allocator), so that the ratio between ossd and
 //! this server shows what ossd's own request pipeline costs on top of tokio and hyper.
 //! Not a product: it has no configuration beyond the listen address and is never installed.
 
@@ -15,6 +15,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+/// The same allocator as `ossd`, so that the ratio compares request pipelines, not allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Why the server could not start.
 #[derive(Debug)]

@@ -9,6 +9,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::{
@@ -75,7 +76,7 @@ pub struct StoreOptions {
 pub type RecordAndBytes = (ObjectRecord, Option<Vec<u8>>);
 
 /// Default bound of redb's page cache.
-pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 impl Default for StoreOptions {
     fn default() -> Self {
@@ -99,15 +100,102 @@ struct Inner {
     write_lock: Mutex<()>,
     /// Requests waiting for the next group commit, and whether a leader is committing.
     group: Mutex<GroupQueue>,
+    /// The thread that leads commits for async callers, started by the first of them.
+    committer: Mutex<Option<Arc<CommitterSignal>>>,
     /// Write transactions committed since open (tests check that groups form).
     commits: AtomicU64,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(sig) = self.committer.get_mut().unwrap_or_else(PoisonError::into_inner) {
+            sig.stop();
+        }
+    }
+}
+
+/// How the group-commit queue calls on the committer thread: async callers cannot block to
+/// lead a commit, so when leadership falls to one of them, this thread leads in its place.
+#[derive(Default)]
+struct CommitterSignal {
+    /// (a commit is wanted, the store is gone)
+    state: Mutex<(bool, bool)>,
+    cv: Condvar,
+}
+
+impl CommitterSignal {
+    fn lock(&self) -> MutexGuard<'_, (bool, bool)> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Asks the thread to lead the next commit.
+    fn want(&self) {
+        self.lock().0 = true;
+        self.cv.notify_one();
+    }
+
+    /// Ends the thread.
+    fn stop(&self) {
+        self.lock().1 = true;
+        self.cv.notify_one();
+    }
+
+    /// The committer thread: leads a commit whenever asked, until the store is dropped.
+    fn run(&self, store: std::sync::Weak<Inner>) {
+        loop {
+            {
+                let guard = self.lock();
+                let mut guard = self
+                    .cv
+                    .wait_while(guard, |(wanted, stopped)| !*wanted && !*stopped)
+                    .unwrap_or_else(PoisonError::into_inner);
+                if guard.1 {
+                    return;
+                }
+                guard.0 = false;
+            }
+            match store.upgrade() {
+                Some(inner) => Store { inner }.lead(),
+                None => return,
+            }
+        }
+    }
 }
 
 /// What a caller of [`Store::commit_batch`] gets back: one result per op, or a failure of the
 /// whole request.
 pub(crate) type BatchResult = Result<Vec<Result<OpOutput, StoreError>>, StoreError>;
 
-/// The group-commit queue (leader/follower, no thread of its own).
+/// The outcome of [`Store::commit_batch_async`], once the transaction holding it has committed.
+struct CommitFuture {
+    slot: Arc<Slot>,
+}
+
+impl std::future::Future for CommitFuture {
+    type Output = BatchResult;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BatchResult> {
+        let slot = &self.slot;
+        if let Some(w) = &slot.waker {
+            // Register before looking, so that a result set in between still wakes us.
+            *w.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+        }
+        let mut state = slot.lock();
+        match std::mem::replace(&mut *state, SlotState::Taken) {
+            SlotState::Done(result) => Poll::Ready(result),
+            SlotState::Waiting => {
+                *state = SlotState::Waiting;
+                Poll::Pending
+            }
+            SlotState::Lead | SlotState::Taken => Poll::Ready(Err(StoreError::Corrupt(
+                "group commit lost an async request".to_owned(),
+            ))),
+        }
+    }
+}
+
+/// The group-commit queue: leader/follower among blocking callers, plus a committer thread
+/// that leads for async callers.
 #[derive(Default)]
 struct GroupQueue {
     /// Requests not yet taken by a leader, oldest first.
@@ -116,10 +204,12 @@ struct GroupQueue {
     leading: bool,
 }
 
-/// Where one request waits for its outcome.
+/// Where one request waits for its outcome: a blocked thread (sync callers) or a future.
 struct Slot {
     state: Mutex<SlotState>,
     ready: Condvar,
+    /// For an async caller: who to wake; such a caller is never asked to lead.
+    waker: Option<Mutex<Option<Waker>>>,
 }
 
 /// The state of one queued request.
@@ -136,7 +226,19 @@ enum SlotState {
 
 impl Slot {
     fn new(state: SlotState) -> Arc<Slot> {
-        Arc::new(Slot { state: Mutex::new(state), ready: Condvar::new() })
+        Arc::new(Slot { state: Mutex::new(state), ready: Condvar::new(), waker: None })
+    }
+
+    fn new_async() -> Arc<Slot> {
+        Arc::new(Slot {
+            state: Mutex::new(SlotState::Waiting),
+            ready: Condvar::new(),
+            waker: Some(Mutex::new(None)),
+        })
+    }
+
+    fn is_async(&self) -> bool {
+        self.waker.is_some()
     }
 
     fn lock(&self) -> MutexGuard<'_, SlotState> {
@@ -146,7 +248,17 @@ impl Slot {
     /// Sets the state and wakes the waiting caller.
     fn set(&self, state: SlotState) {
         *self.lock() = state;
+        self.wake();
+    }
+
+    /// Wakes the waiting caller (thread or future).
+    fn wake(&self) {
         self.ready.notify_one();
+        if let Some(w) = &self.waker
+            && let Some(w) = w.lock().unwrap_or_else(PoisonError::into_inner).take()
+        {
+            w.wake();
+        }
     }
 
     /// Blocks until the request is done or its caller must lead.
@@ -164,6 +276,7 @@ impl Slot {
 /// leader unwinds before delivering it), and leadership passes on when the leader is done.
 struct Leadership<'a> {
     group: &'a Mutex<GroupQueue>,
+    committer: &'a Mutex<Option<Arc<CommitterSignal>>>,
     slots: Vec<Arc<Slot>>,
 }
 
@@ -176,11 +289,20 @@ impl Drop for Leadership<'_> {
                 *state = SlotState::Done(Err(StoreError::Io(io::Error::other(
                     "group commit leader failed",
                 ))));
-                slot.ready.notify_one();
+                drop(state);
+                slot.wake();
             }
         }
         let mut q = self.group.lock().unwrap_or_else(PoisonError::into_inner);
         match q.pending.first() {
+            Some((_, next)) if next.is_async() => {
+                // An async caller cannot lead; the committer thread (started when that caller
+                // queued) leads in its place.
+                match self.committer.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+                    Some(sig) => sig.want(),
+                    None => q.leading = false,
+                }
+            }
             Some((_, next)) => next.set(SlotState::Lead),
             None => q.leading = false,
         }
@@ -903,6 +1025,7 @@ impl Store {
                 inline_max: opts.inline_max,
                 write_lock: Mutex::new(()),
                 group: Mutex::new(GroupQueue::default()),
+                committer: Mutex::new(None),
                 commits: AtomicU64::new(0),
             }),
         })
@@ -1053,12 +1176,61 @@ impl Store {
         for slot in &slots {
             *slot.lock() = SlotState::Waiting;
         }
-        let duty = Leadership { group, slots };
+        let duty = Leadership { group, committer: &self.inner.committer, slots };
         let results = self.run_group(&requests);
         for (slot, result) in duty.slots.iter().zip(results) {
             slot.set(SlotState::Done(result));
         }
         drop(duty);
+    }
+
+    /// The committer thread's signal, starting the thread on first use.
+    fn committer(&self) -> Result<Arc<CommitterSignal>, StoreError> {
+        let mut slot = self.inner.committer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sig) = slot.as_ref() {
+            return Ok(Arc::clone(sig));
+        }
+        let sig = Arc::new(CommitterSignal::default());
+        let (thread_sig, store) = (Arc::clone(&sig), Arc::downgrade(&self.inner));
+        std::thread::Builder::new()
+            .name("ossd-store-commit".to_owned())
+            .spawn(move || thread_sig.run(store))?;
+        *slot = Some(Arc::clone(&sig));
+        Ok(sig)
+    }
+
+    /// Group commit for async callers: queues `ops` like [`Store::commit_batch`] but returns a
+    /// future instead of blocking; the committer thread leads when no caller thread does.
+    fn commit_batch_async(&self, ops: Vec<Op>) -> CommitFuture {
+        let slot = Slot::new_async();
+        let queued = self.committer().map(|sig| {
+            let lead = {
+                let mut q = self.inner.group.lock().unwrap_or_else(PoisonError::into_inner);
+                let lead = !q.leading;
+                q.leading = true;
+                q.pending.push((ops, Arc::clone(&slot)));
+                lead
+            };
+            if lead {
+                sig.want();
+            }
+        });
+        if let Err(e) = queued {
+            slot.set(SlotState::Done(Err(e)));
+        }
+        CommitFuture { slot }
+    }
+
+    fn commit_one_async(
+        &self,
+        op: Op,
+    ) -> impl std::future::Future<Output = Result<OpOutput, StoreError>> + Send + 'static {
+        let fut = self.commit_batch_async(vec![op]);
+        async move {
+            fut.await?
+                .pop()
+                .unwrap_or_else(|| Err(StoreError::Corrupt("empty batch result".to_owned())))
+        }
     }
 
     fn commit_one(&self, op: Op) -> Result<OpOutput, StoreError> {
@@ -1207,6 +1379,31 @@ impl Store {
         Store::require_bucket(&txn, bucket)?;
         let table = txn.open_table(OBJECTS)?;
         table.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
+    }
+
+    /// [`Store::put_new_object`] for async callers: waits for the group commit without
+    /// blocking a thread (a committer thread of the store leads the commits they join).
+    pub fn put_new_object_async(
+        &self,
+        bucket: &str,
+        rec: ObjectRecord,
+        new: Vec<Blob>,
+    ) -> impl std::future::Future<Output = Result<Option<ObjectRecord>, StoreError>> + Send + 'static
+    {
+        let fut = self.commit_one_async(Op::PutObject { bucket: bucket.to_owned(), rec, new });
+        async move { fut.await?.replaced() }
+    }
+
+    /// [`Store::delete_object`] for async callers (see [`Store::put_new_object_async`]).
+    pub fn delete_object_async(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl std::future::Future<Output = Result<Option<ObjectRecord>, StoreError>> + Send + 'static
+    {
+        let op = Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned() };
+        let fut = self.commit_one_async(op);
+        async move { fut.await?.replaced() }
     }
 
     /// The object `key` and, when it is at most `max_bytes` long and all its bytes are inline,
@@ -1375,6 +1572,18 @@ impl Store {
     ) -> Result<(), StoreError> {
         let op = Op::PutPart { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), part };
         self.commit_one(op).map(|_| ())
+    }
+
+    /// [`Store::put_part`] for async callers (see [`Store::put_new_object_async`]).
+    pub fn put_part_async(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        part: PartRecord,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
+        let op = Op::PutPart { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), part };
+        let fut = self.commit_one_async(op);
+        async move { fut.await.map(|_| ()) }
     }
 
     /// Parts numbered above `after_part`, at most `max` of them.

@@ -1642,3 +1642,113 @@ fn crash_during_group_commits_leaves_whole_objects() {
     assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
     eprintln!("{} whole objects after the crash", objects.len());
 }
+
+// ---------------------------------------------------------------- async callers
+
+/// Drives a future on this thread (the store has no runtime; a parked thread is enough).
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+#[test]
+fn async_and_blocking_callers_share_group_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
+    let store = Store::open_with(dir.path(), &opts).unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let before = store.commit_count();
+    let threads: Vec<_> = (0..12u8)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..20u8 {
+                    let key = format!("{t}-{i}");
+                    let blob = if t % 2 == 0 {
+                        inline_mode(|| write_blob(&store, &[t, i]))
+                    } else {
+                        write_blob(&store, &[t, i])
+                    };
+                    let rec = record(&key, &[&blob]);
+                    if t % 3 == 0 {
+                        // A blocking caller among the async ones.
+                        store.put_new_object("b", rec, vec![blob]).unwrap();
+                    } else {
+                        block_on(store.put_new_object_async("b", rec, vec![blob])).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    for t in 0..12u8 {
+        for i in 0..20u8 {
+            assert_eq!(read_all(&store, "b", &format!("{t}-{i}")), [t, i]);
+        }
+    }
+    let commits = store.commit_count() - before;
+    assert!(commits < 240, "240 puts took {commits} commits: no groups formed");
+    assert_eq!(store.bucket_stats("b").unwrap().object_count, 240);
+    // Async deletes and parts, and an async failure that is reported to its caller alone.
+    assert!(block_on(store.delete_object_async("b", "0-0")).unwrap().is_some());
+    assert!(block_on(store.delete_object_async("b", "0-0")).unwrap().is_none());
+    let lost = inline_mode(|| write_blob(&store, b"lost"));
+    let refused = block_on(store.put_new_object_async("nope", record("k", &[&lost]), vec![lost]));
+    assert!(matches!(refused, Err(StoreError::NoSuchBucket)));
+    let up = UploadRecord { upload_id: "u".into(), key: "mp".into(), ..Default::default() };
+    store.create_upload("b", up).unwrap();
+    let part = inline_mode(|| write_blob(&store, b"part"));
+    let p = PartRecord { number: 1, blob: part, etag: String::new(), last_modified_ms: 0 };
+    block_on(store.put_part_async("b", "u", p)).unwrap();
+    assert_eq!(store.all_parts("b", "u").unwrap().len(), 1);
+    let missing = PartRecord {
+        number: 2,
+        blob: inline_mode(|| write_blob(&store, b"x")),
+        etag: String::new(),
+        last_modified_ms: 0,
+    };
+    assert!(matches!(
+        block_on(store.put_part_async("b", "nope", missing)),
+        Err(StoreError::NoSuchUpload)
+    ));
+}
+
+#[test]
+fn the_committer_thread_does_not_keep_the_store_open() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.create_bucket(&bucket("b")).unwrap();
+        let blob = inline_mode(|| write_blob(&store, b"v"));
+        block_on(store.put_new_object_async("b", record("k", &[&blob]), vec![blob])).unwrap();
+    }
+    // The database lock is free again once the committer thread has let go of the store (it
+    // holds it only while it leads a commit, which may end just after our result arrived).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let store = loop {
+        match Store::open(dir.path()) {
+            Ok(store) => break store,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) => panic!("the store stayed open: {e}"),
+        }
+    };
+    assert_eq!(read_all(&store, "b", "k"), b"v");
+}

@@ -44,7 +44,7 @@ pub async fn dispatch(
         Operation::GetObject { key } => object::get_object(state, ctx, key, false),
         Operation::HeadObject { key } => object::get_object(state, ctx, key, true),
         Operation::GetObjectMeta { key } => object::get_object_meta(state, ctx, key),
-        Operation::DeleteObject { key } => object::delete_object(state, ctx, key),
+        Operation::DeleteObject { key } => object::delete_object(state, ctx, key).await,
         Operation::GetObjectAcl { key } => object::get_object_acl(state, ctx, key),
         Operation::PutObjectAcl { key } => object::put_object_acl(state, ctx, key),
         Operation::PostObject => post_object::post_object(state, ctx, body).await,

@@ -93,7 +93,7 @@ pub async fn upload_part(
         blob: blob.clone(),
     };
     let etag = part.etag.clone();
-    blocking(|| state.store.put_part(&b.record.name, &up.upload_id, part)).map_err(store_error)?;
+    state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     render::set(&mut r, "etag", &etag);
     render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
@@ -119,7 +119,7 @@ pub async fn upload_part_copy(
     let blob = super::object::copy_bytes(state, &src, start, end)?;
     let part = PartRecord { number, etag: md5_etag(&blob.md5), last_modified_ms: now_ms(), blob };
     let (etag, lm) = (part.etag.clone(), part.last_modified_ms);
-    blocking(|| state.store.put_part(&b.record.name, &up.upload_id, part)).map_err(store_error)?;
+    state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let mut w = XmlWriter::new();
     w.open("CopyPartResult");
     w.elem("LastModified", &iso8601(lm));

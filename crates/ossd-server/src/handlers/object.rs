@@ -260,8 +260,9 @@ pub async fn put_object(
     rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
     rec.last_modified_ms = now_ms();
     let etag = rec.etag.clone();
-    let name = &b.record.name;
-    blocking(|| state.store.put_new_object(name, rec, vec![blob.clone()])).map_err(store_error)?;
+    // Awaiting the group commit holds no thread: the store's committer thread leads it.
+    let commit = state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()]);
+    commit.await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     render::set(&mut r, "etag", &etag);
     render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
@@ -528,13 +529,17 @@ pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Respons
     Ok(r)
 }
 
-pub fn delete_object(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+pub async fn delete_object(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_key(key)?;
     // An explicit object ACL wins over the bucket's, for deletion as for overwriting.
     let existing = get_record(state, b, key)?;
     check_access(&ctx.principal, b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
-    blocking(|| state.store.delete_object(&b.record.name, key)).map_err(store_error)?;
+    state.store.delete_object_async(&b.record.name, key).await.map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
 }
 

@@ -25,8 +25,8 @@ pub const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-
 const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
 /// Bodies up to this size are read in one go and sent whole; larger ones stream from a reader thread.
 const INLINE_BODY: u64 = 256 * 1024;
-/// Bytes buffered before one write to the blob file.
-const WRITE_BUF: usize = 1024 * 1024;
+/// Bytes per chunk handed to the blob-writer thread; at most four are in flight per upload.
+const WRITE_BUF: usize = 256 * 1024;
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -207,14 +207,51 @@ fn requested_header_bytes(value: &str) -> impl Iterator<Item = &[u8]> {
 /// The `Access-Control-Allow-Headers` value on a matched preflight: the requested headers, trimmed,
 /// lower-cased, empty items dropped, joined by `", "`. `None` when no header was requested.
 pub fn allow_headers_value(request_headers: Option<&str>) -> Option<String> {
-    let mut out = String::new();
-    for h in requested_headers(request_headers?) {
+    allow_headers(request_headers).map(std::borrow::Cow::into_owned)
+}
+
+/// [`allow_headers_value`] without allocating when it can: `Cow::Borrowed` (always the whole input)
+/// when the requested value is already in the normalised form, e.g. `content-type, x-oss-meta-a`,
+/// so a server can send the request's own header value back.
+pub fn allow_headers(request_headers: Option<&str>) -> Option<std::borrow::Cow<'_, str>> {
+    let value = request_headers?;
+    if is_normalised_header_list(value) {
+        return Some(std::borrow::Cow::Borrowed(value));
+    }
+    let mut out = String::with_capacity(value.len());
+    for h in requested_headers(value) {
         if !out.is_empty() {
             out.push_str(", ");
         }
-        out.extend(h.chars().map(|c| c.to_ascii_lowercase()));
+        out.push_str(h);
     }
-    (!out.is_empty()).then_some(out)
+    // Only ASCII letters change, so the string stays valid UTF-8 and equals a per-char lower-casing.
+    out.make_ascii_lowercase();
+    (!out.is_empty()).then_some(std::borrow::Cow::Owned(out))
+}
+
+/// True when `v` is exactly what [`allow_headers_value`] makes of it: non-empty, no upper-case ASCII,
+/// items separated by exactly `", "`, no empty item, and no ASCII white space (the bytes the items
+/// are trimmed of) other than the space right after a comma.
+fn is_normalised_header_list(v: &str) -> bool {
+    let b = v.as_bytes();
+    let edge = |c: u8| c == b',' || c.is_ascii_whitespace();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    if edge(first) || edge(last) || last.is_ascii_uppercase() {
+        return false;
+    }
+    // Over each byte and the next, without early exits (so the loop can be vectorised): a comma is
+    // followed by a space and a space only follows a comma, a space is followed by an item byte.
+    let mut bad = false;
+    for (&c, &n) in b.iter().zip(b.get(1..).unwrap_or_default()) {
+        bad |= c.is_ascii_uppercase()
+            | (c.is_ascii_whitespace() & (c != b' '))
+            | ((c == b',') != (n == b' '))
+            | ((c == b' ') & edge(n));
+    }
+    !bad
 }
 
 /// True when every byte is visible ASCII, space or tab (no CR, LF, NUL, other controls or non-ASCII):

@@ -38,7 +38,12 @@ impl Pattern {
             Pattern::Any => true,
             Pattern::Glob { prefix, suffix } => {
                 let (p, s) = (prefix.as_bytes(), suffix.as_bytes());
-                v.len() >= p.len() + s.len() && v.starts_with(p) && v.ends_with(s)
+                // The suffix first, from its last byte (no call): prefixes like `https://` are
+                // shared by most origins, endings rarely.
+                v.len() >= p.len() + s.len()
+                    && s.last().is_none_or(|l| v.last() == Some(l))
+                    && v.ends_with(s)
+                    && v.starts_with(p)
             }
         }
     }

@@ -694,6 +694,64 @@ fn allow_headers_value_normalises() {
     );
 }
 
+/// The normalisation written out naively: what [`allow_headers`] must equal, borrowed or not.
+fn allow_headers_reference(v: &str) -> Option<String> {
+    let items: Vec<String> = v
+        .split(',')
+        .map(|h| h.trim_matches(|c: char| c.is_ascii_whitespace()))
+        .filter(|h| !h.is_empty())
+        .map(|h| h.chars().map(|c| c.to_ascii_lowercase()).collect())
+        .collect();
+    (!items.is_empty()).then(|| items.join(", "))
+}
+
+/// Checks [`allow_headers`] and [`allow_headers_value`] against the reference for one input.
+fn check_allow_headers(v: &str) {
+    let want = allow_headers_reference(v);
+    let got = allow_headers(Some(v));
+    assert_eq!(got.as_deref(), want.as_deref(), "{v:?}");
+    if let Some(std::borrow::Cow::Borrowed(b)) = &got {
+        assert!(std::ptr::eq(*b, v), "borrowed output must be the whole input: {v:?}");
+    }
+    assert_eq!(allow_headers_value(Some(v)), want, "{v:?}");
+}
+
+#[test]
+fn allow_headers_borrows_normalised_values() {
+    assert_eq!(allow_headers(None), None);
+    for v in ["content-type, x-oss-meta-bench", "a", "x-a, x-b, x-c"] {
+        assert!(matches!(allow_headers(Some(v)), Some(std::borrow::Cow::Borrowed(_))), "{v:?}");
+    }
+    for v in ["Content-Type", "a,b", "a,  b", " a", "a ", "a, ", "a,, b", "a\t", "a\x0c", "a b"] {
+        assert!(matches!(allow_headers(Some(v)), Some(std::borrow::Cow::Owned(_)) | None), "{v:?}");
+        check_allow_headers(v);
+    }
+}
+
+#[test]
+fn allow_headers_equals_reference_on_every_short_string() {
+    // Every string of up to 6 bytes over the characters that matter to the normalisation.
+    const ALPHABET: &[u8] = b"aZ -,\t\x0c";
+    let mut buf = Vec::new();
+    for len in 0..=6u32 {
+        for mut n in 0..ALPHABET.len().pow(len) {
+            buf.clear();
+            for _ in 0..len {
+                buf.push(ALPHABET[n % ALPHABET.len()]);
+                n /= ALPHABET.len();
+            }
+            check_allow_headers(std::str::from_utf8(&buf).unwrap());
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn allow_headers_equals_reference(v in "[a-zA-Z0-9 ,\t\r\n\x0c\x0bé-]{0,24}") {
+        check_allow_headers(&v);
+    }
+}
+
 #[test]
 fn safe_header_values() {
     assert!(is_safe_header_value("http://www.a.com:8080"));

@@ -65,9 +65,14 @@ pub fn resolve(host: Option<&str>, raw_path: &str, domains: &[String]) -> Result
             "The request path must start with '/'.",
         ));
     }
-    let path = percent_decode_str(raw_path).decode_utf8().map_err(|_| {
-        ApiError::msg(ErrorCode::InvalidObjectName, "The object name is not valid UTF-8.")
-    })?;
+    // Without a `%` the path decodes to itself (and a `&str` is already UTF-8).
+    let path = if raw_path.contains('%') {
+        percent_decode_str(raw_path).decode_utf8().map_err(|_| {
+            ApiError::msg(ErrorCode::InvalidObjectName, "The object name is not valid UTF-8.")
+        })?
+    } else {
+        std::borrow::Cow::Borrowed(raw_path)
+    };
     let rest = &path[1..];
     if let Some(bucket) = host.and_then(|h| host_bucket(h, domains)) {
         let key = if rest.is_empty() { None } else { Some(rest.to_owned()) };
@@ -83,28 +88,40 @@ pub fn resolve(host: Option<&str>, raw_path: &str, domains: &[String]) -> Result
     Ok(Target { bucket: Some(bucket.to_owned()), key, virtual_hosted: false })
 }
 
-/// The bucket named by a virtual-hosted Host header, if the Host is of that form.
+/// The bucket named by a virtual-hosted Host header, if the Host is of that form. Host and domains
+/// compare ASCII case-insensitively; the bucket comes back lower-cased. An IP address is never a
+/// bucket host (checked only once a form matched: most Hosts match none).
 fn host_bucket(host: &str, domains: &[String]) -> Option<String> {
-    let host = strip_port(host).to_ascii_lowercase();
-    if host.parse::<std::net::IpAddr>().is_ok() {
-        return None;
-    }
+    let host = strip_port(host);
+    let not_ip = || host.parse::<std::net::IpAddr>().is_err();
     let candidates = domains.iter().map(String::as_str).chain(std::iter::once("localhost"));
     for d in candidates {
-        let d = d.to_ascii_lowercase();
-        if let Some(prefix) = host.strip_suffix(d.as_str()).and_then(|p| p.strip_suffix('.'))
+        if let Some(prefix) = strip_suffix_ignore_case(host, d).and_then(|p| p.strip_suffix('.'))
             && !prefix.is_empty()
             && !prefix.contains('.')
+            && not_ip()
         {
-            return Some(prefix.to_owned());
+            return Some(prefix.to_ascii_lowercase());
         }
     }
     // ali-oss on an IP endpoint rewrites Host to `<bucket>.oss-<region>[-internal].aliyuncs.com`.
     let (bucket, rest) = host.split_once('.')?;
-    if rest.starts_with("oss-") && rest.ends_with(".aliyuncs.com") && !bucket.is_empty() {
-        return Some(bucket.to_owned());
+    if rest.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("oss-"))
+        && strip_suffix_ignore_case(rest, ".aliyuncs.com").is_some()
+        && !bucket.is_empty()
+        && not_ip()
+    {
+        return Some(bucket.to_ascii_lowercase());
     }
     None
+}
+
+/// `s` without `suffix`, compared ASCII case-insensitively; `None` if `s` does not end with it.
+fn strip_suffix_ignore_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = s.len().checked_sub(suffix.len())?;
+    // `get` also refuses a cut inside a multi-byte character (which could not match anyway).
+    let (head, tail) = (s.get(..cut)?, s.get(cut..)?);
+    tail.eq_ignore_ascii_case(suffix).then_some(head)
 }
 
 fn strip_port(host: &str) -> &str {
@@ -349,8 +366,17 @@ impl Operation {
     }
 }
 
+/// True when [`classify`] would return [`Operation::Preflight`]: an `OPTIONS` request naming a
+/// bucket. Lets the preflight path skip building the operation (and copying the key).
+pub fn is_preflight(method: &str, target: &Target) -> bool {
+    method == "OPTIONS" && target.bucket.is_some()
+}
+
 /// Classifies a request. `copy_source` tells whether `x-oss-copy-source` was sent.
 pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool) -> Operation {
+    if is_preflight(method, target) {
+        return Operation::Preflight { key: target.key.clone() };
+    }
     if method != "OPTIONS"
         && let Some(what) = NOT_IMPLEMENTED.iter().find(|s| query.has(s))
     {
@@ -365,7 +391,6 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
     let q = |s: &str| query.has(s);
     match &target.key {
         None => match method {
-            "OPTIONS" => Operation::Preflight { key: None },
             "GET" if q("acl") => Operation::GetBucketAcl,
             "GET" if q("cors") => Operation::GetBucketCors,
             "GET" if q("location") => Operation::GetBucketLocation,
@@ -388,7 +413,6 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
         Some(key) => {
             let key = key.clone();
             match method {
-                "OPTIONS" => Operation::Preflight { key: Some(key) },
                 "GET" if q("acl") => Operation::GetObjectAcl { key },
                 "GET" if q("objectMeta") => Operation::GetObjectMeta { key },
                 "GET" if q("uploadId") => Operation::ListParts { key },

@@ -1,6 +1,6 @@
 //! Tests of addressing, query parsing, classification and the error document.
 
-use crate::request::{Query, check_key, classify, resolve, valid_bucket_name};
+use crate::request::{Query, check_key, classify, is_preflight, resolve, valid_bucket_name};
 use crate::{ApiError, ErrorCode, Operation};
 
 fn domains() -> Vec<String> {
@@ -46,6 +46,25 @@ fn virtual_hosted_and_ali_oss_ip_form() {
     check_resolve("b.oss-cn-hangzhou-internal.aliyuncs.com", "/", Some("b"), None);
     // Two labels before the domain is not a bucket host: path-style.
     check_resolve("a.b.oss.local.test", "/x/y", Some("x"), Some("y"));
+}
+
+#[test]
+fn host_matching_ignores_ascii_case_only() {
+    check_resolve("B.LOCALHOST:9000", "/k", Some("b"), Some("k"));
+    check_resolve("My-B.OSS-cn-hangzhou.AliyunCS.com", "/", Some("my-b"), None);
+    // No bucket label, or a host that only looks like a domain: path-style.
+    check_resolve(".localhost", "/x/y", Some("x"), Some("y"));
+    check_resolve("blocalhost", "/x/y", Some("x"), Some("y"));
+    check_resolve("b.oss-cn.aliyuncs.org", "/x/y", Some("x"), Some("y"));
+    // Non-ASCII bytes in Host are kept as they are and never panic.
+    check_resolve("é.localhost", "/x", Some("é"), Some("x"));
+    check_resolve("bé", "/x/y", Some("x"), Some("y"));
+    check_resolve("ÉÉÉÉÉÉÉÉÉ", "/x/y", Some("x"), Some("y"));
+    // An IP address is path-style even where it ends like a configured domain.
+    let t = resolve(Some("127.0.0.1:80"), "/b/k", &["0.0.1".to_owned()]).expect("resolves");
+    assert_eq!((t.bucket.as_deref(), t.virtual_hosted), (Some("b"), false));
+    let t = resolve(Some("x.0.0.1:80"), "/k", &["0.0.1".to_owned()]).expect("resolves");
+    assert_eq!((t.bucket.as_deref(), t.virtual_hosted), (Some("x"), true));
 }
 
 #[test]
@@ -124,6 +143,25 @@ fn classification() {
         Operation::NotImplemented { what: "lifecycle".into() }
     );
     assert_eq!(op("PUT", "/", "", false), Operation::MethodNotAllowed);
+}
+
+#[test]
+fn is_preflight_agrees_with_classify() {
+    for method in ["OPTIONS", "GET", "PUT", "options"] {
+        for path in ["/", "/b", "/b/", "/b/k", "/b/k/"] {
+            for query in ["", "lifecycle", "cors"] {
+                let t = resolve(Some("127.0.0.1"), path, &[]).expect("resolves");
+                let op = classify(method, &t, &Query::parse(query).expect("query"), false);
+                assert_eq!(
+                    is_preflight(method, &t),
+                    matches!(op, Operation::Preflight { .. }),
+                    "{method} {path}?{query}"
+                );
+            }
+        }
+    }
+    assert_eq!(op("OPTIONS", "/", "", false), Operation::MethodNotAllowed);
+    assert_eq!(op("OPTIONS", "/b/", "lifecycle", false), Operation::Preflight { key: None });
 }
 
 #[test]

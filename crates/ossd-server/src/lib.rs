@@ -11,6 +11,8 @@ mod pipeline;
 mod render;
 mod server;
 mod state;
+#[cfg(test)]
+mod tests;
 
 pub use body::Body;
 pub use server::{AccessKey, Server, ServerConfig, StartError};

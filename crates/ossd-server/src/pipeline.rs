@@ -8,7 +8,7 @@ use crate::render;
 use crate::state::{AppState, BucketState};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
-use ossd_proto::request::{classify, resolve, valid_bucket_name};
+use ossd_proto::request::{classify, is_preflight, resolve, valid_bucket_name};
 use ossd_proto::{ApiError, Operation, Query, Target};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -57,29 +57,56 @@ struct Trace {
     bucket_name: Option<String>,
     key: Option<String>,
     bucket: Option<Arc<BucketState>>,
+    /// The request's `Origin`, kept only when the bucket has CORS rules to decorate with.
+    origin: Option<HeaderValue>,
     preflight: bool,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A request id in OSS's form: 24 upper-case hex characters (time, then a per-process sequence).
-fn new_request_id(now_secs: u64) -> String {
-    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let seed = *SEED.get_or_init(rand::random::<u64>);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_add(seed);
-    let v = (u128::from(now_secs as u32) << 64) | u128::from(n);
-    let mut out = String::with_capacity(24);
-    for i in (0..24).rev() {
-        out.push(HEX[((v >> (i * 4)) & 0xF) as usize] as char);
+/// A request id in OSS's form: 24 upper-case hex characters (time, then a per-process sequence),
+/// kept on the stack.
+pub(crate) struct RequestId([u8; 24]);
+
+impl RequestId {
+    /// The next id for a request arriving at `now_secs` (Unix seconds; the low 32 bits are used).
+    pub(crate) fn new(now_secs: u64) -> RequestId {
+        static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let seed = *SEED.get_or_init(rand::random::<u64>);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_add(seed);
+        RequestId::from_parts(now_secs as u32, n)
     }
-    out
+
+    /// The id made of `time` (8 hex digits) and `n` (16 hex digits).
+    pub(crate) fn from_parts(time: u32, n: u64) -> RequestId {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut out = [0u8; 24];
+        for (i, b) in out[..8].iter_mut().enumerate() {
+            *b = HEX[((time >> (28 - 4 * i)) & 0xF) as usize];
+        }
+        for (i, b) in out[8..].iter_mut().enumerate() {
+            *b = HEX[((n >> (60 - 4 * i)) & 0xF) as usize];
+        }
+        RequestId(out)
+    }
+
+    /// The id as text (always 24 hex characters).
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+
+    /// The id as the `x-oss-request-id` value: one allocation, no intermediate `String`.
+    fn header_value(&self) -> Option<HeaderValue> {
+        HeaderValue::from_bytes(&self.0).ok()
+    }
 }
 
-/// The `Date` header value, formatted once per second and shared.
-fn date_header(now: std::time::SystemTime) -> HeaderValue {
+/// `Server: AliyunOSS`.
+const SERVER: HeaderValue = HeaderValue::from_static("AliyunOSS");
+
+/// The `Date` header value for `now` (`secs` since the Unix epoch), formatted once per second and shared.
+fn date_header(now: std::time::SystemTime, secs: u64) -> HeaderValue {
     static CACHE: std::sync::RwLock<Option<(u64, HeaderValue)>> = std::sync::RwLock::new(None);
-    let secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     if let Ok(c) = CACHE.read()
         && let Some((s, v)) = c.as_ref()
         && *s == secs
@@ -100,15 +127,17 @@ pub async fn handle(
     req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<Body> {
-    let started = Instant::now();
+    // The log line is the only reader of the start time and of most of the trace.
+    let log = tracing::enabled!(tracing::Level::INFO);
+    let started = log.then(Instant::now);
     let now = std::time::SystemTime::now();
-    let request_id =
-        new_request_id(now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let request_id = RequestId::new(secs);
     let (parts, body) = req.into_parts();
     let is_head = parts.method == Method::HEAD;
-    let host =
-        parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let origin = parts.headers.get(header::ORIGIN).cloned();
+    // A shared handle on the request's bytes, not a copy.
+    let host_value = parts.headers.get(header::HOST).cloned();
+    let host = host_value.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("");
     let method = parts.method.clone();
     let has_body = parts.headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
@@ -118,44 +147,47 @@ pub async fn handle(
         trace.op = "HealthCheck";
         Ok(render::empty(StatusCode::OK))
     } else {
-        run(&state, &mut trace, &request_id, &host, parts, body).await
+        run(&state, &mut trace, log, request_id.as_str(), host, parts, body).await
     };
     let mut resp = match result {
         Ok(r) => r,
-        Err(e) => render::error(&e, &request_id, &host, is_head),
+        Err(e) => render::error(&e, request_id.as_str(), host, is_head),
     };
     let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        h.insert("x-oss-request-id", v);
+    if let Some(v) = request_id.header_value() {
+        h.insert(render::X_OSS_REQUEST_ID, v);
     }
-    h.insert(header::DATE, date_header(now));
-    h.insert(header::SERVER, HeaderValue::from_static("AliyunOSS"));
+    h.insert(header::DATE, date_header(now, secs));
+    h.insert(header::SERVER, SERVER);
     if !trace.preflight {
-        cors::decorate(&mut resp, trace.bucket.as_deref(), origin.as_ref(), &method);
+        cors::decorate(&mut resp, trace.bucket.as_deref(), trace.origin.as_ref(), &method);
     }
     // An error answered before the request body was read leaves unread bytes on the connection:
     // tell the client this connection is done instead of closing it under a reused request.
     if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
         resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    let status = resp.status().as_u16();
-    tracing::info!(
-        request_id = %request_id,
-        peer = %peer,
-        method = %method,
-        op = trace.op,
-        bucket = trace.bucket_name.as_deref().unwrap_or(""),
-        key = trace.key.as_deref().unwrap_or(""),
-        status,
-        duration_us = started.elapsed().as_micros() as u64,
-        "request"
-    );
+    if let Some(started) = started {
+        let status = resp.status().as_u16();
+        tracing::info!(
+            request_id = %request_id.as_str(),
+            peer = %peer,
+            method = %method,
+            op = trace.op,
+            bucket = trace.bucket_name.as_deref().unwrap_or(""),
+            key = trace.key.as_deref().unwrap_or(""),
+            status,
+            duration_us = started.elapsed().as_micros() as u64,
+            "request"
+        );
+    }
     resp
 }
 
 async fn run(
     state: &AppState,
     trace: &mut Trace,
+    log: bool,
     request_id: &str,
     host: &str,
     parts: http::request::Parts,
@@ -167,24 +199,19 @@ async fn run(
     }
     let query = Query::parse(parts.uri.query().unwrap_or(""))?;
     let target = resolve(Some(host), parts.uri.path(), &state.config.domains)?;
-    let op = classify(
-        parts.method.as_str(),
-        &target,
-        &query,
-        parts.headers.contains_key("x-oss-copy-source"),
-    );
-    trace.op = op.name();
-    if tracing::enabled!(tracing::Level::INFO) {
-        trace.bucket_name = target.bucket.clone();
-        trace.key = op.key().map(str::to_owned);
-    }
-    let bucket = match &target.bucket {
-        Some(b) if valid_bucket_name(b) => state.bucket(b)?,
-        _ => None,
+    let bucket_state = |b: &Option<String>| match b {
+        Some(b) if valid_bucket_name(b) => state.bucket(b),
+        _ => Ok(None),
     };
-    trace.bucket = bucket.clone();
-    if let Operation::Preflight { .. } = op {
+    if is_preflight(parts.method.as_str(), &target) {
+        // What `classify` would say, without building the operation (a copy of the key).
+        trace.op = Operation::Preflight { key: None }.name();
         trace.preflight = true;
+        if log {
+            trace.bucket_name = target.bucket.clone();
+            trace.key = target.key.clone();
+        }
+        let bucket = bucket_state(&target.bucket)?;
         return Ok(cors::preflight(
             bucket.as_deref(),
             target.bucket.as_deref(),
@@ -192,6 +219,25 @@ async fn run(
             request_id,
             host,
         ));
+    }
+    let op = classify(
+        parts.method.as_str(),
+        &target,
+        &query,
+        parts.headers.contains_key("x-oss-copy-source"),
+    );
+    trace.op = op.name();
+    if log {
+        trace.bucket_name = target.bucket.clone();
+        trace.key = op.key().map(str::to_owned);
+    }
+    let bucket = bucket_state(&target.bucket)?;
+    if let Some(b) = &bucket
+        && b.cors.is_some()
+    {
+        // Only `cors::decorate` reads these, and it does nothing for a bucket without rules.
+        trace.bucket = Some(b.clone());
+        trace.origin = parts.headers.get(header::ORIGIN).cloned();
     }
     // PostObject is authorised by its form fields alone: OSS ignores header and URL signatures there.
     let principal = if matches!(op, Operation::PostObject) {

@@ -6,6 +6,7 @@ use ossd_cors::CorsConfig;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// A bucket as the request path sees it: its record and its compiled CORS configuration.
@@ -28,7 +29,15 @@ pub struct RuleHeaders {
     pub expose_headers: Option<http::HeaderValue>,
     /// `Access-Control-Max-Age`.
     pub max_age: Option<http::HeaderValue>,
+    /// The first headers of a matched preflight's answer, in wire order: `Content-Length: 0`,
+    /// `Access-Control-Allow-Origin: *` (replaced in place when the origin is echoed), then the three
+    /// above. A preflight clones this map, which costs less than inserting each header again.
+    pub preflight_head: http::HeaderMap,
 }
+
+/// Room in [`RuleHeaders::preflight_head`] (and so in every clone of it) for all headers of a
+/// preflight answer, the ones added per request included, without growing its index.
+const PREFLIGHT_HEADERS: usize = 11;
 
 impl BucketState {
     fn new(record: BucketRecord) -> BucketState {
@@ -41,6 +50,11 @@ impl BucketState {
                 }
             }
         });
+        BucketState::with_cors(record, cors)
+    }
+
+    /// The state of `record` with `cors` as its compiled rules (the header values are prepared here).
+    pub(crate) fn with_cors(record: BucketRecord, cors: Option<CorsConfig>) -> BucketState {
         let cors_headers = cors.as_ref().map(prepare_headers).unwrap_or_default();
         BucketState { record, cors, cors_headers }
     }
@@ -48,22 +62,58 @@ impl BucketState {
 
 /// Prepares each rule's constant header values once, in the engine's format (lists joined by ", ").
 fn prepare_headers(cfg: &CorsConfig) -> Vec<RuleHeaders> {
+    use http::header;
     let value = |s: String| http::HeaderValue::from_str(&s).ok();
     cfg.rules()
         .iter()
-        .map(|rule| RuleHeaders {
-            allow_methods: value(rule.allowed_methods.join(", ")),
-            expose_headers: if rule.expose_headers.is_empty() {
+        .map(|rule| {
+            let allow_methods = value(rule.allowed_methods.join(", "));
+            let expose_headers = if rule.expose_headers.is_empty() {
                 None
             } else {
                 value(rule.expose_headers.join(", "))
-            },
-            max_age: rule
+            };
+            let max_age = rule
                 .max_age_seconds
                 .and_then(|m| u64::try_from(m).ok())
-                .map(http::HeaderValue::from),
+                .map(http::HeaderValue::from);
+            let mut head = http::HeaderMap::with_capacity(PREFLIGHT_HEADERS);
+            head.insert(header::CONTENT_LENGTH, http::HeaderValue::from_static("0"));
+            head.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, http::HeaderValue::from_static("*"));
+            for (name, v) in [
+                (header::ACCESS_CONTROL_ALLOW_METHODS, &allow_methods),
+                (header::ACCESS_CONTROL_EXPOSE_HEADERS, &expose_headers),
+                (header::ACCESS_CONTROL_MAX_AGE, &max_age),
+            ] {
+                if let Some(v) = v {
+                    head.insert(name, v.clone());
+                }
+            }
+            RuleHeaders { allow_methods, expose_headers, max_age, preflight_head: head }
         })
         .collect()
+}
+
+/// FNV-1a, for the bucket cache: a bucket name is short and hashed on every request, where SipHash
+/// costs more than the rest of the lookup. Flooding resistance is not needed there: the keys are
+/// only buckets that exist, which only authenticated owners create.
+struct NameHasher(u64);
+
+impl Default for NameHasher {
+    fn default() -> NameHasher {
+        NameHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Everything a request handler needs, shared by all connections.
@@ -74,7 +124,7 @@ pub struct AppState {
     pub config: ServerConfig,
     /// Access keys besides root.
     pub keys: Keys,
-    buckets: RwLock<HashMap<String, Arc<BucketState>>>,
+    buckets: RwLock<HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>>,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
 }
@@ -86,7 +136,7 @@ impl AppState {
             store,
             config,
             keys,
-            buckets: RwLock::new(HashMap::new()),
+            buckets: RwLock::new(HashMap::default()),
             bucket_updates: Mutex::new(()),
         }
     }

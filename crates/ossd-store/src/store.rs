@@ -13,7 +13,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::{
-    Database, Durability, ReadTransaction, ReadableTable, Table, TableDefinition, WriteTransaction,
+    Database, Durability, ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition,
+    WriteTransaction,
 };
 
 use crate::blob::{BlobBackend, BlobOpener, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
@@ -90,6 +91,8 @@ impl Default for StoreOptions {
 
 /// Shared state behind the `Arc`.
 struct Inner {
+    /// The tables a small GET reads, kept open until the next commit (dropped before `db`).
+    snapshot: Mutex<Option<Arc<Snapshot>>>,
     db: Database,
     blobs: Arc<dyn BlobBackend>,
     generation: u64,
@@ -102,8 +105,21 @@ struct Inner {
     group: Mutex<GroupQueue>,
     /// The thread that leads commits for async callers, started by the first of them.
     committer: Mutex<Option<Arc<CommitterSignal>>>,
-    /// Write transactions committed since open (tests check that groups form).
+    /// Write transactions committed since open: tells whether [`Inner::snapshot`] is current
+    /// (and lets tests check that groups form).
     commits: AtomicU64,
+}
+
+/// A read snapshot of the tables a small GET needs, shared by reads until the next commit.
+/// Opening a table in a fresh read transaction costs more than the lookup itself (redb finds
+/// it by name in its table tree and checks its types); the snapshot saves that on every read
+/// between two writes. A commit drops it, so it never pins pages that later commits freed.
+struct Snapshot {
+    /// [`Inner::commits`] read before the snapshot was taken: it holds every commit counted
+    /// up to there, so it serves reads for as long as the count has not moved.
+    commits: u64,
+    objects: ReadOnlyTable<ObjKey, &'static [u8]>,
+    inline: ReadOnlyTable<&'static [u8], &'static [u8]>,
 }
 
 impl Drop for Inner {
@@ -1061,6 +1077,7 @@ impl Store {
                 quick_repair: opts.quick_repair,
                 inline_max: opts.inline_max,
                 write_lock: Mutex::new(()),
+                snapshot: Mutex::new(None),
                 group: Mutex::new(GroupQueue::default()),
                 committer: Mutex::new(None),
                 commits: AtomicU64::new(0),
@@ -1145,7 +1162,11 @@ impl Store {
         };
         if result.is_ok() && dirty {
             txn.commit()?;
-            self.inner.commits.fetch_add(1, Ordering::Relaxed);
+            // Before anyone learns of the commit: reads that start after it must not use a
+            // snapshot from before it.
+            self.inner.commits.fetch_add(1, Ordering::Release);
+            let stale = self.inner.snapshot.lock().unwrap_or_else(PoisonError::into_inner).take();
+            drop(stale);
         } else {
             txn.abort()?;
         }
@@ -1278,6 +1299,34 @@ impl Store {
 
     fn read(&self) -> Result<ReadTransaction, StoreError> {
         Ok(self.inner.db.begin_read()?)
+    }
+
+    /// The current [`Snapshot`]: the shared one if no commit has happened since it was taken,
+    /// else a new one (which then becomes the shared one).
+    fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
+        let commits = self.inner.commits.load(Ordering::Acquire);
+        let shared = &self.inner.snapshot;
+        if let Some(s) = shared.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
+            && s.commits == commits
+        {
+            return Ok(Arc::clone(s));
+        }
+        let txn = self.read()?;
+        let snap = Arc::new(Snapshot {
+            commits,
+            objects: txn.open_table(OBJECTS)?,
+            inline: txn.open_table(INLINE_BLOBS)?,
+        });
+        let replaced = {
+            let mut slot = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            if slot.as_ref().is_none_or(|s| s.commits <= commits) {
+                slot.replace(Arc::clone(&snap))
+            } else {
+                None
+            }
+        };
+        drop(replaced);
+        Ok(snap)
     }
 
     fn require_bucket(txn: &ReadTransaction, bucket: &str) -> Result<(), StoreError> {
@@ -1453,9 +1502,8 @@ impl Store {
         key: &str,
         max_bytes: u64,
     ) -> Result<Option<RecordAndBytes>, StoreError> {
-        let txn = self.read()?;
-        let table = txn.open_table(OBJECTS)?;
-        let Some(guard) = table.get((bucket, key.as_bytes()))? else {
+        let snap = self.snapshot()?;
+        let Some(guard) = snap.objects.get((bucket, key.as_bytes()))? else {
             return Ok(None);
         };
         let rec: ObjectRecord = decode("object", guard.value())?;
@@ -1464,7 +1512,7 @@ impl Store {
             return Ok(Some((rec, None)));
         }
         check_segments(&rec)?;
-        let inline = txn.open_table(INLINE_BLOBS)?;
+        let inline = &snap.inline;
         let mut out = Vec::with_capacity(usize::try_from(rec.size).unwrap_or(0));
         for seg in &rec.segments {
             let bytes =

@@ -278,6 +278,18 @@ fn put_header(h: &mut http::HeaderMap, name: http::HeaderName, value: &str) {
     }
 }
 
+/// The object types a record can have, as header values made once.
+const OBJECT_TYPES: &[&str] = &["Normal", "Appendable", "Multipart"];
+
+/// `value` as a header value, without allocating when it is one of `known` (any other value
+/// is copied; `None` if it cannot be a header value, like [`put_header`] skipping it).
+fn known_value(value: &str, known: &[&'static str]) -> Option<http::HeaderValue> {
+    match known.iter().find(|k| **k == value) {
+        Some(k) => Some(http::HeaderValue::from_static(k)),
+        None => http::HeaderValue::from_str(value).ok(),
+    }
+}
+
 /// Sets the headers that describe an object (GET, HEAD).
 fn object_headers(r: &mut Response<Body>, rec: &ObjectRecord) {
     use http::header::{self as hn, HeaderValue};
@@ -292,8 +304,12 @@ fn object_headers(r: &mut Response<Body>, rec: &ObjectRecord) {
     put_header(h, hn::ETAG, &rec.etag);
     put_header(h, hn::LAST_MODIFIED, &http_date(rec.last_modified_ms));
     h.insert(hn::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    put_header(h, render::X_OSS_OBJECT_TYPE, &rec.object_type);
-    put_header(h, render::X_OSS_STORAGE_CLASS, &rec.storage_class);
+    if let Some(v) = known_value(&rec.object_type, OBJECT_TYPES) {
+        h.insert(render::X_OSS_OBJECT_TYPE, v);
+    }
+    if let Some(v) = known_value(&rec.storage_class, STORAGE_CLASSES) {
+        h.insert(render::X_OSS_STORAGE_CLASS, v);
+    }
     h.insert(render::X_OSS_HASH_CRC64ECMA, HeaderValue::from(rec.crc64));
     if rec.object_type == "Appendable" {
         h.insert(render::X_OSS_NEXT_APPEND_POSITION, HeaderValue::from(rec.size));

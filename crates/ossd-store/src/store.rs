@@ -91,7 +91,7 @@ impl Default for StoreOptions {
 
 /// Shared state behind the `Arc`.
 struct Inner {
-    /// The tables a small GET reads, kept open until the next commit (dropped before `db`).
+    /// The tables object reads use, kept open until the next commit (dropped before `db`).
     snapshot: Mutex<Option<Arc<Snapshot>>>,
     db: Database,
     blobs: Arc<dyn BlobBackend>,
@@ -110,7 +110,7 @@ struct Inner {
     commits: AtomicU64,
 }
 
-/// A read snapshot of the tables a small GET needs, shared by reads until the next commit.
+/// A read snapshot of the tables object reads need, shared by reads until the next commit.
 /// Opening a table in a fresh read transaction costs more than the lookup itself (redb finds
 /// it by name in its table tree and checks its types); the snapshot saves that on every read
 /// between two writes. A commit drops it, so it never pins pages that later commits freed.
@@ -118,6 +118,7 @@ struct Snapshot {
     /// [`Inner::commits`] read before the snapshot was taken: it holds every commit counted
     /// up to there, so it serves reads for as long as the count has not moved.
     commits: u64,
+    buckets: ReadOnlyTable<&'static str, &'static [u8]>,
     objects: ReadOnlyTable<ObjKey, &'static [u8]>,
     inline: ReadOnlyTable<&'static [u8], &'static [u8]>,
 }
@@ -1314,6 +1315,7 @@ impl Store {
         let txn = self.read()?;
         let snap = Arc::new(Snapshot {
             commits,
+            buckets: txn.open_table(BUCKETS)?,
             objects: txn.open_table(OBJECTS)?,
             inline: txn.open_table(INLINE_BLOBS)?,
         });
@@ -1461,10 +1463,11 @@ impl Store {
 
     /// The object `key`, if any; `NoSuchBucket` if the bucket is missing.
     pub fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>, StoreError> {
-        let txn = self.read()?;
-        Store::require_bucket(&txn, bucket)?;
-        let table = txn.open_table(OBJECTS)?;
-        table.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
+        let snap = self.snapshot()?;
+        if snap.buckets.get(bucket)?.is_none() {
+            return Err(StoreError::NoSuchBucket);
+        }
+        snap.objects.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
     }
 
     /// [`Store::put_new_object`] for async callers: waits for the group commit without

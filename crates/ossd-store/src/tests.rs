@@ -1892,6 +1892,12 @@ fn small_reads_see_every_acknowledged_write() {
     let blob = inline_mode(|| write_blob(&store, b"three"));
     block_on(store.put_new_object_async("b", record("k", &[&blob]), vec![blob])).unwrap();
     assert_eq!(bytes_of(&store, "k").as_deref(), Some(&b"three"[..]));
+    // get_object reads the same snapshot, bucket check included.
+    assert_eq!(store.get_object("b", "k").unwrap().unwrap().size, 5);
+    store.create_bucket(&bucket("c")).unwrap();
+    assert_eq!(store.get_object("c", "k").unwrap(), None);
+    store.delete_bucket("c").unwrap();
+    assert!(matches!(store.get_object("c", "k"), Err(StoreError::NoSuchBucket)));
 
     // Concurrent: once a write is acknowledged, no read that starts later sees an older value.
     let acked = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));

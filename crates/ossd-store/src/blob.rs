@@ -456,8 +456,9 @@ impl Write for BlobWriter {
 pub(crate) type BlobOpener =
     Arc<dyn Fn(&BlobId, u64) -> io::Result<Box<dyn Read + Send>> + Send + Sync>;
 
-/// At most this many segment blobs are opened eagerly by `open_object`, so that a concurrent
-/// overwrite (which deletes the old blobs) cannot pull them away mid-read.
+/// At most this many segment blobs are opened eagerly by `open_object` (bounding the open
+/// files per reader); the others are opened when the read gets to them, and the store's read
+/// leases keep them from being unlinked before that (see `Leases` in `store.rs`).
 const EAGER_OPEN: usize = 16;
 
 /// One piece of a read: `len` bytes of `blob` from `offset`.

@@ -3,7 +3,7 @@
 //! reference counts and bucket counters; blob files whose count drops to zero are deleted only
 //! after the commit.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{self, Read};
 use std::path::Path;
@@ -105,9 +105,72 @@ struct Inner {
     group: Mutex<GroupQueue>,
     /// The thread that leads commits for async callers, started by the first of them.
     committer: Mutex<Option<Arc<CommitterSignal>>>,
+    /// Object readers still running, and the blobs whose deletion waits for them.
+    leases: Mutex<Leases>,
     /// Write transactions committed since open: tells whether [`Inner::snapshot`] is current
     /// (and lets tests check that groups form).
     commits: AtomicU64,
+}
+
+/// Object readers that are running, so that the blobs they may still open outlive them.
+///
+/// An [`ObjectReader`] opens the first segments of its object at once and the others when it
+/// gets to them; an overwrite or delete committed meanwhile would unlink those others and cut
+/// the read short. While any reader runs, blobs a commit leaves unreferenced therefore go to a
+/// graveyard tagged with an epoch instead of being unlinked; they are unlinked (after a fresh
+/// check that nothing references them again) once every reader that started before that
+/// commit has ended. Readers that start later cannot need them: their records are newer.
+#[derive(Default)]
+struct Leases {
+    /// Moves on with every commit that sends blobs to the graveyard.
+    epoch: u64,
+    /// Running readers by the epoch they started in.
+    active: BTreeMap<u64, usize>,
+    /// Unreferenced blobs and the epoch of the commit that left them so.
+    graveyard: Vec<(u64, BlobId)>,
+}
+
+impl Leases {
+    /// Takes out the graveyard entries no running reader can need.
+    fn free(&mut self) -> Vec<BlobId> {
+        let oldest = self.active.keys().next().copied().unwrap_or(u64::MAX);
+        let (free, wait): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.graveyard).into_iter().partition(|(e, _)| *e < oldest);
+        self.graveyard = wait;
+        free.into_iter().map(|(_, id)| id).collect()
+    }
+}
+
+/// A running reader's claim on the blobs of the records it read (see [`Leases`]).
+struct ReadLease {
+    inner: Arc<Inner>,
+    epoch: u64,
+}
+
+impl ReadLease {
+    fn take(inner: &Arc<Inner>) -> ReadLease {
+        let mut leases = inner.leases.lock().unwrap_or_else(PoisonError::into_inner);
+        let epoch = leases.epoch;
+        *leases.active.entry(epoch).or_insert(0) += 1;
+        ReadLease { inner: Arc::clone(inner), epoch }
+    }
+}
+
+impl Drop for ReadLease {
+    fn drop(&mut self) {
+        let mut free = {
+            let mut leases = self.inner.leases.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(n) = leases.active.get_mut(&self.epoch) {
+                *n -= 1;
+                if *n == 0 {
+                    leases.active.remove(&self.epoch);
+                }
+            }
+            leases.free()
+        };
+        // Best effort, as after a commit: what stays behind is an orphan for the sweep.
+        let _ = Store { inner: Arc::clone(&self.inner) }.sweep_batch(&mut free);
+    }
 }
 
 /// A read snapshot of the tables object reads need, shared by reads until the next commit.
@@ -121,6 +184,7 @@ struct Snapshot {
     buckets: ReadOnlyTable<&'static str, &'static [u8]>,
     objects: ReadOnlyTable<ObjKey, &'static [u8]>,
     inline: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    refs: ReadOnlyTable<&'static str, u64>,
 }
 
 impl Drop for Inner {
@@ -1079,6 +1143,7 @@ impl Store {
                 inline_max: opts.inline_max,
                 write_lock: Mutex::new(()),
                 snapshot: Mutex::new(None),
+                leases: Mutex::new(Leases::default()),
                 group: Mutex::new(GroupQueue::default()),
                 committer: Mutex::new(None),
                 commits: AtomicU64::new(0),
@@ -1171,7 +1236,7 @@ impl Store {
         } else {
             txn.abort()?;
         }
-        for id in &doomed {
+        for id in &self.unless_read(doomed) {
             // Best effort: a blob left behind is an orphan that a later sweep removes.
             let _ = self.inner.blobs.remove(id);
         }
@@ -1180,6 +1245,22 @@ impl Store {
 
     /// Applies `ops` in one transaction (one fsync). Logical failures are reported per op and
     /// leave the others in effect; an I/O or database failure aborts the whole batch.
+    /// Of the blobs a commit left unreferenced, those to unlink now: all of them, unless an
+    /// object reader is running, in which case they wait in the graveyard (see [`Leases`]).
+    fn unless_read(&self, doomed: Vec<BlobId>) -> Vec<BlobId> {
+        if doomed.is_empty() {
+            return doomed;
+        }
+        let mut leases = self.inner.leases.lock().unwrap_or_else(PoisonError::into_inner);
+        if leases.active.is_empty() {
+            return doomed;
+        }
+        let epoch = leases.epoch;
+        leases.graveyard.extend(doomed.into_iter().map(|id| (epoch, id)));
+        leases.epoch += 1;
+        Vec::new()
+    }
+
     fn apply_batch(&self, ops: &[Op]) -> BatchResult {
         self.write(|w| w.apply_all(ops))
     }
@@ -1318,6 +1399,7 @@ impl Store {
             buckets: txn.open_table(BUCKETS)?,
             objects: txn.open_table(OBJECTS)?,
             inline: txn.open_table(INLINE_BLOBS)?,
+            refs: txn.open_table(BLOB_REFS)?,
         });
         let replaced = {
             let mut slot = shared.lock().unwrap_or_else(PoisonError::into_inner);
@@ -1419,16 +1501,21 @@ impl Store {
         }
     }
 
-    /// Opens blob `id` at `offset`: from the database when inline, else from the backend.
-    fn open_blob(inner: &Inner, id: &BlobId, offset: u64) -> io::Result<Box<dyn Read + Send>> {
+    /// Opens blob `id` at `offset`: from the snapshot `snap` when inline, else from the backend.
+    fn open_blob(
+        inner: &Inner,
+        snap: &Snapshot,
+        id: &BlobId,
+        offset: u64,
+    ) -> io::Result<Box<dyn Read + Send>> {
         if !id.is_inline() {
             return inner.blobs.open(id, offset);
         }
-        let to_io = |e: redb::Error| io::Error::other(e.to_string());
-        let txn = inner.db.begin_read().map_err(|e| to_io(e.into()))?;
-        let table = txn.open_table(INLINE_BLOBS).map_err(|e| to_io(e.into()))?;
-        let guard =
-            table.get(id.as_str().as_bytes()).map_err(|e| to_io(e.into()))?.ok_or_else(|| {
+        let guard = snap
+            .inline
+            .get(id.as_str().as_bytes())
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .ok_or_else(|| {
                 io::Error::new(io::ErrorKind::NotFound, format!("inline blob {id} not found"))
             })?;
         let bytes = guard.value();
@@ -1605,8 +1692,22 @@ impl Store {
                 format!("range {start}..{end} outside object of {} bytes", rec.size),
             )));
         }
+        // The lease first, then a snapshot: every blob the snapshot shows referenced stays
+        // until the reader ends, even if a commit meanwhile leaves it unreferenced (see
+        // [`Leases`]); one it shows unreferenced may be gone at any moment, so the read is
+        // refused now rather than cut short later. Inline bytes come from the same snapshot.
+        let lease = ReadLease::take(&self.inner);
+        let snap = self.snapshot()?;
+        for seg in &rec.segments {
+            if snap.refs.get(seg.blob.as_str())?.is_none() {
+                return Err(missing_blob(&seg.blob));
+            }
+        }
         let inner = Arc::clone(&self.inner);
-        let open: BlobOpener = Arc::new(move |id, offset| Store::open_blob(&inner, id, offset));
+        let open: BlobOpener = Arc::new(move |id, offset| {
+            let _held = &lease;
+            Store::open_blob(&inner, &snap, id, offset)
+        });
         ObjectReader::new(open, &rec.segments, start, end)
     }
 

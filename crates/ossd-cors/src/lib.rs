@@ -107,7 +107,38 @@ struct CompiledRule {
 pub struct CorsConfig {
     rules: Vec<CorsRule>,
     compiled: Vec<CompiledRule>,
+    /// Every origin pattern of every rule, in rule order and within a rule in the given order, with
+    /// what rules most origins out without reading the pattern (see [`OriginCheck`]).
+    origin_checks: Vec<OriginCheck>,
     response_vary: bool,
+}
+
+/// One origin pattern in the flat list a preflight walks: its rule's methods and a necessary
+/// condition for the pattern to match (length, last byte), kept inline so that most patterns are
+/// ruled out without following a pointer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OriginCheck {
+    /// Index of the rule.
+    rule: usize,
+    /// Index of the pattern among the rule's origins.
+    pos: usize,
+    /// The rule's method bits.
+    methods: u8,
+    /// True when the value's length must equal `len` (no `*`); else it must be at least `len`.
+    exact_len: bool,
+    /// The length the value must have (or at least have).
+    len: usize,
+    /// The byte the value must end with, if the pattern ends with a fixed byte.
+    last: Option<u8>,
+}
+
+impl OriginCheck {
+    /// False when `origin` cannot match the pattern; true when the pattern must be tried.
+    #[inline]
+    fn may_match(&self, origin: &[u8]) -> bool {
+        (if self.exact_len { origin.len() == self.len } else { origin.len() >= self.len })
+            && self.last.is_none_or(|l| origin.last() == Some(&l))
+    }
 }
 
 /// The outcome of evaluating a request against a configuration.
@@ -385,7 +416,17 @@ impl CorsConfig {
             .enumerate()
             .map(|(i, r)| CompiledRule::new(i, r))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(CorsConfig { rules, compiled, response_vary })
+        let origin_checks = compiled
+            .iter()
+            .enumerate()
+            .flat_map(|(rule, c)| {
+                c.origins.iter().enumerate().map(move |(pos, p)| {
+                    let (exact_len, len, last) = p.length_and_last();
+                    OriginCheck { rule, pos, methods: c.methods, exact_len, len, last }
+                })
+            })
+            .collect();
+        Ok(CorsConfig { rules, compiled, origin_checks, response_vary })
     }
 
     /// The rules as stored: order kept, `AllowedHeader` lower-cased, everything else as given.
@@ -410,16 +451,23 @@ impl CorsConfig {
             return Decision::Denied;
         };
         let bit = method.bit();
-        for (i, rule) in self.compiled.iter().enumerate() {
-            if rule.methods & bit == 0 {
+        let o = origin.as_bytes();
+        // The same walk as rule by rule, origin by origin: the first pattern of a rule that
+        // matches decides its Allow-Origin, and a rule whose headers fail is not tried again.
+        let mut decided = usize::MAX;
+        for c in &self.origin_checks {
+            if c.methods & bit == 0 || c.rule == decided || !c.may_match(o) {
                 continue;
             }
-            let Some(allow_origin) = rule.match_origin(origin) else {
+            let Some(rule) = self.compiled.get(c.rule) else { continue };
+            let Some(p) = rule.origins.get(c.pos).filter(|p| p.matches(origin)) else {
                 continue;
             };
+            let allow_origin = if p.is_any() { AllowOrigin::Any } else { AllowOrigin::Echo };
             if rule.first_unmatched_header(request_headers).is_none() {
-                return Decision::Allowed(rule.allowed(i, allow_origin));
+                return Decision::Allowed(rule.allowed(c.rule, allow_origin));
             }
+            decided = c.rule;
         }
         Decision::Denied
     }

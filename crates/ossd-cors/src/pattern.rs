@@ -64,6 +64,18 @@ impl Pattern {
         }
     }
 
+    /// A necessary condition for [`Pattern::matches`]: `(exact, len, last)` where a matching value's
+    /// length equals `len` (`exact`) or is at least `len`, and ends with `last` if that is `Some`.
+    pub(crate) fn length_and_last(&self) -> (bool, usize, Option<u8>) {
+        match self {
+            Pattern::Exact(p) => (true, p.len(), p.as_bytes().last().copied()),
+            Pattern::Any => (false, 0, None),
+            Pattern::Glob { prefix, suffix } => {
+                (false, prefix.len() + suffix.len(), suffix.as_bytes().last().copied())
+            }
+        }
+    }
+
     /// True for the bare `*`.
     #[inline]
     pub(crate) fn is_any(&self) -> bool {

@@ -966,3 +966,37 @@ proptest! {
         prop_assert_eq!(p.matches(&value), naive_match(&pattern, &value, false));
     }
 }
+
+#[test]
+fn flat_origin_walk_keeps_rule_order_and_first_origin_of_a_rule() {
+    let r = |origins: &[&str], methods: &[&str], headers: &[&str]| CorsRule {
+        allowed_origins: origins.iter().map(|s| (*s).to_owned()).collect(),
+        allowed_methods: methods.iter().map(|s| (*s).to_owned()).collect(),
+        allowed_headers: headers.iter().map(|s| (*s).to_owned()).collect(),
+        ..CorsRule::default()
+    };
+    let cfg = config(vec![
+        // Matches the origin but refuses the header `x-b`: must not stop the walk.
+        r(&["http://a.com", "*"], &["GET"], &["x-a"]),
+        // Exact origin first, then `*`: the first matching pattern decides Echo or Any.
+        r(&["http://a.com", "*"], &["GET"], &["x-*"]),
+        // Only PUT: skipped for GET although every origin matches.
+        r(&["*"], &["PUT"], &[]),
+        // Glob with an empty suffix (no last byte to check) and an exact origin ending alike.
+        r(&["https://*", "http://x.org"], &["HEAD"], &[]),
+    ]);
+    let pf = |o: &str, m: &str, h: Option<&str>| outcome(cfg.preflight(o, m, h));
+    assert_eq!(pf("http://a.com", "GET", Some("x-a")), Some((0, AllowOrigin::Echo)));
+    assert_eq!(pf("http://b.com", "GET", Some("x-a")), Some((0, AllowOrigin::Any)));
+    assert_eq!(pf("http://a.com", "GET", Some("x-b")), Some((1, AllowOrigin::Echo)));
+    assert_eq!(pf("http://b.com", "GET", Some("x-b")), Some((1, AllowOrigin::Any)));
+    assert_eq!(pf("http://a.com", "GET", Some("y")), None);
+    assert_eq!(pf("http://a.com", "PUT", None), Some((2, AllowOrigin::Any)));
+    assert_eq!(pf("https://", "HEAD", None), Some((3, AllowOrigin::Echo)));
+    assert_eq!(pf("https://q", "HEAD", None), Some((3, AllowOrigin::Echo)));
+    assert_eq!(pf("http://x.org", "HEAD", None), Some((3, AllowOrigin::Echo)));
+    // Same length and last byte as `http://x.org`, different text; shorter than `https://`.
+    assert_eq!(pf("http://y.org", "HEAD", None), None);
+    assert_eq!(pf("https:/", "HEAD", None), None);
+    assert_eq!(pf("", "HEAD", None), None);
+}

@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, ErrorCode};
 use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 
 /// Decoded query parameters in arrival order; `None` means the name came without `=`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -59,33 +60,75 @@ pub struct Target {
 /// `bucket.oss-<region>.aliyuncs.com` (the Host `ali-oss` sends on an IP endpoint). Everything else
 /// (IP addresses, the bare domains, unknown hosts) is path-style: `/bucket/key`.
 pub fn resolve(host: Option<&str>, raw_path: &str, domains: &[String]) -> Result<Target, ApiError> {
+    resolve_ref(host, raw_path, domains).map(TargetRef::into_owned)
+}
+
+/// A [`Target`] that borrows bucket and key from the request path where it can (no `%` in the
+/// path, bucket not from the Host), for paths that only look at them, like a preflight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetRef<'a> {
+    /// The bucket name, `None` for service-level requests.
+    pub bucket: Option<Cow<'a, str>>,
+    /// The decoded object key, `None` for bucket- and service-level requests.
+    pub key: Option<Cow<'a, str>>,
+    /// True when the bucket came from the Host header (virtual-hosted style).
+    pub virtual_hosted: bool,
+}
+
+impl TargetRef<'_> {
+    /// The owned [`Target`] with the same fields.
+    pub fn into_owned(self) -> Target {
+        Target {
+            bucket: self.bucket.map(Cow::into_owned),
+            key: self.key.map(Cow::into_owned),
+            virtual_hosted: self.virtual_hosted,
+        }
+    }
+}
+
+/// [`resolve`] without copying bucket and key when they are plain slices of `raw_path`: the same
+/// checks, errors and fields.
+pub fn resolve_ref<'a>(
+    host: Option<&str>,
+    raw_path: &'a str,
+    domains: &[String],
+) -> Result<TargetRef<'a>, ApiError> {
     if !raw_path.starts_with('/') {
         return Err(ApiError::msg(
             ErrorCode::InvalidRequest,
             "The request path must start with '/'.",
         ));
     }
+    let host_bucket = host.and_then(|h| host_bucket(h, domains));
     // Without a `%` the path decodes to itself (and a `&str` is already UTF-8).
-    let path = if raw_path.contains('%') {
-        percent_decode_str(raw_path).decode_utf8().map_err(|_| {
-            ApiError::msg(ErrorCode::InvalidObjectName, "The object name is not valid UTF-8.")
-        })?
-    } else {
-        std::borrow::Cow::Borrowed(raw_path)
-    };
-    let rest = &path[1..];
-    if let Some(bucket) = host.and_then(|h| host_bucket(h, domains)) {
-        let key = if rest.is_empty() { None } else { Some(rest.to_owned()) };
-        return Ok(Target { bucket: Some(bucket), key, virtual_hosted: true });
+    if !raw_path.contains('%') {
+        return Ok(split_target(&raw_path[1..], host_bucket));
+    }
+    let path = percent_decode_str(raw_path).decode_utf8().map_err(|_| {
+        ApiError::msg(ErrorCode::InvalidObjectName, "The object name is not valid UTF-8.")
+    })?;
+    let t = split_target(&path[1..], host_bucket);
+    Ok(TargetRef {
+        bucket: t.bucket.map(|b| Cow::Owned(b.into_owned())),
+        key: t.key.map(|k| Cow::Owned(k.into_owned())),
+        virtual_hosted: t.virtual_hosted,
+    })
+}
+
+/// Bucket and key from the decoded path after its `/` and the bucket named by the Host, if any.
+fn split_target(rest: &str, host_bucket: Option<String>) -> TargetRef<'_> {
+    if let Some(bucket) = host_bucket {
+        let key = if rest.is_empty() { None } else { Some(Cow::Borrowed(rest)) };
+        return TargetRef { bucket: Some(Cow::Owned(bucket)), key, virtual_hosted: true };
     }
     if rest.is_empty() {
-        return Ok(Target { bucket: None, key: None, virtual_hosted: false });
+        return TargetRef { bucket: None, key: None, virtual_hosted: false };
     }
     let (bucket, key) = match rest.split_once('/') {
-        Some((b, k)) => (b, if k.is_empty() { None } else { Some(k.to_owned()) }),
+        Some((b, k)) => (b, if k.is_empty() { None } else { Some(Cow::Borrowed(k)) }),
         None => (rest, None),
     };
-    Ok(Target { bucket: Some(bucket.to_owned()), key, virtual_hosted: false })
+    TargetRef { bucket: Some(Cow::Borrowed(bucket)), key, virtual_hosted: false }
 }
 
 /// The bucket named by a virtual-hosted Host header, if the Host is of that form. Host and domains

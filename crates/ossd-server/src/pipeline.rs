@@ -8,7 +8,7 @@ use crate::render;
 use crate::state::{AppState, BucketState};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
-use ossd_proto::request::{classify, is_preflight, resolve, valid_bucket_name};
+use ossd_proto::request::{TargetRef, classify, resolve, resolve_ref, valid_bucket_name};
 use ossd_proto::{ApiError, Operation, Query, Target};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -60,6 +60,8 @@ struct Trace {
     /// The request's `Origin`, kept only when the bucket has CORS rules to decorate with.
     origin: Option<HeaderValue>,
     preflight: bool,
+    /// The answer already carries the request id, `Date` and `Server` (a matched preflight).
+    common_set: bool,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -147,18 +149,20 @@ pub async fn handle(
         trace.op = "HealthCheck";
         Ok(render::empty(StatusCode::OK))
     } else {
-        run(&state, &mut trace, log, request_id.as_str(), host, parts, body).await
+        run(&state, &mut trace, log, (&request_id, now, secs), host, parts, body).await
     };
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => render::error(&e, request_id.as_str(), host, is_head),
     };
     let h = resp.headers_mut();
-    if let Some(v) = request_id.header_value() {
-        h.insert(render::X_OSS_REQUEST_ID, v);
+    if !trace.common_set {
+        if let Some(v) = request_id.header_value() {
+            h.insert(render::X_OSS_REQUEST_ID, v);
+        }
+        h.insert(header::DATE, date_header(now, secs));
+        h.insert(header::SERVER, SERVER);
     }
-    h.insert(header::DATE, date_header(now, secs));
-    h.insert(header::SERVER, SERVER);
     if !trace.preflight {
         cors::decorate(&mut resp, trace.bucket.as_deref(), trace.origin.as_ref(), &method);
     }
@@ -188,7 +192,7 @@ async fn run(
     state: &AppState,
     trace: &mut Trace,
     log: bool,
-    request_id: &str,
+    clock: (&RequestId, std::time::SystemTime, u64),
     host: &str,
     parts: http::request::Parts,
     body: Incoming,
@@ -198,28 +202,18 @@ async fn run(
         return crate::admin::handle(state, &parts);
     }
     let query = Query::parse(parts.uri.query().unwrap_or(""))?;
+    if parts.method == Method::OPTIONS {
+        // `is_preflight` (OPTIONS naming a bucket), on a target that borrows from the path.
+        let target = resolve_ref(Some(host), parts.uri.path(), &state.config.domains)?;
+        if let Some(bucket_name) = target.bucket.as_deref() {
+            return preflight(state, trace, log, clock, host, &parts, bucket_name, &target);
+        }
+    }
     let target = resolve(Some(host), parts.uri.path(), &state.config.domains)?;
     let bucket_state = |b: &Option<String>| match b {
         Some(b) if valid_bucket_name(b) => state.bucket(b),
         _ => Ok(None),
     };
-    if is_preflight(parts.method.as_str(), &target) {
-        // What `classify` would say, without building the operation (a copy of the key).
-        trace.op = Operation::Preflight { key: None }.name();
-        trace.preflight = true;
-        if log {
-            trace.bucket_name = target.bucket.clone();
-            trace.key = target.key.clone();
-        }
-        let bucket = bucket_state(&target.bucket)?;
-        return Ok(cors::preflight(
-            bucket.as_deref(),
-            target.bucket.as_deref(),
-            &parts.headers,
-            request_id,
-            host,
-        ));
-    }
     let op = classify(
         parts.method.as_str(),
         &target,
@@ -248,4 +242,42 @@ async fn run(
     let ctx =
         Ctx { method: parts.method, headers: parts.headers, query, target, op, principal, bucket };
     handlers::dispatch(state, &ctx, body).await
+}
+
+/// Answers a preflight (OPTIONS naming `bucket_name`) before authentication.
+#[allow(clippy::too_many_arguments, reason = "the pieces of `run` a preflight needs")]
+fn preflight(
+    state: &AppState,
+    trace: &mut Trace,
+    log: bool,
+    (request_id, now, secs): (&RequestId, std::time::SystemTime, u64),
+    host: &str,
+    parts: &http::request::Parts,
+    bucket_name: &str,
+    target: &TargetRef<'_>,
+) -> Result<Response<Body>, ApiError> {
+    // What `classify` would say, without building the operation (a copy of the key).
+    trace.op = Operation::Preflight { key: None }.name();
+    trace.preflight = true;
+    if log {
+        trace.bucket_name = Some(bucket_name.to_owned());
+        trace.key = target.key.as_deref().map(str::to_owned);
+    }
+    let bucket = if valid_bucket_name(bucket_name) { state.bucket(bucket_name)? } else { None };
+    // A matched preflight writes the headers every answer carries into its prepared slots.
+    let common = request_id.header_value().map(|request_id| cors::CommonHeaders {
+        request_id,
+        date: date_header(now, secs),
+        server: SERVER,
+    });
+    let (r, common_set) = cors::preflight_with(
+        bucket.as_deref(),
+        Some(bucket_name),
+        &parts.headers,
+        || request_id.as_str(),
+        host,
+        common,
+    );
+    trace.common_set = common_set;
+    Ok(r)
 }

@@ -249,3 +249,184 @@ fn decorate_adds_cors_headers_and_merges_vary() {
     cors::decorate(&mut r, Some(&bucket(true)), None, &Method::GET);
     assert_eq!(lines(&r), owned(&[("content-length", "0"), ("vary", "Origin")]));
 }
+
+/// A matched preflight's answer built the way it was before the prepared blocks: header by header,
+/// then the request id, `Date` and `Server` every answer gets (`tail`), as `pipeline::handle` does.
+fn preflight_by_insertion(
+    b: &BucketState,
+    origin: &str,
+    method: &str,
+    acrh: Option<&str>,
+    tail: Option<[HeaderValue; 3]>,
+) -> Option<Vec<(String, String)>> {
+    use http::header;
+    let cfg = b.cors.as_ref().unwrap();
+    let a = *cfg.preflight(origin, method, acrh).allowed()?;
+    let mut r = render::empty(StatusCode::OK);
+    let h = r.headers_mut();
+    let echo = a.allow_origin == ossd_cors::AllowOrigin::Echo;
+    let acao =
+        if echo { HeaderValue::from_str(origin).unwrap() } else { HeaderValue::from_static("*") };
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, acao);
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_str(a.allow_methods).unwrap());
+    if let Some(e) = a.expose_headers {
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_str(e).unwrap());
+    }
+    if let Some(m) = a.max_age {
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(m));
+    }
+    if let Some(v) = ossd_cors::allow_headers_value(acrh) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_str(&v).unwrap());
+    }
+    let vary = if echo {
+        Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+    } else if cfg.response_vary() {
+        Some("Origin")
+    } else {
+        None
+    };
+    if let Some(v) = vary {
+        h.insert(header::VARY, HeaderValue::from_static(v));
+    }
+    if let Some([rid, date, server]) = tail {
+        h.insert(render::X_OSS_REQUEST_ID, rid);
+        h.insert(header::DATE, date);
+        h.insert(header::SERVER, server);
+    }
+    Some(lines(&r))
+}
+
+#[test]
+fn prepared_preflight_blocks_equal_header_by_header_insertion() {
+    let rules = vec![
+        // Exact and glob origins (echoed), fixed header list, expose headers and max age.
+        rule(
+            &["https://a.example", "https://*.b.example"],
+            &["GET", "PUT"],
+            &["content-type", "x-oss-meta-*"],
+            &["ETag", "x-oss-request-id"],
+            Some(600),
+        ),
+        // `*` origin (not echoed), any header, nothing else.
+        rule(&["*"], &["GET", "HEAD"], &["*"], &[], None),
+        // Exact origin then `*`: echoed or `*` depending on the origin; max age only.
+        rule(&["https://c.example", "*"], &["DELETE"], &["*"], &[], Some(0)),
+    ];
+    let tail = || {
+        [
+            HeaderValue::from_static("6B0B4D1B195B0A335BEB13E5"),
+            HeaderValue::from_static("Sat, 28 Nov 2026 21:52:27 GMT"),
+            HeaderValue::from_static("AliyunOSS"),
+        ]
+    };
+    let requests: &[(&str, &str, Option<&str>)] = &[
+        ("https://a.example", "PUT", Some("content-type, x-oss-meta-bench")),
+        ("https://a.example", "PUT", Some(" Content-Type,X-OSS-Meta-Bench ,,")),
+        ("https://a.example", "GET", None),
+        ("https://x.b.example", "GET", Some("x-oss-meta-a")),
+        ("https://z.example", "GET", Some("X-Anything")),
+        ("https://z.example", "HEAD", None),
+        ("https://z.example", "GET", Some(" , ")),
+        ("https://c.example", "DELETE", Some("a,b")),
+        ("https://d.example", "DELETE", None),
+        ("https://a.example", "POST", None),
+    ];
+    let mut matched = 0;
+    for response_vary in [false, true] {
+        let cfg = CorsConfig::new(rules.clone(), response_vary).unwrap();
+        let b = BucketState::with_cors(
+            BucketRecord { name: "b".into(), ..BucketRecord::default() },
+            Some(cfg),
+        );
+        for &(origin, method, acrh) in requests {
+            let mut req: Vec<(&str, &[u8])> = vec![
+                ("origin", origin.as_bytes()),
+                ("access-control-request-method", method.as_bytes()),
+            ];
+            if let Some(h) = acrh {
+                req.push(("access-control-request-headers", h.as_bytes()));
+            }
+            let headers = request(&req);
+            let want = preflight_by_insertion(&b, origin, method, acrh, None);
+            let want_tail = preflight_by_insertion(&b, origin, method, acrh, Some(tail()));
+            let plain = cors::preflight(Some(&b), Some("b"), &headers, "RID", "host");
+            let common = cors::CommonHeaders {
+                request_id: tail()[0].clone(),
+                date: tail()[1].clone(),
+                server: tail()[2].clone(),
+            };
+            let (full, filled) =
+                cors::preflight_with(Some(&b), Some("b"), &headers, || "RID", "host", Some(common));
+            let case = format!("{origin} {method} {acrh:?} vary={response_vary}");
+            match want {
+                Some(want) => {
+                    matched += 1;
+                    assert_eq!(plain.status(), StatusCode::OK, "{case}");
+                    assert_eq!(lines(&plain), want, "{case}");
+                    assert!(filled, "{case}");
+                    // Without `Content-Length: 0`, which hyper writes itself, last, for the empty body.
+                    let mut want_tail = want_tail.unwrap();
+                    assert_eq!(
+                        want_tail.remove(0),
+                        ("content-length".into(), "0".into()),
+                        "{case}"
+                    );
+                    assert_eq!(lines(&full), want_tail, "{case}");
+                    assert!(
+                        full.headers().values().all(|v| !v.is_empty()),
+                        "{case}: a slot left empty"
+                    );
+                }
+                None => {
+                    // A refusal is the same error answer either way; the common headers are left to the caller.
+                    assert_eq!(plain.status(), StatusCode::FORBIDDEN, "{case}");
+                    assert!(!filled, "{case}");
+                    assert_eq!(lines(&full), lines(&plain), "{case}");
+                }
+            }
+        }
+    }
+    assert_eq!(matched, 18, "every request but POST matches in both configurations");
+}
+
+#[test]
+fn resolve_ref_equals_resolve_and_borrows_plain_paths() {
+    use ossd_proto::request::{resolve, resolve_ref};
+    use std::borrow::Cow;
+    let domains = vec!["oss.local.test".to_owned()];
+    let cases: &[(&str, &str)] = &[
+        ("127.0.0.1:9000", "/"),
+        ("127.0.0.1:9000", "/b"),
+        ("127.0.0.1:9000", "/b/"),
+        ("127.0.0.1:9000", "/b/dir/key.txt"),
+        ("127.0.0.1", "/b/a%20b+c%25d"),
+        ("127.0.0.1", "/b%2Fc/k"),
+        ("bucket.oss.local.test:9000", "/"),
+        ("Bucket.OSS.local.test", "/dir/k%41"),
+        ("b.oss-cn-hangzhou.aliyuncs.com", "/k"),
+        ("127.0.0.1", "/b/%FF"),
+        ("127.0.0.1", "no-slash"),
+    ];
+    for &(host, path) in cases {
+        let owned = resolve(Some(host), path, &domains);
+        let borrowed = resolve_ref(Some(host), path, &domains);
+        match (owned, borrowed) {
+            (Ok(o), Ok(b)) => {
+                // Slices of the path unless it was decoded; a bucket from the Host is lower-cased.
+                let plain = !path.contains('%');
+                for (part, borrows) in [(&b.bucket, plain && !b.virtual_hosted), (&b.key, plain)] {
+                    if let Some(part) = part {
+                        assert_eq!(
+                            matches!(part, Cow::Borrowed(_)),
+                            borrows,
+                            "{host} {path}: {part:?}"
+                        );
+                    }
+                }
+                assert_eq!(b.into_owned(), o, "{host} {path}");
+            }
+            (Err(o), Err(b)) => assert_eq!(format!("{o:?}"), format!("{b:?}"), "{host} {path}"),
+            (o, b) => panic!("{host} {path}: {o:?} vs {b:?}"),
+        }
+    }
+}

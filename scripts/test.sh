@@ -14,9 +14,9 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --release -- -D warnings
 
-step "rust tests (release; also builds target/release/ossd for the suites below)"
+step "rust tests (release; also builds the release ossd for the suites below)"
 cargo test --workspace --release
-export OSSD_BIN="$ROOT/target/release/ossd"
+export OSSD_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ossd"
 test -x "$OSSD_BIN"
 
 step "python SDK suite (oss2, alibabacloud-oss-v2)"

@@ -267,8 +267,9 @@ pub fn decorate(
 
 /// Adds a token to `Vary`, keeping one header and no duplicates.
 fn merge_vary(h: &mut HeaderMap, token: &'static str) {
-    if !h.contains_key(http::header::VARY) {
-        h.insert(http::header::VARY, HeaderValue::from_static(token));
+    // One hashed lookup when the response has no `Vary` yet (the usual case).
+    if let http::header::Entry::Vacant(e) = h.entry(http::header::VARY) {
+        e.insert(HeaderValue::from_static(token));
         return;
     }
     let existing: Vec<String> = h

@@ -103,6 +103,9 @@ impl RequestId {
     }
 }
 
+/// `x-oss-copy-source` (CopyObject, UploadPartCopy).
+const X_OSS_COPY_SOURCE: http::HeaderName = http::HeaderName::from_static("x-oss-copy-source");
+
 /// `Server: AliyunOSS`.
 const SERVER: HeaderValue = HeaderValue::from_static("AliyunOSS");
 
@@ -214,12 +217,9 @@ async fn run(
         Some(b) if valid_bucket_name(b) => state.bucket(b),
         _ => Ok(None),
     };
-    let op = classify(
-        parts.method.as_str(),
-        &target,
-        &query,
-        parts.headers.contains_key("x-oss-copy-source"),
-    );
+    // `classify` reads the copy source only for a PUT: the lookup is made for nothing else.
+    let copy_source = parts.method == Method::PUT && parts.headers.contains_key(&X_OSS_COPY_SOURCE);
+    let op = classify(parts.method.as_str(), &target, &query, copy_source);
     trace.op = op.name();
     if log {
         trace.bucket_name = target.bucket.clone();

@@ -115,10 +115,73 @@ pub fn iso8601(ms: i64) -> String {
     )
 }
 
+/// The last second an HTTP date can name (9999-12-31T23:59:59Z); `httpdate` panics after it.
+const LAST_HTTP_DATE_SECS: u64 = 253_402_300_799;
+
+/// Whole seconds of unix milliseconds as an HTTP date can carry them: 0 before the epoch, the last
+/// second of year 9999 after it (a damaged record must not make formatting panic).
+fn http_date_secs(ms: i64) -> u64 {
+    u64::try_from(ms / 1000).unwrap_or(0).min(LAST_HTTP_DATE_SECS)
+}
+
 /// Formats unix milliseconds as an HTTP date (`Last-Modified`).
 pub fn http_date(ms: i64) -> String {
-    let secs = u64::try_from(ms / 1000).unwrap_or(0);
+    let secs = http_date_secs(ms);
     httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+}
+
+/// [`http_date`] as a header value, formatted on the stack instead of through `fmt` into a `String`
+/// (the same bytes); `None` only if the value could not be made (never for a date `http_date` formats).
+pub fn http_date_value(ms: i64) -> Option<HeaderValue> {
+    // The last value made on this thread: repeated GETs of an object share it (a clone of a
+    // header value is a reference count, making one is an allocation).
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(u64, HeaderValue)>> = const { std::cell::RefCell::new(None) };
+    }
+    let secs = http_date_secs(ms);
+    let hit =
+        LAST.with_borrow(|last| last.as_ref().filter(|(s, _)| *s == secs).map(|(_, v)| v.clone()));
+    if hit.is_some() {
+        return hit;
+    }
+    let v = format_http_date(secs);
+    if let Some(v) = &v {
+        LAST.with_borrow_mut(|last| *last = Some((secs, v.clone())));
+    }
+    v
+}
+
+/// [`http_date_value`] without the cache; `secs` is at most [`LAST_HTTP_DATE_SECS`].
+fn format_http_date(secs: u64) -> Option<HeaderValue> {
+    const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let (days, secs_of_day) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm; days are never negative here).
+    let z = days + 719_468;
+    let (era, doe) = (z / 146_097, z % 146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    let mut out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
+    out[..3].copy_from_slice(DAYS[(days % 7) as usize]);
+    let two = |out: &mut [u8; 29], at: usize, v: u64| {
+        out[at] = b'0' + (v / 10) as u8;
+        out[at + 1] = b'0' + (v % 10) as u8;
+    };
+    two(&mut out, 5, day);
+    out[8..11].copy_from_slice(MONTHS[(month - 1) as usize]);
+    two(&mut out, 12, year / 100);
+    two(&mut out, 14, year % 100);
+    two(&mut out, 17, secs_of_day / 3_600);
+    two(&mut out, 20, secs_of_day / 60 % 60);
+    two(&mut out, 23, secs_of_day % 60);
+    HeaderValue::from_bytes(&out).ok()
 }
 
 /// Sets a header from a string, skipping values that are not valid header values.

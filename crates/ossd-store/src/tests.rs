@@ -256,6 +256,62 @@ fn blob_id_parse_rejects_anything_path_like() {
     ));
 }
 
+#[test]
+fn blob_id_validation_equals_the_split_and_parse_rules() {
+    // The rules as first written: split at the first `-`, then check each part.
+    fn reference(s: &str) -> bool {
+        let Some((generation, random)) = s.strip_prefix('i').unwrap_or(s).split_once('-') else {
+            return false;
+        };
+        !generation.is_empty()
+            && generation.len() <= 20
+            && generation.bytes().all(|b| b.is_ascii_digit())
+            && generation.parse::<u64>().is_ok()
+            && random.len() == 32
+            && random.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    }
+    let hex = "0123456789abcdef0123456789abcdef";
+    let mut ids: Vec<String> = Vec::new();
+    for generation in [
+        "",
+        "0",
+        "7",
+        "12",
+        "007",
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999",
+        "000000000000000000001",
+        "1a",
+        "-1",
+        "1-2",
+        "+1",
+        " 1",
+        "١",
+    ] {
+        for prefix in ["", "i", "ii", "I"] {
+            for random in [
+                hex,
+                &hex[1..],
+                "0123456789abcdef0123456789abcdeF",
+                "0123456789abcdef0123456789abcde-",
+                "0123456789abcdef0123456789abcdefa",
+                "-0123456789abcdef0123456789abcde",
+                "0123456789abcdef01234567é9abcd",
+            ] {
+                for dash in ["-", "--", "", "_"] {
+                    ids.push(format!("{prefix}{generation}{dash}{random}"));
+                }
+            }
+        }
+    }
+    for id in &ids {
+        assert_eq!(BlobId::is_valid(id), reference(id), "{id:?}");
+        assert_eq!(BlobId::parse(id).is_some(), reference(id), "{id:?}");
+    }
+    assert!(ids.iter().filter(|id| reference(id)).count() > 10);
+}
+
 /// Encodes a segment whose blob id is an arbitrary string (bypassing `BlobId` validation).
 fn codec_encode_segment(id: &str) -> Vec<u8> {
     #[derive(serde::Serialize)]

@@ -28,7 +28,7 @@ pub(crate) fn preflight(
     request_id: &str,
     host: &str,
 ) -> Response<Body> {
-    preflight_with(bucket, bucket_name, headers, || request_id, host, None).0
+    preflight_with(bucket, bucket_name, headers, || request_id, host, || None).0
 }
 
 /// The headers every response carries, in the order they follow the rest: `x-oss-request-id`,
@@ -42,18 +42,19 @@ pub struct CommonHeaders {
     pub server: HeaderValue,
 }
 
-/// [`preflight`], and for a matched preflight also `common` written at the end of the answer
-/// (`true` in the result then): the same headers in the same order as inserting `common` afterwards,
-/// filled into prepared slots instead. `request_id` is called only for an error answer.
-/// With `common`, a matched answer has no `Content-Length: 0` header: hyper's HTTP/1 encoder writes
-/// that line itself for the empty body, in the same place (last) as when the header is set.
+/// [`preflight`], and for a matched preflight also the headers `common` gives written at the end of
+/// the answer (`true` in the result then): the same headers in the same order as inserting them
+/// afterwards, filled into prepared slots instead. `request_id` is called only for an error answer,
+/// `common` only for a match.
+/// With common headers, a matched answer has no `Content-Length: 0` header: hyper's HTTP/1 encoder
+/// writes that line itself for the empty body, in the same place (last) as when the header is set.
 pub fn preflight_with<'r>(
     bucket: Option<&BucketState>,
     bucket_name: Option<&str>,
     headers: &HeaderMap,
     request_id: impl Fn() -> &'r str,
     host: &str,
-    common: Option<CommonHeaders>,
+    common: impl FnOnce() -> Option<CommonHeaders>,
 ) -> (Response<Body>, bool) {
     let fail = |e: ApiError, vary: bool| {
         let mut r = render::error(&e, request_id(), host, false);
@@ -141,6 +142,7 @@ pub fn preflight_with<'r>(
         }
         return (r, false);
     };
+    let common = common();
     let head = pre.preflight(echo, allow_headers.is_some(), common.is_some());
     let mut r = Response::new(Body::Empty);
     *r.headers_mut() = head.headers.clone();

@@ -213,10 +213,6 @@ async fn run(
         }
     }
     let target = resolve(Some(host), parts.uri.path(), &state.config.domains)?;
-    let bucket_state = |b: &Option<String>| match b {
-        Some(b) if valid_bucket_name(b) => state.bucket(b),
-        _ => Ok(None),
-    };
     // `classify` reads the copy source only for a PUT: the lookup is made for nothing else.
     let copy_source = parts.method == Method::PUT && parts.headers.contains_key(&X_OSS_COPY_SOURCE);
     let op = classify(parts.method.as_str(), &target, &query, copy_source);
@@ -225,7 +221,7 @@ async fn run(
         trace.bucket_name = target.bucket.clone();
         trace.key = op.key().map(str::to_owned);
     }
-    let bucket = bucket_state(&target.bucket)?;
+    let bucket = known_bucket(state, target.bucket.as_deref())?;
     if let Some(b) = &bucket
         && b.cors.is_some()
     {
@@ -242,6 +238,17 @@ async fn run(
     let ctx =
         Ctx { method: parts.method, headers: parts.headers, query, target, op, principal, bucket };
     handlers::dispatch(state, &ctx, body).await
+}
+
+/// The bucket a request names, if its name is valid and it exists.
+fn known_bucket(
+    state: &AppState,
+    name: Option<&str>,
+) -> Result<Option<Arc<BucketState>>, ApiError> {
+    match name {
+        Some(b) if valid_bucket_name(b) => state.bucket(b),
+        _ => Ok(None),
+    }
 }
 
 /// Answers a preflight (OPTIONS naming `bucket_name`) before authentication.
@@ -263,13 +270,15 @@ fn preflight(
         trace.bucket_name = Some(bucket_name.to_owned());
         trace.key = target.key.as_deref().map(str::to_owned);
     }
-    let bucket = if valid_bucket_name(bucket_name) { state.bucket(bucket_name)? } else { None };
+    let bucket = known_bucket(state, Some(bucket_name))?;
     // A matched preflight writes the headers every answer carries into its prepared slots.
-    let common = request_id.header_value().map(|request_id| cors::CommonHeaders {
-        request_id,
-        date: date_header(now, secs),
-        server: SERVER,
-    });
+    let common = || {
+        request_id.header_value().map(|request_id| cors::CommonHeaders {
+            request_id,
+            date: date_header(now, secs),
+            server: SERVER,
+        })
+    };
     let (r, common_set) = cors::preflight_with(
         bucket.as_deref(),
         Some(bucket_name),

@@ -355,8 +355,14 @@ fn prepared_preflight_blocks_equal_header_by_header_insertion() {
                 date: tail()[1].clone(),
                 server: tail()[2].clone(),
             };
-            let (full, filled) =
-                cors::preflight_with(Some(&b), Some("b"), &headers, || "RID", "host", Some(common));
+            let (full, filled) = cors::preflight_with(
+                Some(&b),
+                Some("b"),
+                &headers,
+                || "RID",
+                "host",
+                || Some(common),
+            );
             let case = format!("{origin} {method} {acrh:?} vary={response_vary}");
             match want {
                 Some(want) => {

@@ -278,21 +278,9 @@ fn put_header(h: &mut http::HeaderMap, name: http::HeaderName, value: &str) {
     }
 }
 
-/// The object types a record can have, as header values made once.
-const OBJECT_TYPES: &[&str] = &["Normal", "Appendable", "Multipart"];
-
-/// `value` as a header value, without allocating when it is one of `known` (any other value
-/// is copied; `None` if it cannot be a header value, like [`put_header`] skipping it).
-fn known_value(value: &str, known: &[&'static str]) -> Option<http::HeaderValue> {
-    match known.iter().find(|k| **k == value) {
-        Some(k) => Some(http::HeaderValue::from_static(k)),
-        None => http::HeaderValue::from_str(value).ok(),
-    }
-}
-
-/// An object type or storage class as a header value (the same bytes as [`known_value`] gives),
-/// the usual ones made at compile time: `from_static` checks its bytes each time it runs outside a
-/// constant.
+/// An object type or storage class as a header value: the values a record can hold are made at
+/// compile time (`from_static` checks its bytes each time it runs outside a constant), any other is
+/// copied; `None` if it cannot be a header value, like [`put_header`] skipping it.
 fn class_value(value: &str) -> Option<http::HeaderValue> {
     use http::HeaderValue;
     const NORMAL: HeaderValue = HeaderValue::from_static("Normal");
@@ -300,12 +288,18 @@ fn class_value(value: &str) -> Option<http::HeaderValue> {
     const APPENDABLE: HeaderValue = HeaderValue::from_static("Appendable");
     const STANDARD: HeaderValue = HeaderValue::from_static("Standard");
     const IA: HeaderValue = HeaderValue::from_static("IA");
+    const ARCHIVE: HeaderValue = HeaderValue::from_static("Archive");
+    const COLD_ARCHIVE: HeaderValue = HeaderValue::from_static("ColdArchive");
+    const DEEP_COLD_ARCHIVE: HeaderValue = HeaderValue::from_static("DeepColdArchive");
     match value {
         "Normal" => Some(NORMAL),
         "Multipart" => Some(MULTIPART),
         "Appendable" => Some(APPENDABLE),
         "Standard" => Some(STANDARD),
         "IA" => Some(IA),
+        "Archive" => Some(ARCHIVE),
+        "ColdArchive" => Some(COLD_ARCHIVE),
+        "DeepColdArchive" => Some(DEEP_COLD_ARCHIVE),
         _ => HeaderValue::from_str(value).ok(),
     }
 }
@@ -324,16 +318,16 @@ fn object_headers_one_by_one(r: &mut Response<Body>, rec: &ObjectRecord, len: u6
     match rec.content_type.as_deref() {
         Some(ct) => put_header(h, hn::CONTENT_TYPE, ct),
         None => {
-            h.insert(hn::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            h.insert(hn::CONTENT_TYPE, OCTET_STREAM);
         }
     }
     put_header(h, hn::ETAG, &rec.etag);
     put_header(h, hn::LAST_MODIFIED, &http_date(rec.last_modified_ms));
-    h.insert(hn::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Some(v) = known_value(&rec.object_type, OBJECT_TYPES) {
+    h.insert(hn::ACCEPT_RANGES, ACCEPT_BYTES);
+    if let Some(v) = class_value(&rec.object_type) {
         h.insert(render::X_OSS_OBJECT_TYPE, v);
     }
-    if let Some(v) = known_value(&rec.storage_class, STORAGE_CLASSES) {
+    if let Some(v) = class_value(&rec.storage_class) {
         h.insert(render::X_OSS_STORAGE_CLASS, v);
     }
     h.insert(render::X_OSS_HASH_CRC64ECMA, HeaderValue::from(rec.crc64));

@@ -2,11 +2,13 @@
 
 pub mod cors_xml;
 pub mod error;
+pub mod operation;
 pub mod request;
 pub mod xml;
 
 pub use error::{ApiError, ErrorCode};
-pub use request::{Operation, Query, Target};
+pub use operation::{Access, OpInfo, Operation};
+pub use request::{Query, Target};
 
 #[cfg(test)]
 mod tests;

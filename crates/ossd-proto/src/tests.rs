@@ -146,6 +146,55 @@ fn classification() {
 }
 
 #[test]
+fn sub_resource_tables_are_sorted_and_disjoint() {
+    use crate::operation::{ARGUMENTS, NOT_IMPLEMENTED, SELECTORS};
+    for t in [NOT_IMPLEMENTED, SELECTORS, ARGUMENTS] {
+        assert!(t.windows(2).all(|w| w[0] < w[1]), "sorted and unique: {t:?}");
+    }
+    for s in SELECTORS.iter().chain(ARGUMENTS) {
+        assert!(NOT_IMPLEMENTED.binary_search(s).is_err(), "{s} is implemented");
+    }
+    assert!(SELECTORS.iter().all(|s| ARGUMENTS.binary_search(s).is_err()));
+}
+
+/// Issue 13: a sub-resource ossd does not implement is 501 for every method and level, and a
+/// known sub-resource with the wrong method is 405: neither ever runs the base operation.
+#[test]
+fn sub_resources_never_fall_back_to_the_base_operation() {
+    use crate::operation::{NOT_IMPLEMENTED, SELECTORS};
+    let methods = ["GET", "HEAD", "PUT", "POST", "DELETE"];
+    for path in ["/", "/b/", "/b/k"] {
+        for m in methods {
+            for s in NOT_IMPLEMENTED {
+                for q in [s.to_string(), format!("{s}="), format!("prefix=a&{s}=1")] {
+                    assert_eq!(
+                        op(m, path, &q, false),
+                        Operation::NotImplemented { what: (*s).to_owned() },
+                        "{m} {path}?{q}"
+                    );
+                }
+            }
+        }
+    }
+    for path in ["/b/", "/b/k"] {
+        for m in methods {
+            let base = op(m, path, "", false);
+            for s in SELECTORS {
+                let got = op(m, path, s, false);
+                assert!(got == Operation::MethodNotAllowed || got != base, "{m} {path}?{s}: {got:?}");
+            }
+        }
+    }
+    assert_eq!(op("DELETE", "/b/", "acl", false), Operation::MethodNotAllowed);
+    assert_eq!(op("DELETE", "/b/", "publicAccessBlock", false).name(), "NotImplemented");
+    assert_eq!(op("GET", "/", "regions", false).name(), "NotImplemented");
+    assert_eq!(op("PUT", "/b/", "uploads", false), Operation::MethodNotAllowed);
+    assert_eq!(op("POST", "/b/", "append", false), Operation::MethodNotAllowed);
+    assert_eq!(op("GET", "/b/", "acl&cors", false), Operation::Ambiguous);
+    assert_eq!(op("GET", "/b/", "acl&acl", false), Operation::GetBucketAcl);
+}
+
+#[test]
 fn is_preflight_agrees_with_classify() {
     for method in ["OPTIONS", "GET", "PUT", "options"] {
         for path in ["/", "/b", "/b/", "/b/k", "/b/k/"] {

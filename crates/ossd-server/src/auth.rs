@@ -2,7 +2,7 @@
 
 use crate::keys::{KeyRecord, Permission};
 use crate::state::{AppState, BucketState};
-use ossd_proto::{ApiError, ErrorCode, Query, Target};
+use ossd_proto::{Access, ApiError, ErrorCode, Query, Target};
 use ossd_sig::{SigError, SignedRequest};
 
 /// Who a request acts as.
@@ -120,26 +120,35 @@ pub fn authenticate(
     let (principal, secret) = secret_for(state, ak)?;
     ossd_sig::verify(&req, &claim, &secret, now_secs(), &state.config.region)
         .map_err(|e| sig_error(e, Some(ak), Some(provided)))?;
-    Ok(principal)
+    enabled(principal)
 }
 
-/// The principal and secret for an access key id, or `InvalidAccessKeyId`.
+/// The principal and secret for an access key id, or `InvalidAccessKeyId`. A disabled key is
+/// returned too: whether it is disabled is told only after its signature checked out
+/// ([`enabled`]), so that an unsigned probe cannot learn which key ids exist.
 pub fn secret_for(state: &AppState, ak: &str) -> Result<(Principal, String), ApiError> {
     let root = &state.config.root;
     if ak == root.id {
         return Ok((Principal::Root, root.secret.clone()));
     }
     match state.keys.get(ak) {
-        Some(k) if k.enabled => {
+        Some(k) => {
             let secret = k.access_key_secret.clone();
             Ok((Principal::Key(k), secret))
         }
-        Some(_) => Err(ApiError::msg(
+        None => Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak)),
+    }
+}
+
+/// `principal`, once its signature was verified, unless it is a disabled key.
+pub fn enabled(principal: Principal) -> Result<Principal, ApiError> {
+    match &principal {
+        Principal::Key(k) if !k.enabled => Err(ApiError::msg(
             ErrorCode::InvalidAccessKeyId,
             "The OSS Access Key Id you provided is disabled.",
         )
-        .field("OSSAccessKeyId", ak)),
-        None => Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak)),
+        .field("OSSAccessKeyId", k.access_key_id.clone())),
+        _ => Ok(principal),
     }
 }
 
@@ -182,40 +191,97 @@ fn effective_acl<'a>(bucket: &'a BucketState, object_acl: Option<&'a str>) -> &'
     }
 }
 
-/// May this principal read (`write == false`) or write objects of this bucket (with this object ACL, if
-/// the object exists)? Ownership and grants first, then the ACLs that apply to everyone.
-pub fn check_access(
+/// What authorization decided for a request, from its operation's access class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authz {
+    /// Allowed, whatever the object's own ACL says.
+    Granted,
+    /// The principal has no grant for this: the object's own ACL (unless `default`), else the
+    /// bucket's, decides reading (`write == false`) or writing once the object is known.
+    ByAcl {
+        /// A write (replace or remove) rather than a read.
+        write: bool,
+    },
+    /// Not decided yet: a PostObject form names its principal in its fields; the handler
+    /// decides with [`authorize`] once it has read them. Refuses everything until then.
+    Deferred,
+}
+
+impl Authz {
+    /// Whether [`Authz::object`] needs the object's ACL (so the handler must load the object).
+    pub fn needs_object(self) -> bool {
+        !matches!(self, Authz::Granted)
+    }
+
+    /// The decision for one object of `bucket`, with `object_acl` its ACL if it exists.
+    pub fn object(self, bucket: &BucketState, object_acl: Option<&str>) -> Result<(), ApiError> {
+        match self {
+            Authz::Granted => Ok(()),
+            Authz::ByAcl { write } => {
+                let ok = match effective_acl(bucket, object_acl) {
+                    "public-read-write" => true,
+                    "public-read" => !write,
+                    _ => false,
+                };
+                if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
+            }
+            Authz::Deferred => Err(ApiError::new(ErrorCode::AccessDenied)),
+        }
+    }
+}
+
+/// The one authorization decision: may `principal` perform an operation of class `access` on
+/// `bucket`? `object_acl` says whether the object's own ACL may decide (reads of object bytes and
+/// writes that replace or remove an object), `sets_acl` whether the request sets an object ACL
+/// (`x-oss-object-acl`), which needs the same right as PutObjectAcl: the bucket's owner.
+///
+/// Root may do everything; a key owns the buckets it creates and holds `read`, `write` or `owner`
+/// grants on others; beyond that, everyone (keys and anonymous requests alike) gets what the
+/// object ACL (unless `default`) or else the bucket ACL grants: `public-read` reads,
+/// `public-read-write` reads and writes. An object ACL can open an object to others, never close
+/// it to a principal that holds a grant.
+pub fn authorize(
     principal: &Principal,
-    bucket: &BucketState,
-    object_acl: Option<&str>,
-    write: bool,
-) -> Result<(), ApiError> {
-    let needed = if write { Permission::Write } else { Permission::Read };
-    if principal.permission(bucket).is_some_and(|p| p >= needed) {
-        return Ok(());
-    }
-    let ok = match effective_acl(bucket, object_acl) {
-        "public-read-write" => true,
-        "public-read" => !write,
-        _ => false,
+    bucket: Option<&BucketState>,
+    access: Access,
+    object_acl: bool,
+    sets_acl: bool,
+) -> Result<Authz, ApiError> {
+    let needed = match access {
+        Access::Anyone => return Ok(Authz::Granted),
+        Access::Signed if *principal == Principal::Anonymous => {
+            return Err(ApiError::msg(
+                ErrorCode::AccessDenied,
+                "Anonymous access is forbidden for this operation.",
+            ));
+        }
+        Access::Signed => return Ok(Authz::Granted),
+        Access::Form => return Ok(Authz::Deferred),
+        Access::Read => Permission::Read,
+        Access::Write => Permission::Write,
+        Access::Owner => Permission::Owner,
     };
-    if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
-}
-
-/// Whether the principal's own permission lets it write into the bucket, whatever the ACLs say
-/// (an object ACL can open an object to others, never close it to them).
-pub fn may_write(principal: &Principal, bucket: &BucketState) -> bool {
-    principal.permission(bucket).is_some_and(|p| p >= Permission::Write)
-}
-
-/// Only the owner (root, the creating key, or a key granted `owner`) may manage the bucket itself:
-/// ACL, CORS rules, info, deletion, object ACLs.
-pub fn require_owner(principal: &Principal, bucket: &BucketState) -> Result<(), ApiError> {
-    if principal.permission(bucket) == Some(Permission::Owner) {
-        return Ok(());
+    // Every other class is about a bucket; the handler names a missing one (NoSuchBucket).
+    let Some(bucket) = bucket else { return Ok(Authz::Deferred) };
+    let held = principal.permission(bucket);
+    if needed == Permission::Owner || sets_acl {
+        if held == Some(Permission::Owner) {
+            return Ok(Authz::Granted);
+        }
+        let message = if needed == Permission::Owner {
+            "You have no right to access this bucket: only its owner may perform this operation."
+        } else {
+            "Setting an object ACL (x-oss-object-acl) needs the same right as PutObjectAcl: only the bucket's owner may set it."
+        };
+        return Err(ApiError::msg(ErrorCode::AccessDenied, message));
     }
-    Err(ApiError::msg(
-        ErrorCode::AccessDenied,
-        "You have no right to access this bucket: only its owner may perform this operation.",
-    ))
+    if held.is_some_and(|p| p >= needed) {
+        return Ok(Authz::Granted);
+    }
+    let by_acl = Authz::ByAcl { write: needed == Permission::Write };
+    if object_acl {
+        return Ok(by_acl);
+    }
+    // No object is involved: the bucket's ACL decides now.
+    by_acl.object(bucket, None).map(|()| Authz::Granted)
 }

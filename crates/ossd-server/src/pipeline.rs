@@ -1,6 +1,6 @@
 //! One request, start to end: address → classify → preflight → authenticate → handle → render → decorate with CORS.
 
-use crate::auth::{self, Principal};
+use crate::auth::{self, Authz, Principal};
 use crate::body::Body;
 use crate::cors;
 use crate::handlers;
@@ -9,7 +9,7 @@ use crate::state::{AppState, BucketState};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use ossd_proto::request::{TargetRef, classify, resolve, resolve_ref, valid_bucket_name};
-use ossd_proto::{ApiError, Operation, Query, Target};
+use ossd_proto::{Access, ApiError, Operation, Query, Target};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,6 +29,8 @@ pub struct Ctx {
     pub op: Operation,
     /// Who is asking.
     pub principal: Principal,
+    /// What authorization decided from the operation's access class (`auth::authorize`).
+    pub authz: Authz,
     /// The bucket's state when the request names an existing bucket.
     pub bucket: Option<Arc<BucketState>>,
 }
@@ -105,6 +107,9 @@ impl RequestId {
 
 /// `x-oss-copy-source` (CopyObject, UploadPartCopy).
 const X_OSS_COPY_SOURCE: http::HeaderName = http::HeaderName::from_static("x-oss-copy-source");
+
+/// `x-oss-object-acl` (an object ACL set with an upload).
+const X_OSS_OBJECT_ACL: http::HeaderName = http::HeaderName::from_static("x-oss-object-acl");
 
 /// `Server: AliyunOSS`.
 const SERVER: HeaderValue = HeaderValue::from_static("AliyunOSS");
@@ -229,14 +234,33 @@ async fn run(
         trace.bucket = Some(b.clone());
         trace.origin = parts.headers.get(header::ORIGIN).cloned();
     }
+    // Authorization, once, from the operation's row of the table. A bucket that does not exist
+    // is named before the signature is checked, as OSS does.
+    let info = op.info();
+    if bucket.is_none()
+        && matches!(info.access, Access::Read | Access::Write | Access::Owner | Access::Form)
+    {
+        return Err(ApiError::no_such_bucket(target.bucket.as_deref().unwrap_or("")));
+    }
     // PostObject is authorised by its form fields alone: OSS ignores header and URL signatures there.
     let principal = if matches!(op, Operation::PostObject) {
         Principal::Anonymous
     } else {
         auth::authenticate(state, &parts, &target, &query)?
     };
-    let ctx =
-        Ctx { method: parts.method, headers: parts.headers, query, target, op, principal, bucket };
+    let sets_acl = info.sets_acl && parts.headers.contains_key(X_OSS_OBJECT_ACL);
+    let authz =
+        auth::authorize(&principal, bucket.as_deref(), info.access, info.object_acl, sets_acl)?;
+    let ctx = Ctx {
+        method: parts.method,
+        headers: parts.headers,
+        query,
+        target,
+        op,
+        principal,
+        authz,
+        bucket,
+    };
     handlers::dispatch(state, &ctx, body).await
 }
 

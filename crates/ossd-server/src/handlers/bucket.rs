@@ -1,7 +1,6 @@
 //! Service and bucket operations: ListBuckets, Put/DeleteBucket, bucket info, location, stat, ACL, listings.
 
 use super::{owner_id, read_small_body};
-use crate::auth::{Principal, check_access, require_owner};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
@@ -46,12 +45,6 @@ pub fn parse_max(ctx: &Ctx, name: &str, default: usize, max: usize) -> Result<us
 }
 
 pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    if ctx.principal == Principal::Anonymous {
-        return Err(ApiError::msg(
-            ErrorCode::AccessDenied,
-            "Anonymous access is forbidden for this operation.",
-        ));
-    }
     let prefix = ctx.query.get("prefix").unwrap_or("");
     let marker = ctx.query.get("marker").unwrap_or("");
     let max = parse_max(ctx, "max-keys", 100, 1000)?;
@@ -101,12 +94,6 @@ pub async fn put_bucket(
     ctx: &Ctx,
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
-    if ctx.principal == Principal::Anonymous {
-        return Err(ApiError::msg(
-            ErrorCode::AccessDenied,
-            "Anonymous users cannot create buckets.",
-        ));
-    }
     let name = ctx.bucket_name();
     if !valid_bucket_name(name) {
         return Err(ApiError::new(ErrorCode::InvalidBucketName).field("BucketName", name));
@@ -161,7 +148,6 @@ pub async fn put_bucket(
 
 pub fn delete_bucket(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     let name = b.record.name.clone();
     blocking(|| state.store.delete_bucket(&name)).map_err(|e| match store_error(e) {
         e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(&name),
@@ -176,7 +162,6 @@ pub fn delete_bucket(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiE
 
 pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     if ctx.method == http::Method::HEAD {
         return Ok(render::empty(StatusCode::OK));
     }
@@ -211,8 +196,7 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 }
 
 pub fn get_bucket_location(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
+    ctx.bucket()?;
     let mut w = XmlWriter::new();
     w.elem("LocationConstraint", &location(state));
     Ok(render::ok_xml(w.finish()))
@@ -220,7 +204,6 @@ pub fn get_bucket_location(state: &AppState, ctx: &Ctx) -> Result<Response<Body>
 
 pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     let name = b.record.name.clone();
     let s = blocking(|| state.store.bucket_stats(&name)).map_err(store_error)?;
     let mut w = XmlWriter::new();
@@ -262,13 +245,11 @@ pub fn acl_doc(owner: &str, grant: &str) -> String {
 
 pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     Ok(render::ok_xml(acl_doc(&b.record.owner, &b.record.acl)))
 }
 
 pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     let acl = ctx.header("x-oss-acl").unwrap_or("");
     if !BUCKET_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
@@ -314,7 +295,6 @@ pub fn enc(s: &str, url: bool) -> String {
 
 pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, b, None, false)?;
     let url = url_encoding(ctx)?;
     let prefix = ctx.query.get("prefix").unwrap_or("").to_owned();
     let delimiter = ctx.query.get("delimiter").unwrap_or("").to_owned();

@@ -1,7 +1,6 @@
 //! PutBucketCors, GetBucketCors and DeleteBucketCors: the rules are stored with the bucket as canonical XML.
 
 use super::{check_content_md5, read_small_body};
-use crate::auth::require_owner;
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render;
@@ -20,7 +19,6 @@ pub async fn put_bucket_cors(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     let too_large = ApiError::msg(
         ErrorCode::MaxMessageLengthExceeded,
         "The CORS configuration must not be larger than 16 KB.",
@@ -48,7 +46,6 @@ pub async fn put_bucket_cors(
 
 pub fn get_bucket_cors(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     match &b.cors {
         Some(cfg) => Ok(render::ok_xml(render_cors_configuration(cfg))),
         None => Err(ApiError::new(ErrorCode::NoSuchCORSConfiguration)
@@ -58,7 +55,6 @@ pub fn get_bucket_cors(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 
 pub fn delete_bucket_cors(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     if b.record.configs.contains_key("cors") {
         state.update_bucket(&b.record.name, |rec| {
             rec.configs.remove("cors");

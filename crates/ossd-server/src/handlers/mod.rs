@@ -63,6 +63,10 @@ pub async fn dispatch(
         )
         .field("Header", what.clone())),
         Operation::MethodNotAllowed => Err(ApiError::new(ErrorCode::MethodNotAllowed)),
+        Operation::Ambiguous => Err(ApiError::msg(
+            ErrorCode::InvalidArgument,
+            "The request names more than one sub-resource that selects an operation.",
+        )),
         other => Err(ApiError::msg(
             ErrorCode::NotImplemented,
             format!("{} is not implemented by this server yet.", other.name()),

@@ -3,7 +3,6 @@
 use super::bucket::{enc, parse_max, url_encoding};
 use super::object::{MAX_OBJECT_SIZE, md5_etag, now_ms, object_template, write_body};
 use super::{check_content_md5, read_small_body};
-use crate::auth::check_access;
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
@@ -51,7 +50,6 @@ fn part_number(ctx: &Ctx) -> Result<u32, ApiError> {
 pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_key(key)?;
-    check_access(&ctx.principal, b, None, true)?;
     let url = url_encoding(ctx)?;
     let mut template = object_template(ctx, key)?;
     template.object_type = "Multipart".to_owned();
@@ -82,7 +80,6 @@ pub async fn upload_part(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_access(&ctx.principal, &b, None, true)?;
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE).await?;
@@ -108,7 +105,6 @@ pub async fn upload_part_copy(
     key: &str,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_access(&ctx.principal, &b, None, true)?;
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let (_source_bucket, src) = super::object::copy_source(state, ctx)?;
@@ -173,9 +169,26 @@ pub async fn complete(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_access(&ctx.principal, &b, None, true)?;
     let url = url_encoding(ctx)?;
     let up = upload_for(state, ctx, key)?;
+    // Completing replaces the object at the key: its own ACL decides for those without a grant.
+    if ctx.authz.needs_object() {
+        let existing =
+            blocking(|| state.store.get_object(&b.record.name, key)).map_err(store_error)?;
+        ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    }
+    // An ACL given here replaces the one given at initiation (its right was checked by `authorize`).
+    let acl_override = match ctx.header("x-oss-object-acl") {
+        None => None,
+        Some(a) if super::object::OBJECT_ACLS.contains(&a) => Some(a.to_owned()),
+        Some(a) => {
+            return Err(ApiError::invalid_argument(
+                "no such object access control exists",
+                "x-oss-object-acl",
+                a,
+            ));
+        }
+    };
     let raw =
         read_small_body(body, 4 * 1024 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
@@ -233,6 +246,9 @@ pub async fn complete(
     }
     let mut rec = up.template.clone();
     rec.key = key.to_owned();
+    if let Some(acl) = acl_override {
+        rec.acl = acl;
+    }
     rec.size = chosen.iter().map(|p| p.blob.size).sum();
     rec.etag = multipart_etag(&chosen);
     rec.crc64 = chosen
@@ -271,7 +287,6 @@ pub async fn complete(
 
 pub fn abort(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, b, None, true)?;
     let up = upload_for(state, ctx, key)?;
     blocking(|| state.store.abort_upload(&b.record.name, &up.upload_id)).map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
@@ -279,7 +294,6 @@ pub fn abort(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, A
 
 pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, b, None, false)?;
     let url = url_encoding(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let max = parse_max(ctx, "max-parts", 1000, 1000)?;
@@ -325,7 +339,6 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
 
 pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_access(&ctx.principal, b, None, false)?;
     let url = url_encoding(ctx)?;
     let q = ListUploadsQuery {
         prefix: ctx.query.get("prefix").unwrap_or("").to_owned(),

@@ -1,7 +1,7 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
 use super::{check_content_md5, parse_content_md5, read_small_body};
-use crate::auth::{check_access, may_write, require_owner};
+use crate::auth::{self, Authz};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
@@ -222,12 +222,12 @@ fn get_record(
 /// Loads an object for reading, checking the ACL first so that a private bucket does not reveal which keys exist.
 fn readable_object(
     state: &AppState,
-    ctx: &Ctx,
+    authz: Authz,
     b: &BucketState,
     key: &str,
 ) -> Result<ObjectRecord, ApiError> {
     let rec = get_record(state, b, key)?;
-    check_access(&ctx.principal, b, rec.as_ref().map(|r| r.acl.as_str()), false)?;
+    authz.object(b, rec.as_ref().map(|r| r.acl.as_str()))?;
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
@@ -241,14 +241,14 @@ pub async fn put_object(
     check_key(key)?;
     let forbid_overwrite =
         ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    // The existing object matters only for its ACL (which cannot take away a key's own write
-    // permission) and for x-oss-forbid-overwrite.
-    let existing = if may_write(&ctx.principal, &b) && !forbid_overwrite {
-        None
-    } else {
+    // The existing object matters only for its ACL (which cannot take away a grant) and for
+    // x-oss-forbid-overwrite.
+    let existing = if ctx.authz.needs_object() || forbid_overwrite {
         get_record(state, &b, key)?
+    } else {
+        None
     };
-    check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     let mut rec = object_template(ctx, key)?;
     if forbid_overwrite && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
@@ -556,7 +556,7 @@ pub fn get_object(
     let want_bytes = if head { 0 } else { state.store.inline_max() };
     let found =
         state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    check_access(&ctx.principal, b, found.as_ref().map(|(r, _)| r.acl.as_str()), false)?;
+    ctx.authz.object(b, found.as_ref().map(|(r, _)| r.acl.as_str()))?;
     let Some((rec, bytes)) = found else {
         return Err(ApiError::no_such_key(key));
     };
@@ -625,7 +625,7 @@ pub fn get_object(
 
 pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let rec = readable_object(state, ctx, b, key)?;
+    let rec = readable_object(state, ctx.authz, b, key)?;
     let mut r = render::empty(StatusCode::OK);
     render::set(&mut r, "etag", &rec.etag);
     render::set(&mut r, "content-length", &rec.size.to_string());
@@ -643,8 +643,10 @@ pub async fn delete_object(
     let b = ctx.bucket()?;
     check_key(key)?;
     // An explicit object ACL wins over the bucket's, for deletion as for overwriting.
-    let existing = get_record(state, b, key)?;
-    check_access(&ctx.principal, b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
+    if ctx.authz.needs_object() {
+        let existing = get_record(state, b, key)?;
+        ctx.authz.object(b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    }
     state.store.delete_object_async(&b.record.name, key).await.map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
 }
@@ -698,14 +700,13 @@ pub async fn delete_multiple(
     }
     // Each object's own ACL decides, as for DeleteObject; one refused key refuses the request, so a
     // multi-delete never removes more than single deletes would.
-    for k in &keys {
-        let acl = if ctx.principal == crate::auth::Principal::Root {
-            None
-        } else {
-            get_record(state, b, k)?
-        };
-        check_access(&ctx.principal, b, acl.as_ref().map(|r| r.acl.as_str()), true)
-            .map_err(|e| e.field("Key", k.clone()))?;
+    if ctx.authz.needs_object() {
+        for k in &keys {
+            let existing = get_record(state, b, k)?;
+            ctx.authz
+                .object(b, existing.as_ref().map(|r| r.acl.as_str()))
+                .map_err(|e| e.field("Key", k.clone()))?;
+        }
     }
     blocking(|| state.store.delete_objects(&b.record.name, &keys)).map_err(store_error)?;
     let mut w = XmlWriter::new();
@@ -770,7 +771,9 @@ pub fn copy_source(
 ) -> Result<(std::sync::Arc<BucketState>, ObjectRecord), ApiError> {
     let (src_bucket, src_key) = parse_copy_source(ctx.header("x-oss-copy-source").unwrap_or(""))?;
     let sb = state.require_bucket(&src_bucket)?;
-    let src = readable_object(state, ctx, &sb, &src_key)?;
+    // Reading the source is a decision of its own, on the source's bucket.
+    let authz = auth::authorize(&ctx.principal, Some(&sb), ossd_proto::Access::Read, true, false)?;
+    let src = readable_object(state, authz, &sb, &src_key)?;
     Ok((sb, src))
 }
 
@@ -783,7 +786,7 @@ pub async fn copy_object(
     check_key(key)?;
     let (_sb, src) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
-    check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
         && existing.is_some()
     {
@@ -848,7 +851,7 @@ pub async fn append_object(
         ApiError::invalid_argument("Position must be a non-negative integer.", "position", pos_raw)
     })?;
     let existing = get_record(state, &b, key)?;
-    check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     let mut template = object_template(ctx, key)?;
     template.object_type = "Appendable".to_owned();
     let limit = MAX_OBJECT_SIZE.saturating_sub(position);
@@ -864,14 +867,12 @@ pub async fn append_object(
 
 pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
     Ok(render::ok_xml(super::bucket::acl_doc(&b.record.owner, &rec.acl)))
 }
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    require_owner(&ctx.principal, b)?;
     let acl = ctx.header("x-oss-object-acl").unwrap_or("");
     if !OBJECT_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(

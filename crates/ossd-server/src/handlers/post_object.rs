@@ -2,7 +2,7 @@
 //! on a public-read-write bucket. The file part is streamed to disk; the fields before it are bounded.
 
 use super::object::{MAX_OBJECT_SIZE, OBJECT_ACLS, md5_etag, now_ms};
-use crate::auth::{self, Principal, check_access, now_secs};
+use crate::auth::{self, Principal, now_secs};
 use crate::body::Body;
 use crate::form::{FormReader, boundary};
 use crate::pipeline::Ctx;
@@ -13,7 +13,7 @@ use http::{Response, StatusCode};
 use hyper::body::Incoming;
 use ossd_proto::request::check_key;
 use ossd_proto::xml::XmlWriter;
-use ossd_proto::{ApiError, ErrorCode};
+use ossd_proto::{Access, ApiError, ErrorCode};
 use ossd_sig::post_policy;
 use ossd_store::{ObjectRecord, Segment};
 use std::io::Write;
@@ -72,7 +72,7 @@ fn authorize_form(
             )
             .field("OSSAccessKeyId", c.access_key_id.clone()));
         }
-        principal
+        auth::enabled(principal)?
     } else {
         let (Some(ak), Some(sig)) = (ak, sig) else {
             return Err(ApiError::msg(
@@ -90,7 +90,7 @@ fn authorize_form(
             .field("SignatureProvided", sig)
             .field("OSSAccessKeyId", ak));
         }
-        principal
+        auth::enabled(principal)?
     };
     policy.check_fields(bucket, fields, now).map_err(policy_error)?;
     Ok((principal, Some(policy)))
@@ -136,7 +136,9 @@ pub async fn post_object(
         fields.push((head.name, v));
     };
     let (principal, policy) = authorize_form(state, &b.record.name, &fields)?;
-    check_access(&principal, &b, None, true)?;
+    // The same decision as for every other write, now that the form named its principal.
+    let sets_acl = field(&fields, "x-oss-object-acl").is_some();
+    let authz = auth::authorize(&principal, Some(&b), Access::Write, true, sets_acl)?;
     let raw_key = field(&fields, "key").ok_or_else(|| {
         ApiError::msg(ErrorCode::InvalidArgument, "The form has no key field.")
             .field("ArgumentName", "key")
@@ -145,6 +147,7 @@ pub async fn post_object(
     check_key(&key)?;
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
+    authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     if field(&fields, "x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
         && existing.is_some()
     {

@@ -1,0 +1,371 @@
+//! The operation table: from method, target and query to one typed [`Operation`], and what each
+//! operation needs from whoever asks ([`Access`]), in one place.
+
+use crate::request::{Query, Target};
+
+/// What an operation needs from the principal. The pipeline decides authorization once from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed or not: the operation is answered before authentication (preflight,
+    /// health) or refused whoever asks (not implemented, method not allowed).
+    Anyone,
+    /// Any signed request (a key or root); anonymous requests are refused.
+    Signed,
+    /// Reading objects or listings of the bucket: a read grant, or an ACL of `public-read` and up.
+    Read,
+    /// Writing objects of the bucket: a write grant, or an ACL of `public-read-write`.
+    Write,
+    /// Managing the bucket itself: its owner or an `owner` grant.
+    Owner,
+    /// Authorized by the signed policy of a PostObject form, then as [`Access::Write`].
+    Form,
+}
+
+/// The facts of one operation that authorization and logging need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpInfo {
+    /// The OSS name of the operation.
+    pub name: &'static str,
+    /// What the principal needs.
+    pub access: Access,
+    /// The object's own ACL (unless `default`) decides for principals without a bucket grant:
+    /// every read of object bytes and every write that replaces or removes an object.
+    pub object_acl: bool,
+    /// The operation can set an object ACL from `x-oss-object-acl` (or the form field of that
+    /// name), which needs the same right as PutObjectAcl.
+    pub sets_acl: bool,
+    /// The operation changes what is stored.
+    pub mutates: bool,
+}
+
+const fn info(
+    name: &'static str,
+    access: Access,
+    object_acl: bool,
+    sets_acl: bool,
+    mutates: bool,
+) -> OpInfo {
+    OpInfo { name, access, object_acl, sets_acl, mutates }
+}
+
+/// One OSS operation: what the request asks for, with the parts of the address it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // variants are named exactly like the OSS API operations
+pub enum Operation {
+    ListBuckets,
+    PutBucket,
+    DeleteBucket,
+    HeadBucket,
+    GetBucketInfo,
+    GetBucketLocation,
+    GetBucketStat,
+    GetBucketAcl,
+    PutBucketAcl,
+    ListObjects,
+    ListObjectsV2,
+    PutBucketCors,
+    GetBucketCors,
+    DeleteBucketCors,
+    DeleteMultipleObjects,
+    PostObject,
+    ListMultipartUploads,
+    Preflight { key: Option<String> },
+    PutObject { key: String },
+    CopyObject { key: String },
+    AppendObject { key: String },
+    GetObject { key: String },
+    HeadObject { key: String },
+    GetObjectMeta { key: String },
+    DeleteObject { key: String },
+    GetObjectAcl { key: String },
+    PutObjectAcl { key: String },
+    InitiateMultipartUpload { key: String },
+    UploadPart { key: String },
+    UploadPartCopy { key: String },
+    CompleteMultipartUpload { key: String },
+    AbortMultipartUpload { key: String },
+    ListParts { key: String },
+    /// A request naming an OSS sub-resource ossd does not implement: `501 NotImplemented`.
+    NotImplemented { what: String },
+    /// A method or sub-resource that makes no sense for the resource: `405 MethodNotAllowed`.
+    MethodNotAllowed,
+    /// More than one operation-selecting sub-resource (`?acl&cors`): `400 InvalidArgument`.
+    Ambiguous,
+}
+
+impl Operation {
+    /// The operation's row of the table: name, access class, and what authorization must look at.
+    pub fn info(&self) -> OpInfo {
+        use Access::*;
+        use Operation as O;
+        match self {
+            O::ListBuckets => info("ListBuckets", Signed, false, false, false),
+            O::PutBucket => info("PutBucket", Signed, false, false, true),
+            O::DeleteBucket => info("DeleteBucket", Owner, false, false, true),
+            O::HeadBucket => info("HeadBucket", Owner, false, false, false),
+            O::GetBucketInfo => info("GetBucketInfo", Owner, false, false, false),
+            O::GetBucketLocation => info("GetBucketLocation", Owner, false, false, false),
+            O::GetBucketStat => info("GetBucketStat", Owner, false, false, false),
+            O::GetBucketAcl => info("GetBucketAcl", Owner, false, false, false),
+            O::PutBucketAcl => info("PutBucketAcl", Owner, false, false, true),
+            O::ListObjects => info("ListObjects", Read, false, false, false),
+            O::ListObjectsV2 => info("ListObjectsV2", Read, false, false, false),
+            O::PutBucketCors => info("PutBucketCors", Owner, false, false, true),
+            O::GetBucketCors => info("GetBucketCors", Owner, false, false, false),
+            O::DeleteBucketCors => info("DeleteBucketCors", Owner, false, false, true),
+            O::DeleteMultipleObjects => info("DeleteMultipleObjects", Write, true, false, true),
+            O::PostObject => info("PostObject", Form, true, true, true),
+            O::ListMultipartUploads => info("ListMultipartUploads", Read, false, false, false),
+            O::Preflight { .. } => info("OptionObject", Anyone, false, false, false),
+            O::PutObject { .. } => info("PutObject", Write, true, true, true),
+            O::CopyObject { .. } => info("CopyObject", Write, true, true, true),
+            O::AppendObject { .. } => info("AppendObject", Write, true, true, true),
+            O::GetObject { .. } => info("GetObject", Read, true, false, false),
+            O::HeadObject { .. } => info("HeadObject", Read, true, false, false),
+            O::GetObjectMeta { .. } => info("GetObjectMeta", Read, true, false, false),
+            O::DeleteObject { .. } => info("DeleteObject", Write, true, false, true),
+            O::GetObjectAcl { .. } => info("GetObjectAcl", Owner, false, false, false),
+            O::PutObjectAcl { .. } => info("PutObjectAcl", Owner, false, false, true),
+            O::InitiateMultipartUpload { .. } => {
+                info("InitiateMultipartUpload", Write, false, true, true)
+            }
+            O::UploadPart { .. } => info("UploadPart", Write, false, false, true),
+            O::UploadPartCopy { .. } => info("UploadPartCopy", Write, false, false, true),
+            O::CompleteMultipartUpload { .. } => {
+                info("CompleteMultipartUpload", Write, true, true, true)
+            }
+            O::AbortMultipartUpload { .. } => info("AbortMultipartUpload", Write, false, false, true),
+            O::ListParts { .. } => info("ListParts", Read, false, false, false),
+            O::NotImplemented { .. } => info("NotImplemented", Anyone, false, false, false),
+            O::MethodNotAllowed => info("MethodNotAllowed", Anyone, false, false, false),
+            O::Ambiguous => info("AmbiguousSubResource", Anyone, false, false, false),
+        }
+    }
+
+    /// The OSS name of the operation, for logs.
+    pub fn name(&self) -> &'static str {
+        self.info().name
+    }
+
+    /// The object key the operation touches, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Operation::Preflight { key } => key.as_deref(),
+            Operation::PutObject { key }
+            | Operation::CopyObject { key }
+            | Operation::AppendObject { key }
+            | Operation::GetObject { key }
+            | Operation::HeadObject { key }
+            | Operation::GetObjectMeta { key }
+            | Operation::DeleteObject { key }
+            | Operation::GetObjectAcl { key }
+            | Operation::PutObjectAcl { key }
+            | Operation::InitiateMultipartUpload { key }
+            | Operation::UploadPart { key }
+            | Operation::UploadPartCopy { key }
+            | Operation::CompleteMultipartUpload { key }
+            | Operation::AbortMultipartUpload { key }
+            | Operation::ListParts { key } => Some(key),
+            _ => None,
+        }
+    }
+}
+
+/// Sub-resources that select one of the operations ossd implements. A request naming one of them
+/// never falls back to the base operation of its method (`DELETE /bucket?acl` is not DeleteBucket).
+pub const SELECTORS: &[&str] = &[
+    "acl",
+    "append",
+    "bucketInfo",
+    "cors",
+    "delete",
+    "location",
+    "objectMeta",
+    "stat",
+    "uploadId",
+    "uploads",
+];
+
+/// Query parameters that name OSS features ossd does not implement: a request carrying any of
+/// them is answered `501 NotImplemented` and changes nothing, whatever its method. The OSS
+/// sub-resources of the SDKs' signing lists and of the OSS API reference, less the ones ossd
+/// implements ([`SELECTORS`]) and the plain arguments of those (`partNumber`, `position`,
+/// `response-*`, `continuation-token`, signature parameters).
+pub const NOT_IMPLEMENTED: &[&str] = &[
+    "MetaQuery",
+    "accessMonitor",
+    "accessPoint",
+    "accessPointPolicy",
+    "archiveDirectRead",
+    "asyncFetch",
+    "bucketArchiveDirectRead",
+    "callback",
+    "callback-var",
+    "cleanRestoredObject",
+    "cloudboxes",
+    "cname",
+    "comp",
+    "dataPipeline",
+    "dataRedundancyTransition",
+    "encryption",
+    "endTime",
+    "group",
+    "httpsConfig",
+    "img",
+    "inventory",
+    "inventoryId",
+    "legalHold",
+    "lifecycle",
+    "link",
+    "live",
+    "logging",
+    "metaQuery",
+    "metadataConfiguration",
+    "metadataInventoryTable",
+    "metadataJournalTable",
+    "objectInfo",
+    "objectWorm",
+    "overwriteConfig",
+    "policy",
+    "policyStatus",
+    "processConfiguration",
+    "publicAccessBlock",
+    "qos",
+    "qosInfo",
+    "qosRequester",
+    "quota",
+    "redundancyTransition",
+    "referer",
+    "regionList",
+    "regions",
+    "replication",
+    "replicationLocation",
+    "replicationProgress",
+    "requestPayment",
+    "requesterQosInfo",
+    "reservedCapacity",
+    "resourceGroup",
+    "resourcePool",
+    "resourcePoolBuckets",
+    "resourcePoolInfo",
+    "responseHeader",
+    "restore",
+    "retention",
+    "rtc",
+    "seal",
+    "select",
+    "selectObject",
+    "sequential",
+    "startTime",
+    "status",
+    "style",
+    "styleName",
+    "symlink",
+    "tagging",
+    "transferAcceleration",
+    "userDefinedLogFieldsConfig",
+    "versionId",
+    "versioning",
+    "versions",
+    "vod",
+    "website",
+    "worm",
+    "wormExtend",
+    "wormId",
+    "x-oss-async-process",
+    "x-oss-process",
+    "x-oss-write-get-object-response",
+];
+
+/// Plain arguments of implemented operations that OSS signs as sub-resources (V1): neither a
+/// selector nor a feature of their own.
+pub const ARGUMENTS: &[&str] = &[
+    "continuation-token",
+    "partNumber",
+    "position",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "security-token",
+];
+
+/// True when [`classify`] would return [`Operation::Preflight`]: an `OPTIONS` request naming a
+/// bucket. Lets the preflight path skip building the operation (and copying the key).
+pub fn is_preflight(method: &str, target: &Target) -> bool {
+    method == "OPTIONS" && target.bucket.is_some()
+}
+
+/// Classifies a request. `copy_source` tells whether `x-oss-copy-source` was sent.
+pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool) -> Operation {
+    if is_preflight(method, target) {
+        return Operation::Preflight { key: target.key.clone() };
+    }
+    if let Some(what) = query.pairs.iter().find_map(|(k, _)| {
+        NOT_IMPLEMENTED.binary_search(&k.as_str()).ok().map(|i| NOT_IMPLEMENTED[i])
+    }) {
+        return Operation::NotImplemented { what: what.to_owned() };
+    }
+    let Some(_bucket) = &target.bucket else {
+        return match method {
+            "GET" => Operation::ListBuckets,
+            _ => Operation::MethodNotAllowed,
+        };
+    };
+    // The one selector the request names, if any.
+    let mut selector = None;
+    for (k, _) in &query.pairs {
+        if let Some(s) = SELECTORS.iter().find(|s| **s == k) {
+            match selector {
+                Some(prev) if prev != *s => return Operation::Ambiguous,
+                _ => selector = Some(*s),
+            }
+        }
+    }
+    use Operation as O;
+    match &target.key {
+        None => match (method, selector) {
+            ("GET", Some("acl")) => O::GetBucketAcl,
+            ("GET", Some("cors")) => O::GetBucketCors,
+            ("GET", Some("location")) => O::GetBucketLocation,
+            ("GET", Some("bucketInfo")) => O::GetBucketInfo,
+            ("GET", Some("stat")) => O::GetBucketStat,
+            ("GET", Some("uploads")) => O::ListMultipartUploads,
+            ("GET", None) if query.get("list-type") == Some("2") => O::ListObjectsV2,
+            ("GET", None) => O::ListObjects,
+            ("HEAD", None) => O::HeadBucket,
+            ("PUT", Some("acl")) => O::PutBucketAcl,
+            ("PUT", Some("cors")) => O::PutBucketCors,
+            ("PUT", None) => O::PutBucket,
+            ("DELETE", Some("cors")) => O::DeleteBucketCors,
+            ("DELETE", None) => O::DeleteBucket,
+            ("POST", Some("delete")) => O::DeleteMultipleObjects,
+            ("POST", None) => O::PostObject,
+            _ => O::MethodNotAllowed,
+        },
+        Some(key) => {
+            let key = key.clone();
+            match (method, selector) {
+                ("GET", Some("acl")) => O::GetObjectAcl { key },
+                ("GET", Some("objectMeta")) => O::GetObjectMeta { key },
+                ("GET", Some("uploadId")) => O::ListParts { key },
+                ("GET", None) => O::GetObject { key },
+                ("HEAD", Some("objectMeta")) => O::GetObjectMeta { key },
+                ("HEAD", None) => O::HeadObject { key },
+                ("PUT", Some("acl")) => O::PutObjectAcl { key },
+                ("PUT", Some("uploadId")) if copy_source => O::UploadPartCopy { key },
+                ("PUT", Some("uploadId")) => O::UploadPart { key },
+                ("PUT", None) if copy_source => O::CopyObject { key },
+                ("PUT", None) => O::PutObject { key },
+                ("DELETE", Some("uploadId")) => O::AbortMultipartUpload { key },
+                ("DELETE", None) => O::DeleteObject { key },
+                ("POST", Some("append")) => O::AppendObject { key },
+                ("POST", Some("uploads")) => O::InitiateMultipartUpload { key },
+                ("POST", Some("uploadId")) => O::CompleteMultipartUpload { key },
+                _ => O::MethodNotAllowed,
+            }
+        }
+    }
+}

@@ -69,24 +69,58 @@ pub enum Operation {
     DeleteMultipleObjects,
     PostObject,
     ListMultipartUploads,
-    Preflight { key: Option<String> },
-    PutObject { key: String },
-    CopyObject { key: String },
-    AppendObject { key: String },
-    GetObject { key: String },
-    HeadObject { key: String },
-    GetObjectMeta { key: String },
-    DeleteObject { key: String },
-    GetObjectAcl { key: String },
-    PutObjectAcl { key: String },
-    InitiateMultipartUpload { key: String },
-    UploadPart { key: String },
-    UploadPartCopy { key: String },
-    CompleteMultipartUpload { key: String },
-    AbortMultipartUpload { key: String },
-    ListParts { key: String },
+    Preflight {
+        key: Option<String>,
+    },
+    PutObject {
+        key: String,
+    },
+    CopyObject {
+        key: String,
+    },
+    AppendObject {
+        key: String,
+    },
+    GetObject {
+        key: String,
+    },
+    HeadObject {
+        key: String,
+    },
+    GetObjectMeta {
+        key: String,
+    },
+    DeleteObject {
+        key: String,
+    },
+    GetObjectAcl {
+        key: String,
+    },
+    PutObjectAcl {
+        key: String,
+    },
+    InitiateMultipartUpload {
+        key: String,
+    },
+    UploadPart {
+        key: String,
+    },
+    UploadPartCopy {
+        key: String,
+    },
+    CompleteMultipartUpload {
+        key: String,
+    },
+    AbortMultipartUpload {
+        key: String,
+    },
+    ListParts {
+        key: String,
+    },
     /// A request naming an OSS sub-resource ossd does not implement: `501 NotImplemented`.
-    NotImplemented { what: String },
+    NotImplemented {
+        what: String,
+    },
     /// A method or sub-resource that makes no sense for the resource: `405 MethodNotAllowed`.
     MethodNotAllowed,
     /// More than one operation-selecting sub-resource (`?acl&cors`): `400 InvalidArgument`.
@@ -134,7 +168,9 @@ impl Operation {
             O::CompleteMultipartUpload { .. } => {
                 info("CompleteMultipartUpload", Write, true, true, true)
             }
-            O::AbortMultipartUpload { .. } => info("AbortMultipartUpload", Write, false, false, true),
+            O::AbortMultipartUpload { .. } => {
+                info("AbortMultipartUpload", Write, false, false, true)
+            }
             O::ListParts { .. } => info("ListParts", Read, false, false, false),
             O::NotImplemented { .. } => info("NotImplemented", Anyone, false, false, false),
             O::MethodNotAllowed => info("MethodNotAllowed", Anyone, false, false, false),

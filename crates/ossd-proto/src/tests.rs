@@ -181,7 +181,10 @@ fn sub_resources_never_fall_back_to_the_base_operation() {
             let base = op(m, path, "", false);
             for s in SELECTORS {
                 let got = op(m, path, s, false);
-                assert!(got == Operation::MethodNotAllowed || got != base, "{m} {path}?{s}: {got:?}");
+                assert!(
+                    got == Operation::MethodNotAllowed || got != base,
+                    "{m} {path}?{s}: {got:?}"
+                );
             }
         }
     }

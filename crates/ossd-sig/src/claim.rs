@@ -236,6 +236,9 @@ fn check_v1(
     secret: &str,
     provided: &str,
 ) -> Result<(), SigError> {
+    if !v1::is_unambiguous(req.bucket, req.key, req.query) {
+        return Err(SigError::AmbiguousV1Resource);
+    }
     let string_to_sign = v1::string_to_sign(req, date_line);
     if ct_eq(&v1::sign(secret, &string_to_sign), provided) {
         Ok(())

@@ -94,6 +94,15 @@ pub enum SigError {
     #[error("The OSS Access Key Id you provided does not exist in our records.")]
     InvalidAccessKeyId,
 
+    /// A V1 signed request whose canonical resource reads as other sub-resources than the request
+    /// has: a decoded key, sub-resource name or value holding `?`, `&` or `=` before a
+    /// sub-resource name (`?partNumber=1%26uploadId=U` signs like `?partNumber=1&uploadId=U`).
+    /// Refused so that no rewrite of a signed URL changes the operation. 400 `InvalidArgument`.
+    #[error(
+        "The query string or object name is ambiguous under signature V1: an encoded '?', '&' or '=' before a sub-resource name. Use signature V4 or do not encode these characters."
+    )]
+    AmbiguousV1Resource,
+
     /// The signature does not match. 403 `SignatureDoesNotMatch` (EC 0002-00000040 for V1,
     /// 0002-00000201 for V4). Carries what the server signed, for the `<StringToSign>` and
     /// `<CanonicalRequest>` elements of the error body.
@@ -123,7 +132,8 @@ impl SigError {
             | SigError::InvalidContentSha256
             | SigError::UnsupportedSignatureVersion(_)
             | SigError::MissingV4QueryParam(_)
-            | SigError::InvalidV4Expires => "InvalidArgument",
+            | SigError::InvalidV4Expires
+            | SigError::AmbiguousV1Resource => "InvalidArgument",
             SigError::MissingV1QueryParams
             | SigError::InvalidExpires
             | SigError::InvalidDate
@@ -162,6 +172,7 @@ impl SigError {
             SigError::Mismatch { canonical_request: Some(_), .. } => "0002-00000201",
             SigError::Mismatch { canonical_request: None, .. } => "0002-00000040",
             SigError::MissingV1QueryParams
+            | SigError::AmbiguousV1Resource
             | SigError::MissingV4QueryParam(_)
             | SigError::RequestTimeTooSkewed
             | SigError::InvalidAccessKeyId => return None,

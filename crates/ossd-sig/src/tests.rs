@@ -291,6 +291,60 @@ fn v1_presigned_roundtrip_and_expiry() {
     ));
 }
 
+/// Issue 13: a V1 URL presigned for UploadPart, rewritten so that its canonical resource stays the
+/// same but the request reads as another operation, is refused before the signature is compared.
+#[test]
+fn v1_rewrites_that_keep_the_string_to_sign_are_refused() {
+    let signed_query = q(&[("partNumber", Some("1")), ("uploadId", Some("U"))]);
+    let headers = h(&[]);
+    let req = SignedRequest {
+        method: "PUT",
+        bucket: Some("b"),
+        key: Some("k"),
+        query: &signed_query,
+        headers: &headers,
+    };
+    let extra = v1::presign_query("ak", "sk", &req, CAPTURE_NOW + 60);
+    let with_sig = |base: Vec<(String, Option<String>)>| {
+        let mut all = base;
+        all.extend(extra.iter().cloned().map(|(k, v)| (k, Some(v))));
+        all
+    };
+    let good = with_sig(signed_query.clone());
+    let claim = parse_claim(&SignedRequest { query: &good, ..req }).unwrap().unwrap();
+    verify(&SignedRequest { query: &good, ..req }, &claim, "sk", CAPTURE_NOW, "r").unwrap();
+    // `?partNumber=1%26uploadId=U`: one parameter whose value holds the other.
+    let folded = with_sig(q(&[("partNumber", Some("1&uploadId=U"))]));
+    // The key `k?partNumber=1&uploadId=U` (path `/b/k%3FpartNumber=1%26uploadId=U`), no query.
+    let in_key = with_sig(q(&[]));
+    // A sub-resource name holding the rest (`?x-oss-a%3D1%26uploadId=U&partNumber=1`).
+    let in_name = with_sig(q(&[("x-oss-a=1&uploadId", Some("U")), ("partNumber", Some("1"))]));
+    for (key, query) in [("k", &folded), ("k?partNumber=1&uploadId=U", &in_key), ("k", &in_name)] {
+        let r = SignedRequest { key: Some(key), query, ..req };
+        // The string to sign is the same as the genuine request's …
+        assert!(
+            v1::canonical_resource(r.bucket, r.key, r.query)
+                == v1::canonical_resource(req.bucket, req.key, &good)
+                || key == "k" && query == &in_name,
+            "{key} {query:?}"
+        );
+        // … and the request is refused all the same.
+        let claim = parse_claim(&r).unwrap().unwrap();
+        assert_eq!(
+            verify(&r, &claim, "sk", CAPTURE_NOW, "r"),
+            Err(SigError::AmbiguousV1Resource),
+            "{key} {query:?}"
+        );
+    }
+    // Characters that cannot be read as another sub-resource stay accepted.
+    for (key, value) in [("what?.txt", "attachment"), ("k", "attachment; filename=\"a&b.txt\"")] {
+        let query = q(&[("response-content-disposition", Some(value))]);
+        assert!(v1::is_unambiguous(Some("b"), Some(key), &query), "{key} {value}");
+    }
+    assert!(!v1::is_unambiguous(Some("b"), Some("k?uploads"), &q(&[])));
+    assert!(!v1::is_unambiguous(Some("b"), Some("k"), &q(&[("acl", Some("x&cors"))])));
+}
+
 #[test]
 fn parse_claim_anonymous_and_conflicts() {
     let none =

@@ -150,6 +150,36 @@ pub fn canonical_resource(
     out
 }
 
+/// Whether the V1 canonical resource of this request reads back as exactly the sub-resources it
+/// has. The canonical resource joins the decoded key and the decoded sub-resources with `?`, `&`
+/// and `=` unescaped, so a request whose key, sub-resource name or value holds those characters
+/// before a sub-resource name signs like another request: `?partNumber=1%26uploadId=U` (one
+/// parameter) like `?partNumber=1&uploadId=U` (two), and the key `k?uploads` like the key `k`
+/// with `?uploads`. A signature must name one operation only, so such requests are refused.
+/// Keys and values holding these characters before anything else (`a?.txt`,
+/// `attachment; filename="a&b.txt"`) stay unambiguous.
+pub fn is_unambiguous(
+    bucket: Option<&str>,
+    key: Option<&str>,
+    query: &[(String, Option<String>)],
+) -> bool {
+    let resource = canonical_resource(bucket, key, query);
+    let mut signed: Vec<&str> =
+        query.iter().map(|(n, _)| n.as_str()).filter(|n| is_sub_resource(n)).collect();
+    signed.sort_unstable();
+    signed.dedup();
+    let mut read_back: Vec<&str> = match resource.split_once('?') {
+        None => Vec::new(),
+        Some((_, tail)) => tail
+            .split(['?', '&'])
+            .map(|p| p.split_once('=').map_or(p, |(n, _)| n))
+            .filter(|n| is_sub_resource(n))
+            .collect(),
+    };
+    read_back.sort_unstable();
+    signed == read_back
+}
+
 /// The V1 CanonicalizedOSSHeaders: every `x-oss-*` header, name lower-cased, values trimmed
 /// (repeated headers joined with `,`), sorted by name, each as `name:value\n`.
 pub fn canonical_oss_headers(headers: &[(String, String)]) -> String {

@@ -200,3 +200,17 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// Checks the key of an object about to be created: [`check_key`], and no character that XML 1.0
+/// cannot carry (C0 controls other than tab, line feed and carriage return; U+FFFE, U+FFFF), so
+/// that every listing and error document naming it stays well-formed.
+pub fn check_new_key(key: &str) -> Result<(), ApiError> {
+    check_key(key)?;
+    if !key.chars().all(crate::xml::is_xml_char) {
+        return Err(ApiError::msg(
+            ErrorCode::InvalidObjectName,
+            "The object name holds a control character that XML cannot carry; such names are not accepted.",
+        ));
+    }
+    Ok(())
+}

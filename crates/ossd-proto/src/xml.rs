@@ -51,19 +51,27 @@ impl XmlWriter {
     }
 }
 
-/// Appends `s` to `out` escaped for element text (`&`, `<`, `>`, control characters; quotes stay literal as OSS sends them, e.g. in `<ETag>`).
+/// Appends `s` to `out` escaped for element text (`&`, `<`, `>`; `\r` as `&#xD;` so that parsers
+/// do not fold it into `\n`; quotes stay literal as OSS sends them, e.g. in `<ETag>`). A
+/// character XML 1.0 cannot carry at all (other C0 controls, U+FFFE, U+FFFF) becomes U+FFFD: the
+/// output is always well-formed. New keys holding such characters are refused
+/// (`request::check_new_key`); only older records or echoed request values can hold them.
 pub fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' && c != '\r' => {
-                out.push_str(&format!("&#x{:X};", c as u32));
-            }
+            '\r' => out.push_str("&#xD;"),
+            c if !is_xml_char(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
+}
+
+/// Whether XML 1.0 can carry `c` in a document (its `Char` production).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// A parsed element: name (without namespace prefix), text content, children in order.

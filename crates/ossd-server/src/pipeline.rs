@@ -145,15 +145,22 @@ pub async fn handle(
     let request_id = RequestId::new(secs);
     let (parts, body) = req.into_parts();
     let is_head = parts.method == Method::HEAD;
-    // A shared handle on the request's bytes, not a copy.
-    let host_value = parts.headers.get(header::HOST).cloned();
+    // A shared handle on the request's bytes, not a copy. HTTP/2 names the host in `:authority`.
+    let host_value = parts
+        .headers
+        .get(header::HOST)
+        .cloned()
+        .or_else(|| parts.uri.authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()));
     let host = host_value.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host_problem = host_problem(&parts);
     let method = parts.method.clone();
     let has_body = parts.headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
     let mut trace = Trace { op: "Unknown", ..Trace::default() };
 
-    let result = if parts.uri.path() == "/-/healthz" {
+    let result = if let Some(problem) = host_problem {
+        Err(ApiError::msg(ossd_proto::ErrorCode::InvalidRequest, problem))
+    } else if parts.uri.path() == "/-/healthz" {
         trace.op = "HealthCheck";
         Ok(render::empty(StatusCode::OK))
     } else {
@@ -194,6 +201,19 @@ pub async fn handle(
         );
     }
     resp
+}
+
+/// Why the request's `Host` cannot name what it asks for: two `Host` headers (which one would
+/// address the bucket?), or none on HTTP/1.1, which requires it (RFC 9112 §3.2).
+fn host_problem(parts: &http::request::Parts) -> Option<&'static str> {
+    let mut hosts = parts.headers.get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), Some(_)) => Some("The request has more than one Host header."),
+        (None, _) if parts.version == http::Version::HTTP_11 => {
+            Some("An HTTP/1.1 request must have a Host header.")
+        }
+        _ => None,
+    }
 }
 
 async fn run(

@@ -1,10 +1,12 @@
 //! Operation handlers, one file per API area; `dispatch` maps an operation to its handler.
 
 mod bucket;
+mod conditions;
 mod cors_api;
 mod multipart;
 mod object;
 mod post_object;
+pub mod unsupported;
 
 use crate::body::Body;
 use crate::pipeline::Ctx;
@@ -23,6 +25,11 @@ pub async fn dispatch(
     ctx: &Ctx,
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
+    if ctx.op.info().mutates {
+        unsupported::refuse_unimplemented(
+            ctx.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        )?;
+    }
     match &ctx.op {
         Operation::ListBuckets => bucket::list_buckets(state, ctx),
         Operation::PutBucket => bucket::put_bucket(state, ctx, body).await,

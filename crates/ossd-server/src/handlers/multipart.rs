@@ -10,7 +10,7 @@ use crate::state::{AppState, blocking, store_error};
 use http::{Response, StatusCode};
 use hyper::body::Incoming;
 use md5::{Digest, Md5};
-use ossd_proto::request::check_key;
+use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{ListUploadsQuery, PartRecord, Segment, UploadRecord};
@@ -49,7 +49,7 @@ fn part_number(ctx: &Ctx) -> Result<u32, ApiError> {
 
 pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    check_key(key)?;
+    check_new_key(key)?;
     let url = url_encoding(ctx)?;
     let mut template = object_template(ctx, key)?;
     template.object_type = "Multipart".to_owned();

@@ -1,5 +1,6 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
+use super::conditions::check_conditions;
 use super::{check_content_md5, parse_content_md5, read_small_body};
 use crate::auth::{self, Authz};
 use crate::body::Body;
@@ -10,7 +11,7 @@ use base64::Engine;
 use http::{Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use ossd_proto::request::check_key;
+use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{Blob, BlobWriter, ObjectRecord, Segment};
@@ -96,7 +97,7 @@ pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
         cache_control: h("cache-control"),
         expires: h("expires"),
         content_language: h("content-language"),
-        user_meta: user_meta(&ctx.headers),
+        user_meta: user_meta(&ctx.headers)?,
         acl: acl.to_owned(),
         storage_class: class,
         object_type: "Normal".to_owned(),
@@ -105,14 +106,33 @@ pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
     })
 }
 
-fn user_meta(headers: &http::HeaderMap) -> Vec<(String, String)> {
+/// The most user metadata (`x-oss-meta-*` names and values together) an object may carry: 8 KB.
+pub const MAX_USER_META: usize = 8 * 1024;
+
+fn user_meta(headers: &http::HeaderMap) -> Result<Vec<(String, String)>, ApiError> {
     let mut meta: Vec<(String, String)> = headers
         .iter()
         .filter(|(k, _)| k.as_str().starts_with("x-oss-meta-"))
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
         .collect();
+    check_user_meta(&meta)?;
     meta.sort();
-    meta
+    Ok(meta)
+}
+
+/// OSS's limit on user metadata: names and values together under 8 KB (EC 0011-00000002).
+pub fn check_user_meta(meta: &[(String, String)]) -> Result<(), ApiError> {
+    let size: usize = meta.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_USER_META {
+        return Err(ApiError::msg(
+            ErrorCode::InvalidArgument,
+            format!(
+                "The user metadata (x-oss-meta-* names and values) is {size} bytes; at most {MAX_USER_META} are allowed."
+            ),
+        )
+        .with_ec(Some("0011-00000002")));
+    }
+    Ok(())
 }
 
 /// Streams a request body into a new blob: never buffered whole, at most `limit` bytes, Content-MD5 checked.
@@ -238,7 +258,7 @@ pub async fn put_object(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_key(key)?;
+    check_new_key(key)?;
     let forbid_overwrite =
         ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     // The existing object matters only for its ACL (which cannot take away a grant) and for
@@ -484,57 +504,6 @@ fn parse_range(h: Option<&str>, size: u64, standard: bool) -> RangeSpec {
     }
 }
 
-fn etag_matches(list: &str, etag: &str) -> bool {
-    let bare = etag.trim_matches('"');
-    list.split(',')
-        .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
-        .any(|t| t == "*" || t.eq_ignore_ascii_case(bare))
-}
-
-fn parse_http_date_secs(v: &str) -> Option<i64> {
-    httpdate::parse_http_date(v.trim())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs() as i64)
-}
-
-/// Evaluates If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), in RFC 7232 order.
-fn check_conditions(
-    ctx: &Ctx,
-    rec: &ObjectRecord,
-    prefix: &str,
-) -> Result<Option<StatusCode>, ApiError> {
-    use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE};
-    let conditional = [IF_MATCH, IF_UNMODIFIED_SINCE, IF_NONE_MATCH, IF_MODIFIED_SINCE];
-    // One pass over the request's few header names instead of four hashed lookups.
-    if prefix.is_empty() && !ctx.headers.keys().any(|n| conditional.contains(n)) {
-        return Ok(None);
-    }
-    let h = |n: &str| ctx.header(&format!("{prefix}{n}")).map(str::to_owned);
-    let modified = rec.last_modified_ms / 1000;
-    if let Some(m) = h("if-match") {
-        if !etag_matches(&m, &rec.etag) {
-            return Err(ApiError::new(ErrorCode::PreconditionFailed)
-                .field("Condition", format!("{prefix}If-Match")));
-        }
-    } else if let Some(d) = h("if-unmodified-since").and_then(|d| parse_http_date_secs(&d))
-        && modified > d
-    {
-        return Err(ApiError::new(ErrorCode::PreconditionFailed)
-            .field("Condition", format!("{prefix}If-Unmodified-Since")));
-    }
-    if let Some(m) = h("if-none-match") {
-        if etag_matches(&m, &rec.etag) {
-            return Ok(Some(StatusCode::NOT_MODIFIED));
-        }
-    } else if let Some(d) = h("if-modified-since").and_then(|d| parse_http_date_secs(&d))
-        && modified <= d
-    {
-        return Ok(Some(StatusCode::NOT_MODIFIED));
-    }
-    Ok(None)
-}
-
 const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
     ("response-content-type", "content-type"),
     ("response-content-language", "content-language"),
@@ -551,6 +520,18 @@ pub fn get_object(
     head: bool,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
+    // Overriding response headers turns what the owner stored into something else (a text/plain
+    // object served as text/html): as S3 and OSS do, only a signed request may ask for it.
+    if ctx.principal == auth::Principal::Anonymous
+        && !ctx.query.pairs.is_empty()
+        && let Some((p, _)) = RESPONSE_OVERRIDES.iter().find(|(p, _)| ctx.query.has(p))
+    {
+        return Err(ApiError::msg(
+            ErrorCode::InvalidRequest,
+            "Request specific response headers cannot be used for anonymous GET requests.",
+        )
+        .field("ArgumentName", *p));
+    }
     // The record and, for a small inline object, its bytes come from one snapshot; a read from
     // the database's page cache runs on the worker itself (BENCHMARKS.md).
     let want_bytes = if head { 0 } else { state.store.inline_max() };
@@ -660,6 +641,7 @@ pub async fn delete_multiple(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
+    // `encoding-type=url` asks for encoded keys in the answer; the keys of the request are raw.
     let url = super::bucket::url_encoding(ctx)?;
     let raw =
         read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
@@ -681,14 +663,6 @@ pub async fn delete_multiple(
             .child("Key")
             .map(|k| k.text.clone())
             .ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
-        let k = if url {
-            percent_decode_str(&k)
-                .decode_utf8()
-                .map_err(|_| ApiError::new(ErrorCode::MalformedXML))?
-                .into_owned()
-        } else {
-            k
-        };
         check_key(&k)?;
         keys.push(k);
     }
@@ -783,7 +757,7 @@ pub async fn copy_object(
     key: &str,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_key(key)?;
+    check_new_key(key)?;
     let (_sb, src) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
@@ -842,7 +816,7 @@ pub async fn append_object(
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    check_key(key)?;
+    check_new_key(key)?;
     let pos_raw = ctx.query.get("position").ok_or_else(|| {
         ApiError::msg(ErrorCode::MissingArgument, "Missing Some Required Arguments.")
             .field("ArgumentName", "position")

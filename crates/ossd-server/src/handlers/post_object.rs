@@ -11,7 +11,7 @@ use crate::state::{AppState, blocking, store_error};
 use base64::Engine;
 use http::{Response, StatusCode};
 use hyper::body::Incoming;
-use ossd_proto::request::check_key;
+use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{Access, ApiError, ErrorCode};
 use ossd_sig::post_policy;
@@ -96,6 +96,38 @@ fn authorize_form(
     Ok((principal, Some(policy)))
 }
 
+/// Form fields whose values become response headers of the object (or of this answer, the
+/// redirect's `Location`).
+fn is_header_field(name: &str) -> bool {
+    const HEADERS: &[&str] = &[
+        "cache-control",
+        "content-disposition",
+        "content-encoding",
+        "content-language",
+        "content-type",
+        "expires",
+        "success_action_redirect",
+        "x-oss-content-type",
+    ];
+    HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+        || name.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("x-oss-meta-"))
+}
+
+/// Refuses a field stored or sent as a header whose value cannot be one (CR, LF, other controls):
+/// it would be cut or rejected later, and must never reach a response.
+fn check_header_fields(fields: &[(String, String)]) -> Result<(), ApiError> {
+    for (name, value) in fields {
+        if is_header_field(name) && http::HeaderValue::from_bytes(value.as_bytes()).is_err() {
+            return Err(ApiError::invalid_argument(
+                "A form field stored as a header holds a character a header cannot carry (CR, LF or another control character).",
+                name,
+                "",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn policy_error(e: post_policy::PolicyError) -> ApiError {
     let code = match e.oss_code() {
         "InvalidPolicyDocument" => ErrorCode::InvalidPolicyDocument,
@@ -136,6 +168,10 @@ pub async fn post_object(
         fields.push((head.name, v));
     };
     let (principal, policy) = authorize_form(state, &b.record.name, &fields)?;
+    check_header_fields(&fields)?;
+    super::unsupported::refuse_unimplemented(
+        fields.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
+    )?;
     // The same decision as for every other write, now that the form named its principal.
     let sets_acl = field(&fields, "x-oss-object-acl").is_some();
     let authz = auth::authorize(&principal, Some(&b), Access::Write, true, sets_acl)?;
@@ -144,7 +180,7 @@ pub async fn post_object(
             .field("ArgumentName", "key")
     })?;
     let key = raw_key.replace("${filename}", file_head.filename.as_deref().unwrap_or(""));
-    check_key(&key)?;
+    check_new_key(&key)?;
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
     authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
@@ -183,6 +219,12 @@ pub async fn post_object(
             Ok(())
         })
         .await?;
+    // Exactly one file: a second `file` part is refused; other fields after the file are ignored.
+    while let Some(head) = form.next_part().await? {
+        if head.name.eq_ignore_ascii_case("file") {
+            return Err(ApiError::new(ErrorCode::IncorrectNumberOfFilesInPOSTRequest));
+        }
+    }
     if let Some(e) = io_err {
         tracing::error!(error = %e, "writing a PostObject file");
         return Err(ApiError::internal());
@@ -212,6 +254,7 @@ pub async fn post_object(
         m.sort();
         m
     };
+    super::object::check_user_meta(&user_meta)?;
     let content_type = field(&fields, "Content-Type")
         .or(field(&fields, "x-oss-content-type"))
         .map(str::to_owned)

@@ -691,13 +691,7 @@ pub async fn delete_multiple(
     if !quiet {
         for k in &keys {
             w.open("Deleted");
-            let shown = if url {
-                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string()
-            } else {
-                k.clone()
-            };
-            w.elem("Key", &shown);
+            w.elem("Key", &super::bucket::enc(k, url));
             w.close("Deleted");
         }
     }

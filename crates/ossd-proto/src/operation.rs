@@ -117,6 +117,10 @@ pub enum Operation {
     ListParts {
         key: String,
     },
+    ListLiveChannels,
+    GetBucketVersioning,
+    ListObjectVersions,
+    DescribeRegions,
     /// A request naming an OSS sub-resource ossd does not implement: `501 NotImplemented`.
     NotImplemented {
         what: String,
@@ -172,6 +176,10 @@ impl Operation {
                 info("AbortMultipartUpload", Write, false, false, true)
             }
             O::ListParts { .. } => info("ListParts", Read, false, false, false),
+            O::ListLiveChannels => info("ListLiveChannel", Owner, false, false, false),
+            O::GetBucketVersioning => info("GetBucketVersioning", Owner, false, false, false),
+            O::ListObjectVersions => info("ListObjectVersions", Read, false, false, false),
+            O::DescribeRegions => info("DescribeRegions", Signed, false, false, false),
             O::NotImplemented { .. } => info("NotImplemented", Anyone, false, false, false),
             O::MethodNotAllowed => info("MethodNotAllowed", Anyone, false, false, false),
             O::Ambiguous => info("AmbiguousSubResource", Anyone, false, false, false),
@@ -253,7 +261,6 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "legalHold",
     "lifecycle",
     "link",
-    "live",
     "logging",
     "metaQuery",
     "metadataConfiguration",
@@ -273,7 +280,6 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "redundancyTransition",
     "referer",
     "regionList",
-    "regions",
     "replication",
     "replicationLocation",
     "replicationProgress",
@@ -301,8 +307,6 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "transferAcceleration",
     "userDefinedLogFieldsConfig",
     "versionId",
-    "versioning",
-    "versions",
     "vod",
     "website",
     "worm",
@@ -312,6 +316,12 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "x-oss-process",
     "x-oss-write-get-object-response",
 ];
+
+/// Sub-resources of which ossd implements one use only; every other use is `501 NotImplemented`:
+/// `GET /?regions` (DescribeRegions), `GET /bucket?live` (ListLiveChannel: always empty, ossd has
+/// no live channels), `GET /bucket?versioning` (never versioned) and `GET /bucket?versions`
+/// (ListObjectVersions: the current objects, version `null`).
+pub const PARTLY_IMPLEMENTED: &[&str] = &["live", "regions", "versioning", "versions"];
 
 /// Plain arguments of implemented operations that OSS signs as sub-resources (V1): neither a
 /// selector nor a feature of their own.
@@ -343,6 +353,17 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
         NOT_IMPLEMENTED.binary_search(&k.as_str()).ok().map(|i| NOT_IMPLEMENTED[i])
     }) {
         return Operation::NotImplemented { what: what.to_owned() };
+    }
+    if let Some(what) = query.pairs.iter().find_map(|(k, _)| {
+        PARTLY_IMPLEMENTED.binary_search(&k.as_str()).ok().map(|i| PARTLY_IMPLEMENTED[i])
+    }) {
+        return match (method, target.bucket.is_some(), target.key.is_some(), what) {
+            ("GET", false, _, "regions") => Operation::DescribeRegions,
+            ("GET", true, false, "live") => Operation::ListLiveChannels,
+            ("GET", true, false, "versioning") => Operation::GetBucketVersioning,
+            ("GET", true, false, "versions") => Operation::ListObjectVersions,
+            _ => Operation::NotImplemented { what: what.to_owned() },
+        };
     }
     let Some(_bucket) = &target.bucket else {
         return match method {

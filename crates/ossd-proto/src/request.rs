@@ -201,11 +201,19 @@ pub fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Checks the key of an object about to be created: [`check_key`], and no character that XML 1.0
+/// Checks the key of an object about to be created: [`check_key`], no leading `/` or `\\`, and no character that XML 1.0
 /// cannot carry (C0 controls other than tab, line feed and carriage return; U+FFFE, U+FFFF), so
 /// that every listing and error document naming it stays well-formed.
 pub fn check_new_key(key: &str) -> Result<(), ApiError> {
     check_key(key)?;
+    // OSS: "cannot start with a forward slash (/) or a backslash (\\)" (EC 0016-00000005).
+    if key.starts_with('/') || key.starts_with('\\') {
+        return Err(ApiError::msg(
+            ErrorCode::InvalidObjectName,
+            "The object name cannot start with a forward slash (/) or a backslash (\\).",
+        )
+        .with_ec(Some("0016-00000005")));
+    }
     if !key.chars().all(crate::xml::is_xml_char) {
         return Err(ApiError::msg(
             ErrorCode::InvalidObjectName,

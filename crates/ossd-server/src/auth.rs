@@ -61,10 +61,19 @@ const X_OSS_SECURITY_TOKEN: http::HeaderName =
 const SECURITY_TOKEN: http::HeaderName = http::HeaderName::from_static("security-token");
 
 /// The request's headers as (lower-case name, value) pairs, as the signature code wants them.
+/// Values are signed as sent: UTF-8 beyond ASCII (`x-oss-meta-unicode: 测试`, as oss2,
+/// alibabacloud-oss-v2 and ali-oss send it) is kept, not dropped; a value that is not UTF-8 at
+/// all is read as Latin-1, byte for byte.
 pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
+        .map(|(k, v)| {
+            let v = match std::str::from_utf8(v.as_bytes()) {
+                Ok(s) => s.to_owned(),
+                Err(_) => v.as_bytes().iter().map(|&b| char::from(b)).collect(),
+            };
+            (k.as_str().to_owned(), v)
+        })
         .collect()
 }
 
@@ -79,9 +88,9 @@ pub fn authenticate(
     // carries a security token, and whether it has an Authorization header `header_pairs` would keep.
     let mut token = false;
     let mut header_claim = false;
-    for (name, v) in &parts.headers {
+    for (name, _) in &parts.headers {
         if *name == http::header::AUTHORIZATION {
-            header_claim |= v.to_str().is_ok();
+            header_claim = true;
         } else if *name == X_OSS_SECURITY_TOKEN || *name == SECURITY_TOKEN {
             token = true;
         }
@@ -92,7 +101,7 @@ pub fn authenticate(
             "Security tokens (STS) are not supported by this server; use an access key, a presigned URL or a PostObject policy.",
         ));
     }
-    // Without an Authorization header (one that `header_pairs` would keep) only the query can
+    // Without an Authorization header only the query can
     // claim a signature, so an anonymous request is recognised without copying its headers.
     if !header_claim {
         let req = SignedRequest {

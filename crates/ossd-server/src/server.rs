@@ -41,6 +41,12 @@ pub struct ServerConfig {
     pub root: AccessKey,
     /// How long in-flight requests may run after SIGTERM before connections are closed.
     pub shutdown_grace: Duration,
+    /// The endpoint (`host[:port]`) clients reach the server at, reported as `ExtranetEndpoint`
+    /// (ListBuckets, GetBucketInfo, DescribeRegions) and used in `Location`s; `None`: the
+    /// request's own Host without a bucket prefix.
+    pub public_endpoint: Option<String>,
+    /// The endpoint reported as `IntranetEndpoint`; `None`: the same as the public one.
+    pub internal_endpoint: Option<String>,
 }
 
 /// A bound, ready server.

@@ -241,10 +241,20 @@ fn check_v1(
     }
     let string_to_sign = v1::string_to_sign(req, date_line);
     if ct_eq(&v1::sign(secret, &string_to_sign), provided) {
-        Ok(())
-    } else {
-        Err(SigError::Mismatch { string_to_sign, canonical_request: None })
+        return Ok(());
     }
+    // A bucket-level request names the resource `/bucket/`; the OSS C SDK signs `/bucket` on an
+    // IP endpoint. On a path-style request both name the same resource: accept either.
+    if let (Some(bucket), None) = (req.bucket, req.key) {
+        let resource = v1::canonical_resource(req.bucket, req.key, req.query);
+        let head = &string_to_sign[..string_to_sign.len() - resource.len()];
+        let tail = &resource[bucket.len() + 2..];
+        let without_slash = format!("{head}/{bucket}{tail}");
+        if ct_eq(&v1::sign(secret, &without_slash), provided) {
+            return Ok(());
+        }
+    }
+    Err(SigError::Mismatch { string_to_sign, canonical_request: None })
 }
 
 /// Computes the V4 signature and compares it with `provided`.

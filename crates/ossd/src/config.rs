@@ -32,6 +32,13 @@ pub struct ServeArgs {
     /// Seconds in-flight requests may run after SIGTERM [default: 30]
     #[arg(long, env = "OSSD_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<u64>,
+    /// Endpoint (`host[:port]`) clients reach this server at, reported by ListBuckets,
+    /// GetBucketInfo and DescribeRegions [default: the request's Host without a bucket prefix]
+    #[arg(long, env = "OSSD_PUBLIC_ENDPOINT")]
+    pub public_endpoint: Option<String>,
+    /// Endpoint reported as the internal one (IntranetEndpoint) [default: the public endpoint]
+    #[arg(long, env = "OSSD_INTERNAL_ENDPOINT")]
+    pub internal_endpoint: Option<String>,
     /// TOML file with the same settings (listen, data_dir, region, domains, log_level, shutdown_grace)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
@@ -56,6 +63,10 @@ pub struct FileConfig {
     pub log_json: Option<bool>,
     /// Shutdown grace in seconds.
     pub shutdown_grace: Option<u64>,
+    /// Public endpoint (`host[:port]`).
+    pub public_endpoint: Option<String>,
+    /// Internal endpoint (`host[:port]`).
+    pub internal_endpoint: Option<String>,
 }
 
 impl FileConfig {
@@ -105,8 +116,30 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
             shutdown_grace: Duration::from_secs(
                 a.shutdown_grace.or(f.shutdown_grace).unwrap_or(30),
             ),
+            public_endpoint: endpoint_setting(
+                "public_endpoint",
+                a.public_endpoint.or(f.public_endpoint),
+            )?,
+            internal_endpoint: endpoint_setting(
+                "internal_endpoint",
+                a.internal_endpoint.or(f.internal_endpoint),
+            )?,
         },
     })
+}
+
+/// An endpoint setting: `host[:port]` as clients reach the server (no scheme, no path).
+fn endpoint_setting(name: &str, v: Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(v) = v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = v.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    if !ok {
+        bail!(
+            "invalid {name} {v:?}: give host[:port] as clients reach the server, e.g. oss.example.com:9000"
+        );
+    }
+    Ok(Some(v))
 }
 
 #[derive(Serialize, Deserialize)]

@@ -72,12 +72,13 @@ pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
     w.elem("ID", owner_id(state));
     w.elem("DisplayName", owner_id(state));
     w.close("Owner");
+    let (extranet, intranet) = super::endpoints(state, ctx);
     w.open("Buckets");
     for b in page {
         w.open("Bucket");
         w.elem("CreationDate", &iso8601(b.created_ms));
-        w.elem("ExtranetEndpoint", &format!("oss-{}.aliyuncs.com", b.region));
-        w.elem("IntranetEndpoint", &format!("oss-{}-internal.aliyuncs.com", b.region));
+        w.elem("ExtranetEndpoint", &extranet);
+        w.elem("IntranetEndpoint", &intranet);
         w.elem("Location", &format!("oss-{}", b.region));
         w.elem("Name", &b.name);
         w.elem("Region", &b.region);
@@ -132,10 +133,42 @@ pub async fn put_bucket(
         owner: ctx.principal.owner_id(state).unwrap_or_default().to_owned(),
         created_ms: now_ms(),
         acl: acl.to_owned(),
-        storage_class,
+        storage_class: storage_class.clone(),
         region: state.config.region.clone(),
         configs: Default::default(),
     };
+    // PutBucket on a bucket the caller already owns succeeds, as on OSS, applying the ACL and
+    // storage class it names; another owner's bucket stays 409 BucketAlreadyExists.
+    if let Some(existing) = state.bucket(name)? {
+        let owns = matches!(
+            crate::auth::authorize(
+                &ctx.principal,
+                Some(&existing),
+                ossd_proto::Access::Owner,
+                false,
+                false
+            ),
+            Ok(_)
+        );
+        if !owns {
+            return Err(ApiError::new(ErrorCode::BucketAlreadyExists).field("BucketName", name));
+        }
+        let acl_given = ctx.header("x-oss-acl").is_some();
+        let class_given = !raw.iter().all(u8::is_ascii_whitespace);
+        if acl_given || class_given {
+            state.update_bucket(name, |r| {
+                if acl_given {
+                    r.acl = acl.to_owned();
+                }
+                if class_given {
+                    r.storage_class = storage_class.clone();
+                }
+            })?;
+        }
+        let mut r = render::empty(StatusCode::OK);
+        render::set(&mut r, "location", &format!("/{name}"));
+        return Ok(r);
+    }
     blocking(|| state.store.create_bucket(&rec)).map_err(|e| match store_error(e) {
         e if e.code == ErrorCode::BucketAlreadyExists => e.field("BucketName", name),
         e => e,
@@ -160,7 +193,7 @@ pub fn delete_bucket(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiE
     Ok(render::empty(StatusCode::NO_CONTENT))
 }
 
-pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     if ctx.method == http::Method::HEAD {
         return Ok(render::empty(StatusCode::OK));
@@ -171,8 +204,9 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     w.open("Bucket");
     w.elem("AccessMonitor", "Disabled");
     w.elem("CreationDate", &iso8601(r.created_ms));
-    w.elem("ExtranetEndpoint", &format!("oss-{}.aliyuncs.com", r.region));
-    w.elem("IntranetEndpoint", &format!("oss-{}-internal.aliyuncs.com", r.region));
+    let (extranet, intranet) = super::endpoints(state, ctx);
+    w.elem("ExtranetEndpoint", &extranet);
+    w.elem("IntranetEndpoint", &intranet);
     w.elem("Location", &format!("oss-{}", r.region));
     w.elem("StorageClass", &r.storage_class);
     w.elem("TransferAcceleration", "Disabled");
@@ -187,9 +221,15 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     w.close("AccessControlList");
     w.elem("Comment", "");
     w.elem("DataRedundancyType", "LRS");
+    w.elem("ResourceGroupId", "rg-default-id");
     w.open("ServerSideEncryptionRule");
     w.elem("SSEAlgorithm", "None");
     w.close("ServerSideEncryptionRule");
+    w.open("BucketPolicy");
+    w.elem("LogBucket", "");
+    w.elem("LogPrefix", "");
+    w.close("BucketPolicy");
+    w.elem("BlockPublicAccess", "false");
     w.close("Bucket");
     w.close("BucketInfo");
     Ok(render::ok_xml(w.finish()))
@@ -208,22 +248,34 @@ pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
     let s = blocking(|| state.store.bucket_stats(&name)).map_err(store_error)?;
     let mut w = XmlWriter::new();
     w.open("BucketStat");
-    w.elem("Storage", &s.storage_bytes.to_string());
-    w.elem("ObjectCount", &s.object_count.to_string());
-    w.elem("MultipartUploadCount", &s.multipart_upload_count.to_string());
-    w.elem("LiveChannelCount", "0");
-    w.elem("LastModifiedTime", &(s.last_modified_ms / 1000).to_string());
-    w.elem("StandardStorage", &s.storage_bytes.to_string());
-    w.elem("StandardObjectCount", &s.object_count.to_string());
-    w.elem("InfrequentAccessStorage", "0");
-    w.elem("InfrequentAccessRealStorage", "0");
-    w.elem("InfrequentAccessObjectCount", "0");
-    w.elem("ArchiveStorage", "0");
-    w.elem("ArchiveRealStorage", "0");
-    w.elem("ArchiveObjectCount", "0");
-    w.elem("ColdArchiveStorage", "0");
-    w.elem("ColdArchiveRealStorage", "0");
-    w.elem("ColdArchiveObjectCount", "0");
+    // Every field of the current OSS document, zero for what ossd does not have (live channels,
+    // delete markers) and per storage class from the one total it keeps: objects are counted
+    // under Standard, as are their bytes.
+    let (bytes, objects) = (s.storage_bytes.to_string(), s.object_count.to_string());
+    for (name, value) in [
+        ("Storage", bytes.as_str()),
+        ("ObjectCount", objects.as_str()),
+        ("MultipartUploadCount", &s.multipart_upload_count.to_string()),
+        ("LiveChannelCount", "0"),
+        ("LastModifiedTime", &(s.last_modified_ms / 1000).to_string()),
+        ("StandardStorage", bytes.as_str()),
+        ("StandardObjectCount", objects.as_str()),
+        ("InfrequentAccessStorage", "0"),
+        ("InfrequentAccessRealStorage", "0"),
+        ("InfrequentAccessObjectCount", "0"),
+        ("ArchiveStorage", "0"),
+        ("ArchiveRealStorage", "0"),
+        ("ArchiveObjectCount", "0"),
+        ("ColdArchiveStorage", "0"),
+        ("ColdArchiveRealStorage", "0"),
+        ("ColdArchiveObjectCount", "0"),
+        ("DeepColdArchiveStorage", "0"),
+        ("DeepColdArchiveRealStorage", "0"),
+        ("DeepColdArchiveObjectCount", "0"),
+        ("DeleteMarkerCount", "0"),
+    ] {
+        w.elem(name, value);
+    }
     w.close("BucketStat");
     Ok(render::ok_xml(w.finish()))
 }

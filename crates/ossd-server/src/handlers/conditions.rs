@@ -71,6 +71,15 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// Evaluates If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), in RFC 7232 order.
+/// The header a failed condition names: `If-Match` on GET, `x-oss-copy-source-if-match` on a copy.
+fn condition_name(prefix: &str, header: &str) -> String {
+    if prefix.is_empty() {
+        header.to_owned()
+    } else {
+        format!("{prefix}{}", header.to_ascii_lowercase())
+    }
+}
+
 pub fn check_conditions(
     ctx: &Ctx,
     rec: &ObjectRecord,
@@ -87,13 +96,13 @@ pub fn check_conditions(
     if let Some(m) = h("if-match") {
         if !etag_matches(&m, &rec.etag) {
             return Err(ApiError::new(ErrorCode::PreconditionFailed)
-                .field("Condition", format!("{prefix}If-Match")));
+                .field("Condition", condition_name(prefix, "If-Match")));
         }
     } else if let Some(d) = h("if-unmodified-since").and_then(|d| parse_http_date_secs(&d))
         && modified > d
     {
         return Err(ApiError::new(ErrorCode::PreconditionFailed)
-            .field("Condition", format!("{prefix}If-Unmodified-Since")));
+            .field("Condition", condition_name(prefix, "If-Unmodified-Since")));
     }
     if let Some(m) = h("if-none-match") {
         if etag_matches(&m, &rec.etag) {

@@ -3,10 +3,13 @@
 mod bucket;
 mod conditions;
 mod cors_api;
+mod live;
 mod multipart;
 mod object;
 mod post_object;
+mod regions;
 pub mod unsupported;
+mod versions;
 
 use crate::body::Body;
 use crate::pipeline::Ctx;
@@ -34,7 +37,7 @@ pub async fn dispatch(
         Operation::ListBuckets => bucket::list_buckets(state, ctx),
         Operation::PutBucket => bucket::put_bucket(state, ctx, body).await,
         Operation::DeleteBucket => bucket::delete_bucket(state, ctx),
-        Operation::HeadBucket | Operation::GetBucketInfo => bucket::get_bucket_info(ctx),
+        Operation::HeadBucket | Operation::GetBucketInfo => bucket::get_bucket_info(state, ctx),
         Operation::GetBucketLocation => bucket::get_bucket_location(state, ctx),
         Operation::GetBucketStat => bucket::get_bucket_stat(state, ctx),
         Operation::GetBucketAcl => bucket::get_bucket_acl(ctx),
@@ -64,6 +67,10 @@ pub async fn dispatch(
         Operation::AbortMultipartUpload { key } => multipart::abort(state, ctx, key),
         Operation::ListParts { key } => multipart::list_parts(state, ctx, key),
         Operation::ListMultipartUploads => multipart::list_uploads(state, ctx),
+        Operation::ListLiveChannels => live::list_live_channels(ctx),
+        Operation::GetBucketVersioning => versions::get_bucket_versioning(ctx),
+        Operation::ListObjectVersions => versions::list_object_versions(state, ctx),
+        Operation::DescribeRegions => regions::describe_regions(state, ctx),
         Operation::NotImplemented { what } => Err(ApiError::msg(
             ErrorCode::NotImplemented,
             format!("The '{what}' feature is not implemented by this server."),
@@ -110,12 +117,53 @@ pub fn check_content_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
     if given.trim() == actual { Ok(()) } else { Err(ApiError::new(ErrorCode::InvalidDigest)) }
 }
 
+/// [`check_content_md5`] for DeleteMultipleObjects, which also takes the digest the OSS C SDK
+/// sends there: base64 of 20 bytes, the 16-byte MD5 followed by 4 bytes it reads past its buffer
+/// (`aos_base64_encode(md5, 20, …)`), which OSS accepts. Only the first 16 bytes are compared, and
+/// only for a value of exactly 20 bytes; every other form is checked as everywhere else.
+pub fn check_batch_delete_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
+    let Some(given) = ctx.header("content-md5") else { return Ok(()) };
+    let raw = base64::engine::general_purpose::STANDARD.decode(given.trim());
+    if let Ok(raw) = raw
+        && raw.len() == 20
+    {
+        let actual = Md5::digest(body);
+        return if raw[..16] == actual[..] {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorCode::InvalidDigest))
+        };
+    }
+    check_content_md5(ctx, body)
+}
+
 /// Decodes a `Content-MD5` header into the 16 raw bytes, or `InvalidDigest`.
 pub fn parse_content_md5(v: &str) -> Result<[u8; 16], ApiError> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(v.trim())
         .map_err(|_| ApiError::new(ErrorCode::InvalidDigest))?;
     raw.try_into().map_err(|_| ApiError::new(ErrorCode::InvalidDigest))
+}
+
+/// The endpoints reported to clients as (`ExtranetEndpoint`, `IntranetEndpoint`): the configured
+/// ones, else the request's Host without the bucket of a virtual-hosted request, so that SDK
+/// fixtures building a client from them reach this server and never Alibaba Cloud.
+pub fn endpoints(state: &AppState, ctx: &Ctx) -> (String, String) {
+    let public = state.config.public_endpoint.clone().unwrap_or_else(|| {
+        let host = ctx.header("host").map(str::to_owned).unwrap_or_else(|| "localhost".to_owned());
+        match (ctx.target.virtual_hosted, host.split_once('.')) {
+            (true, Some((_bucket, rest))) => rest.to_owned(),
+            _ => host,
+        }
+    });
+    let internal = state.config.internal_endpoint.clone().unwrap_or_else(|| public.clone());
+    (public, internal)
+}
+
+/// The URL of an object as `Location` documents name it (path-style on the public endpoint).
+pub fn object_url(state: &AppState, ctx: &Ctx, bucket: &str, key: &str) -> String {
+    let (public, _) = endpoints(state, ctx);
+    format!("http://{public}/{bucket}/{}", bucket::enc(key, true).replace("%2F", "/"))
 }
 
 /// The owner id shown in XML documents.

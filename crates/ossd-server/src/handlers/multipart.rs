@@ -266,15 +266,7 @@ pub async fn complete(
     if url {
         w.elem("EncodingType", "url");
     }
-    w.elem(
-        "Location",
-        &format!(
-            "http://{}.oss-{}.aliyuncs.com/{}",
-            b.record.name,
-            state.config.region,
-            enc(key, true)
-        ),
-    );
+    w.elem("Location", &super::object_url(state, ctx, &b.record.name, key));
     w.elem("Bucket", &b.record.name);
     w.elem("Key", &enc(key, url));
     w.elem("ETag", &etag);
@@ -320,10 +312,12 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
     w.elem("Key", &enc(key, url));
     w.elem("UploadId", &up.upload_id);
     w.elem("PartNumberMarker", &marker.to_string());
-    let next = page.next_marker.or_else(|| page.parts.last().map(|p| p.number)).unwrap_or(0);
-    w.elem("NextPartNumberMarker", &next.to_string());
+    // The last part listed (OSS sends it when not truncated too); empty when there is none.
+    let next = page.next_marker.or_else(|| page.parts.last().map(|p| p.number));
+    w.elem("NextPartNumberMarker", &next.map(|n| n.to_string()).unwrap_or_default());
     w.elem("MaxParts", &max.to_string());
     w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
+    w.elem("StorageClass", &up.template.storage_class);
     for p in &page.parts {
         w.open("Part");
         w.elem("PartNumber", &p.number.to_string());
@@ -356,8 +350,12 @@ pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
     w.elem("Bucket", &b.record.name);
     w.elem("KeyMarker", &enc(&q.key_marker, url));
     w.elem("UploadIdMarker", &q.upload_id_marker);
-    w.elem("NextKeyMarker", &enc(page.next_key_marker.as_deref().unwrap_or(""), url));
-    w.elem("NextUploadIdMarker", page.next_upload_id_marker.as_deref().unwrap_or(""));
+    // Not truncated, OSS names the last upload listed all the same.
+    let last = page.uploads.last();
+    let next_key = page.next_key_marker.as_deref().or(last.map(|u| u.key.as_str()));
+    let next_id = page.next_upload_id_marker.as_deref().or(last.map(|u| u.upload_id.as_str()));
+    w.elem("NextKeyMarker", &enc(next_key.unwrap_or(""), url));
+    w.elem("NextUploadIdMarker", next_id.unwrap_or(""));
     w.elem("Delimiter", &enc(&q.delimiter, url));
     w.elem("Prefix", &enc(&q.prefix, url));
     w.elem("MaxUploads", &q.max_uploads.to_string());

@@ -1,7 +1,7 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
 use super::conditions::check_conditions;
-use super::{check_content_md5, parse_content_md5, read_small_body};
+use super::{parse_content_md5, read_small_body};
 use crate::auth::{self, Authz};
 use crate::body::Body;
 use crate::pipeline::Ctx;
@@ -41,7 +41,8 @@ pub fn md5_etag(md5: &[u8; 16]) -> String {
     format!("\"{}\"", hex::encode_upper(md5))
 }
 
-/// A guess of the content type from the key's extension, as OSS does when none is given.
+/// A guess of the content type from the key's extension, as OSS does when none is given
+/// ("Configure the Content-Type header": from the extension, else `application/octet-stream`).
 fn guess_content_type(key: &str) -> &'static str {
     let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
@@ -65,6 +66,14 @@ fn guess_content_type(key: &str) -> &'static str {
     }
 }
 
+/// The type of an object uploaded without a `Content-Type`: guessed from the name, except for a
+/// presigned URL (V1 `Signature`, V4 `x-oss-signature`), whose uploads alibabacloud-oss-v2
+/// expects as `application/octet-stream` (a presigned PUT of `photo.jpg` with no type).
+fn default_content_type(ctx: &Ctx, key: &str) -> String {
+    let presigned = ctx.query.has("Signature") || ctx.query.has("x-oss-signature");
+    if presigned { "application/octet-stream" } else { guess_content_type(key) }.to_owned()
+}
+
 /// Builds the metadata of a new object from the request headers (content headers, `x-oss-meta-*`, ACL, class).
 pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
     let h = |n: &str| ctx.header(n).map(str::to_owned);
@@ -76,8 +85,9 @@ pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
             acl,
         ));
     }
+    // Without a class of its own an object takes its bucket's (an IA bucket's objects are IA).
     let class = match ctx.header("x-oss-storage-class") {
-        None => "Standard".to_owned(),
+        None => ctx.bucket()?.record.storage_class.clone(),
         Some(c) => STORAGE_CLASSES
             .iter()
             .find(|s| s.eq_ignore_ascii_case(c))
@@ -91,7 +101,7 @@ pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
         size: 0,
         etag: String::new(),
         last_modified_ms: now_ms(),
-        content_type: Some(h("content-type").unwrap_or_else(|| guess_content_type(key).to_owned())),
+        content_type: Some(h("content-type").unwrap_or_else(|| default_content_type(ctx, key))),
         content_encoding: h("content-encoding"),
         content_disposition: h("content-disposition"),
         cache_control: h("cache-control"),
@@ -113,7 +123,10 @@ fn user_meta(headers: &http::HeaderMap) -> Result<Vec<(String, String)>, ApiErro
     let mut meta: Vec<(String, String)> = headers
         .iter()
         .filter(|(k, _)| k.as_str().starts_with("x-oss-meta-"))
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_owned(), v.to_owned())))
+        // Values are kept as sent: UTF-8 (`x-oss-meta-unicode: 测试`) is stored and returned as is.
+        .filter_map(|(k, v)| {
+            std::str::from_utf8(v.as_bytes()).ok().map(|v| (k.as_str().to_owned(), v.to_owned()))
+        })
         .collect();
     check_user_meta(&meta)?;
     meta.sort();
@@ -646,7 +659,7 @@ pub async fn delete_multiple(
     let raw =
         read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
-    check_content_md5(ctx, &raw)?;
+    super::check_batch_delete_md5(ctx, &raw)?;
     let doc = ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
     if doc.name != "Delete" {
         return Err(ApiError::new(ErrorCode::MalformedXML));
@@ -752,7 +765,7 @@ pub async fn copy_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    let (_sb, src) = copy_source(state, ctx)?;
+    let (sb, src) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -760,26 +773,37 @@ pub async fn copy_object(
     {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
+    // A condition on the source that does not hold: 412 for if-match / if-unmodified-since, and
+    // 304 (no body) for if-none-match / if-modified-since, as OSS answers.
     if let Some(status) = check_conditions(ctx, &src, "x-oss-copy-source-")? {
-        let _ = status;
-        return Err(ApiError::new(ErrorCode::PreconditionFailed));
+        return Ok(render::empty(status));
     }
     let directive = ctx.header("x-oss-metadata-directive").unwrap_or("COPY");
-    let mut rec = match directive {
-        "COPY" => {
-            let mut r = src.clone();
-            r.key = key.to_owned();
-            r.acl = object_template(ctx, key)?.acl;
-            r
+    let replace = if directive.eq_ignore_ascii_case("REPLACE") {
+        true
+    } else if directive.eq_ignore_ascii_case("COPY") {
+        false
+    } else {
+        return Err(ApiError::invalid_argument(
+            "Invalid metadata directive.",
+            "x-oss-metadata-directive",
+            directive,
+        ));
+    };
+    // Copying an object onto itself is how metadata is changed: OSS takes the request's
+    // metadata then, whatever the directive says.
+    let onto_itself = sb.record.name == b.record.name && src.key == key;
+    let mut rec = if replace || onto_itself {
+        object_template(ctx, key)?
+    } else {
+        let mut r = src.clone();
+        r.key = key.to_owned();
+        let t = object_template(ctx, key)?;
+        r.acl = t.acl;
+        if ctx.header("x-oss-storage-class").is_some() {
+            r.storage_class = t.storage_class;
         }
-        "REPLACE" => object_template(ctx, key)?,
-        other => {
-            return Err(ApiError::invalid_argument(
-                "Invalid metadata directive.",
-                "x-oss-metadata-directive",
-                other,
-            ));
-        }
+        r
     };
     // The store reference-counts blobs: the copy shares the source's bytes instead of rewriting them.
     rec.size = src.size;

@@ -304,13 +304,7 @@ pub async fn post_object(
                 let mut w = XmlWriter::new();
                 w.open("PostResponse");
                 w.elem("Bucket", &b.record.name);
-                w.elem(
-                    "Location",
-                    &format!(
-                        "http://{}.oss-{}.aliyuncs.com/{}",
-                        b.record.name, state.config.region, key
-                    ),
-                );
+                w.elem("Location", &super::object_url(state, ctx, &b.record.name, &key));
                 w.elem("Key", &key);
                 w.elem("ETag", &etag);
                 w.close("PostResponse");

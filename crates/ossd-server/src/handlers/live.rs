@@ -1,0 +1,23 @@
+//! ListLiveChannel (`GET /bucket?live`): ossd has no live channels, so the list is always empty.
+//! SDK fixtures list them in every teardown; every other LiveChannel operation is 501.
+
+use crate::body::Body;
+use crate::pipeline::Ctx;
+use crate::render;
+use http::Response;
+use ossd_proto::ApiError;
+use ossd_proto::xml::XmlWriter;
+
+pub fn list_live_channels(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    ctx.bucket()?;
+    let max = super::bucket::parse_max(ctx, "max-keys", 100, 1000)?;
+    let mut w = XmlWriter::new();
+    w.open("ListLiveChannelResult");
+    w.elem("Prefix", ctx.query.get("prefix").unwrap_or(""));
+    w.elem("Marker", ctx.query.get("marker").unwrap_or(""));
+    w.elem("MaxKeys", &max.to_string());
+    w.elem("IsTruncated", "false");
+    w.elem("NextMarker", "");
+    w.close("ListLiveChannelResult");
+    Ok(render::ok_xml(w.finish()))
+}

@@ -252,12 +252,15 @@ pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
     // delete markers) and per storage class from the one total it keeps: objects are counted
     // under Standard, as are their bytes.
     let (bytes, objects) = (s.storage_bytes.to_string(), s.object_count.to_string());
+    let empty = s.object_count == 0 && s.multipart_upload_count == 0;
+    let last_modified = if empty { 0 } else { s.last_modified_ms / 1000 }.to_string();
     for (name, value) in [
         ("Storage", bytes.as_str()),
         ("ObjectCount", objects.as_str()),
         ("MultipartUploadCount", &s.multipart_upload_count.to_string()),
         ("LiveChannelCount", "0"),
-        ("LastModifiedTime", &(s.last_modified_ms / 1000).to_string()),
+        // An empty bucket reports 0, as OSS does (alibabacloud-oss-v2's test of an empty bucket).
+        ("LastModifiedTime", &last_modified),
         ("StandardStorage", bytes.as_str()),
         ("StandardObjectCount", objects.as_str()),
         ("InfrequentAccessStorage", "0"),

@@ -140,16 +140,14 @@ pub async fn put_bucket(
     // PutBucket on a bucket the caller already owns succeeds, as on OSS, applying the ACL and
     // storage class it names; another owner's bucket stays 409 BucketAlreadyExists.
     if let Some(existing) = state.bucket(name)? {
-        let owns = matches!(
-            crate::auth::authorize(
-                &ctx.principal,
-                Some(&existing),
-                ossd_proto::Access::Owner,
-                false,
-                false
-            ),
-            Ok(_)
-        );
+        let owns = crate::auth::authorize(
+            &ctx.principal,
+            Some(&existing),
+            ossd_proto::Access::Owner,
+            false,
+            false,
+        )
+        .is_ok();
         if !owns {
             return Err(ApiError::new(ErrorCode::BucketAlreadyExists).field("BucketName", name));
         }

@@ -2,7 +2,8 @@
 
 use crate::timefmt::{parse_iso8601_basic, parse_request_date};
 use crate::{
-    AuthClaim, MAX_SKEW_SECS, MAX_V4_PRESIGN_EXPIRES_SECS, SigError, SignedRequest, ct_eq, v1, v4,
+    AuthClaim, MAX_SKEW_SECS, MAX_V4_PRESIGN_EXPIRES_SECS, SigError, SignedRequest, ct_eq, v1, v2,
+    v4,
 };
 
 /// Query parameters that mark a V1 presigned URL.
@@ -12,22 +13,33 @@ const V1_QUERY_MARKERS: [&str; 3] = ["OSSAccessKeyId", "Expires", "Signature"];
 const V4_QUERY_MARKERS: [&str; 3] =
     ["x-oss-signature-version", "x-oss-credential", "x-oss-signature"];
 
-/// Finds the claim in a request: the `Authorization` header (`OSS …` or `OSS4-HMAC-SHA256 …`),
-/// a V1 query (`OSSAccessKeyId`/`Expires`/`Signature`) or a V4 query
+/// The query parameter naming a V2 presigned URL's key (V4 names it in `x-oss-credential`).
+const V2_ACCESS_KEY_PARAM: &str = "x-oss-access-key-id";
+
+/// Finds the claim in a request: the `Authorization` header (`OSS …`, `OSS2 …` or
+/// `OSS4-HMAC-SHA256 …`), a V1 query (`OSSAccessKeyId`/`Expires`/`Signature`), a V2 query
+/// (`x-oss-signature-version=OSS2`, `x-oss-access-key-id` …) or a V4 query
 /// (`x-oss-signature-version=OSS4-HMAC-SHA256` …). `Ok(None)` means anonymous.
 /// Both a header and query parameters → [`SigError::BothHeaderAndQuery`]; malformed input → the
 /// matching [`SigError`].
 pub fn parse_claim(req: &SignedRequest<'_>) -> Result<Option<AuthClaim>, SigError> {
     let header = req.header("authorization");
+    let v2_query = req.has_query_param(V2_ACCESS_KEY_PARAM);
     let v4_query = V4_QUERY_MARKERS.iter().any(|m| req.has_query_param(m));
     let v1_query = V1_QUERY_MARKERS.iter().any(|m| req.has_query_param(m));
     match header {
-        Some(_) if v4_query || v1_query => Err(SigError::BothHeaderAndQuery),
+        Some(_) if v4_query || v2_query || v1_query => Err(SigError::BothHeaderAndQuery),
         Some(h) => parse_authorization(h).map(Some),
-        None if req.has_query_param("x-oss-signature-version") => parse_v4_query(req).map(Some),
-        None if v1_query => parse_v1_query(req).map(Some),
-        None if v4_query => parse_v4_query(req).map(Some),
-        None => Ok(None),
+        None => match req.query_param("x-oss-signature-version") {
+            Some(v2::SCHEME) => parse_v2_query(req).map(Some),
+            Some(_) => parse_v4_query(req).map(Some),
+            None if v1_query => parse_v1_query(req).map(Some),
+            None if v2_query && !req.has_query_param("x-oss-credential") => {
+                parse_v2_query(req).map(Some)
+            }
+            None if v4_query || v2_query => parse_v4_query(req).map(Some),
+            None => Ok(None),
+        },
     }
 }
 
@@ -36,6 +48,9 @@ fn parse_authorization(value: &str) -> Result<AuthClaim, SigError> {
     let value = value.trim();
     if let Some(rest) = strip_scheme(value, v4::ALGORITHM) {
         return parse_v4_header(rest);
+    }
+    if let Some(rest) = strip_scheme(value, v2::SCHEME) {
+        return parse_v2_header(rest);
     }
     if let Some(rest) = strip_scheme(value, "OSS") {
         let (ak, sig) = rest.split_once(':').ok_or(SigError::MalformedV1Authorization)?;
@@ -89,6 +104,34 @@ fn parse_v4_header(fields: &str) -> Result<AuthClaim, SigError> {
     })
 }
 
+/// Parses the fields after `OSS2 `: `AccessKeyId:…`, optional `AdditionalHeaders:…`,
+/// `Signature:…`, in any order, separated by `,` (oss2, Go v1) or `, ` (Java).
+fn parse_v2_header(fields: &str) -> Result<AuthClaim, SigError> {
+    let mut access_key_id = None;
+    let mut additional = None;
+    let mut signature = None;
+    for field in fields.split(',') {
+        let (name, value) = field.split_once(':').ok_or(SigError::MalformedV2Authorization)?;
+        let slot = match name.trim() {
+            "AccessKeyId" => &mut access_key_id,
+            "AdditionalHeaders" => &mut additional,
+            "Signature" => &mut signature,
+            _ => return Err(SigError::MalformedV2Authorization),
+        };
+        if slot.replace(value.trim()).is_some() {
+            return Err(SigError::MalformedV2Authorization);
+        }
+    }
+    match (access_key_id, signature) {
+        (Some(ak), Some(sig)) if !ak.is_empty() && !sig.is_empty() => Ok(AuthClaim::V2Header {
+            access_key_id: ak.to_owned(),
+            additional_headers: split_additional(additional.unwrap_or("")),
+            signature: sig.to_owned(),
+        }),
+        _ => Err(SigError::MalformedV2Authorization),
+    }
+}
+
 /// `a;b` → `["a", "b"]`, lower-cased, empty entries dropped.
 fn split_additional(list: &str) -> Vec<String> {
     list.split(';').map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect()
@@ -106,6 +149,34 @@ fn parse_v1_query(req: &SignedRequest<'_>) -> Result<AuthClaim, SigError> {
     Ok(AuthClaim::V1Query {
         access_key_id: ak.to_owned(),
         expires,
+        signature: signature.to_owned(),
+    })
+}
+
+/// Parses a V2 presigned URL's parameters (`x-oss-signature-version=OSS2`, `x-oss-expires`,
+/// `x-oss-access-key-id`, `x-oss-signature`, optional `x-oss-additional-headers`).
+fn parse_v2_query(req: &SignedRequest<'_>) -> Result<AuthClaim, SigError> {
+    let require = |name: &'static str| {
+        req.query_param(name).filter(|v| !v.is_empty()).ok_or(SigError::MissingV2QueryParam(name))
+    };
+    let version = require("x-oss-signature-version")?;
+    if version != v2::SCHEME {
+        return Err(SigError::UnsupportedSignatureVersion(version.to_owned()));
+    }
+    let access_key_id = require(V2_ACCESS_KEY_PARAM)?;
+    let expires = require("x-oss-expires")?;
+    let signature = require("x-oss-signature")?;
+    // Digits only, as the SDKs write it: no sign, no spaces.
+    if !expires.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SigError::InvalidExpires);
+    }
+    let expires = expires.parse::<i64>().map_err(|_| SigError::InvalidExpires)?;
+    Ok(AuthClaim::V2Query {
+        access_key_id: access_key_id.to_owned(),
+        expires,
+        additional_headers: split_additional(
+            req.query_param("x-oss-additional-headers").unwrap_or(""),
+        ),
         signature: signature.to_owned(),
     })
 }
@@ -145,7 +216,8 @@ fn parse_v4_query(req: &SignedRequest<'_>) -> Result<AuthClaim, SigError> {
 }
 
 /// Verifies `claim` for `req` with `secret`. `now` is Unix seconds; header signatures must be
-/// within 15 minutes of it, presigned URLs must not be expired. `server_region` (e.g.
+/// within 15 minutes of it (V1 and V2: the `x-oss-date` header if sent, else `Date`), presigned
+/// URLs must not be expired. `server_region` (e.g.
 /// `cn-hangzhou`) must equal a V4 credential's region. A wrong signature gives
 /// [`SigError::Mismatch`] with what the server signed. Signatures are compared in constant time.
 pub fn verify(
@@ -171,6 +243,27 @@ pub fn verify(
                 return Err(SigError::Expired);
             }
             check_v1(req, &expires.to_string(), secret, signature)
+        }
+        AuthClaim::V2Header { additional_headers, signature, .. } => {
+            let time = req
+                .header("x-oss-date")
+                .or_else(|| req.header("date"))
+                .map(str::trim)
+                .ok_or(SigError::InvalidDate)?;
+            let at = parse_request_date(time).ok_or(SigError::InvalidDate)?;
+            check_skew(at, now)?;
+            // The date line is `Date`, as every V2 signer builds it; an `x-oss-date` is signed
+            // among the x-oss-* headers.
+            let date_line = req.header("date").map(str::trim).unwrap_or("");
+            check_v2(req, date_line, additional_headers, secret, signature)
+        }
+        AuthClaim::V2Query { expires, additional_headers, signature, .. } => {
+            if now > *expires {
+                return Err(SigError::Expired);
+            }
+            // The date line is the value as sent (what the signer wrote), not re-formatted.
+            let date_line = req.query_param("x-oss-expires").unwrap_or_default();
+            check_v2(req, date_line, additional_headers, secret, signature)
         }
         AuthClaim::V4Header { date, region, additional_headers, signature, .. } => {
             let x_oss_date =
@@ -255,6 +348,24 @@ fn check_v1(
         }
     }
     Err(SigError::Mismatch { string_to_sign, canonical_request: None })
+}
+
+/// Computes the V2 signature over `date_line` and compares it with `provided`. No ambiguity check
+/// as for V1: V2 percent-encodes the key and every query name and value in the canonical resource
+/// (see [`v2`]), so no other request has the same string to sign.
+fn check_v2(
+    req: &SignedRequest<'_>,
+    date_line: &str,
+    additional_headers: &[String],
+    secret: &str,
+    provided: &str,
+) -> Result<(), SigError> {
+    let string_to_sign = v2::string_to_sign(req, date_line, additional_headers);
+    if ct_eq(&v2::sign(secret, &string_to_sign), provided) {
+        Ok(())
+    } else {
+        Err(SigError::Mismatch { string_to_sign, canonical_request: None })
+    }
 }
 
 /// Computes the V4 signature and compares it with `provided`.

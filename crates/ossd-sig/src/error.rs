@@ -12,14 +12,20 @@ pub enum SigError {
     )]
     BothHeaderAndQuery,
 
-    /// `Authorization` uses a scheme other than `OSS` or `OSS4-HMAC-SHA256` (including the
-    /// legacy `OSS2`, which ossd does not support). 400 `InvalidArgument`, EC 0002-00000061.
+    /// `Authorization` uses a scheme other than `OSS`, `OSS2` or `OSS4-HMAC-SHA256`.
+    /// 400 `InvalidArgument`, EC 0002-00000061.
     #[error("Authorization header is invalid.")]
     UnsupportedAuthorization,
 
     /// `OSS ak:signature` with a missing part. 400 `InvalidArgument`, EC 0002-00000063.
     #[error("Authorization header is invalid.")]
     MalformedV1Authorization,
+
+    /// `OSS2 …` whose fields are missing, empty, repeated or unknown (the fields are
+    /// `AccessKeyId:…`, `Signature:…` and the optional `AdditionalHeaders:…`).
+    /// 400 `InvalidArgument`, EC 0002-00000102.
+    #[error("Authorization header is invalid.")]
+    MalformedV2Authorization,
 
     /// `OSS4-HMAC-SHA256 …` whose fields are missing, repeated or unknown.
     /// 400 `InvalidArgument`, EC 0002-00000202.
@@ -58,18 +64,26 @@ pub enum SigError {
     )]
     MissingV1QueryParams,
 
-    /// `Expires` of a V1 presigned URL is not an integer. 403 `AccessDenied`, EC 0002-00000068.
+    /// `Expires` of a V1 presigned URL, or `x-oss-expires` of a V2 one, is not an integer.
+    /// 403 `AccessDenied`, EC 0002-00000068.
     #[error("Expires is invalid, it must be a Unix timestamp in seconds.")]
     InvalidExpires,
 
-    /// `x-oss-signature-version` names something other than `OSS4-HMAC-SHA256` (the legacy
-    /// `OSS2` included). 400 `InvalidArgument`, EC 0002-00000066.
+    /// `x-oss-signature-version` names something other than `OSS2` or `OSS4-HMAC-SHA256`.
+    /// 400 `InvalidArgument`, EC 0002-00000066.
     #[error("Unsupported x-oss-signature-version: {0}.")]
     UnsupportedSignatureVersion(String),
 
     /// A V4 presigned URL lacks the named query parameter. 400 `InvalidArgument`.
     #[error("{0} is required in the query string for V4 signature.")]
     MissingV4QueryParam(&'static str),
+
+    /// A V2 presigned URL (`x-oss-signature-version=OSS2`, or `x-oss-access-key-id` without a
+    /// version) lacks the named query parameter or has it empty. 403 `AccessDenied`, as for a V1
+    /// URL missing its parameters; EC 0002-00000115 (`x-oss-access-key-id`), 0002-00000113
+    /// (`x-oss-expires`), 0002-00000117 (`x-oss-signature`).
+    #[error("{0} is required in the query string for V2 signature.")]
+    MissingV2QueryParam(&'static str),
 
     /// `x-oss-expires` is not an integer in 1..=604800. 400 `InvalidArgument`, EC 0002-00000232.
     #[error("x-oss-expires is invalid, it must be between 1 and 604800 seconds.")]
@@ -103,8 +117,8 @@ pub enum SigError {
     )]
     AmbiguousV1Resource,
 
-    /// The signature does not match. 403 `SignatureDoesNotMatch` (EC 0002-00000040 for V1,
-    /// 0002-00000201 for V4). Carries what the server signed, for the `<StringToSign>` and
+    /// The signature does not match. 403 `SignatureDoesNotMatch` (EC 0002-00000040 for V1 and
+    /// V2, 0002-00000201 for V4). Carries what the server signed, for the `<StringToSign>` and
     /// `<CanonicalRequest>` elements of the error body.
     #[error(
         "The request signature we calculated does not match the signature you provided. Check your key and signing method."
@@ -124,6 +138,7 @@ impl SigError {
             SigError::BothHeaderAndQuery
             | SigError::UnsupportedAuthorization
             | SigError::MalformedV1Authorization
+            | SigError::MalformedV2Authorization
             | SigError::MalformedV4Authorization
             | SigError::InvalidCredential
             | SigError::InvalidSigningDate
@@ -135,6 +150,7 @@ impl SigError {
             | SigError::InvalidV4Expires
             | SigError::AmbiguousV1Resource => "InvalidArgument",
             SigError::MissingV1QueryParams
+            | SigError::MissingV2QueryParam(_)
             | SigError::InvalidExpires
             | SigError::InvalidDate
             | SigError::Expired => "AccessDenied",
@@ -158,6 +174,7 @@ impl SigError {
             SigError::BothHeaderAndQuery => "0002-00000039",
             SigError::UnsupportedAuthorization => "0002-00000061",
             SigError::MalformedV1Authorization => "0002-00000063",
+            SigError::MalformedV2Authorization => "0002-00000102",
             SigError::MalformedV4Authorization => "0002-00000202",
             SigError::InvalidCredential => "0002-00000213",
             SigError::InvalidSigningDate => "0002-00000212",
@@ -165,6 +182,9 @@ impl SigError {
             SigError::InvalidSigningProduct => "0002-00000227",
             SigError::InvalidContentSha256 => "0002-00000214",
             SigError::InvalidExpires => "0002-00000068",
+            SigError::MissingV2QueryParam("x-oss-access-key-id") => "0002-00000115",
+            SigError::MissingV2QueryParam("x-oss-expires") => "0002-00000113",
+            SigError::MissingV2QueryParam("x-oss-signature") => "0002-00000117",
             SigError::UnsupportedSignatureVersion(_) => "0002-00000066",
             SigError::InvalidV4Expires => "0002-00000232",
             SigError::InvalidDate => "0002-00000503",
@@ -173,6 +193,7 @@ impl SigError {
             SigError::Mismatch { canonical_request: None, .. } => "0002-00000040",
             SigError::MissingV1QueryParams
             | SigError::AmbiguousV1Resource
+            | SigError::MissingV2QueryParam(_)
             | SigError::MissingV4QueryParam(_)
             | SigError::RequestTimeTooSkewed
             | SigError::InvalidAccessKeyId => return None,

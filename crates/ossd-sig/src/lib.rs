@@ -1,4 +1,4 @@
-//! ossd-sig: pure OSS request signatures (V1, V4), presigned URLs and PostObject policies.
+//! ossd-sig: pure OSS request signatures (V1, V2, V4), presigned URLs and PostObject policies.
 //!
 //! The server hands this crate a [`SignedRequest`] (method, bucket, key, decoded query, headers).
 //! [`parse_claim`] finds what the request claims (an `Authorization` header or presigned query
@@ -7,18 +7,22 @@
 //!
 //! Architecture invariant: this crate does no I/O, knows no HTTP library types and never reads
 //! the clock; the caller passes `now` in. Canonicalisation follows the official SDKs
-//! (oss2 `auth.py`, alibabacloud-oss-v2 `signer/v1.py`/`v4.py`, Go v2 `oss/signer`, ali-oss
-//! `signUtils.js`); see `tests/sdk_vectors.rs` for vectors produced by those SDKs.
+//! (oss2 `auth.py` for V1, V2 and V4, alibabacloud-oss-v2 `signer/v1.py`/`v4.py`, Go v2
+//! `oss/signer`, ali-oss `signUtils.js`); see `tests/sdk_vectors.rs` for vectors produced by
+//! those SDKs.
 
 mod claim;
 mod error;
 pub mod post_policy;
 pub mod timefmt;
 pub mod v1;
+pub mod v2;
 pub mod v4;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v2;
 
 use base64::Engine as _;
 use md5::Digest as _;
@@ -101,6 +105,27 @@ pub enum AuthClaim {
         /// `Signature` (already URL-decoded).
         signature: String,
     },
+    /// `Authorization: OSS2 AccessKeyId:…,AdditionalHeaders:…,Signature:…`.
+    V2Header {
+        /// AccessKeyId named in the header.
+        access_key_id: String,
+        /// AdditionalHeaders, lower-cased, in the order given.
+        additional_headers: Vec<String>,
+        /// Base64 HMAC-SHA256 signature as sent.
+        signature: String,
+    },
+    /// V2 presigned URL: `x-oss-signature-version=OSS2`, `x-oss-access-key-id`, `x-oss-expires`,
+    /// `x-oss-signature` and optionally `x-oss-additional-headers`.
+    V2Query {
+        /// AccessKeyId from `x-oss-access-key-id`.
+        access_key_id: String,
+        /// `x-oss-expires`, Unix seconds.
+        expires: i64,
+        /// `x-oss-additional-headers`, lower-cased.
+        additional_headers: Vec<String>,
+        /// `x-oss-signature` (already URL-decoded).
+        signature: String,
+    },
     /// `Authorization: OSS4-HMAC-SHA256 Credential=…, AdditionalHeaders=…, Signature=…`.
     V4Header {
         /// AccessKeyId from the credential.
@@ -139,6 +164,8 @@ impl AuthClaim {
         match self {
             AuthClaim::V1Header { access_key_id, .. }
             | AuthClaim::V1Query { access_key_id, .. }
+            | AuthClaim::V2Header { access_key_id, .. }
+            | AuthClaim::V2Query { access_key_id, .. }
             | AuthClaim::V4Header { access_key_id, .. }
             | AuthClaim::V4Query { access_key_id, .. } => access_key_id,
         }
@@ -149,6 +176,8 @@ impl AuthClaim {
         match self {
             AuthClaim::V1Header { signature, .. }
             | AuthClaim::V1Query { signature, .. }
+            | AuthClaim::V2Header { signature, .. }
+            | AuthClaim::V2Query { signature, .. }
             | AuthClaim::V4Header { signature, .. }
             | AuthClaim::V4Query { signature, .. } => signature,
         }

@@ -369,7 +369,7 @@ fn parse_claim_anonymous_and_conflicts() {
 fn parse_claim_malformed_headers() {
     let cases = [
         ("Bearer xyz", SigError::UnsupportedAuthorization),
-        ("OSS2 AccessKeyId:ak,Signature:x", SigError::UnsupportedAuthorization),
+        ("OSS3 AccessKeyId:ak,Signature:x", SigError::UnsupportedAuthorization),
         ("OSSak:sig", SigError::UnsupportedAuthorization),
         ("OSS ak", SigError::MalformedV1Authorization),
         ("OSS ak:", SigError::MalformedV1Authorization),
@@ -497,8 +497,8 @@ fn parse_v4_query_errors() {
         assert_eq!(parse_claim(&SignedRequest { query: &query, ..base }), Err(want));
     };
     check(
-        with("x-oss-signature-version", Some("OSS2")),
-        SigError::UnsupportedSignatureVersion("OSS2".into()),
+        with("x-oss-signature-version", Some("OSS3")),
+        SigError::UnsupportedSignatureVersion("OSS3".into()),
     );
     check(
         with("x-oss-signature-version", None),

@@ -1,9 +1,10 @@
 //! Property tests: a signature made with one secret never verifies with another, and changing
-//! the method, bucket, key, a signed header value or a sub-resource breaks V1 and V4 signatures.
+//! the method, bucket, key, a signed header value or a sub-resource breaks V1, V2 (header and
+//! presigned) and V4 signatures; a plain query parameter breaks V2 and V4 ones.
 
 #![allow(clippy::unwrap_used, reason = "tests unwrap on values they construct")]
 
-use ossd_sig::{AuthClaim, SigError, SignedRequest, parse_claim, v1, v4, verify};
+use ossd_sig::{AuthClaim, SigError, SignedRequest, parse_claim, v1, v2, v4, verify};
 use proptest::prelude::*;
 
 const DATE: &str = "Sat, 28 Nov 2026 04:08:26 GMT";
@@ -77,12 +78,26 @@ fn base_query(upload_id: &str) -> Vec<(String, Option<String>)> {
 /// Query parameters and headers of a request.
 type QueryAndHeaders = (Vec<(String, Option<String>)>, Vec<(String, String)>);
 
-/// Signs `p` with `secret` using V1 (`v4 == false`) or V4 header signing.
-fn sign(p: &Parts, secret: &str, v4_sig: bool) -> QueryAndHeaders {
-    let query = base_query(&p.upload_id);
+/// The signing schemes under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    V1,
+    V2,
+    V2Presign,
+    V4,
+}
+
+fn scheme() -> impl Strategy<Value = Scheme> {
+    prop::sample::select(&[Scheme::V1, Scheme::V2, Scheme::V2Presign, Scheme::V4][..])
+}
+
+/// Signs `p` with `secret` using `scheme` (header signing, or a V2 presigned URL).
+fn sign(p: &Parts, secret: &str, scheme: Scheme) -> QueryAndHeaders {
+    let mut query = base_query(&p.upload_id);
     let mut headers = base_headers(&p.meta);
-    if !v4_sig {
-        // V1 would use x-oss-date as its date line; keep the RFC 1123 Date only.
+    if matches!(scheme, Scheme::V1 | Scheme::V2) {
+        // V1 would use x-oss-date as its date line (V2 signs Date and checks x-oss-date's
+        // time); keep the RFC 1123 Date only.
         headers.retain(|(n, _)| n != "x-oss-date");
     }
     let req = SignedRequest {
@@ -92,10 +107,15 @@ fn sign(p: &Parts, secret: &str, v4_sig: bool) -> QueryAndHeaders {
         query: &query,
         headers: &headers,
     };
-    let auth = if v4_sig {
-        v4::authorization("ak", secret, REGION, &req, &["host".to_owned()])
-    } else {
-        v1::authorization("ak", secret, &req)
+    let auth = match scheme {
+        Scheme::V1 => v1::authorization("ak", secret, &req),
+        Scheme::V2 => v2::authorization("ak", secret, &req, &["host".to_owned()]),
+        Scheme::V4 => v4::authorization("ak", secret, REGION, &req, &["host".to_owned()]),
+        Scheme::V2Presign => {
+            let added = v2::presign_query("ak", secret, &req, NOW + 60, &["host".to_owned()]);
+            query.extend(added.into_iter().map(|(k, v)| (k, Some(v))));
+            return (query, headers);
+        }
     };
     headers.push(("authorization".into(), auth));
     (query, headers)
@@ -113,9 +133,9 @@ fn is_mismatch(r: Result<(), SigError>) -> bool {
 
 proptest! {
     #[test]
-    fn other_secret_never_verifies(p in parts(), a in "[ -~]{1,40}", b in "[ -~]{1,40}", v4_sig in any::<bool>()) {
+    fn other_secret_never_verifies(p in parts(), a in "[ -~]{1,40}", b in "[ -~]{1,40}", scheme in scheme()) {
         prop_assume!(a != b);
-        let (query, headers) = sign(&p, &a, v4_sig);
+        let (query, headers) = sign(&p, &a, scheme);
         let s = Signed { parts: p, query, headers };
         prop_assert_eq!(check(&s, &a), Ok(()));
         prop_assert!(is_mismatch(check(&s, &b)));
@@ -124,12 +144,12 @@ proptest! {
     #[test]
     fn changing_a_signed_part_breaks_the_signature(
         p in parts(),
-        which in 0usize..6,
+        which in 0usize..8,
         other in parts(),
-        v4_sig in any::<bool>(),
+        scheme in scheme(),
     ) {
         let secret = "sk";
-        let (mut query, mut headers) = sign(&p, secret, v4_sig);
+        let (mut query, mut headers) = sign(&p, secret, scheme);
         let mut changed = p.clone();
         match which {
             0 => {
@@ -151,9 +171,21 @@ proptest! {
                 prop_assume!(other.upload_id != p.upload_id);
                 query[0].1 = Some(other.upload_id.clone());
             }
-            _ => query.push(("acl".into(), None)),
+            5 => query.push(("acl".into(), None)),
+            6 => {
+                // A plain (non-sub-resource) parameter: signed by V2 and V4 only.
+                prop_assume!(scheme != Scheme::V1);
+                query.push(("max-keys".into(), Some(other.upload_id.clone())));
+            }
+            _ => {
+                // An additional header (`host`): signed by V2 and V4 only.
+                prop_assume!(scheme != Scheme::V1);
+                for h in headers.iter_mut().filter(|(n, _)| n == "host") {
+                    h.1 = format!("{}.example", other.bucket);
+                }
+            }
         }
         let s = Signed { parts: changed, query, headers };
-        prop_assert!(is_mismatch(check(&s, secret)), "change {} did not break {}", which, if v4_sig { "V4" } else { "V1" });
+        prop_assert!(is_mismatch(check(&s, secret)), "change {} did not break {:?}", which, scheme);
     }
 }

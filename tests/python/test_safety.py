@@ -9,9 +9,6 @@ PostObject (one file per request), "Manage object metadata" (user metadata at mo
 from __future__ import annotations
 
 import base64
-import json
-import os
-import subprocess
 import urllib.parse
 import xml.etree.ElementTree as ET
 
@@ -20,26 +17,10 @@ import pytest
 import requests
 
 from conftest import (
-    Credentials, assert_oss_error, error_fields, ossd_binary, oss2_bucket,
+    Credentials, assert_oss_error, error_fields, oss2_bucket,
 )
+from test_access_keys import Cli
 from test_post_object import form_body, post_form, signed_fields
-
-
-class Cli:
-    """`ossd key ...` against the suite's server as root."""
-
-    def __init__(self, endpoint: str, root: Credentials):
-        self.endpoint = endpoint
-        self.env = dict(os.environ)
-        self.env["OSSD_ROOT_ACCESS_KEY_ID"] = root.access_key_id
-        self.env["OSSD_ROOT_ACCESS_KEY_SECRET"] = root.access_key_secret
-        self.env.pop("OSSD_ENDPOINT", None)
-
-    def run(self, *args: str) -> str:
-        argv = [str(ossd_binary()), "key", "--endpoint", self.endpoint, *args]
-        p = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=30)
-        assert p.returncode == 0, f"{argv}: {p.stdout}\n{p.stderr}"
-        return p.stdout
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +29,7 @@ def cli(server) -> Cli:
 
 
 def make_key(cli: Cli, bucket: str, grant: str) -> Credentials:
-    out = json.loads(cli.run("create"))
+    out = cli.json("create")
     cli.run("grant", out["access_key_id"], bucket, grant)
     return Credentials(out["access_key_id"], out["access_key_secret"])
 
@@ -356,7 +337,7 @@ def test_batch_delete_with_url_encoding_takes_request_keys_raw(bucket, raw, buck
 # ------------------------------------------------------------------ 18. disabled keys
 
 def test_disabled_key_is_told_only_after_its_signature(endpoint, cli, bucket_name, raw):
-    out = json.loads(cli.run("create"))
+    out = cli.json("create")
     kid, secret = out["access_key_id"], out["access_key_secret"]
     cli.run("disable", kid)
     # A wrong signature says so, not that the key exists and is disabled.

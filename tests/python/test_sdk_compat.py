@@ -12,9 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import os
-import subprocess
 import xml.etree.ElementTree as ET
 
 import alibabacloud_oss_v2 as oss
@@ -22,8 +19,9 @@ import oss2
 import pytest
 import requests
 
+from test_access_keys import Cli
 from conftest import (
-    REGION, Credentials, assert_oss_error, http_date, ossd_binary, oss2_bucket, oss2_service,
+    REGION, Credentials, assert_oss_error, http_date, oss2_bucket, oss2_service,
     v2_client, v2_error,
 )
 
@@ -209,12 +207,7 @@ def test_put_bucket_on_own_bucket_applies_acl_and_class(endpoint, creds, bucket,
 
 
 def test_put_bucket_of_another_owner_is_409(endpoint, creds, server, bucket_name):
-    env = dict(os.environ, OSSD_ROOT_ACCESS_KEY_ID=creds.access_key_id,
-               OSSD_ROOT_ACCESS_KEY_SECRET=creds.access_key_secret)
-    env.pop("OSSD_ENDPOINT", None)
-    out = subprocess.run([str(ossd_binary()), "key", "--endpoint", endpoint, "create"],
-                         env=env, capture_output=True, text=True, timeout=30, check=True)
-    k = json.loads(out.stdout)
+    k = Cli(server.endpoint, server.creds).json("create")
     other = oss2_bucket(endpoint, Credentials(k["access_key_id"], k["access_key_secret"]),
                         bucket_name)
     with pytest.raises(oss2.exceptions.OssError) as e:

@@ -436,3 +436,17 @@ fn resolve_ref_equals_resolve_and_borrows_plain_paths() {
         }
     }
 }
+
+/// Every sub-resource the OSS SDKs sign (ossd-sig's list, gathered from their signers) has a row
+/// in the operation table: implemented, an argument of an implemented operation, partly
+/// implemented, or answered 501. None can fall through to a base operation unnoticed.
+#[test]
+fn every_signed_sub_resource_is_in_the_operation_table() {
+    use ossd_proto::operation::{ARGUMENTS, NOT_IMPLEMENTED, PARTLY_IMPLEMENTED, SELECTORS};
+    for name in ossd_sig::v1::SUB_RESOURCES {
+        let known = [SELECTORS, ARGUMENTS, NOT_IMPLEMENTED, PARTLY_IMPLEMENTED]
+            .iter()
+            .any(|t| t.contains(name));
+        assert!(known, "{name} is signed by the SDKs but has no row in the operation table");
+    }
+}

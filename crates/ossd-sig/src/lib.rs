@@ -189,6 +189,45 @@ impl AuthClaim {
     }
 }
 
+/// The `name:value\n` lines of the headers whose lower-case name `signed` keeps: names
+/// lower-cased, values trimmed, repeated values joined with `,`, sorted by name. V1, V2 and V4
+/// differ only in which headers they keep.
+pub(crate) fn canonical_header_lines(
+    headers: &[(String, String)],
+    signed: impl Fn(&str) -> bool,
+) -> String {
+    let mut names: Vec<String> =
+        headers.iter().map(|(n, _)| n.to_ascii_lowercase()).filter(|n| signed(n)).collect();
+    names.sort();
+    names.dedup();
+    let mut out = String::new();
+    for name in &names {
+        let values: Vec<&str> = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+            .collect();
+        out.push_str(name);
+        out.push(':');
+        out.push_str(&values.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The first four lines V1 and V2 sign: method, `Content-MD5`, `Content-Type` and the date (or
+/// expiry) line, each followed by `\n`.
+pub(crate) fn string_to_sign_head(req: &SignedRequest<'_>, date_or_expires: &str) -> String {
+    let content_md5 = req.header("content-md5").map(str::trim).unwrap_or("");
+    let content_type = req.header("content-type").map(str::trim).unwrap_or("");
+    let mut out = String::with_capacity(160);
+    for line in [req.method, content_md5, content_type, date_or_expires] {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// `base64(md5(body))`: the expected `Content-MD5` value for `body`.
 pub fn content_md5(body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body))

@@ -183,48 +183,13 @@ pub fn is_unambiguous(
 /// The V1 CanonicalizedOSSHeaders: every `x-oss-*` header, name lower-cased, values trimmed
 /// (repeated headers joined with `,`), sorted by name, each as `name:value\n`.
 pub fn canonical_oss_headers(headers: &[(String, String)]) -> String {
-    let mut names: Vec<String> = headers
-        .iter()
-        .map(|(n, _)| n.to_ascii_lowercase())
-        .filter(|n| n.starts_with("x-oss-"))
-        .collect();
-    names.sort();
-    names.dedup();
-    let mut out = String::new();
-    for name in &names {
-        let joined = join_values(headers, name);
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&joined);
-        out.push('\n');
-    }
-    out
-}
-
-/// All values of `name` (case-insensitive), trimmed, joined with `,`.
-fn join_values(headers: &[(String, String)], name: &str) -> String {
-    let values: Vec<&str> = headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.trim())
-        .collect();
-    values.join(",")
+    crate::canonical_header_lines(headers, |n| n.starts_with("x-oss-"))
 }
 
 /// The V1 string to sign. `date_or_expires` is the value of `x-oss-date` if present else `Date`
 /// for header signing, or the `Expires` value for a presigned URL.
 pub fn string_to_sign(req: &SignedRequest<'_>, date_or_expires: &str) -> String {
-    let content_md5 = req.header("content-md5").map(str::trim).unwrap_or("");
-    let content_type = req.header("content-type").map(str::trim).unwrap_or("");
-    let mut out = String::with_capacity(128);
-    out.push_str(req.method);
-    out.push('\n');
-    out.push_str(content_md5);
-    out.push('\n');
-    out.push_str(content_type);
-    out.push('\n');
-    out.push_str(date_or_expires);
-    out.push('\n');
+    let mut out = crate::string_to_sign_head(req, date_or_expires);
     out.push_str(&canonical_oss_headers(req.headers));
     out.push_str(&canonical_resource(req.bucket, req.key, req.query));
     out

@@ -76,26 +76,9 @@ pub fn normalize_additional_headers(additional_headers: &[String]) -> Vec<String
 /// The V2 CanonicalizedOSSHeaders: `x-oss-*` headers plus those in `additional` (normalised,
 /// lower-case), values trimmed and repeated values joined with `,`, sorted, each `name:value\n`.
 pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) -> String {
-    let mut names: Vec<String> = headers
-        .iter()
-        .map(|(n, _)| n.to_ascii_lowercase())
-        .filter(|n| n.starts_with("x-oss-") || additional.iter().any(|a| a == n))
-        .collect();
-    names.sort();
-    names.dedup();
-    let mut out = String::new();
-    for name in &names {
-        let values: Vec<&str> = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-            .collect();
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&values.join(","));
-        out.push('\n');
-    }
-    out
+    crate::canonical_header_lines(headers, |n| {
+        n.starts_with("x-oss-") || additional.iter().any(|a| a == n)
+    })
 }
 
 /// The V2 string to sign. `date_or_expires` is the `Date` header for header signing (what every
@@ -107,17 +90,7 @@ pub fn string_to_sign(
     additional_headers: &[String],
 ) -> String {
     let additional = normalize_additional_headers(additional_headers);
-    let content_md5 = req.header("content-md5").map(str::trim).unwrap_or("");
-    let content_type = req.header("content-type").map(str::trim).unwrap_or("");
-    let mut out = String::with_capacity(160);
-    out.push_str(req.method);
-    out.push('\n');
-    out.push_str(content_md5);
-    out.push('\n');
-    out.push_str(content_type);
-    out.push('\n');
-    out.push_str(date_or_expires);
-    out.push('\n');
+    let mut out = crate::string_to_sign_head(req, date_or_expires);
     out.push_str(&canonical_headers(req.headers, &additional));
     out.push_str(&additional.join(";"));
     out.push('\n');

@@ -141,26 +141,9 @@ pub fn is_default_signed_header(lower_name: &str) -> bool {
 /// [`normalize_additional_headers`]), names
 /// lower-cased, values trimmed and repeated values joined with `,`, sorted, each `name:value\n`.
 pub fn canonical_headers(headers: &[(String, String)], additional: &[String]) -> String {
-    let mut names: Vec<String> = headers
-        .iter()
-        .map(|(n, _)| n.to_ascii_lowercase())
-        .filter(|n| is_default_signed_header(n) || additional.iter().any(|a| a == n))
-        .collect();
-    names.sort();
-    names.dedup();
-    let mut out = String::new();
-    for name in &names {
-        let values: Vec<&str> = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-            .collect();
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&values.join(","));
-        out.push('\n');
-    }
-    out
+    crate::canonical_header_lines(headers, |n| {
+        is_default_signed_header(n) || additional.iter().any(|a| a == n)
+    })
 }
 
 /// The hashed payload: the `x-oss-content-sha256` header if present and non-empty, else

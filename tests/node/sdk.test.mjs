@@ -44,6 +44,17 @@ for (const v4 of [false, true]) {
       }
     });
 
+    describe('non-ASCII header values (issue 14)', () => {
+      it('x-oss-meta-* sent as UTF-8 bytes (headerEncoding latin1) is signed, stored and returned', async () => {
+        const utf8 = client({ bucket, v4, headerEncoding: 'latin1' });
+        await utf8.put('unicode-meta.txt', Buffer.from('x'), { headers: { 'x-oss-meta-unicode': '测试' } });
+        const h = await utf8.head('unicode-meta.txt');
+        const raw = h.res.headers['x-oss-meta-unicode'];
+        assert.equal(Buffer.from(raw, 'latin1').toString('utf8'), '测试');
+        await utf8.delete('unicode-meta.txt');
+      });
+    });
+
     describe('bucket CORS API', () => {
       it('getBucketCORS without rules is 404 NoSuchCORSConfiguration', async () => {
         const err = await rejection(oss.getBucketCORS(bucket));

@@ -38,13 +38,22 @@ pub enum StoreError {
     /// malformed blob id) or a caller handed in an inconsistent record.
     #[error("corrupt store data: {0}")]
     Corrupt(String),
+    /// An invariant of the store's own code was violated (a bug, not bad data on disk).
+    #[error("store internal error: {0}")]
+    Internal(String),
 }
 
 impl StoreError {
     /// True for outcomes decided by the data (missing bucket, wrong position...), which are
     /// detected before an operation changes anything; false for failures of the machinery.
     pub fn is_logical(&self) -> bool {
-        !matches!(self, StoreError::Io(_) | StoreError::Db(_) | StoreError::Corrupt(_))
+        !matches!(
+            self,
+            StoreError::Io(_)
+                | StoreError::Db(_)
+                | StoreError::Corrupt(_)
+                | StoreError::Internal(_)
+        )
     }
 }
 

@@ -20,6 +20,7 @@ mod codec;
 pub mod crc64;
 mod error;
 mod list;
+mod read;
 mod record;
 mod store;
 
@@ -28,9 +29,10 @@ mod tests;
 
 pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader};
 pub use error::StoreError;
+pub use read::{ObjectRead, ReadPin};
 pub use record::{
     Blob, BlobId, BucketRecord, BucketStats, ClassStats, ListPage, ListQuery, ListUploadsQuery,
     OBJECT_TYPE_APPENDABLE, OBJECT_TYPE_MULTIPART, OBJECT_TYPE_NORMAL, ObjectRecord, PartRecord,
     PartsPage, Segment, UploadRecord, UploadsPage,
 };
-pub use store::{DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, RecordAndBytes, Store, StoreOptions};
+pub use store::{DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, Store, StoreOptions};

@@ -73,9 +73,6 @@ pub struct StoreOptions {
     pub cache_bytes: usize,
 }
 
-/// An object's record with its bytes when [`Store::get_object_with_bytes`] could read them.
-pub type RecordAndBytes = (ObjectRecord, Option<Vec<u8>>);
-
 /// Default bound of redb's page cache.
 pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -90,7 +87,7 @@ impl Default for StoreOptions {
 }
 
 /// Shared state behind the `Arc`.
-struct Inner {
+pub(crate) struct Inner {
     /// The tables object reads use, kept open until the next commit (dropped before `db`).
     snapshot: Mutex<Option<Arc<Snapshot>>>,
     db: Database,
@@ -142,7 +139,7 @@ impl Leases {
 }
 
 /// A running reader's claim on the blobs of the records it read (see [`Leases`]).
-struct ReadLease {
+pub(crate) struct ReadLease {
     inner: Arc<Inner>,
     epoch: u64,
 }
@@ -177,13 +174,13 @@ impl Drop for ReadLease {
 /// Opening a table in a fresh read transaction costs more than the lookup itself (redb finds
 /// it by name in its table tree and checks its types); the snapshot saves that on every read
 /// between two writes. A commit drops it, so it never pins pages that later commits freed.
-struct Snapshot {
+pub(crate) struct Snapshot {
     /// [`Inner::commits`] read before the snapshot was taken: it holds every commit counted
     /// up to there, so it serves reads for as long as the count has not moved.
     commits: u64,
     buckets: ReadOnlyTable<&'static str, &'static [u8]>,
-    objects: ReadOnlyTable<ObjKey, &'static [u8]>,
-    inline: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    pub(crate) objects: ReadOnlyTable<ObjKey, &'static [u8]>,
+    pub(crate) inline: ReadOnlyTable<&'static [u8], &'static [u8]>,
     refs: ReadOnlyTable<&'static str, u64>,
 }
 
@@ -284,7 +281,7 @@ impl std::future::Future for CommitFuture {
                 *state = SlotState::Waiting;
                 Poll::Pending
             }
-            SlotState::Lead | SlotState::Taken => Poll::Ready(Err(StoreError::Corrupt(
+            SlotState::Lead | SlotState::Taken => Poll::Ready(Err(StoreError::Internal(
                 "group commit lost an async request".to_owned(),
             ))),
         }
@@ -383,9 +380,9 @@ impl Drop for Leadership<'_> {
             // Only reached with undelivered results if the commit panicked.
             let mut state = slot.lock();
             if matches!(*state, SlotState::Waiting) {
-                *state = SlotState::Done(Err(StoreError::Io(io::Error::other(
-                    "group commit leader failed",
-                ))));
+                *state = SlotState::Done(Err(StoreError::Internal(
+                    "group commit leader failed".to_owned(),
+                )));
                 drop(state);
                 slot.wake();
             }
@@ -402,7 +399,7 @@ impl Drop for Leadership<'_> {
                         // the queue, so every queued request fails rather than waits forever.
                         debug_assert!(false, "async request queued without a committer thread");
                         for (_, slot) in q.pending.drain(..) {
-                            slot.set(SlotState::Done(Err(StoreError::Corrupt(
+                            slot.set(SlotState::Done(Err(StoreError::Internal(
                                 "group commit has no committer thread".to_owned(),
                             ))));
                         }
@@ -515,7 +512,7 @@ impl OpOutput {
     fn replaced(self) -> Result<Option<ObjectRecord>, StoreError> {
         match self {
             OpOutput::Replaced(r) => Ok(r),
-            _ => Err(StoreError::Corrupt("unexpected op output".to_owned())),
+            _ => Err(StoreError::Internal("unexpected op output".to_owned())),
         }
     }
 }
@@ -527,15 +524,15 @@ fn now_ms() -> i64 {
 }
 
 /// Error for a record that names a blob that is not there.
-fn missing_blob(id: &BlobId) -> StoreError {
+pub(crate) fn missing_blob(id: &BlobId) -> StoreError {
     StoreError::Io(io::Error::new(io::ErrorKind::NotFound, format!("blob {id} does not exist")))
 }
 
 /// Checks that `rec.size` equals the sum of its segments (a caller bug otherwise).
-fn check_segments(rec: &ObjectRecord) -> Result<(), StoreError> {
+pub(crate) fn check_segments(rec: &ObjectRecord) -> Result<(), StoreError> {
     let sum = rec.segments.iter().try_fold(0u64, |acc, s| acc.checked_add(s.len));
     if sum != Some(rec.size) {
-        return Err(StoreError::Corrupt(format!(
+        return Err(StoreError::Internal(format!(
             "object {:?}: size {} does not match its segments",
             rec.key, rec.size
         )));
@@ -736,7 +733,7 @@ impl<'txn> Writer<'txn> {
             if let Some(bytes) = &b.inline.0 {
                 if bytes.len() as u64 != b.size {
                     self.fresh.clear();
-                    return Err(StoreError::Corrupt(format!(
+                    return Err(StoreError::Internal(format!(
                         "inline blob {} holds {} bytes, not its size {}",
                         b.id.as_str(),
                         bytes.len(),
@@ -1300,7 +1297,7 @@ impl Store {
                 SlotState::Done(result) => return result,
                 SlotState::Lead => self.lead(),
                 SlotState::Waiting | SlotState::Taken => {
-                    return Err(StoreError::Corrupt("group commit lost a request".to_owned()));
+                    return Err(StoreError::Internal("group commit lost a request".to_owned()));
                 }
             }
         }
@@ -1369,14 +1366,24 @@ impl Store {
         async move {
             fut.await?
                 .pop()
-                .unwrap_or_else(|| Err(StoreError::Corrupt("empty batch result".to_owned())))
+                .unwrap_or_else(|| Err(StoreError::Internal("empty batch result".to_owned())))
         }
     }
 
     fn commit_one(&self, op: Op) -> Result<OpOutput, StoreError> {
         self.commit_batch(vec![op])?
             .pop()
-            .unwrap_or_else(|| Err(StoreError::Corrupt("empty batch result".to_owned())))
+            .unwrap_or_else(|| Err(StoreError::Internal("empty batch result".to_owned())))
+    }
+
+    /// A read lease (see [`Leases`]): blobs unreferenced by commits from now on wait for it.
+    pub(crate) fn lease(&self) -> ReadLease {
+        ReadLease::take(&self.inner)
+    }
+
+    /// The shared state, for readers that outlive a borrow of the store.
+    pub(crate) fn inner_arc(&self) -> Arc<Inner> {
+        Arc::clone(&self.inner)
     }
 
     fn read(&self) -> Result<ReadTransaction, StoreError> {
@@ -1385,7 +1392,7 @@ impl Store {
 
     /// The current [`Snapshot`]: the shared one if no commit has happened since it was taken,
     /// else a new one (which then becomes the shared one).
-    fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
+    pub(crate) fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
         let commits = self.inner.commits.load(Ordering::Acquire);
         let shared = &self.inner.snapshot;
         if let Some(s) = shared.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
@@ -1502,7 +1509,7 @@ impl Store {
     }
 
     /// Opens blob `id` at `offset`: from the snapshot `snap` when inline, else from the backend.
-    fn open_blob(
+    pub(crate) fn open_blob(
         inner: &Inner,
         snap: &Snapshot,
         id: &BlobId,
@@ -1582,44 +1589,6 @@ impl Store {
         async move { fut.await?.replaced() }
     }
 
-    /// The object `key` and, when it is at most `max_bytes` long and all its bytes are inline,
-    /// those bytes, both from one snapshot (so a concurrent overwrite cannot pull the bytes away
-    /// between the two). The caller has checked that the bucket exists: unlike
-    /// [`Store::get_object`], a missing bucket reads as a missing object.
-    pub fn get_object_with_bytes(
-        &self,
-        bucket: &str,
-        key: &str,
-        max_bytes: u64,
-    ) -> Result<Option<RecordAndBytes>, StoreError> {
-        let snap = self.snapshot()?;
-        let Some(guard) = snap.objects.get((bucket, key.as_bytes()))? else {
-            return Ok(None);
-        };
-        let rec: ObjectRecord = decode("object", guard.value())?;
-        drop(guard);
-        if rec.size > max_bytes || !rec.segments.iter().all(|s| s.blob.is_inline()) {
-            return Ok(Some((rec, None)));
-        }
-        check_segments(&rec)?;
-        let inline = &snap.inline;
-        let mut out = Vec::with_capacity(usize::try_from(rec.size).unwrap_or(0));
-        for seg in &rec.segments {
-            let bytes =
-                inline.get(seg.blob.as_str().as_bytes())?.ok_or_else(|| missing_blob(&seg.blob))?;
-            if bytes.value().len() as u64 != seg.len {
-                return Err(StoreError::Corrupt(format!(
-                    "inline blob {} holds {} bytes, its segment says {}",
-                    seg.blob,
-                    bytes.value().len(),
-                    seg.len
-                )));
-            }
-            out.extend_from_slice(bytes.value());
-        }
-        Ok(Some((rec, Some(out))))
-    }
-
     /// Deletes an object, returning it; its blobs are deleted after the commit.
     pub fn delete_object(
         &self,
@@ -1674,7 +1643,7 @@ impl Store {
         };
         match self.commit_one(op)? {
             OpOutput::Appended(rec) => Ok(rec),
-            _ => Err(StoreError::Corrupt("unexpected op output".to_owned())),
+            _ => Err(StoreError::Internal("unexpected op output".to_owned())),
         }
     }
 

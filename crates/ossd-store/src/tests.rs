@@ -679,7 +679,7 @@ fn refused_put_deletes_the_new_blob_and_missing_blobs_are_refused() {
     let blob = write_blob(&store, b"data");
     let mut bad = record("k", &[&blob]);
     bad.size = 3;
-    assert!(matches!(store.put_object("b", bad), Err(StoreError::Corrupt(_))));
+    assert!(matches!(store.put_object("b", bad), Err(StoreError::Internal(_))));
 }
 
 // ---------------------------------------------------------------- inline blobs
@@ -757,13 +757,21 @@ fn inline_blobs_must_be_handed_over_and_refused_ops_store_nothing() {
     // that fit the limit.
     let (x, y) = inline_mode(|| (write_blob(&store, b"x1"), write_blob(&store, b"y22")));
     store.put_new_object("b", record("xy", &[&x, &y]), vec![x.clone(), y.clone()]).unwrap();
-    let (rec, bytes) = store.get_object_with_bytes("b", "xy", 5).unwrap().unwrap();
-    assert_eq!((rec.size, bytes.as_deref()), (5, Some(&b"x1y22"[..])));
-    assert_eq!(store.get_object_with_bytes("b", "xy", 4).unwrap().unwrap().1, None);
+    let read = store.get_object_with_bytes("b", "xy", 5).unwrap().unwrap();
+    assert_eq!((read.rec.size, read.bytes.as_deref()), (5, Some(&b"x1y22"[..])));
+    let read = store.get_object_with_bytes("b", "xy", 4).unwrap().unwrap();
+    assert_eq!(read.bytes, None);
+    // Too long to be copied out, the bytes are still read from the same snapshot.
+    let mut out = Vec::new();
+    read.pin.open(&read.rec, 1, 5).unwrap().read_to_end(&mut out).unwrap();
+    assert_eq!(out, b"1y22");
     put(&store, "b", "file", b"on disk");
-    let (rec, bytes) = store.get_object_with_bytes("b", "file", 1 << 20).unwrap().unwrap();
-    assert_eq!((rec.size, bytes), (7, None));
-    assert_eq!(store.get_object_with_bytes("b", "absent", 10).unwrap(), None);
+    let read = store.get_object_with_bytes("b", "file", 1 << 20).unwrap().unwrap();
+    assert_eq!((read.rec.size, &read.bytes), (7, &None));
+    let mut out = Vec::new();
+    read.pin.open(&read.rec, 0, 7).unwrap().read_to_end(&mut out).unwrap();
+    assert_eq!(out, b"on disk");
+    assert!(store.get_object_with_bytes("b", "absent", 10).unwrap().is_none());
     // An append and a part carry their blob, inline or not.
     let a = inline_mode(|| write_blob(&store, b"ab"));
     store.append_object("b", "log", 0, a, record("log", &[])).unwrap();
@@ -1576,7 +1584,7 @@ fn a_failing_op_in_a_group_fails_alone() {
         vec![Op::PutObject { bucket: "b".into(), rec: record("n", &[&next]), new: Vec::new() }],
         vec![Op::PutObject { bucket: "nope".into(), rec: record("z", &[&next]), new: Vec::new() }],
     ]);
-    assert!(matches!(&out[0], Err(StoreError::Corrupt(_))));
+    assert!(matches!(&out[0], Err(StoreError::Internal(_))));
     assert!(matches!(&out[1], Ok(r) if matches!(r[..], [Ok(OpOutput::Replaced(None))])));
     // Committed alone after "n", the refused request's blob is referenced and so survives.
     assert!(matches!(&out[2], Ok(r) if matches!(r[..], [Err(StoreError::NoSuchBucket)])));
@@ -1935,7 +1943,7 @@ fn small_reads_see_every_acknowledged_write() {
     let store = Store::open_in_memory().unwrap();
     store.create_bucket(&bucket("b")).unwrap();
     let bytes_of = |store: &Store, key: &str| {
-        store.get_object_with_bytes("b", key, 64).unwrap().map(|(_, b)| b.unwrap())
+        store.get_object_with_bytes("b", key, 64).unwrap().map(|r| r.bytes.unwrap())
     };
     inline_mode(|| put(&store, "b", "k", b"one"));
     assert_eq!(bytes_of(&store, "k").as_deref(), Some(&b"one"[..]));
@@ -1966,8 +1974,8 @@ fn small_reads_see_every_acknowledged_write() {
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     let floor = acked.load(std::sync::atomic::Ordering::SeqCst);
                     let seen = store.get_object_with_bytes("b", "n", 64).unwrap();
-                    let seen = seen.map_or(0, |(_, b)| {
-                        u64::from_le_bytes(b.unwrap().as_slice().try_into().unwrap())
+                    let seen = seen.map_or(0, |r| {
+                        u64::from_le_bytes(r.bytes.unwrap().as_slice().try_into().unwrap())
                     });
                     assert!(seen >= floor, "read {seen} after {floor} was acknowledged");
                     reads += 1;

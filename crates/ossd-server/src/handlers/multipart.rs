@@ -111,12 +111,12 @@ pub async fn upload_part_copy(
     check_access(&ctx.principal, &b, None, true)?;
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
-    let (_source_bucket, src) = super::object::copy_source(state, ctx)?;
+    let (_source_bucket, src, pin) = super::object::copy_source(state, ctx)?;
     let (start, end) = match ctx.header("x-oss-copy-source-range") {
         None => (0, src.size),
         Some(r) => parse_copy_range(r, src.size)?,
     };
-    let blob = super::object::copy_bytes(state, &src, start, end)?;
+    let blob = super::object::copy_bytes(state, &src, pin, start, end)?;
     let part = PartRecord { number, etag: md5_etag(&blob.md5), last_modified_ms: now_ms(), blob };
     let (etag, lm) = (part.etag.clone(), part.last_modified_ms);
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;

@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use ossd_proto::request::check_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, BlobWriter, ObjectRecord, Segment};
+use ossd_store::{Blob, BlobWriter, ObjectRead, ObjectRecord, ReadPin, Segment};
 use percent_encoding::percent_decode_str;
 use std::io::Write;
 
@@ -554,10 +554,12 @@ pub fn get_object(
     // The record and, for a small inline object, its bytes come from one snapshot; a read from
     // the database's page cache runs on the worker itself (BENCHMARKS.md).
     let want_bytes = if head { 0 } else { state.store.inline_max() };
+    // A record naming blob files comes with a read lease: a concurrent overwrite or delete
+    // cannot unlink them before this read ends.
     let found =
         state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    check_access(&ctx.principal, b, found.as_ref().map(|(r, _)| r.acl.as_str()), false)?;
-    let Some((rec, bytes)) = found else {
+    check_access(&ctx.principal, b, found.as_ref().map(|o| o.rec.acl.as_str()), false)?;
+    let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Err(ApiError::no_such_key(key));
     };
     if let Some(status) = check_conditions(ctx, &rec, "")? {
@@ -592,7 +594,7 @@ pub fn get_object(
     } else if len <= INLINE_BODY {
         // Read on the worker itself: a small read is usually served from the page cache, and
         // handing the worker off (`block_in_place`) cost more than the read (BENCHMARKS.md).
-        let mut reader = state.store.open_object(&rec, start, end).map_err(store_error)?;
+        let mut reader = pin.open(&rec, start, end).map_err(store_error)?;
         let mut bytes = Vec::with_capacity(len as usize);
         std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(io_error)?;
         if bytes.len() as u64 != len {
@@ -601,7 +603,7 @@ pub fn get_object(
         }
         Body::full(bytes)
     } else {
-        let reader = blocking(|| state.store.open_object(&rec, start, end)).map_err(store_error)?;
+        let reader = blocking(|| pin.open(&rec, start, end)).map_err(store_error)?;
         Body::from_reader(reader, len)
     };
     let mut r = Response::new(body);
@@ -748,30 +750,36 @@ fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
     Ok((bucket.to_owned(), key.to_owned()))
 }
 
-/// Copies an object's bytes into a new blob (blocking).
+/// Copies an object's bytes into a new blob (blocking); `pin` came with `src`.
 pub fn copy_bytes(
     state: &AppState,
     src: &ObjectRecord,
+    pin: ReadPin,
     start: u64,
     end: u64,
 ) -> Result<Blob, ApiError> {
     blocking(|| -> Result<Blob, ApiError> {
-        let mut reader = state.store.open_object(src, start, end).map_err(store_error)?;
+        let mut reader = pin.open(src, start, end).map_err(store_error)?;
         let mut writer = state.store.blob_writer_for(Some(end - start)).map_err(store_error)?;
         std::io::copy(&mut reader, &mut writer).map_err(io_error)?;
         writer.finish().map_err(store_error)
     })
 }
 
-/// Resolves `x-oss-copy-source` to the source bucket and a readable source object.
+/// Resolves `x-oss-copy-source` to the source bucket and a readable source object, whose blobs
+/// the returned pin keeps until it is dropped (a concurrent overwrite or delete of the source
+/// cannot pull them away from the copy).
 pub fn copy_source(
     state: &AppState,
     ctx: &Ctx,
-) -> Result<(std::sync::Arc<BucketState>, ObjectRecord), ApiError> {
+) -> Result<(std::sync::Arc<BucketState>, ObjectRecord, ReadPin), ApiError> {
     let (src_bucket, src_key) = parse_copy_source(ctx.header("x-oss-copy-source").unwrap_or(""))?;
     let sb = state.require_bucket(&src_bucket)?;
-    let src = readable_object(state, ctx, &sb, &src_key)?;
-    Ok((sb, src))
+    let found =
+        state.store.get_object_with_bytes(&sb.record.name, &src_key, 0).map_err(store_error)?;
+    check_access(&ctx.principal, &sb, found.as_ref().map(|o| o.rec.acl.as_str()), false)?;
+    let src = found.ok_or_else(|| ApiError::no_such_key(&src_key))?;
+    Ok((sb, src.rec, src.pin))
 }
 
 pub async fn copy_object(
@@ -781,7 +789,8 @@ pub async fn copy_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_key(key)?;
-    let (_sb, src) = copy_source(state, ctx)?;
+    // `_pin` keeps the source's blobs until the copy, which shares them, has committed.
+    let (_sb, src, _pin) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
     check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
     if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))

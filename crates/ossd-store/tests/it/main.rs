@@ -7,22 +7,24 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
 
+mod races;
+
 use ossd_store::{
     Blob, BucketRecord, ListQuery, ObjectRecord, PartRecord, Segment, Store, StoreError,
     UploadRecord,
 };
 
-fn bucket(name: &str) -> BucketRecord {
+pub(crate) fn bucket(name: &str) -> BucketRecord {
     BucketRecord { name: name.to_owned(), acl: "private".to_owned(), ..Default::default() }
 }
 
-fn write_blob(store: &Store, data: &[u8]) -> Blob {
+pub(crate) fn write_blob(store: &Store, data: &[u8]) -> Blob {
     let mut w = store.blob_writer().unwrap();
     w.write_all(data).unwrap();
     w.finish().unwrap()
 }
 
-fn record(key: &str, blob: &Blob) -> ObjectRecord {
+pub(crate) fn record(key: &str, blob: &Blob) -> ObjectRecord {
     ObjectRecord {
         key: key.to_owned(),
         size: blob.size,

@@ -4,4 +4,5 @@ mod cors;
 mod harness;
 mod keys;
 mod objects;
+mod races;
 mod server;

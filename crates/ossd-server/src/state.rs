@@ -280,6 +280,7 @@ pub fn store_error(e: StoreError) -> ApiError {
                 .header("x-oss-next-append-position", current.to_string())
         }
         StoreError::ObjectNotAppendable => ApiError::new(ErrorCode::ObjectNotAppendable),
+        StoreError::ObjectExists => ApiError::new(ErrorCode::FileAlreadyExists),
         other => {
             let loc = std::panic::Location::caller();
             tracing::error!(error = %other, at = %loc, "storage error");

@@ -25,6 +25,9 @@ pub enum StoreError {
         /// The object's current length, which is the only position accepted.
         current: u64,
     },
+    /// A write with [`crate::Overwrite::Forbid`] found the key taken.
+    #[error("object already exists")]
+    ObjectExists,
     /// `append_object` targets an object that was not created by an append.
     #[error("object is not appendable")]
     ObjectNotAppendable,

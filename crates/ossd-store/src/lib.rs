@@ -35,4 +35,4 @@ pub use record::{
     OBJECT_TYPE_APPENDABLE, OBJECT_TYPE_MULTIPART, OBJECT_TYPE_NORMAL, ObjectRecord, PartRecord,
     PartsPage, Segment, UploadRecord, UploadsPage,
 };
-pub use store::{DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, Store, StoreOptions};
+pub use store::{DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, Overwrite, Store, StoreOptions};

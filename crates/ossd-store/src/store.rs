@@ -52,6 +52,16 @@ pub(crate) const INLINE_BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::
 /// Version 2 added inline blobs; a version 1 store is upgraded in place (nothing to convert).
 const STORE_FORMAT: u64 = 2;
 
+/// Whether a write may replace an existing object (`x-oss-forbid-overwrite`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Replace whatever is there (the default).
+    #[default]
+    Allow,
+    /// Fail with [`StoreError::ObjectExists`] if the key exists when the commit applies the op.
+    Forbid,
+}
+
 /// Blobs up to this size are kept inline in the metadata database by default.
 pub const DEFAULT_INLINE_MAX: u64 = 16 * 1024;
 
@@ -427,6 +437,7 @@ pub(crate) enum Op {
         bucket: String,
         rec: ObjectRecord,
         new: Vec<Blob>,
+        overwrite: Overwrite,
     },
     DeleteObject {
         bucket: String,
@@ -442,6 +453,7 @@ pub(crate) enum Op {
     CreateUpload {
         bucket: String,
         rec: UploadRecord,
+        overwrite: Overwrite,
     },
     PutPart {
         bucket: String,
@@ -452,6 +464,7 @@ pub(crate) enum Op {
         bucket: String,
         upload_id: String,
         rec: ObjectRecord,
+        overwrite: Overwrite,
     },
     AbortUpload {
         bucket: String,
@@ -750,8 +763,8 @@ impl<'txn> Writer<'txn> {
 
     fn apply_op(&mut self, op: &Op) -> Result<OpOutput, StoreError> {
         match op {
-            Op::PutObject { bucket, rec, .. } => {
-                self.put_object(bucket, rec).map(OpOutput::Replaced)
+            Op::PutObject { bucket, rec, overwrite, .. } => {
+                self.put_object(bucket, rec, *overwrite).map(OpOutput::Replaced)
             }
             Op::DeleteObject { bucket, key } => {
                 self.delete_object(bucket, key).map(OpOutput::Replaced)
@@ -759,15 +772,15 @@ impl<'txn> Writer<'txn> {
             Op::AppendObject { bucket, key, position, blob, template } => self
                 .append_object(bucket, key, *position, blob.clone(), template.clone())
                 .map(OpOutput::Appended),
-            Op::CreateUpload { bucket, rec } => {
-                self.create_upload(bucket, rec).map(|()| OpOutput::Done)
+            Op::CreateUpload { bucket, rec, overwrite } => {
+                self.create_upload(bucket, rec, *overwrite).map(|()| OpOutput::Done)
             }
             Op::PutPart { bucket, upload_id, part } => {
                 self.put_part(bucket, upload_id, part).map(|()| OpOutput::Done)
             }
-            Op::CompleteUpload { bucket, upload_id, rec } => {
-                self.complete_upload(bucket, upload_id, rec.clone()).map(OpOutput::Replaced)
-            }
+            Op::CompleteUpload { bucket, upload_id, rec, overwrite } => self
+                .complete_upload(bucket, upload_id, rec.clone(), *overwrite)
+                .map(OpOutput::Replaced),
             Op::AbortUpload { bucket, upload_id } => {
                 self.abort_upload(bucket, upload_id).map(|()| OpOutput::Done)
             }
@@ -799,12 +812,28 @@ impl<'txn> Writer<'txn> {
     // Each operation below validates everything before its first write, so that a logical
     // error leaves the transaction untouched (which group commit relies on).
 
+    /// Refuses with `ObjectExists` when `overwrite` forbids replacing an existing `key`; checked
+    /// inside the write transaction, so of concurrent creates of one key exactly one wins.
+    fn check_overwrite(
+        &self,
+        bucket: &str,
+        key: &[u8],
+        overwrite: Overwrite,
+    ) -> Result<(), StoreError> {
+        if overwrite == Overwrite::Forbid && self.objects.get((bucket, key))?.is_some() {
+            return Err(StoreError::ObjectExists);
+        }
+        Ok(())
+    }
+
     fn put_object(
         &mut self,
         bucket: &str,
         rec: &ObjectRecord,
+        overwrite: Overwrite,
     ) -> Result<Option<ObjectRecord>, StoreError> {
         self.require_bucket(bucket)?;
+        self.check_overwrite(bucket, rec.key.as_bytes(), overwrite)?;
         check_segments(rec)?;
         self.ensure_blobs(rec.segments.iter().map(|s| &s.blob))?;
         self.dirty = true;
@@ -921,8 +950,14 @@ impl<'txn> Writer<'txn> {
         }
     }
 
-    fn create_upload(&mut self, bucket: &str, rec: &UploadRecord) -> Result<(), StoreError> {
+    fn create_upload(
+        &mut self,
+        bucket: &str,
+        rec: &UploadRecord,
+        overwrite: Overwrite,
+    ) -> Result<(), StoreError> {
         self.require_bucket(bucket)?;
+        self.check_overwrite(bucket, rec.key.as_bytes(), overwrite)?;
         self.dirty = true;
         let key = rec.key.as_bytes();
         self.uploads.insert((bucket, key, rec.upload_id.as_str()), encode(rec)?.as_slice())?;
@@ -1002,9 +1037,11 @@ impl<'txn> Writer<'txn> {
         bucket: &str,
         upload_id: &str,
         mut rec: ObjectRecord,
+        overwrite: Overwrite,
     ) -> Result<Option<ObjectRecord>, StoreError> {
         self.require_bucket(bucket)?;
         let key = self.upload_key(bucket, upload_id)?;
+        self.check_overwrite(bucket, &key, overwrite)?;
         rec.key = String::from_utf8(key.clone())
             .map_err(|_| StoreError::Corrupt("upload key is not UTF-8".to_owned()))?;
         check_segments(&rec)?;
@@ -1540,8 +1577,7 @@ impl Store {
         bucket: &str,
         rec: ObjectRecord,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new: Vec::new() })?
-            .replaced()
+        self.put_object_with(bucket, rec, Vec::new(), Overwrite::Allow)
     }
 
     /// [`Store::put_object`] for a record whose segments include the freshly written blobs
@@ -1552,7 +1588,20 @@ impl Store {
         rec: ObjectRecord,
         new: Vec<Blob>,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new })?.replaced()
+        self.put_object_with(bucket, rec, new, Overwrite::Allow)
+    }
+
+    /// [`Store::put_new_object`] that, with [`Overwrite::Forbid`], fails with
+    /// [`StoreError::ObjectExists`] if the key exists when the commit applies it.
+    pub fn put_object_with(
+        &self,
+        bucket: &str,
+        rec: ObjectRecord,
+        new: Vec<Blob>,
+        overwrite: Overwrite,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite })?
+            .replaced()
     }
 
     /// The object `key`, if any; `NoSuchBucket` if the bucket is missing.
@@ -1571,9 +1620,11 @@ impl Store {
         bucket: &str,
         rec: ObjectRecord,
         new: Vec<Blob>,
+        overwrite: Overwrite,
     ) -> impl std::future::Future<Output = Result<Option<ObjectRecord>, StoreError>> + Send + 'static
     {
-        let fut = self.commit_one_async(Op::PutObject { bucket: bucket.to_owned(), rec, new });
+        let op = Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite };
+        let fut = self.commit_one_async(op);
         async move { fut.await?.replaced() }
     }
 
@@ -1698,9 +1749,14 @@ impl Store {
 
     // ---- multipart ----
 
-    /// Records a new multipart upload.
-    pub fn create_upload(&self, bucket: &str, rec: UploadRecord) -> Result<(), StoreError> {
-        self.commit_one(Op::CreateUpload { bucket: bucket.to_owned(), rec }).map(|_| ())
+    /// Records a new multipart upload; with [`Overwrite::Forbid`], only if its key is free.
+    pub fn create_upload(
+        &self,
+        bucket: &str,
+        rec: UploadRecord,
+        overwrite: Overwrite,
+    ) -> Result<(), StoreError> {
+        self.commit_one(Op::CreateUpload { bucket: bucket.to_owned(), rec, overwrite }).map(|_| ())
     }
 
     /// The upload `upload_id`, if it exists.
@@ -1816,9 +1872,14 @@ impl Store {
         bucket: &str,
         upload_id: &str,
         rec: ObjectRecord,
+        overwrite: Overwrite,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        let op =
-            Op::CompleteUpload { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), rec };
+        let op = Op::CompleteUpload {
+            bucket: bucket.to_owned(),
+            upload_id: upload_id.to_owned(),
+            rec,
+            overwrite,
+        };
         self.commit_one(op)?.replaced()
     }
 

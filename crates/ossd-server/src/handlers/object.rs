@@ -13,7 +13,7 @@ use hyper::body::Incoming;
 use ossd_proto::request::check_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, BlobWriter, ObjectRead, ObjectRecord, ReadPin, Segment};
+use ossd_store::{Blob, BlobWriter, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
 use percent_encoding::percent_decode_str;
 use std::io::Write;
 
@@ -231,6 +231,21 @@ fn readable_object(
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
+/// `x-oss-forbid-overwrite` (header or PostObject field): `true` forbids replacing an existing
+/// object, `false` or absent allows it; OSS refuses any other value (EC 0017-00000279).
+pub fn overwrite_mode(value: Option<&str>) -> Result<Overwrite, ApiError> {
+    match value {
+        None => Ok(Overwrite::Allow),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(Overwrite::Allow),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(Overwrite::Forbid),
+        Some(v) => Err(ApiError::invalid_argument(
+            "The value of x-oss-forbid-overwrite must be true or false.",
+            "x-oss-forbid-overwrite",
+            v,
+        )),
+    }
+}
+
 pub async fn put_object(
     state: &AppState,
     ctx: &Ctx,
@@ -239,8 +254,8 @@ pub async fn put_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_key(key)?;
-    let forbid_overwrite =
-        ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let forbid_overwrite = overwrite == Overwrite::Forbid;
     // The existing object matters only for its ACL (which cannot take away a key's own write
     // permission) and for x-oss-forbid-overwrite.
     let existing = if may_write(&ctx.principal, &b) && !forbid_overwrite {
@@ -261,7 +276,9 @@ pub async fn put_object(
     rec.last_modified_ms = now_ms();
     let etag = rec.etag.clone();
     // Awaiting the group commit holds no thread: the store's committer thread leads it.
-    let commit = state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()]);
+    // x-oss-forbid-overwrite is decided again inside the commit: of concurrent creates, one wins.
+    let commit =
+        state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()], overwrite);
     commit.await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     render::set(&mut r, "etag", &etag);
@@ -793,9 +810,8 @@ pub async fn copy_object(
     let (_sb, src, _pin) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
     check_access(&ctx.principal, &b, existing.as_ref().map(|r| r.acl.as_str()), true)?;
-    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        && existing.is_some()
-    {
+    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     if let Some(status) = check_conditions(ctx, &src, "x-oss-copy-source-")? {
@@ -829,7 +845,8 @@ pub async fn copy_object(
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
     let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
-    blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
+    blocking(|| state.store.put_object_with(&b.record.name, rec, Vec::new(), overwrite))
+        .map_err(store_error)?;
     let mut w = XmlWriter::new();
     w.open("CopyObjectResult");
     w.elem("ETag", &etag);

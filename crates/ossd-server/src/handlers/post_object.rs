@@ -15,7 +15,7 @@ use ossd_proto::request::check_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_sig::post_policy;
-use ossd_store::{ObjectRecord, Segment};
+use ossd_store::{ObjectRecord, Overwrite, Segment};
 use std::io::Write;
 
 /// Longest single form field value (OSS: 2 MB).
@@ -143,10 +143,9 @@ pub async fn post_object(
     })?;
     let key = raw_key.replace("${filename}", file_head.filename.as_deref().unwrap_or(""));
     check_key(&key)?;
-    let existing =
-        blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
-    if field(&fields, "x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        && existing.is_some()
+    let overwrite = super::object::overwrite_mode(field(&fields, "x-oss-forbid-overwrite"))?;
+    if overwrite == Overwrite::Forbid
+        && blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?.is_some()
     {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
@@ -234,7 +233,9 @@ pub async fn post_object(
         segments: vec![Segment { blob: blob.id.clone(), len: blob.size }],
     };
     let etag = rec.etag.clone();
-    blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
+    // Checked again inside the commit: of concurrent creates, one wins.
+    blocking(|| state.store.put_object_with(&b.record.name, rec, Vec::new(), overwrite))
+        .map_err(store_error)?;
     let mut r = if let Some(redirect) =
         field(&fields, "success_action_redirect").filter(|r| !r.is_empty())
     {

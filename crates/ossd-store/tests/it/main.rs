@@ -10,7 +10,7 @@ use std::path::Path;
 mod races;
 
 use ossd_store::{
-    Blob, BucketRecord, ListQuery, ObjectRecord, PartRecord, Segment, Store, StoreError,
+    Blob, BucketRecord, ListQuery, ObjectRecord, Overwrite, PartRecord, Segment, Store, StoreError,
     UploadRecord,
 };
 
@@ -42,7 +42,7 @@ fn read_all(store: &Store, b: &str, key: &str) -> Vec<u8> {
     out
 }
 
-fn blob_files(dir: &Path) -> BTreeSet<String> {
+pub(crate) fn blob_files(dir: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut stack = vec![dir.join("blobs")];
     while let Some(d) = stack.pop() {
@@ -76,7 +76,7 @@ fn everything_survives_a_restart() {
             initiated_ms: 3,
             ..Default::default()
         };
-        store.create_upload("b", upload.clone()).unwrap();
+        store.create_upload("b", upload.clone(), Overwrite::Allow).unwrap();
         part = PartRecord {
             number: 1,
             blob: write_blob(&store, b"part"),

@@ -31,6 +31,9 @@ pub enum StoreError {
     /// `append_object` targets an object that was not created by an append.
     #[error("object is not appendable")]
     ObjectNotAppendable,
+    /// The disk is full: new data is refused until space is freed (deletes still work).
+    #[error("the disk of the store is full")]
+    OutOfSpace,
     /// A file system operation failed (also: a record references a blob file that is missing).
     #[error("store i/o error: {0}")]
     Io(#[from] std::io::Error),

@@ -4,11 +4,11 @@
 //! after the commit.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::task::{Context, Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -19,12 +19,14 @@ use redb::{
 
 use crate::blob::{BlobBackend, BlobOpener, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
 use crate::codec::{decode, encode};
+use crate::dbfile::MetaFile;
 use crate::list::{self, ObjKey, UploadKey};
 use crate::record::{
     Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery,
     OBJECT_TYPE_APPENDABLE, ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord,
     UploadsPage,
 };
+use crate::space::Space;
 use crate::{StoreError, crc64};
 
 /// Store-wide counters: "format" (layout version) and "generation" (bumped by every open).
@@ -81,7 +83,14 @@ pub struct StoreOptions {
     /// read again from the OS page cache; without a bound the cache grows with every page
     /// touched (inline blobs included) up to redb's default of 1 GiB.
     pub cache_bytes: usize,
+    /// Bytes held back on the data directory's file system while the store is writable and
+    /// given up when the disk fills, so that repairs and deletes still have room; the store
+    /// takes new data again once this much is free besides the reserve (see `space.rs`).
+    pub reserve_bytes: u64,
 }
+
+/// Default size of the space reserve.
+pub const DEFAULT_RESERVE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Default bound of redb's page cache.
 pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
@@ -92,6 +101,7 @@ impl Default for StoreOptions {
             quick_repair: true,
             inline_max: DEFAULT_INLINE_MAX,
             cache_bytes: DEFAULT_CACHE_BYTES,
+            reserve_bytes: DEFAULT_RESERVE_BYTES,
         }
     }
 }
@@ -100,7 +110,14 @@ impl Default for StoreOptions {
 pub(crate) struct Inner {
     /// The tables object reads use, kept open until the next commit (dropped before `db`).
     snapshot: Mutex<Option<Arc<Snapshot>>>,
-    db: Database,
+    /// The current database instance; replaced (under `write_lock`) after an I/O failure.
+    db: RwLock<Arc<Database>>,
+    /// The database file, for reopening it (`None` in memory).
+    meta: Option<MetaFile>,
+    /// The last write failed with an I/O error: the database must be reopened first.
+    db_broken: AtomicBool,
+    /// Whether the disk has room for new data.
+    pub(crate) space: Arc<Space>,
     blobs: Arc<dyn BlobBackend>,
     generation: u64,
     quick_repair: bool,
@@ -499,6 +516,21 @@ impl Op {
         }
     }
 
+    /// Ops that only free space, which run even while the disk is full.
+    fn frees_space(&self) -> bool {
+        matches!(self, Op::DeleteObject { .. } | Op::AbortUpload { .. } | Op::DeleteBucket { .. })
+    }
+
+    /// Blobs written for this op alone (not shared with committed records).
+    fn fresh_blobs(&self) -> Vec<BlobId> {
+        match self {
+            Op::PutObject { new, .. } => new.iter().map(|b| b.id.clone()).collect(),
+            Op::AppendObject { blob, .. } => vec![blob.id.clone()],
+            Op::PutPart { part, .. } => vec![part.blob.id.clone()],
+            _ => Vec::new(),
+        }
+    }
+
     /// Fresh blobs handed over with this op whose bytes are still in memory (inline blobs).
     fn fresh_inline(&self) -> impl Iterator<Item = &Blob> {
         let blobs: &[Blob] = match self {
@@ -534,6 +566,16 @@ fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// True for a failure of the database file's I/O, after which redb refuses everything.
+fn db_io_failed(e: &StoreError) -> bool {
+    matches!(e, StoreError::Db(e) if matches!(**e, redb::Error::Io(_) | redb::Error::PreviousIo))
+}
+
+/// A group result that went missing (cannot happen: one result per request).
+fn lost() -> BatchResult {
+    Err(StoreError::Internal("group commit lost a result".to_owned()))
 }
 
 /// Error for a record that names a blob that is not there.
@@ -1111,7 +1153,7 @@ impl Store {
 
     /// [`Store::open`] with explicit options.
     pub fn open_with(dir: &Path, opts: &StoreOptions) -> Result<Store, StoreError> {
-        fs::create_dir_all(dir)?;
+        crate::perms::create_private_dir(dir)?;
         let blobs = FsBlobs::new(dir)?;
         Store::open_with_backend(&dir.join("meta.redb"), Arc::new(blobs), opts)
     }
@@ -1123,22 +1165,26 @@ impl Store {
         opts: &StoreOptions,
     ) -> Result<Store, StoreError> {
         // Opening the database takes its file lock, so tmp/ cannot belong to a live process.
-        let db = Database::builder().set_cache_size(opts.cache_bytes).create(meta_path)?;
+        let (meta, db) = MetaFile::open(meta_path, opts.cache_bytes)?;
         blobs.clear_staging()?;
-        Store::init(db, blobs, opts)
+        let dir = meta_path.parent().map(Path::to_path_buf);
+        let space = Space::new(dir, opts.reserve_bytes);
+        Store::init(db, blobs, opts, Some(meta), space)
     }
 
     /// A store entirely in memory (redb's in-memory backend and a map of blobs), for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
         let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
-        Store::init(db, Arc::new(MemBlobs::default()), &opts)
+        Store::init(db, Arc::new(MemBlobs::default()), &opts, None, Space::new(None, 0))
     }
 
     fn init(
         db: Database,
         blobs: Arc<dyn BlobBackend>,
         opts: &StoreOptions,
+        meta: Option<MetaFile>,
+        space: Space,
     ) -> Result<Store, StoreError> {
         let mut txn = db.begin_write()?;
         txn.set_durability(Durability::Immediate);
@@ -1170,7 +1216,10 @@ impl Store {
         txn.commit()?;
         Ok(Store {
             inner: Arc::new(Inner {
-                db,
+                db: RwLock::new(Arc::new(db)),
+                meta,
+                db_broken: AtomicBool::new(false),
+                space: Arc::new(space),
                 blobs,
                 generation,
                 quick_repair: opts.quick_repair,
@@ -1185,10 +1234,9 @@ impl Store {
         })
     }
 
-    /// The redb database, for tests that write raw records.
-    #[cfg(test)]
-    pub(crate) fn db(&self) -> &Database {
-        &self.inner.db
+    /// The current redb database instance.
+    pub(crate) fn db(&self) -> Arc<Database> {
+        Arc::clone(&self.inner.db.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Write transactions committed since this store was opened.
@@ -1226,7 +1274,7 @@ impl Store {
             return Ok(0);
         }
         let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let txn = self.inner.db.begin_read()?;
+        let txn = self.db().begin_read()?;
         let refs = txn.open_table(BLOB_REFS)?;
         let mut removed = 0;
         for id in batch.drain(..) {
@@ -1245,7 +1293,63 @@ impl Store {
         f: impl FnOnce(&mut Writer<'_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut txn = self.inner.db.begin_write()?;
+        if self.inner.db_broken.load(Ordering::Acquire) {
+            self.recover_db()?;
+        }
+        match self.write_locked(f) {
+            Ok(r) => Ok(r),
+            Err(e) if db_io_failed(&e) => {
+                // redb refuses everything after an I/O failure of its file: reopen it now (it
+                // comes back at its last durable commit), so that the store recovers without a
+                // restart. If that fails too, the next write tries again.
+                let e = self.inner.space.note(e);
+                self.inner.db_broken.store(true, Ordering::Release);
+                // A failed reopen is not lost: `db_broken` stays set and the next write retries.
+                let _ = self.recover_db();
+                Err(e)
+            }
+            Err(e) => Err(self.inner.space.note(e)),
+        }
+    }
+
+    /// Retires the failed database instance and opens a new one on the same file (redb repairs
+    /// it from its last durable commit); reads that start afterwards use the new one. Runs
+    /// under the write lock.
+    fn recover_db(&self) -> Result<(), StoreError> {
+        let Some(meta) = &self.inner.meta else {
+            return Err(StoreError::Internal("the in-memory database failed".to_owned()));
+        };
+        let db = meta.reopen().map_err(|e| self.inner.space.note(e))?;
+        let old = {
+            let mut slot = self.inner.db.write().unwrap_or_else(PoisonError::into_inner);
+            std::mem::replace(&mut *slot, Arc::new(db))
+        };
+        // No read may reuse a snapshot of the retired instance.
+        self.inner.commits.fetch_add(1, Ordering::Release);
+        let stale = self.inner.snapshot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        drop(stale);
+        drop(old);
+        self.inner.db_broken.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    /// `Ok` when the store can take new data: its database is usable and the disk has room
+    /// (probed again if it was found full). What a readiness check asks.
+    pub fn writable(&self) -> Result<(), StoreError> {
+        if self.inner.db_broken.load(Ordering::Acquire) {
+            let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.inner.db_broken.load(Ordering::Acquire) {
+                self.recover_db()?;
+            }
+        }
+        self.inner.space.writable()
+    }
+
+    fn write_locked<R>(
+        &self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut txn = self.db().begin_write()?;
         txn.set_durability(Durability::Immediate);
         txn.set_quick_repair(self.inner.quick_repair);
         let (result, dirty, doomed) = {
@@ -1296,16 +1400,47 @@ impl Store {
     }
 
     fn apply_batch(&self, ops: &[Op]) -> BatchResult {
-        self.write(|w| w.apply_all(ops))
+        match self.write(|w| w.apply_all(ops)) {
+            // The failure released the space reserve and reopened the database: a request
+            // that only frees space gets a second try, which has room now.
+            Err(StoreError::OutOfSpace) if ops.iter().all(Op::frees_space) => {
+                self.write(|w| w.apply_all(ops))
+            }
+            r => r,
+        }
     }
 
-    /// Commits the requests of one group. All of them go into one transaction; if that fails
-    /// as a whole (an I/O, database or corruption error in any op, or in the commit), nothing
-    /// of it took effect, and each request is committed on its own so that it gets its own
-    /// outcome and a faulty request cannot fail the others.
+    /// Commits the requests of one group. While the disk is full, requests that would add
+    /// data are refused with `OutOfSpace` (their fresh blobs deleted) and only those that free
+    /// space (deletes, aborts) run. The others all go into one transaction; if that fails as a
+    /// whole (an I/O, database or corruption error in any op, or in the commit), nothing of it
+    /// took effect, and each request is committed on its own so that it gets its own outcome
+    /// and a faulty request cannot fail the others.
     pub(crate) fn run_group(&self, requests: &[Vec<Op>]) -> Vec<BatchResult> {
-        if let [only] = requests {
-            return vec![self.apply_batch(only)];
+        let adds = |ops: &Vec<Op>| !ops.iter().all(Op::frees_space);
+        let full = requests.iter().any(adds) && self.writable().is_err();
+        let mut out: Vec<Option<BatchResult>> = Vec::with_capacity(requests.len());
+        let mut run: Vec<&[Op]> = Vec::new();
+        for ops in requests {
+            if full && adds(ops) {
+                let mut fresh: Vec<BlobId> = ops.iter().flat_map(Op::fresh_blobs).collect();
+                // Best effort: what stays behind is an orphan for the sweep.
+                let _ = self.sweep_batch(&mut fresh);
+                out.push(Some(Err(StoreError::OutOfSpace)));
+            } else {
+                out.push(None);
+                run.push(ops);
+            }
+        }
+        let mut results = self.commit_group(&run).into_iter();
+        out.into_iter().map(|r| r.or_else(|| results.next()).unwrap_or_else(lost)).collect()
+    }
+
+    fn commit_group(&self, requests: &[&[Op]]) -> Vec<BatchResult> {
+        match requests {
+            [] => return Vec::new(),
+            [only] => return vec![self.apply_batch(only)],
+            _ => {}
         }
         let joint = self.write(|w| requests.iter().map(|ops| w.apply_all(ops).map(Ok)).collect());
         match joint {
@@ -1424,7 +1559,7 @@ impl Store {
     }
 
     fn read(&self) -> Result<ReadTransaction, StoreError> {
-        Ok(self.inner.db.begin_read()?)
+        Ok(self.db().begin_read()?)
     }
 
     /// The current [`Snapshot`]: the shared one if no commit has happened since it was taken,
@@ -1522,9 +1657,11 @@ impl Store {
 
     /// Starts a new blob (a temp file in tmp/ for the file-system backend).
     pub fn blob_writer(&self) -> Result<BlobWriter, StoreError> {
+        // A full disk is refused before any byte is written.
+        self.writable()?;
         let id = BlobId::generate(self.inner.generation);
-        let sink = self.inner.blobs.create(&id)?;
-        Ok(BlobWriter::new(id, sink))
+        let sink = self.inner.blobs.create(&id).map_err(|e| self.inner.space.note(e.into()))?;
+        Ok(BlobWriter::new(id, sink, Arc::clone(&self.inner.space)))
     }
 
     /// The largest blob [`Store::blob_writer_for`] keeps inline (0: none).
@@ -1671,6 +1808,7 @@ impl Store {
         key: &str,
         f: &mut dyn FnMut(&mut ObjectRecord),
     ) -> Result<ObjectRecord, StoreError> {
+        self.writable()?;
         self.write(|w| w.update_object(bucket, key, f))
     }
 

@@ -203,7 +203,10 @@ pub async fn write_body(
 }
 
 #[track_caller]
-fn io_error(e: std::io::Error) -> ApiError {
+pub fn io_error(e: std::io::Error) -> ApiError {
+    if matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) {
+        return store_error(ossd_store::StoreError::OutOfSpace);
+    }
     let loc = std::panic::Location::caller();
     tracing::error!(error = %e, at = %loc, "I/O error writing object bytes");
     ApiError::internal()

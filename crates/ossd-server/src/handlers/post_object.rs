@@ -180,14 +180,10 @@ pub async fn post_object(
         })
         .await?;
     if let Some(e) = io_err {
-        tracing::error!(error = %e, "writing a PostObject file");
-        return Err(ApiError::internal());
+        return Err(super::object::io_error(e));
     }
     if !buf.is_empty() {
-        blocking(|| writer.write_all(&buf)).map_err(|e| {
-            tracing::error!(error = %e, "writing a PostObject file");
-            ApiError::internal()
-        })?;
+        blocking(|| writer.write_all(&buf)).map_err(super::object::io_error)?;
     }
     if let Some(p) = &policy {
         p.check_content_length(size).map_err(policy_error)?;
@@ -234,7 +230,7 @@ pub async fn post_object(
     };
     let etag = rec.etag.clone();
     // Checked again inside the commit: of concurrent creates, one wins.
-    blocking(|| state.store.put_object_with(&b.record.name, rec, Vec::new(), overwrite))
+    blocking(|| state.store.put_object_with(&b.record.name, rec, vec![blob.clone()], overwrite))
         .map_err(store_error)?;
     let mut r = if let Some(redirect) =
         field(&fields, "success_action_redirect").filter(|r| !r.is_empty())

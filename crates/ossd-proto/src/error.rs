@@ -36,6 +36,9 @@ error_codes! {
     FieldItemTooLong => (400, "Your form field item is too long.", None),
     FileAlreadyExists => (409, "The object you specified already exists and can not be overwritten.", None),
     IncorrectNumberOfFilesInPOSTRequest => (400, "POST requires exactly one file upload per request.", None),
+    // Not an OSS code (OSS never runs out of disk): ossd's answer when its disk is full, 503
+    // so that clients retry later; ARCHITECTURE.md says why.
+    InsufficientStorage => (503, "The storage of this server is full. Delete objects or free disk space, then retry.", None),
     InternalError => (500, "We encountered an internal error. Please try again.", None),
     InvalidAccessKeyId => (403, "The OSS Access Key Id you provided does not exist in our records.", None),
     InvalidArgument => (400, "Invalid argument.", None),

@@ -6,6 +6,7 @@ mod body;
 mod cors;
 mod form;
 mod handlers;
+mod health;
 mod keys;
 mod pipeline;
 mod render;

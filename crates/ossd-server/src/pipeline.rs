@@ -163,6 +163,9 @@ pub async fn handle(
     } else if parts.uri.path() == "/-/healthz" {
         trace.op = "HealthCheck";
         Ok(render::empty(StatusCode::OK))
+    } else if parts.uri.path() == "/-/readyz" {
+        trace.op = "ReadinessCheck";
+        Ok(crate::health::readiness(&state))
     } else {
         run(&state, &mut trace, log, (&request_id, now, secs), host, parts, body).await
     };

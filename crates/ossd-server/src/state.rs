@@ -280,6 +280,11 @@ pub fn store_error(e: StoreError) -> ApiError {
                 .header("x-oss-next-append-position", current.to_string())
         }
         StoreError::ObjectNotAppendable => ApiError::new(ErrorCode::ObjectNotAppendable),
+        StoreError::ObjectExists => ApiError::new(ErrorCode::FileAlreadyExists),
+        StoreError::OutOfSpace => {
+            tracing::warn!(at = %std::panic::Location::caller(), "refused: the disk is full");
+            ApiError::new(ErrorCode::InsufficientStorage)
+        }
         other => {
             let loc = std::panic::Location::caller();
             tracing::error!(error = %other, at = %loc, "storage error");

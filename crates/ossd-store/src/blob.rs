@@ -5,12 +5,14 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use md5::{Digest, Md5};
 
 use crate::record::{Blob, BlobId, InlineBytes, Segment};
+use crate::space::Space;
 use crate::{StoreError, crc64};
 
 /// Where blob bytes live. Blobs are immutable once committed; ids are chosen by the store.
@@ -39,6 +41,14 @@ pub trait BlobSink: Write + Send {
     fn commit(self: Box<Self>) -> io::Result<()>;
 }
 
+/// Mode of blob files: owner read/write only (a umask can only narrow it).
+const FILE_MODE: u32 = 0o600;
+
+/// Creates directory `dir` with mode 0700.
+fn create_dir(dir: &Path) -> io::Result<()> {
+    fs::DirBuilder::new().mode(crate::perms::DIR_MODE).create(dir)
+}
+
 /// Fsyncs a directory so that entries created or renamed in it survive a crash.
 fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -64,7 +74,7 @@ impl FsBlobs {
         let tmp = root.join("tmp");
         let mut created = false;
         for dir in [&blobs, &tmp] {
-            match fs::create_dir(dir) {
+            match create_dir(dir) {
                 Ok(()) => created = true,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(e),
@@ -77,7 +87,7 @@ impl FsBlobs {
         // fresh store creates (and fsyncs the parent of) at most its second-level directory.
         let mut made_top = false;
         for a in 0..=0xffu8 {
-            match fs::create_dir(blobs.join(format!("{a:02x}"))) {
+            match create_dir(&blobs.join(format!("{a:02x}"))) {
                 Ok(()) => made_top = true,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(e),
@@ -114,14 +124,14 @@ impl FsInner {
             self.known_dirs.lock().unwrap_or_else(PoisonError::into_inner).contains(&number);
         if !known {
             let top = self.blobs.join(a);
-            let mut made = fs::create_dir(&dir);
+            let mut made = create_dir(&dir);
             if matches!(&made, Err(e) if e.kind() == io::ErrorKind::NotFound) {
-                match fs::create_dir(&top) {
+                match create_dir(&top) {
                     Ok(()) => sync_dir(&self.blobs)?,
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                     Err(e) => return Err(e),
                 }
-                made = fs::create_dir(&dir);
+                made = create_dir(&dir);
             }
             match made {
                 Ok(()) => sync_dir(&top)?,
@@ -152,7 +162,7 @@ impl BlobBackend for FsBlobs {
 
     fn create(&self, id: &BlobId) -> io::Result<Box<dyn BlobSink>> {
         let tmp_path = self.inner.tmp.join(format!("{id}.tmp"));
-        let file = File::options().write(true).create_new(true).open(&tmp_path)?;
+        let file = File::options().write(true).create_new(true).mode(FILE_MODE).open(&tmp_path)?;
         Ok(Box::new(FsSink {
             fs: Arc::clone(&self.inner),
             id: id.clone(),
@@ -363,16 +373,19 @@ enum Sink {
 pub struct BlobWriter {
     id: BlobId,
     sink: Sink,
+    /// Told when a write finds the disk full (`None` for inline blobs, which write no file).
+    space: Option<Arc<Space>>,
     md5: Md5,
     crc64: crc64::Hasher,
     size: u64,
 }
 
 impl BlobWriter {
-    pub(crate) fn new(id: BlobId, sink: Box<dyn BlobSink>) -> BlobWriter {
+    pub(crate) fn new(id: BlobId, sink: Box<dyn BlobSink>, space: Arc<Space>) -> BlobWriter {
         BlobWriter {
             id,
             sink: Sink::Backend(sink),
+            space: Some(space),
             md5: Md5::new(),
             crc64: crc64::Hasher::new(),
             size: 0,
@@ -385,6 +398,7 @@ impl BlobWriter {
         BlobWriter {
             id,
             sink: Sink::Inline { buf, limit },
+            space: None,
             md5: Md5::new(),
             crc64: crc64::Hasher::new(),
             size: 0,
@@ -410,10 +424,15 @@ impl BlobWriter {
     /// place, fsync the directory); an inline blob becomes durable with the commit that
     /// references it, so it must be handed to the store with that operation.
     pub fn finish(self) -> Result<Blob, StoreError> {
-        let BlobWriter { id, sink, md5, crc64, size } = self;
+        let BlobWriter { id, sink, space, md5, crc64, size } = self;
         let inline = match sink {
             Sink::Backend(sink) => {
-                sink.commit()?;
+                if let Err(e) = sink.commit() {
+                    return Err(match space {
+                        Some(space) => space.note(e.into()),
+                        None => e.into(),
+                    });
+                }
                 InlineBytes(None)
             }
             Sink::Inline { buf, .. } => InlineBytes(Some(Arc::from(buf))),
@@ -425,7 +444,17 @@ impl BlobWriter {
 impl Write for BlobWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = match &mut self.sink {
-            Sink::Backend(sink) => sink.write(buf)?,
+            Sink::Backend(sink) => match sink.write(buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    if crate::space::is_full_io(&e)
+                        && let Some(space) = &self.space
+                    {
+                        space.mark_full();
+                    }
+                    return Err(e);
+                }
+            },
             Sink::Inline { buf: held, limit } => {
                 if held.len() + buf.len() > *limit {
                     return Err(io::Error::new(

@@ -13,7 +13,7 @@ pub(crate) const RECORD_VERSION: u8 = 1;
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     let out = vec![RECORD_VERSION];
     postcard::to_extend(value, out)
-        .map_err(|e| StoreError::Corrupt(format!("cannot encode record: {e}")))
+        .map_err(|e| StoreError::Internal(format!("cannot encode record: {e}")))
 }
 
 /// Decodes a value written by [`encode`]; unknown versions and trailing bytes are corruption.

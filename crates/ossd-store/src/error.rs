@@ -25,9 +25,15 @@ pub enum StoreError {
         /// The object's current length, which is the only position accepted.
         current: u64,
     },
+    /// A write with [`crate::Overwrite::Forbid`] found the key taken.
+    #[error("object already exists")]
+    ObjectExists,
     /// `append_object` targets an object that was not created by an append.
     #[error("object is not appendable")]
     ObjectNotAppendable,
+    /// The disk is full: new data is refused until space is freed (deletes still work).
+    #[error("the disk of the store is full")]
+    OutOfSpace,
     /// A file system operation failed (also: a record references a blob file that is missing).
     #[error("store i/o error: {0}")]
     Io(#[from] std::io::Error),
@@ -38,13 +44,22 @@ pub enum StoreError {
     /// malformed blob id) or a caller handed in an inconsistent record.
     #[error("corrupt store data: {0}")]
     Corrupt(String),
+    /// An invariant of the store's own code was violated (a bug, not bad data on disk).
+    #[error("store internal error: {0}")]
+    Internal(String),
 }
 
 impl StoreError {
     /// True for outcomes decided by the data (missing bucket, wrong position...), which are
     /// detected before an operation changes anything; false for failures of the machinery.
     pub fn is_logical(&self) -> bool {
-        !matches!(self, StoreError::Io(_) | StoreError::Db(_) | StoreError::Corrupt(_))
+        !matches!(
+            self,
+            StoreError::Io(_)
+                | StoreError::Db(_)
+                | StoreError::Corrupt(_)
+                | StoreError::Internal(_)
+        )
     }
 }
 

@@ -18,9 +18,13 @@
 mod blob;
 mod codec;
 pub mod crc64;
+mod dbfile;
 mod error;
 mod list;
+mod perms;
+mod read;
 mod record;
+mod space;
 mod store;
 
 #[cfg(test)]
@@ -28,9 +32,13 @@ mod tests;
 
 pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader};
 pub use error::StoreError;
+pub use perms::{ModeFix, tighten_permissions};
+pub use read::{ObjectRead, ReadPin};
 pub use record::{
     Blob, BlobId, BucketRecord, BucketStats, ClassStats, ListPage, ListQuery, ListUploadsQuery,
     OBJECT_TYPE_APPENDABLE, OBJECT_TYPE_MULTIPART, OBJECT_TYPE_NORMAL, ObjectRecord, PartRecord,
     PartsPage, Segment, UploadRecord, UploadsPage,
 };
-pub use store::{DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, RecordAndBytes, Store, StoreOptions};
+pub use store::{
+    DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, DEFAULT_RESERVE_BYTES, Overwrite, Store, StoreOptions,
+};

@@ -4,11 +4,11 @@
 //! after the commit.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::task::{Context, Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -19,12 +19,14 @@ use redb::{
 
 use crate::blob::{BlobBackend, BlobOpener, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
 use crate::codec::{decode, encode};
+use crate::dbfile::MetaFile;
 use crate::list::{self, ObjKey, UploadKey};
 use crate::record::{
     Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery,
     OBJECT_TYPE_APPENDABLE, ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord,
     UploadsPage,
 };
+use crate::space::Space;
 use crate::{StoreError, crc64};
 
 /// Store-wide counters: "format" (layout version) and "generation" (bumped by every open).
@@ -52,6 +54,16 @@ pub(crate) const INLINE_BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::
 /// Version 2 added inline blobs; a version 1 store is upgraded in place (nothing to convert).
 const STORE_FORMAT: u64 = 2;
 
+/// Whether a write may replace an existing object (`x-oss-forbid-overwrite`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Replace whatever is there (the default).
+    #[default]
+    Allow,
+    /// Fail with [`StoreError::ObjectExists`] if the key exists when the commit applies the op.
+    Forbid,
+}
+
 /// Blobs up to this size are kept inline in the metadata database by default.
 pub const DEFAULT_INLINE_MAX: u64 = 16 * 1024;
 
@@ -71,10 +83,14 @@ pub struct StoreOptions {
     /// read again from the OS page cache; without a bound the cache grows with every page
     /// touched (inline blobs included) up to redb's default of 1 GiB.
     pub cache_bytes: usize,
+    /// Bytes held back on the data directory's file system while the store is writable and
+    /// given up when the disk fills, so that repairs and deletes still have room; the store
+    /// takes new data again once this much is free besides the reserve (see `space.rs`).
+    pub reserve_bytes: u64,
 }
 
-/// An object's record with its bytes when [`Store::get_object_with_bytes`] could read them.
-pub type RecordAndBytes = (ObjectRecord, Option<Vec<u8>>);
+/// Default size of the space reserve.
+pub const DEFAULT_RESERVE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Default bound of redb's page cache.
 pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
@@ -85,15 +101,23 @@ impl Default for StoreOptions {
             quick_repair: true,
             inline_max: DEFAULT_INLINE_MAX,
             cache_bytes: DEFAULT_CACHE_BYTES,
+            reserve_bytes: DEFAULT_RESERVE_BYTES,
         }
     }
 }
 
 /// Shared state behind the `Arc`.
-struct Inner {
+pub(crate) struct Inner {
     /// The tables object reads use, kept open until the next commit (dropped before `db`).
     snapshot: Mutex<Option<Arc<Snapshot>>>,
-    db: Database,
+    /// The current database instance; replaced (under `write_lock`) after an I/O failure.
+    db: RwLock<Arc<Database>>,
+    /// The database file, for reopening it (`None` in memory).
+    meta: Option<MetaFile>,
+    /// The last write failed with an I/O error: the database must be reopened first.
+    db_broken: AtomicBool,
+    /// Whether the disk has room for new data.
+    pub(crate) space: Arc<Space>,
     blobs: Arc<dyn BlobBackend>,
     generation: u64,
     quick_repair: bool,
@@ -142,7 +166,7 @@ impl Leases {
 }
 
 /// A running reader's claim on the blobs of the records it read (see [`Leases`]).
-struct ReadLease {
+pub(crate) struct ReadLease {
     inner: Arc<Inner>,
     epoch: u64,
 }
@@ -177,13 +201,13 @@ impl Drop for ReadLease {
 /// Opening a table in a fresh read transaction costs more than the lookup itself (redb finds
 /// it by name in its table tree and checks its types); the snapshot saves that on every read
 /// between two writes. A commit drops it, so it never pins pages that later commits freed.
-struct Snapshot {
+pub(crate) struct Snapshot {
     /// [`Inner::commits`] read before the snapshot was taken: it holds every commit counted
     /// up to there, so it serves reads for as long as the count has not moved.
     commits: u64,
     buckets: ReadOnlyTable<&'static str, &'static [u8]>,
-    objects: ReadOnlyTable<ObjKey, &'static [u8]>,
-    inline: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    pub(crate) objects: ReadOnlyTable<ObjKey, &'static [u8]>,
+    pub(crate) inline: ReadOnlyTable<&'static [u8], &'static [u8]>,
     refs: ReadOnlyTable<&'static str, u64>,
 }
 
@@ -284,7 +308,7 @@ impl std::future::Future for CommitFuture {
                 *state = SlotState::Waiting;
                 Poll::Pending
             }
-            SlotState::Lead | SlotState::Taken => Poll::Ready(Err(StoreError::Corrupt(
+            SlotState::Lead | SlotState::Taken => Poll::Ready(Err(StoreError::Internal(
                 "group commit lost an async request".to_owned(),
             ))),
         }
@@ -383,9 +407,9 @@ impl Drop for Leadership<'_> {
             // Only reached with undelivered results if the commit panicked.
             let mut state = slot.lock();
             if matches!(*state, SlotState::Waiting) {
-                *state = SlotState::Done(Err(StoreError::Io(io::Error::other(
-                    "group commit leader failed",
-                ))));
+                *state = SlotState::Done(Err(StoreError::Internal(
+                    "group commit leader failed".to_owned(),
+                )));
                 drop(state);
                 slot.wake();
             }
@@ -402,7 +426,7 @@ impl Drop for Leadership<'_> {
                         // the queue, so every queued request fails rather than waits forever.
                         debug_assert!(false, "async request queued without a committer thread");
                         for (_, slot) in q.pending.drain(..) {
-                            slot.set(SlotState::Done(Err(StoreError::Corrupt(
+                            slot.set(SlotState::Done(Err(StoreError::Internal(
                                 "group commit has no committer thread".to_owned(),
                             ))));
                         }
@@ -430,6 +454,7 @@ pub(crate) enum Op {
         bucket: String,
         rec: ObjectRecord,
         new: Vec<Blob>,
+        overwrite: Overwrite,
     },
     DeleteObject {
         bucket: String,
@@ -445,6 +470,7 @@ pub(crate) enum Op {
     CreateUpload {
         bucket: String,
         rec: UploadRecord,
+        overwrite: Overwrite,
     },
     PutPart {
         bucket: String,
@@ -455,6 +481,7 @@ pub(crate) enum Op {
         bucket: String,
         upload_id: String,
         rec: ObjectRecord,
+        overwrite: Overwrite,
     },
     AbortUpload {
         bucket: String,
@@ -489,6 +516,21 @@ impl Op {
         }
     }
 
+    /// Ops that only free space, which run even while the disk is full.
+    fn frees_space(&self) -> bool {
+        matches!(self, Op::DeleteObject { .. } | Op::AbortUpload { .. } | Op::DeleteBucket { .. })
+    }
+
+    /// Blobs written for this op alone (not shared with committed records).
+    fn fresh_blobs(&self) -> Vec<BlobId> {
+        match self {
+            Op::PutObject { new, .. } => new.iter().map(|b| b.id.clone()).collect(),
+            Op::AppendObject { blob, .. } => vec![blob.id.clone()],
+            Op::PutPart { part, .. } => vec![part.blob.id.clone()],
+            _ => Vec::new(),
+        }
+    }
+
     /// Fresh blobs handed over with this op whose bytes are still in memory (inline blobs).
     fn fresh_inline(&self) -> impl Iterator<Item = &Blob> {
         let blobs: &[Blob] = match self {
@@ -515,7 +557,7 @@ impl OpOutput {
     fn replaced(self) -> Result<Option<ObjectRecord>, StoreError> {
         match self {
             OpOutput::Replaced(r) => Ok(r),
-            _ => Err(StoreError::Corrupt("unexpected op output".to_owned())),
+            _ => Err(StoreError::Internal("unexpected op output".to_owned())),
         }
     }
 }
@@ -526,16 +568,26 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// True for a failure of the database file's I/O, after which redb refuses everything.
+fn db_io_failed(e: &StoreError) -> bool {
+    matches!(e, StoreError::Db(e) if matches!(**e, redb::Error::Io(_) | redb::Error::PreviousIo))
+}
+
+/// A group result that went missing (cannot happen: one result per request).
+fn lost() -> BatchResult {
+    Err(StoreError::Internal("group commit lost a result".to_owned()))
+}
+
 /// Error for a record that names a blob that is not there.
-fn missing_blob(id: &BlobId) -> StoreError {
+pub(crate) fn missing_blob(id: &BlobId) -> StoreError {
     StoreError::Io(io::Error::new(io::ErrorKind::NotFound, format!("blob {id} does not exist")))
 }
 
 /// Checks that `rec.size` equals the sum of its segments (a caller bug otherwise).
-fn check_segments(rec: &ObjectRecord) -> Result<(), StoreError> {
+pub(crate) fn check_segments(rec: &ObjectRecord) -> Result<(), StoreError> {
     let sum = rec.segments.iter().try_fold(0u64, |acc, s| acc.checked_add(s.len));
     if sum != Some(rec.size) {
-        return Err(StoreError::Corrupt(format!(
+        return Err(StoreError::Internal(format!(
             "object {:?}: size {} does not match its segments",
             rec.key, rec.size
         )));
@@ -736,7 +788,7 @@ impl<'txn> Writer<'txn> {
             if let Some(bytes) = &b.inline.0 {
                 if bytes.len() as u64 != b.size {
                     self.fresh.clear();
-                    return Err(StoreError::Corrupt(format!(
+                    return Err(StoreError::Internal(format!(
                         "inline blob {} holds {} bytes, not its size {}",
                         b.id.as_str(),
                         bytes.len(),
@@ -753,8 +805,8 @@ impl<'txn> Writer<'txn> {
 
     fn apply_op(&mut self, op: &Op) -> Result<OpOutput, StoreError> {
         match op {
-            Op::PutObject { bucket, rec, .. } => {
-                self.put_object(bucket, rec).map(OpOutput::Replaced)
+            Op::PutObject { bucket, rec, overwrite, .. } => {
+                self.put_object(bucket, rec, *overwrite).map(OpOutput::Replaced)
             }
             Op::DeleteObject { bucket, key } => {
                 self.delete_object(bucket, key).map(OpOutput::Replaced)
@@ -762,15 +814,15 @@ impl<'txn> Writer<'txn> {
             Op::AppendObject { bucket, key, position, blob, template } => self
                 .append_object(bucket, key, *position, blob.clone(), template.clone())
                 .map(OpOutput::Appended),
-            Op::CreateUpload { bucket, rec } => {
-                self.create_upload(bucket, rec).map(|()| OpOutput::Done)
+            Op::CreateUpload { bucket, rec, overwrite } => {
+                self.create_upload(bucket, rec, *overwrite).map(|()| OpOutput::Done)
             }
             Op::PutPart { bucket, upload_id, part } => {
                 self.put_part(bucket, upload_id, part).map(|()| OpOutput::Done)
             }
-            Op::CompleteUpload { bucket, upload_id, rec } => {
-                self.complete_upload(bucket, upload_id, rec.clone()).map(OpOutput::Replaced)
-            }
+            Op::CompleteUpload { bucket, upload_id, rec, overwrite } => self
+                .complete_upload(bucket, upload_id, rec.clone(), *overwrite)
+                .map(OpOutput::Replaced),
             Op::AbortUpload { bucket, upload_id } => {
                 self.abort_upload(bucket, upload_id).map(|()| OpOutput::Done)
             }
@@ -802,12 +854,28 @@ impl<'txn> Writer<'txn> {
     // Each operation below validates everything before its first write, so that a logical
     // error leaves the transaction untouched (which group commit relies on).
 
+    /// Refuses with `ObjectExists` when `overwrite` forbids replacing an existing `key`; checked
+    /// inside the write transaction, so of concurrent creates of one key exactly one wins.
+    fn check_overwrite(
+        &self,
+        bucket: &str,
+        key: &[u8],
+        overwrite: Overwrite,
+    ) -> Result<(), StoreError> {
+        if overwrite == Overwrite::Forbid && self.objects.get((bucket, key))?.is_some() {
+            return Err(StoreError::ObjectExists);
+        }
+        Ok(())
+    }
+
     fn put_object(
         &mut self,
         bucket: &str,
         rec: &ObjectRecord,
+        overwrite: Overwrite,
     ) -> Result<Option<ObjectRecord>, StoreError> {
         self.require_bucket(bucket)?;
+        self.check_overwrite(bucket, rec.key.as_bytes(), overwrite)?;
         check_segments(rec)?;
         self.ensure_blobs(rec.segments.iter().map(|s| &s.blob))?;
         self.dirty = true;
@@ -924,8 +992,14 @@ impl<'txn> Writer<'txn> {
         }
     }
 
-    fn create_upload(&mut self, bucket: &str, rec: &UploadRecord) -> Result<(), StoreError> {
+    fn create_upload(
+        &mut self,
+        bucket: &str,
+        rec: &UploadRecord,
+        overwrite: Overwrite,
+    ) -> Result<(), StoreError> {
         self.require_bucket(bucket)?;
+        self.check_overwrite(bucket, rec.key.as_bytes(), overwrite)?;
         self.dirty = true;
         let key = rec.key.as_bytes();
         self.uploads.insert((bucket, key, rec.upload_id.as_str()), encode(rec)?.as_slice())?;
@@ -1005,9 +1079,11 @@ impl<'txn> Writer<'txn> {
         bucket: &str,
         upload_id: &str,
         mut rec: ObjectRecord,
+        overwrite: Overwrite,
     ) -> Result<Option<ObjectRecord>, StoreError> {
         self.require_bucket(bucket)?;
         let key = self.upload_key(bucket, upload_id)?;
+        self.check_overwrite(bucket, &key, overwrite)?;
         rec.key = String::from_utf8(key.clone())
             .map_err(|_| StoreError::Corrupt("upload key is not UTF-8".to_owned()))?;
         check_segments(&rec)?;
@@ -1077,7 +1153,7 @@ impl Store {
 
     /// [`Store::open`] with explicit options.
     pub fn open_with(dir: &Path, opts: &StoreOptions) -> Result<Store, StoreError> {
-        fs::create_dir_all(dir)?;
+        crate::perms::create_private_dir(dir)?;
         let blobs = FsBlobs::new(dir)?;
         Store::open_with_backend(&dir.join("meta.redb"), Arc::new(blobs), opts)
     }
@@ -1089,22 +1165,26 @@ impl Store {
         opts: &StoreOptions,
     ) -> Result<Store, StoreError> {
         // Opening the database takes its file lock, so tmp/ cannot belong to a live process.
-        let db = Database::builder().set_cache_size(opts.cache_bytes).create(meta_path)?;
+        let (meta, db) = MetaFile::open(meta_path, opts.cache_bytes)?;
         blobs.clear_staging()?;
-        Store::init(db, blobs, opts)
+        let dir = meta_path.parent().map(Path::to_path_buf);
+        let space = Space::new(dir, opts.reserve_bytes);
+        Store::init(db, blobs, opts, Some(meta), space)
     }
 
     /// A store entirely in memory (redb's in-memory backend and a map of blobs), for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
         let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
-        Store::init(db, Arc::new(MemBlobs::default()), &opts)
+        Store::init(db, Arc::new(MemBlobs::default()), &opts, None, Space::new(None, 0))
     }
 
     fn init(
         db: Database,
         blobs: Arc<dyn BlobBackend>,
         opts: &StoreOptions,
+        meta: Option<MetaFile>,
+        space: Space,
     ) -> Result<Store, StoreError> {
         let mut txn = db.begin_write()?;
         txn.set_durability(Durability::Immediate);
@@ -1136,7 +1216,10 @@ impl Store {
         txn.commit()?;
         Ok(Store {
             inner: Arc::new(Inner {
-                db,
+                db: RwLock::new(Arc::new(db)),
+                meta,
+                db_broken: AtomicBool::new(false),
+                space: Arc::new(space),
                 blobs,
                 generation,
                 quick_repair: opts.quick_repair,
@@ -1151,10 +1234,9 @@ impl Store {
         })
     }
 
-    /// The redb database, for tests that write raw records.
-    #[cfg(test)]
-    pub(crate) fn db(&self) -> &Database {
-        &self.inner.db
+    /// The current redb database instance.
+    pub(crate) fn db(&self) -> Arc<Database> {
+        Arc::clone(&self.inner.db.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Write transactions committed since this store was opened.
@@ -1192,7 +1274,7 @@ impl Store {
             return Ok(0);
         }
         let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let txn = self.inner.db.begin_read()?;
+        let txn = self.db().begin_read()?;
         let refs = txn.open_table(BLOB_REFS)?;
         let mut removed = 0;
         for id in batch.drain(..) {
@@ -1211,7 +1293,63 @@ impl Store {
         f: impl FnOnce(&mut Writer<'_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut txn = self.inner.db.begin_write()?;
+        if self.inner.db_broken.load(Ordering::Acquire) {
+            self.recover_db()?;
+        }
+        match self.write_locked(f) {
+            Ok(r) => Ok(r),
+            Err(e) if db_io_failed(&e) => {
+                // redb refuses everything after an I/O failure of its file: reopen it now (it
+                // comes back at its last durable commit), so that the store recovers without a
+                // restart. If that fails too, the next write tries again.
+                let e = self.inner.space.note(e);
+                self.inner.db_broken.store(true, Ordering::Release);
+                // A failed reopen is not lost: `db_broken` stays set and the next write retries.
+                let _ = self.recover_db();
+                Err(e)
+            }
+            Err(e) => Err(self.inner.space.note(e)),
+        }
+    }
+
+    /// Retires the failed database instance and opens a new one on the same file (redb repairs
+    /// it from its last durable commit); reads that start afterwards use the new one. Runs
+    /// under the write lock.
+    fn recover_db(&self) -> Result<(), StoreError> {
+        let Some(meta) = &self.inner.meta else {
+            return Err(StoreError::Internal("the in-memory database failed".to_owned()));
+        };
+        let db = meta.reopen().map_err(|e| self.inner.space.note(e))?;
+        let old = {
+            let mut slot = self.inner.db.write().unwrap_or_else(PoisonError::into_inner);
+            std::mem::replace(&mut *slot, Arc::new(db))
+        };
+        // No read may reuse a snapshot of the retired instance.
+        self.inner.commits.fetch_add(1, Ordering::Release);
+        let stale = self.inner.snapshot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        drop(stale);
+        drop(old);
+        self.inner.db_broken.store(false, Ordering::Release);
+        Ok(())
+    }
+
+    /// `Ok` when the store can take new data: its database is usable and the disk has room
+    /// (probed again if it was found full). What a readiness check asks.
+    pub fn writable(&self) -> Result<(), StoreError> {
+        if self.inner.db_broken.load(Ordering::Acquire) {
+            let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.inner.db_broken.load(Ordering::Acquire) {
+                self.recover_db()?;
+            }
+        }
+        self.inner.space.writable()
+    }
+
+    fn write_locked<R>(
+        &self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut txn = self.db().begin_write()?;
         txn.set_durability(Durability::Immediate);
         txn.set_quick_repair(self.inner.quick_repair);
         let (result, dirty, doomed) = {
@@ -1262,16 +1400,47 @@ impl Store {
     }
 
     fn apply_batch(&self, ops: &[Op]) -> BatchResult {
-        self.write(|w| w.apply_all(ops))
+        match self.write(|w| w.apply_all(ops)) {
+            // The failure released the space reserve and reopened the database: a request
+            // that only frees space gets a second try, which has room now.
+            Err(StoreError::OutOfSpace) if ops.iter().all(Op::frees_space) => {
+                self.write(|w| w.apply_all(ops))
+            }
+            r => r,
+        }
     }
 
-    /// Commits the requests of one group. All of them go into one transaction; if that fails
-    /// as a whole (an I/O, database or corruption error in any op, or in the commit), nothing
-    /// of it took effect, and each request is committed on its own so that it gets its own
-    /// outcome and a faulty request cannot fail the others.
+    /// Commits the requests of one group. While the disk is full, requests that would add
+    /// data are refused with `OutOfSpace` (their fresh blobs deleted) and only those that free
+    /// space (deletes, aborts) run. The others all go into one transaction; if that fails as a
+    /// whole (an I/O, database or corruption error in any op, or in the commit), nothing of it
+    /// took effect, and each request is committed on its own so that it gets its own outcome
+    /// and a faulty request cannot fail the others.
     pub(crate) fn run_group(&self, requests: &[Vec<Op>]) -> Vec<BatchResult> {
-        if let [only] = requests {
-            return vec![self.apply_batch(only)];
+        let adds = |ops: &Vec<Op>| !ops.iter().all(Op::frees_space);
+        let full = requests.iter().any(adds) && self.writable().is_err();
+        let mut out: Vec<Option<BatchResult>> = Vec::with_capacity(requests.len());
+        let mut run: Vec<&[Op]> = Vec::new();
+        for ops in requests {
+            if full && adds(ops) {
+                let mut fresh: Vec<BlobId> = ops.iter().flat_map(Op::fresh_blobs).collect();
+                // Best effort: what stays behind is an orphan for the sweep.
+                let _ = self.sweep_batch(&mut fresh);
+                out.push(Some(Err(StoreError::OutOfSpace)));
+            } else {
+                out.push(None);
+                run.push(ops);
+            }
+        }
+        let mut results = self.commit_group(&run).into_iter();
+        out.into_iter().map(|r| r.or_else(|| results.next()).unwrap_or_else(lost)).collect()
+    }
+
+    fn commit_group(&self, requests: &[&[Op]]) -> Vec<BatchResult> {
+        match requests {
+            [] => return Vec::new(),
+            [only] => return vec![self.apply_batch(only)],
+            _ => {}
         }
         let joint = self.write(|w| requests.iter().map(|ops| w.apply_all(ops).map(Ok)).collect());
         match joint {
@@ -1300,7 +1469,7 @@ impl Store {
                 SlotState::Done(result) => return result,
                 SlotState::Lead => self.lead(),
                 SlotState::Waiting | SlotState::Taken => {
-                    return Err(StoreError::Corrupt("group commit lost a request".to_owned()));
+                    return Err(StoreError::Internal("group commit lost a request".to_owned()));
                 }
             }
         }
@@ -1369,23 +1538,33 @@ impl Store {
         async move {
             fut.await?
                 .pop()
-                .unwrap_or_else(|| Err(StoreError::Corrupt("empty batch result".to_owned())))
+                .unwrap_or_else(|| Err(StoreError::Internal("empty batch result".to_owned())))
         }
     }
 
     fn commit_one(&self, op: Op) -> Result<OpOutput, StoreError> {
         self.commit_batch(vec![op])?
             .pop()
-            .unwrap_or_else(|| Err(StoreError::Corrupt("empty batch result".to_owned())))
+            .unwrap_or_else(|| Err(StoreError::Internal("empty batch result".to_owned())))
+    }
+
+    /// A read lease (see [`Leases`]): blobs unreferenced by commits from now on wait for it.
+    pub(crate) fn lease(&self) -> ReadLease {
+        ReadLease::take(&self.inner)
+    }
+
+    /// The shared state, for readers that outlive a borrow of the store.
+    pub(crate) fn inner_arc(&self) -> Arc<Inner> {
+        Arc::clone(&self.inner)
     }
 
     fn read(&self) -> Result<ReadTransaction, StoreError> {
-        Ok(self.inner.db.begin_read()?)
+        Ok(self.db().begin_read()?)
     }
 
     /// The current [`Snapshot`]: the shared one if no commit has happened since it was taken,
     /// else a new one (which then becomes the shared one).
-    fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
+    pub(crate) fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
         let commits = self.inner.commits.load(Ordering::Acquire);
         let shared = &self.inner.snapshot;
         if let Some(s) = shared.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
@@ -1478,9 +1657,11 @@ impl Store {
 
     /// Starts a new blob (a temp file in tmp/ for the file-system backend).
     pub fn blob_writer(&self) -> Result<BlobWriter, StoreError> {
+        // A full disk is refused before any byte is written.
+        self.writable()?;
         let id = BlobId::generate(self.inner.generation);
-        let sink = self.inner.blobs.create(&id)?;
-        Ok(BlobWriter::new(id, sink))
+        let sink = self.inner.blobs.create(&id).map_err(|e| self.inner.space.note(e.into()))?;
+        Ok(BlobWriter::new(id, sink, Arc::clone(&self.inner.space)))
     }
 
     /// The largest blob [`Store::blob_writer_for`] keeps inline (0: none).
@@ -1502,7 +1683,7 @@ impl Store {
     }
 
     /// Opens blob `id` at `offset`: from the snapshot `snap` when inline, else from the backend.
-    fn open_blob(
+    pub(crate) fn open_blob(
         inner: &Inner,
         snap: &Snapshot,
         id: &BlobId,
@@ -1533,8 +1714,7 @@ impl Store {
         bucket: &str,
         rec: ObjectRecord,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new: Vec::new() })?
-            .replaced()
+        self.put_object_with(bucket, rec, Vec::new(), Overwrite::Allow)
     }
 
     /// [`Store::put_object`] for a record whose segments include the freshly written blobs
@@ -1545,7 +1725,20 @@ impl Store {
         rec: ObjectRecord,
         new: Vec<Blob>,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new })?.replaced()
+        self.put_object_with(bucket, rec, new, Overwrite::Allow)
+    }
+
+    /// [`Store::put_new_object`] that, with [`Overwrite::Forbid`], fails with
+    /// [`StoreError::ObjectExists`] if the key exists when the commit applies it.
+    pub fn put_object_with(
+        &self,
+        bucket: &str,
+        rec: ObjectRecord,
+        new: Vec<Blob>,
+        overwrite: Overwrite,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite })?
+            .replaced()
     }
 
     /// The object `key`, if any; `NoSuchBucket` if the bucket is missing.
@@ -1564,9 +1757,11 @@ impl Store {
         bucket: &str,
         rec: ObjectRecord,
         new: Vec<Blob>,
+        overwrite: Overwrite,
     ) -> impl std::future::Future<Output = Result<Option<ObjectRecord>, StoreError>> + Send + 'static
     {
-        let fut = self.commit_one_async(Op::PutObject { bucket: bucket.to_owned(), rec, new });
+        let op = Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite };
+        let fut = self.commit_one_async(op);
         async move { fut.await?.replaced() }
     }
 
@@ -1580,44 +1775,6 @@ impl Store {
         let op = Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned() };
         let fut = self.commit_one_async(op);
         async move { fut.await?.replaced() }
-    }
-
-    /// The object `key` and, when it is at most `max_bytes` long and all its bytes are inline,
-    /// those bytes, both from one snapshot (so a concurrent overwrite cannot pull the bytes away
-    /// between the two). The caller has checked that the bucket exists: unlike
-    /// [`Store::get_object`], a missing bucket reads as a missing object.
-    pub fn get_object_with_bytes(
-        &self,
-        bucket: &str,
-        key: &str,
-        max_bytes: u64,
-    ) -> Result<Option<RecordAndBytes>, StoreError> {
-        let snap = self.snapshot()?;
-        let Some(guard) = snap.objects.get((bucket, key.as_bytes()))? else {
-            return Ok(None);
-        };
-        let rec: ObjectRecord = decode("object", guard.value())?;
-        drop(guard);
-        if rec.size > max_bytes || !rec.segments.iter().all(|s| s.blob.is_inline()) {
-            return Ok(Some((rec, None)));
-        }
-        check_segments(&rec)?;
-        let inline = &snap.inline;
-        let mut out = Vec::with_capacity(usize::try_from(rec.size).unwrap_or(0));
-        for seg in &rec.segments {
-            let bytes =
-                inline.get(seg.blob.as_str().as_bytes())?.ok_or_else(|| missing_blob(&seg.blob))?;
-            if bytes.value().len() as u64 != seg.len {
-                return Err(StoreError::Corrupt(format!(
-                    "inline blob {} holds {} bytes, its segment says {}",
-                    seg.blob,
-                    bytes.value().len(),
-                    seg.len
-                )));
-            }
-            out.extend_from_slice(bytes.value());
-        }
-        Ok(Some((rec, Some(out))))
     }
 
     /// Deletes an object, returning it; its blobs are deleted after the commit.
@@ -1651,6 +1808,7 @@ impl Store {
         key: &str,
         f: &mut dyn FnMut(&mut ObjectRecord),
     ) -> Result<ObjectRecord, StoreError> {
+        self.writable()?;
         self.write(|w| w.update_object(bucket, key, f))
     }
 
@@ -1674,7 +1832,7 @@ impl Store {
         };
         match self.commit_one(op)? {
             OpOutput::Appended(rec) => Ok(rec),
-            _ => Err(StoreError::Corrupt("unexpected op output".to_owned())),
+            _ => Err(StoreError::Internal("unexpected op output".to_owned())),
         }
     }
 
@@ -1729,9 +1887,14 @@ impl Store {
 
     // ---- multipart ----
 
-    /// Records a new multipart upload.
-    pub fn create_upload(&self, bucket: &str, rec: UploadRecord) -> Result<(), StoreError> {
-        self.commit_one(Op::CreateUpload { bucket: bucket.to_owned(), rec }).map(|_| ())
+    /// Records a new multipart upload; with [`Overwrite::Forbid`], only if its key is free.
+    pub fn create_upload(
+        &self,
+        bucket: &str,
+        rec: UploadRecord,
+        overwrite: Overwrite,
+    ) -> Result<(), StoreError> {
+        self.commit_one(Op::CreateUpload { bucket: bucket.to_owned(), rec, overwrite }).map(|_| ())
     }
 
     /// The upload `upload_id`, if it exists.
@@ -1847,9 +2010,14 @@ impl Store {
         bucket: &str,
         upload_id: &str,
         rec: ObjectRecord,
+        overwrite: Overwrite,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        let op =
-            Op::CompleteUpload { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), rec };
+        let op = Op::CompleteUpload {
+            bucket: bucket.to_owned(),
+            upload_id: upload_id.to_owned(),
+            rec,
+            overwrite,
+        };
         self.commit_one(op)?.replaced()
     }
 

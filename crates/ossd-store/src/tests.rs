@@ -514,7 +514,7 @@ fn test_suite(store: &Store) {
         initiated_ms: 9,
         template: ObjectRecord { content_type: Some("app/x".into()), ..Default::default() },
     };
-    store.create_upload("b1", up.clone()).unwrap();
+    store.create_upload("b1", up.clone(), Overwrite::Allow).unwrap();
     assert_eq!(store.get_upload("b1", "u1").unwrap(), Some(up.clone()));
     assert_eq!(store.get_upload("b1", "u2").unwrap(), None);
     let part = |n: u32, data: &[u8]| PartRecord {
@@ -548,14 +548,14 @@ fn test_suite(store: &Store) {
     // Complete with parts 1 and 3; part 2's bytes must go.
     let mut fin = record("ignored-key", &[&p1b.blob, &p3.blob]);
     fin.object_type = OBJECT_TYPE_MULTIPART.into();
-    assert_eq!(store.complete_upload("b1", "u1", fin).unwrap(), None);
+    assert_eq!(store.complete_upload("b1", "u1", fin, Overwrite::Allow).unwrap(), None);
     assert_eq!(read_all(store, "b1", "big"), b"onethree");
     assert!(store.open_object(&record("t", &[&p2.blob]), 0, 3).is_err());
     assert_eq!(store.get_upload("b1", "u1").unwrap(), None);
     let stats = store.bucket_stats("b1").unwrap();
     assert_eq!((stats.multipart_upload_count, stats.part_count, stats.part_bytes), (0, 0, 0));
     assert!(matches!(
-        store.complete_upload("b1", "u1", record("big", &[])),
+        store.complete_upload("b1", "u1", record("big", &[]), Overwrite::Allow),
         Err(StoreError::NoSuchUpload)
     ));
 
@@ -564,6 +564,7 @@ fn test_suite(store: &Store) {
         .create_upload(
             "b1",
             UploadRecord { upload_id: "u2".into(), key: "k2".into(), ..Default::default() },
+            Overwrite::Allow,
         )
         .unwrap();
     let q = part(1, b"qq");
@@ -679,7 +680,7 @@ fn refused_put_deletes_the_new_blob_and_missing_blobs_are_refused() {
     let blob = write_blob(&store, b"data");
     let mut bad = record("k", &[&blob]);
     bad.size = 3;
-    assert!(matches!(store.put_object("b", bad), Err(StoreError::Corrupt(_))));
+    assert!(matches!(store.put_object("b", bad), Err(StoreError::Internal(_))));
 }
 
 // ---------------------------------------------------------------- inline blobs
@@ -757,23 +758,31 @@ fn inline_blobs_must_be_handed_over_and_refused_ops_store_nothing() {
     // that fit the limit.
     let (x, y) = inline_mode(|| (write_blob(&store, b"x1"), write_blob(&store, b"y22")));
     store.put_new_object("b", record("xy", &[&x, &y]), vec![x.clone(), y.clone()]).unwrap();
-    let (rec, bytes) = store.get_object_with_bytes("b", "xy", 5).unwrap().unwrap();
-    assert_eq!((rec.size, bytes.as_deref()), (5, Some(&b"x1y22"[..])));
-    assert_eq!(store.get_object_with_bytes("b", "xy", 4).unwrap().unwrap().1, None);
+    let read = store.get_object_with_bytes("b", "xy", 5).unwrap().unwrap();
+    assert_eq!((read.rec.size, read.bytes.as_deref()), (5, Some(&b"x1y22"[..])));
+    let read = store.get_object_with_bytes("b", "xy", 4).unwrap().unwrap();
+    assert_eq!(read.bytes, None);
+    // Too long to be copied out, the bytes are still read from the same snapshot.
+    let mut out = Vec::new();
+    read.pin.open(&read.rec, 1, 5).unwrap().read_to_end(&mut out).unwrap();
+    assert_eq!(out, b"1y22");
     put(&store, "b", "file", b"on disk");
-    let (rec, bytes) = store.get_object_with_bytes("b", "file", 1 << 20).unwrap().unwrap();
-    assert_eq!((rec.size, bytes), (7, None));
-    assert_eq!(store.get_object_with_bytes("b", "absent", 10).unwrap(), None);
+    let read = store.get_object_with_bytes("b", "file", 1 << 20).unwrap().unwrap();
+    assert_eq!((read.rec.size, &read.bytes), (7, &None));
+    let mut out = Vec::new();
+    read.pin.open(&read.rec, 0, 7).unwrap().read_to_end(&mut out).unwrap();
+    assert_eq!(out, b"on disk");
+    assert!(store.get_object_with_bytes("b", "absent", 10).unwrap().is_none());
     // An append and a part carry their blob, inline or not.
     let a = inline_mode(|| write_blob(&store, b"ab"));
     store.append_object("b", "log", 0, a, record("log", &[])).unwrap();
     let up = UploadRecord { upload_id: "u".into(), key: "mp".into(), ..Default::default() };
-    store.create_upload("b", up).unwrap();
+    store.create_upload("b", up, Overwrite::Allow).unwrap();
     let part = inline_mode(|| write_blob(&store, b"part"));
     let p = PartRecord { number: 1, blob: part.clone(), etag: String::new(), last_modified_ms: 0 };
     store.put_part("b", "u", p).unwrap();
     assert_eq!(inline_ids(&store).len(), 4, "x, y, the append and the part");
-    store.complete_upload("b", "u", record("mp", &[&part])).unwrap();
+    store.complete_upload("b", "u", record("mp", &[&part]), Overwrite::Allow).unwrap();
     assert_eq!(read_all(&store, "b", "mp"), b"part");
     assert_eq!(read_all(&store, "b", "log"), b"ab");
 }
@@ -840,7 +849,7 @@ fn hostile_keys_never_become_paths() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     top.sort();
-    assert_eq!(top, ["blobs", "meta.redb", "tmp"]);
+    assert_eq!(top, ["blobs", "meta.redb", "space-reserve", "tmp"]);
     assert!(!dir.path().parent().unwrap().join("etc").exists());
     assert_eq!(blob_files(dir.path()).len(), keys.len());
     assert!(blob_files(dir.path()).iter().all(|f| BlobId::parse(f).is_some()));
@@ -915,7 +924,12 @@ fn check_list(store: &Store, keys: &BTreeSet<String>, q: &ListQuery) {
 fn bulk_put(store: &Store, keys: impl IntoIterator<Item = String>) {
     let ops = keys
         .into_iter()
-        .map(|k| Op::PutObject { bucket: "b".into(), rec: record(&k, &[]), new: Vec::new() })
+        .map(|k| Op::PutObject {
+            bucket: "b".into(),
+            rec: record(&k, &[]),
+            new: Vec::new(),
+            overwrite: Overwrite::Allow,
+        })
         .collect();
     for r in store.commit_batch(ops).unwrap() {
         assert!(r.is_ok());
@@ -1102,7 +1116,7 @@ fn list_uploads_orders_by_key_then_id_and_honours_markers() {
         [("k1", "u2"), ("k1", "u1"), ("k2", "u3"), ("d/x", "u4"), ("d/y", "u5"), ("k10", "u6")]
     {
         let rec = UploadRecord { upload_id: id.into(), key: key.into(), ..Default::default() };
-        store.create_upload("b", rec).unwrap();
+        store.create_upload("b", rec, Overwrite::Allow).unwrap();
     }
     let list = |q: ListUploadsQuery| {
         let p = store.list_uploads("b", &q).unwrap();
@@ -1201,7 +1215,7 @@ fn randomized_workload_matches_model_and_blob_dir_matches_references() {
                         key: key.clone(),
                         ..Default::default()
                     };
-                    store.create_upload("b", rec).unwrap();
+                    store.create_upload("b", rec, Overwrite::Allow).unwrap();
                     let mut parts = Vec::new();
                     for n in [1, 2, 3, 2] {
                         let data: Vec<u8> =
@@ -1222,7 +1236,9 @@ fn randomized_workload_matches_model_and_blob_dir_matches_references() {
                         store.abort_upload("b", &id).unwrap();
                     } else {
                         let chosen = [&all[0].blob, &all[2].blob];
-                        store.complete_upload("b", &id, record(key, &chosen)).unwrap();
+                        store
+                            .complete_upload("b", &id, record(key, &chosen), Overwrite::Allow)
+                            .unwrap();
                         let one = parts.iter().find(|p| p.0 == 1).unwrap().1.clone();
                         let three = parts.iter().find(|p| p.0 == 3).unwrap().1.clone();
                         model.insert(key.clone(), [one, three].concat());
@@ -1542,13 +1558,27 @@ fn a_failing_op_in_a_group_fails_alone() {
     let before = store.commit_count();
     // Four requests in one group: two succeed, one fails logically (missing bucket).
     let requests = vec![
-        vec![Op::PutObject { bucket: "b".into(), rec: record("a", &[&good]), new: Vec::new() }],
-        vec![Op::PutObject { bucket: "nope".into(), rec: record("x", &[&lost]), new: Vec::new() }],
+        vec![Op::PutObject {
+            bucket: "b".into(),
+            rec: record("a", &[&good]),
+            new: Vec::new(),
+            overwrite: Overwrite::Allow,
+        }],
+        vec![Op::PutObject {
+            bucket: "nope".into(),
+            rec: record("x", &[&lost]),
+            new: Vec::new(),
+            overwrite: Overwrite::Allow,
+        }],
         vec![
             Op::DeleteObject { bucket: "b".into(), key: "gone".into() },
             Op::DeleteObject { bucket: "nope".into(), key: "y".into() },
         ],
-        vec![Op::CreateUpload { bucket: "b".into(), rec: UploadRecord::default() }],
+        vec![Op::CreateUpload {
+            bucket: "b".into(),
+            rec: UploadRecord::default(),
+            overwrite: Overwrite::Allow,
+        }],
     ];
     let out = store.run_group(&requests);
     assert_eq!(store.commit_count() - before, 1, "one transaction for the whole group");
@@ -1572,11 +1602,26 @@ fn a_failing_op_in_a_group_fails_alone() {
     bad.size += 1;
     let before = store.commit_count();
     let out = store.run_group(&[
-        vec![Op::PutObject { bucket: "b".into(), rec: bad, new: Vec::new() }],
-        vec![Op::PutObject { bucket: "b".into(), rec: record("n", &[&next]), new: Vec::new() }],
-        vec![Op::PutObject { bucket: "nope".into(), rec: record("z", &[&next]), new: Vec::new() }],
+        vec![Op::PutObject {
+            bucket: "b".into(),
+            rec: bad,
+            new: Vec::new(),
+            overwrite: Overwrite::Allow,
+        }],
+        vec![Op::PutObject {
+            bucket: "b".into(),
+            rec: record("n", &[&next]),
+            new: Vec::new(),
+            overwrite: Overwrite::Allow,
+        }],
+        vec![Op::PutObject {
+            bucket: "nope".into(),
+            rec: record("z", &[&next]),
+            new: Vec::new(),
+            overwrite: Overwrite::Allow,
+        }],
     ]);
-    assert!(matches!(&out[0], Err(StoreError::Corrupt(_))));
+    assert!(matches!(&out[0], Err(StoreError::Internal(_))));
     assert!(matches!(&out[1], Ok(r) if matches!(r[..], [Ok(OpOutput::Replaced(None))])));
     // Committed alone after "n", the refused request's blob is referenced and so survives.
     assert!(matches!(&out[2], Ok(r) if matches!(r[..], [Err(StoreError::NoSuchBucket)])));
@@ -1763,7 +1808,13 @@ fn async_and_blocking_callers_share_group_commits() {
                         // A blocking caller among the async ones.
                         store.put_new_object("b", rec, vec![blob]).unwrap();
                     } else {
-                        block_on(store.put_new_object_async("b", rec, vec![blob])).unwrap();
+                        block_on(store.put_new_object_async(
+                            "b",
+                            rec,
+                            vec![blob],
+                            Overwrite::Allow,
+                        ))
+                        .unwrap();
                     }
                 }
             })
@@ -1784,10 +1835,15 @@ fn async_and_blocking_callers_share_group_commits() {
     assert!(block_on(store.delete_object_async("b", "0-0")).unwrap().is_some());
     assert!(block_on(store.delete_object_async("b", "0-0")).unwrap().is_none());
     let lost = inline_mode(|| write_blob(&store, b"lost"));
-    let refused = block_on(store.put_new_object_async("nope", record("k", &[&lost]), vec![lost]));
+    let refused = block_on(store.put_new_object_async(
+        "nope",
+        record("k", &[&lost]),
+        vec![lost],
+        Overwrite::Allow,
+    ));
     assert!(matches!(refused, Err(StoreError::NoSuchBucket)));
     let up = UploadRecord { upload_id: "u".into(), key: "mp".into(), ..Default::default() };
-    store.create_upload("b", up).unwrap();
+    store.create_upload("b", up, Overwrite::Allow).unwrap();
     let part = inline_mode(|| write_blob(&store, b"part"));
     let p = PartRecord { number: 1, blob: part, etag: String::new(), last_modified_ms: 0 };
     block_on(store.put_part_async("b", "u", p)).unwrap();
@@ -1811,7 +1867,13 @@ fn the_committer_thread_does_not_keep_the_store_open() {
         let store = Store::open(dir.path()).unwrap();
         store.create_bucket(&bucket("b")).unwrap();
         let blob = inline_mode(|| write_blob(&store, b"v"));
-        block_on(store.put_new_object_async("b", record("k", &[&blob]), vec![blob])).unwrap();
+        block_on(store.put_new_object_async(
+            "b",
+            record("k", &[&blob]),
+            vec![blob],
+            Overwrite::Allow,
+        ))
+        .unwrap();
     }
     // The database lock is free again once the committer thread has let go of the store (it
     // holds it only while it leads a commit, which may end just after our result arrived).
@@ -1889,15 +1951,27 @@ fn a_panicking_commit_fails_its_requests_and_later_ones_still_commit() {
     // A file blob (not inline): committing it asks the backend whether it exists.
     let blob = write_blob(&store, b"first");
     armed.store(true, std::sync::atomic::Ordering::SeqCst);
-    let failed = resolves(store.put_new_object_async("b", record("a", &[&blob]), vec![blob]));
+    let failed = resolves(store.put_new_object_async(
+        "b",
+        record("a", &[&blob]),
+        vec![blob],
+        Overwrite::Allow,
+    ));
     assert!(failed.is_err(), "the request of the panicked commit gets an error");
     assert!(store.get_object("b", "a").unwrap().is_none());
     // The committer thread survived: async writes still commit.
     let blob = write_blob(&store, b"second");
-    resolves(store.put_new_object_async("b", record("k", &[&blob]), vec![blob])).unwrap();
+    resolves(store.put_new_object_async("b", record("k", &[&blob]), vec![blob], Overwrite::Allow))
+        .unwrap();
     assert_eq!(read_all(&store, "b", "k"), b"second");
     let inline = inline_mode(|| write_blob(&store, b"third"));
-    resolves(store.put_new_object_async("b", record("i", &[&inline]), vec![inline])).unwrap();
+    resolves(store.put_new_object_async(
+        "b",
+        record("i", &[&inline]),
+        vec![inline],
+        Overwrite::Allow,
+    ))
+    .unwrap();
     assert_eq!(read_all(&store, "b", "i"), b"third");
 }
 
@@ -1916,11 +1990,13 @@ fn requests_queued_when_the_store_is_dropped_fail_instead_of_waiting_forever() {
     });
     store.create_bucket(&bucket("b")).unwrap();
     let first = write_blob(&store, b"first");
-    let first = store.put_new_object_async("b", record("a", &[&first]), vec![first]);
+    let first =
+        store.put_new_object_async("b", record("a", &[&first]), vec![first], Overwrite::Allow);
     entered.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
     // Queued behind the stalled commit; then the last handle goes away.
     let second = inline_mode(|| write_blob(&store, b"second"));
-    let second = store.put_new_object_async("b", record("k", &[&second]), vec![second]);
+    let second =
+        store.put_new_object_async("b", record("k", &[&second]), vec![second], Overwrite::Allow);
     drop(store);
     release.send(()).unwrap();
     resolves(first).unwrap();
@@ -1935,7 +2011,7 @@ fn small_reads_see_every_acknowledged_write() {
     let store = Store::open_in_memory().unwrap();
     store.create_bucket(&bucket("b")).unwrap();
     let bytes_of = |store: &Store, key: &str| {
-        store.get_object_with_bytes("b", key, 64).unwrap().map(|(_, b)| b.unwrap())
+        store.get_object_with_bytes("b", key, 64).unwrap().map(|r| r.bytes.unwrap())
     };
     inline_mode(|| put(&store, "b", "k", b"one"));
     assert_eq!(bytes_of(&store, "k").as_deref(), Some(&b"one"[..]));
@@ -1946,7 +2022,8 @@ fn small_reads_see_every_acknowledged_write() {
     assert_eq!(bytes_of(&store, "k"), None);
     block_on(store.delete_object_async("b", "k")).unwrap();
     let blob = inline_mode(|| write_blob(&store, b"three"));
-    block_on(store.put_new_object_async("b", record("k", &[&blob]), vec![blob])).unwrap();
+    block_on(store.put_new_object_async("b", record("k", &[&blob]), vec![blob], Overwrite::Allow))
+        .unwrap();
     assert_eq!(bytes_of(&store, "k").as_deref(), Some(&b"three"[..]));
     // get_object reads the same snapshot, bucket check included.
     assert_eq!(store.get_object("b", "k").unwrap().unwrap().size, 5);
@@ -1966,8 +2043,8 @@ fn small_reads_see_every_acknowledged_write() {
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     let floor = acked.load(std::sync::atomic::Ordering::SeqCst);
                     let seen = store.get_object_with_bytes("b", "n", 64).unwrap();
-                    let seen = seen.map_or(0, |(_, b)| {
-                        u64::from_le_bytes(b.unwrap().as_slice().try_into().unwrap())
+                    let seen = seen.map_or(0, |r| {
+                        u64::from_le_bytes(r.bytes.unwrap().as_slice().try_into().unwrap())
                     });
                     assert!(seen >= floor, "read {seen} after {floor} was acknowledged");
                     reads += 1;

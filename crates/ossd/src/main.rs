@@ -65,9 +65,24 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
     }
-    std::fs::create_dir_all(&settings.server.data_dir).with_context(|| {
-        format!("creating data directory {}", settings.server.data_dir.display())
-    })?;
+    let data_dir = &settings.server.data_dir;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(data_dir)
+    }
+    .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+    // Other local users get nothing: modes left wider (by an older version, by hand) are
+    // narrowed once, here; new files and directories are created 0600 and 0700.
+    let fixed = ossd_store::tighten_permissions(data_dir, &["keys.json", "root-key.json"])
+        .with_context(|| format!("checking the permissions of {}", data_dir.display()))?;
+    for f in fixed {
+        tracing::warn!(
+            path = %f.path.display(),
+            was = %format!("{:o}", f.was),
+            now = %format!("{:o}", f.now),
+            "was readable by other users; permissions narrowed"
+        );
+    }
     let root = config::root_key(&settings.server.data_dir)?;
     let mut server_config = settings.server;
     server_config.root = root;

@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, BlobWriter, ObjectRecord, Segment};
+use ossd_store::{Blob, BlobWriter, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
 use percent_encoding::percent_decode_str;
 use std::io::Write;
 
@@ -236,7 +236,10 @@ pub async fn write_body(
 }
 
 #[track_caller]
-fn io_error(e: std::io::Error) -> ApiError {
+pub fn io_error(e: std::io::Error) -> ApiError {
+    if matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) {
+        return store_error(ossd_store::StoreError::OutOfSpace);
+    }
     let loc = std::panic::Location::caller();
     tracing::error!(error = %e, at = %loc, "I/O error writing object bytes");
     ApiError::internal()
@@ -264,6 +267,21 @@ fn readable_object(
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
+/// `x-oss-forbid-overwrite` (header or PostObject field): `true` forbids replacing an existing
+/// object, `false` or absent allows it; OSS refuses any other value (EC 0017-00000279).
+pub fn overwrite_mode(value: Option<&str>) -> Result<Overwrite, ApiError> {
+    match value {
+        None => Ok(Overwrite::Allow),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(Overwrite::Allow),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(Overwrite::Forbid),
+        Some(v) => Err(ApiError::invalid_argument(
+            "The value of x-oss-forbid-overwrite must be true or false.",
+            "x-oss-forbid-overwrite",
+            v,
+        )),
+    }
+}
+
 pub async fn put_object(
     state: &AppState,
     ctx: &Ctx,
@@ -272,8 +290,8 @@ pub async fn put_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    let forbid_overwrite =
-        ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let forbid_overwrite = overwrite == Overwrite::Forbid;
     // The existing object matters only for its ACL (which cannot take away a grant) and for
     // x-oss-forbid-overwrite.
     let existing = if ctx.authz.needs_object() || forbid_overwrite {
@@ -294,7 +312,9 @@ pub async fn put_object(
     rec.last_modified_ms = now_ms();
     let etag = rec.etag.clone();
     // Awaiting the group commit holds no thread: the store's committer thread leads it.
-    let commit = state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()]);
+    // x-oss-forbid-overwrite is decided again inside the commit: of concurrent creates, one wins.
+    let commit =
+        state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()], overwrite);
     commit.await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     render::set(&mut r, "etag", &etag);
@@ -548,10 +568,12 @@ pub fn get_object(
     // The record and, for a small inline object, its bytes come from one snapshot; a read from
     // the database's page cache runs on the worker itself (BENCHMARKS.md).
     let want_bytes = if head { 0 } else { state.store.inline_max() };
+    // A record naming blob files comes with a read lease: a concurrent overwrite or delete
+    // cannot unlink them before this read ends.
     let found =
         state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    ctx.authz.object(b, found.as_ref().map(|(r, _)| r.acl.as_str()))?;
-    let Some((rec, bytes)) = found else {
+    ctx.authz.object(b, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Err(ApiError::no_such_key(key));
     };
     if let Some(status) = check_conditions(ctx, &rec, "")? {
@@ -586,7 +608,7 @@ pub fn get_object(
     } else if len <= INLINE_BODY {
         // Read on the worker itself: a small read is usually served from the page cache, and
         // handing the worker off (`block_in_place`) cost more than the read (BENCHMARKS.md).
-        let mut reader = state.store.open_object(&rec, start, end).map_err(store_error)?;
+        let mut reader = pin.open(&rec, start, end).map_err(store_error)?;
         let mut bytes = Vec::with_capacity(len as usize);
         std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(io_error)?;
         if bytes.len() as u64 != len {
@@ -595,7 +617,7 @@ pub fn get_object(
         }
         Body::full(bytes)
     } else {
-        let reader = blocking(|| state.store.open_object(&rec, start, end)).map_err(store_error)?;
+        let reader = blocking(|| pin.open(&rec, start, end)).map_err(store_error)?;
         Body::from_reader(reader, len)
     };
     let mut r = Response::new(body);
@@ -730,32 +752,38 @@ fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
     Ok((bucket.to_owned(), key.to_owned()))
 }
 
-/// Copies an object's bytes into a new blob (blocking).
+/// Copies an object's bytes into a new blob (blocking); `pin` came with `src`.
 pub fn copy_bytes(
     state: &AppState,
     src: &ObjectRecord,
+    pin: ReadPin,
     start: u64,
     end: u64,
 ) -> Result<Blob, ApiError> {
     blocking(|| -> Result<Blob, ApiError> {
-        let mut reader = state.store.open_object(src, start, end).map_err(store_error)?;
+        let mut reader = pin.open(src, start, end).map_err(store_error)?;
         let mut writer = state.store.blob_writer_for(Some(end - start)).map_err(store_error)?;
         std::io::copy(&mut reader, &mut writer).map_err(io_error)?;
         writer.finish().map_err(store_error)
     })
 }
 
-/// Resolves `x-oss-copy-source` to the source bucket and a readable source object.
+/// Resolves `x-oss-copy-source` to the source bucket and a readable source object, whose blobs
+/// the returned pin keeps until it is dropped (a concurrent overwrite or delete of the source
+/// cannot pull them away from the copy).
 pub fn copy_source(
     state: &AppState,
     ctx: &Ctx,
-) -> Result<(std::sync::Arc<BucketState>, ObjectRecord), ApiError> {
+) -> Result<(std::sync::Arc<BucketState>, ObjectRecord, ReadPin), ApiError> {
     let (src_bucket, src_key) = parse_copy_source(ctx.header("x-oss-copy-source").unwrap_or(""))?;
     let sb = state.require_bucket(&src_bucket)?;
     // Reading the source is a decision of its own, on the source's bucket.
     let authz = auth::authorize(&ctx.principal, Some(&sb), ossd_proto::Access::Read, true, false)?;
-    let src = readable_object(state, authz, &sb, &src_key)?;
-    Ok((sb, src))
+    let found =
+        state.store.get_object_with_bytes(&sb.record.name, &src_key, 0).map_err(store_error)?;
+    authz.object(&sb, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    let src = found.ok_or_else(|| ApiError::no_such_key(&src_key))?;
+    Ok((sb, src.rec, src.pin))
 }
 
 pub async fn copy_object(
@@ -765,12 +793,12 @@ pub async fn copy_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    let (sb, src) = copy_source(state, ctx)?;
+    // `_pin` keeps the source's blobs until the copy, which shares them, has committed.
+    let (sb, src, _pin) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    if ctx.header("x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        && existing.is_some()
-    {
+    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     // A condition on the source that does not hold: 412 for if-match / if-unmodified-since, and
@@ -815,7 +843,8 @@ pub async fn copy_object(
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
     let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
-    blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
+    blocking(|| state.store.put_object_with(&b.record.name, rec, Vec::new(), overwrite))
+        .map_err(store_error)?;
     let mut w = XmlWriter::new();
     w.open("CopyObjectResult");
     w.elem("ETag", &etag);

@@ -15,7 +15,7 @@ use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{Access, ApiError, ErrorCode};
 use ossd_sig::post_policy;
-use ossd_store::{ObjectRecord, Segment};
+use ossd_store::{ObjectRecord, Overwrite, Segment};
 use std::io::Write;
 
 /// Longest single form field value (OSS: 2 MB).
@@ -181,11 +181,11 @@ pub async fn post_object(
     })?;
     let key = raw_key.replace("${filename}", file_head.filename.as_deref().unwrap_or(""));
     check_new_key(&key)?;
+    let overwrite = super::object::overwrite_mode(field(&fields, "x-oss-forbid-overwrite"))?;
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
     authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    if field(&fields, "x-oss-forbid-overwrite").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        && existing.is_some()
+    if overwrite == Overwrite::Forbid && existing.is_some()
     {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
@@ -226,14 +226,10 @@ pub async fn post_object(
         }
     }
     if let Some(e) = io_err {
-        tracing::error!(error = %e, "writing a PostObject file");
-        return Err(ApiError::internal());
+        return Err(super::object::io_error(e));
     }
     if !buf.is_empty() {
-        blocking(|| writer.write_all(&buf)).map_err(|e| {
-            tracing::error!(error = %e, "writing a PostObject file");
-            ApiError::internal()
-        })?;
+        blocking(|| writer.write_all(&buf)).map_err(super::object::io_error)?;
     }
     if let Some(p) = &policy {
         p.check_content_length(size).map_err(policy_error)?;
@@ -280,7 +276,9 @@ pub async fn post_object(
         segments: vec![Segment { blob: blob.id.clone(), len: blob.size }],
     };
     let etag = rec.etag.clone();
-    blocking(|| state.store.put_object(&b.record.name, rec)).map_err(store_error)?;
+    // Checked again inside the commit: of concurrent creates, one wins.
+    blocking(|| state.store.put_object_with(&b.record.name, rec, vec![blob.clone()], overwrite))
+        .map_err(store_error)?;
     let mut r = if let Some(redirect) =
         field(&fields, "success_action_redirect").filter(|r| !r.is_empty())
     {

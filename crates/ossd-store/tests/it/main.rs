@@ -7,22 +7,24 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
 
+mod races;
+
 use ossd_store::{
-    Blob, BucketRecord, ListQuery, ObjectRecord, PartRecord, Segment, Store, StoreError,
+    Blob, BucketRecord, ListQuery, ObjectRecord, Overwrite, PartRecord, Segment, Store, StoreError,
     UploadRecord,
 };
 
-fn bucket(name: &str) -> BucketRecord {
+pub(crate) fn bucket(name: &str) -> BucketRecord {
     BucketRecord { name: name.to_owned(), acl: "private".to_owned(), ..Default::default() }
 }
 
-fn write_blob(store: &Store, data: &[u8]) -> Blob {
+pub(crate) fn write_blob(store: &Store, data: &[u8]) -> Blob {
     let mut w = store.blob_writer().unwrap();
     w.write_all(data).unwrap();
     w.finish().unwrap()
 }
 
-fn record(key: &str, blob: &Blob) -> ObjectRecord {
+pub(crate) fn record(key: &str, blob: &Blob) -> ObjectRecord {
     ObjectRecord {
         key: key.to_owned(),
         size: blob.size,
@@ -40,7 +42,7 @@ fn read_all(store: &Store, b: &str, key: &str) -> Vec<u8> {
     out
 }
 
-fn blob_files(dir: &Path) -> BTreeSet<String> {
+pub(crate) fn blob_files(dir: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut stack = vec![dir.join("blobs")];
     while let Some(d) = stack.pop() {
@@ -74,7 +76,7 @@ fn everything_survives_a_restart() {
             initiated_ms: 3,
             ..Default::default()
         };
-        store.create_upload("b", upload.clone()).unwrap();
+        store.create_upload("b", upload.clone(), Overwrite::Allow).unwrap();
         part = PartRecord {
             number: 1,
             blob: write_blob(&store, b"part"),

@@ -1,0 +1,145 @@
+//! Object reads that cannot lose their bytes to a concurrent overwrite or delete: the record is
+//! read from a snapshot taken under a read lease, so every blob it names stays readable until
+//! the read ends (see `Leases` in `store.rs` and docs/design.md, Rule 3a).
+
+use std::io;
+use std::sync::Arc;
+
+use crate::blob::{BlobOpener, ObjectReader};
+use crate::codec::decode;
+use crate::record::ObjectRecord;
+use crate::store::{Inner, ReadLease, Snapshot, check_segments, missing_blob};
+use crate::{Store, StoreError};
+
+/// An object's record and what it takes to read its bytes, from [`Store::get_object_with_bytes`].
+pub struct ObjectRead {
+    /// The record.
+    pub rec: ObjectRecord,
+    /// All the bytes, when the object is small enough and entirely inline.
+    pub bytes: Option<Vec<u8>>,
+    /// Keeps the record's blobs readable; [`ReadPin::open`] reads them.
+    pub pin: ReadPin,
+}
+
+/// The snapshot a record was read from and, when the record names blob files, the read lease
+/// taken before that snapshot: the blobs stay on disk until the pin (or the reader it opened)
+/// is dropped, whatever commits meanwhile.
+pub struct ReadPin {
+    inner: Arc<Inner>,
+    snap: Arc<Snapshot>,
+    lease: Option<ReadLease>,
+}
+
+impl std::fmt::Debug for ReadPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadPin").field("leased", &self.lease.is_some()).finish()
+    }
+}
+
+impl ReadPin {
+    /// Reader over `rec`'s bytes `[start, end)`; `rec` is the record this pin came with.
+    pub fn open(
+        self,
+        rec: &ObjectRecord,
+        start: u64,
+        end: u64,
+    ) -> Result<ObjectReader, StoreError> {
+        check_segments(rec)?;
+        if start > end || end > rec.size {
+            return Err(StoreError::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("range {start}..{end} outside object of {} bytes", rec.size),
+            )));
+        }
+        if self.lease.is_none() && rec.segments.iter().any(|s| !s.blob.is_inline()) {
+            return Err(StoreError::Internal(
+                "a record naming blob files was read without a lease".to_owned(),
+            ));
+        }
+        let open: BlobOpener = Arc::new(move |id, offset| {
+            let ReadPin { inner, snap, lease } = &self;
+            let _held = lease;
+            Store::open_blob(inner, snap, id, offset)
+        });
+        ObjectReader::new(open, &rec.segments, start, end)
+    }
+}
+
+impl Store {
+    /// The object `key` with what it takes to read it, from one snapshot: its bytes when it is at
+    /// most `max_bytes` long and all inline (so a concurrent overwrite cannot pull them away
+    /// between record and bytes), else a [`ReadPin`] whose lease keeps its blob files until the
+    /// read ends. The caller has checked that the bucket exists: unlike [`Store::get_object`], a
+    /// missing bucket reads as a missing object.
+    pub fn get_object_with_bytes(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: u64,
+    ) -> Result<Option<ObjectRead>, StoreError> {
+        // First without a lease: small inline objects, the common case, need none.
+        let snap = self.snapshot()?;
+        let Some(rec) = Self::record_in(&snap, bucket, key)? else {
+            return Ok(None);
+        };
+        if rec.segments.iter().all(|s| s.blob.is_inline()) {
+            return self.finish_read(rec, snap, None, max_bytes).map(Some);
+        }
+        // Blob files: take the lease, then a snapshot, and read the record again from it. Every
+        // blob that snapshot shows referenced stays until the lease ends (a blob unlinked between
+        // the first read and the lease is no longer named by the record read now).
+        let lease = self.lease();
+        let snap = self.snapshot()?;
+        match Self::record_in(&snap, bucket, key)? {
+            Some(rec) => self.finish_read(rec, snap, Some(lease), max_bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn record_in(
+        snap: &Snapshot,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        let Some(guard) = snap.objects.get((bucket, key.as_bytes()))? else {
+            return Ok(None);
+        };
+        decode("object", guard.value()).map(Some)
+    }
+
+    /// Builds the [`ObjectRead`] of `rec`, read from `snap`, copying its bytes out when it is
+    /// inline and at most `max_bytes` long.
+    fn finish_read(
+        &self,
+        rec: ObjectRecord,
+        snap: Arc<Snapshot>,
+        lease: Option<ReadLease>,
+        max_bytes: u64,
+    ) -> Result<ObjectRead, StoreError> {
+        let all_inline = rec.segments.iter().all(|s| s.blob.is_inline());
+        let bytes = if all_inline && rec.size <= max_bytes {
+            check_segments(&rec)?;
+            let mut out = Vec::with_capacity(usize::try_from(rec.size).unwrap_or(0));
+            for seg in &rec.segments {
+                let bytes = snap
+                    .inline
+                    .get(seg.blob.as_str().as_bytes())?
+                    .ok_or_else(|| missing_blob(&seg.blob))?;
+                if bytes.value().len() as u64 != seg.len {
+                    return Err(StoreError::Corrupt(format!(
+                        "inline blob {} holds {} bytes, its segment says {}",
+                        seg.blob,
+                        bytes.value().len(),
+                        seg.len
+                    )));
+                }
+                out.extend_from_slice(bytes.value());
+            }
+            Some(out)
+        } else {
+            None
+        };
+        let pin = ReadPin { inner: self.inner_arc(), snap, lease };
+        Ok(ObjectRead { rec, bytes, pin })
+    }
+}

@@ -5,6 +5,7 @@ use crate::body::Body;
 use crate::cors;
 use crate::handlers;
 use crate::render;
+use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
@@ -152,6 +153,7 @@ pub async fn handle(
         trace.op = "HealthCheck";
         Ok(render::empty(StatusCode::OK))
     } else {
+        let body = RequestBody::new(body, state.config.limits.body_rule());
         run(&state, &mut trace, log, (&request_id, now, secs), host, parts, body).await
     };
     let mut resp = match result {
@@ -198,7 +200,7 @@ async fn run(
     clock: (&RequestId, std::time::SystemTime, u64),
     host: &str,
     parts: http::request::Parts,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     if parts.uri.path().starts_with(crate::admin::PREFIX) {
         trace.op = "Admin";

@@ -2,6 +2,7 @@
 
 mod config;
 mod keys_cli;
+mod nofile;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -71,6 +72,35 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let root = config::root_key(&settings.server.data_dir)?;
     let mut server_config = settings.server;
     server_config.root = root;
+    let files = nofile::raise();
+    let limit = files.now;
+    server_config.limits.max_connections =
+        settings.max_connections.unwrap_or_else(|| nofile::default_max_connections(limit));
+    let show = |n: Option<u64>| n.map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
+    match &files.error {
+        None => tracing::info!(
+            soft = %show(files.now),
+            hard = %show(files.hard),
+            was = %show(files.before),
+            max_connections = server_config.limits.max_connections,
+            "open-files limit"
+        ),
+        Some(e) => tracing::warn!(
+            soft = %show(files.now),
+            hard = %show(files.hard),
+            error = %e,
+            max_connections = server_config.limits.max_connections,
+            "could not raise the open-files limit to the hard limit"
+        ),
+    }
+    if nofile::cap_exceeds_limit(server_config.limits.max_connections, limit) {
+        tracing::warn!(
+            max_connections = server_config.limits.max_connections,
+            open_files = %show(limit),
+            "max-connections needs more descriptors than the open-files limit allows; \
+             accepting will fail (and back off) before the cap is reached"
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -5,9 +5,9 @@ use crate::auth::{Principal, check_access, require_owner};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
+use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 use ossd_proto::request::valid_bucket_name;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
@@ -99,7 +99,7 @@ pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
 pub async fn put_bucket(
     state: &AppState,
     ctx: &Ctx,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     if ctx.principal == Principal::Anonymous {
         return Err(ApiError::msg(

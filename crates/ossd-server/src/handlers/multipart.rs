@@ -7,9 +7,9 @@ use crate::auth::check_access;
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
+use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 use md5::{Digest, Md5};
 use ossd_proto::request::check_key;
 use ossd_proto::xml::XmlWriter;
@@ -79,7 +79,7 @@ pub async fn upload_part(
     state: &AppState,
     ctx: &Ctx,
     key: &str,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_access(&ctx.principal, &b, None, true)?;
@@ -170,7 +170,7 @@ pub async fn complete(
     state: &AppState,
     ctx: &Ctx,
     key: &str,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_access(&ctx.principal, &b, None, true)?;

@@ -1,5 +1,6 @@
 //! ossd: the server binary and its command line (`ossd serve`).
 
+mod alloc;
 mod config;
 mod keys_cli;
 mod nofile;
@@ -8,12 +9,6 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use config::{FileConfig, ServeArgs};
 use std::time::Duration;
-
-/// mimalloc instead of glibc's malloc: a request allocates and frees dozens of small buffers, which
-/// cost a quarter of a small GET's instructions under glibc, and glibc's per-thread arenas kept
-/// ~100 MiB after a burst of concurrent PUTs (BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// An object storage server that speaks the Alibaba Cloud OSS API, with bucket CORS exactly as OSS defines it.
 #[derive(Parser, Debug)]
@@ -30,6 +25,9 @@ enum Command {
     /// Manage access keys on a running server (create, list, disable, enable, delete, grant, revoke).
     Key(keys_cli::KeyArgs),
 }
+
+/// How long an idle blocking thread is kept for reuse.
+const BLOCKING_IDLE: Duration = Duration::from_secs(2);
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -101,7 +99,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
              accepting will fail (and back off) before the cap is reached"
         );
     }
+    alloc::start_housekeeping();
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        // Blocking threads (blob reads and writes, store commits) end after this idle time;
+        // until then each keeps the memory its allocator heap cached (tokio's default is 10 s).
+        .thread_keep_alive(BLOCKING_IDLE)
         .enable_all()
         .build()
         .context("starting the runtime")?;

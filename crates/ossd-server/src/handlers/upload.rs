@@ -9,16 +9,29 @@ use crate::state::{AppState, blocking, store_error};
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{Blob, BlobWriter};
 use std::io::Write;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 /// Bytes per chunk hashed and written to a blob file at once. An upload holds at most two: one
-/// being received, one being written. 128 KiB is the store's file buffer size, so a full chunk
-/// goes to the file without another copy.
+/// being received, one being written. Larger than the store's file buffer (32 KiB), so a full
+/// chunk goes to the file without another copy.
 pub const WRITE_BUF: usize = 64 * 1024;
 
 /// A chunk being hashed and written on the blocking pool; gives back the writer and the emptied
 /// buffer.
 type Running = JoinHandle<std::io::Result<(BlobWriter, Vec<u8>)>>;
+
+/// Chunk writes running at once, server-wide: hashing is bound by the CPU, so more than a few
+/// per core only adds threads (each with its own allocator cache) without adding speed. An
+/// upload waits here with its chunk; the client meanwhile waits on TCP flow control.
+fn chunk_writers() -> &'static Arc<Semaphore> {
+    static WRITERS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    WRITERS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Arc::new(Semaphore::new((2 * cores).max(4)))
+    })
+}
 
 /// Streams a request body into a new blob: never buffered whole, at most `limit` bytes, Content-MD5 checked.
 pub async fn write_body(
@@ -73,14 +86,14 @@ pub async fn write_body(
                     let (w, spare) = take_writer(&mut idle, &mut running).await?;
                     let chunk = std::mem::replace(&mut buf, spare);
                     buf.reserve_exact(WRITE_BUF);
-                    running = Some(write_chunk(w, chunk));
+                    running = Some(write_chunk(w, chunk).await);
                 }
             }
         }
         let (mut w, spare) = take_writer(&mut idle, &mut running).await?;
         drop(spare);
         if !buf.is_empty() {
-            (w, _) = finish(write_chunk(w, buf)).await?;
+            (w, _) = finish(write_chunk(w, buf).await).await?;
         }
         w
     };
@@ -93,9 +106,11 @@ pub async fn write_body(
         .map_err(store_error)
 }
 
-/// Hashes and writes `chunk` on the blocking pool.
-fn write_chunk(mut writer: BlobWriter, mut chunk: Vec<u8>) -> Running {
+/// Hashes and writes `chunk` on the blocking pool, once one of the [`chunk_writers`] is free.
+async fn write_chunk(mut writer: BlobWriter, mut chunk: Vec<u8>) -> Running {
+    let permit = chunk_writers().clone().acquire_owned().await;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         writer.write_all(&chunk)?;
         chunk.clear();
         Ok((writer, chunk))

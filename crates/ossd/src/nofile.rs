@@ -78,10 +78,11 @@ mod tests {
     #[test]
     fn raise_reaches_the_hard_limit() {
         let r = raise();
-        assert!(r.error.is_none(), "{r:?}");
-        match r.hard {
-            Some(hard) => assert_eq!(r.now, Some(hard), "{r:?}"),
-            None => assert!(r.now >= r.before, "{r:?}"),
+        // Raising the soft limit up to a finite hard limit is always allowed; an unlimited hard
+        // limit is capped by the kernel's `nr_open`, which may refuse the target.
+        if let Some(hard) = r.hard {
+            assert!(r.error.is_none(), "{r:?}");
+            assert_eq!(r.now, Some(hard), "{r:?}");
         }
     }
 }

@@ -124,6 +124,21 @@ fn idle_connections_are_closed_after_the_idle_timeout() {
 }
 
 #[test]
+fn limits_come_from_the_config_file_too() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join("ossd.toml");
+    std::fs::write(
+        &file,
+        "idle_timeout = 1\nread_timeout = 5\nwrite_timeout = 5\nmin_rate = 0\nmax_connections = 8\n",
+    )
+    .expect("config");
+    let s = start(&["--config", file.to_str().expect("utf8")]);
+    let mut c = connect(&s);
+    let got = read_until_closed(&mut c, "idle with idle_timeout = 1 from the file");
+    assert!(got.is_empty(), "{got:?}");
+}
+
+#[test]
 fn http2_prior_knowledge_is_not_served() {
     // Only HTTP/1.1 is served: an h2c preface gets no HTTP/2 SETTINGS frame (which would start
     // a connection the HTTP/1 limits do not cover), and the connection is closed.

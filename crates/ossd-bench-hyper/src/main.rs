@@ -1,7 +1,7 @@
 //! ossd-bench-hyper: the "own stack" baseline of `bench/load.sh`, a hyper 1 server answering a fixed 200.
 //!
 //! It is built the way `ossd serve` builds its listener (multi-thread tokio runtime, `TCP_NODELAY`,
-//! the hyper-util auto builder with the same HTTP/1 settings, the same allocator), so that the ratio between ossd and
+//! hyper's HTTP/1 builder with the same settings, the same allocator), so that the ratio between ossd and
 //! this server shows what ossd's own request pipeline costs on top of tokio and hyper.
 //! Not a product: it has no configuration beyond the listen address and is never installed.
 
@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -81,9 +81,8 @@ async fn serve(listener: TcpListener) {
         };
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
-            let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            let mut builder = hyper::server::conn::http1::Builder::new();
             builder
-                .http1()
                 .max_buf_size(64 * 1024)
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30));

@@ -29,6 +29,7 @@ pub const CORS_FORBIDDEN_MESSAGE: &str = "CORSResponse: This CORS request is not
 error_codes! {
     AccessDenied => (403, "You have no right to access this object because of bucket acl.", None),
     AccessForbidden => (403, CORS_FORBIDDEN_MESSAGE, None),
+    ActiveRequestLimitExceeded => (503, "Max active request limit is exceeded", None),
     BucketAlreadyExists => (409, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", None),
     BucketNotEmpty => (409, "The bucket has objects. Please delete them first.", None),
     EntityTooLarge => (400, "Your proposed upload exceeds the maximum allowed size.", None),
@@ -70,6 +71,7 @@ error_codes! {
     PreconditionFailed => (412, "At least one of the pre-conditions you specified did not hold.", None),
     RequestHeaderTooLarge => (400, "Your request header is too large.", None),
     RequestTimeTooSkewed => (403, "The difference between the request time and the current time is too large.", None),
+    RequestTimeout => (400, "Your socket connection to the server was not read from or written to within the timeout period.", None),
     SignatureDoesNotMatch => (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.", None),
     TooManyBuckets => (400, "You have attempted to create more buckets than allowed.", None),
 }

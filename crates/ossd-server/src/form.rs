@@ -2,7 +2,6 @@
 //! the file part is handed over chunk by chunk and never buffered whole.
 
 use bytes::{Buf, BytesMut};
-use http_body_util::BodyExt;
 use ossd_proto::{ApiError, ErrorCode};
 
 /// Source of body chunks (the request body, or a fixed buffer in tests).
@@ -13,24 +12,9 @@ pub trait Chunks {
     ) -> impl std::future::Future<Output = Result<Option<bytes::Bytes>, ApiError>> + Send;
 }
 
-impl Chunks for hyper::body::Incoming {
+impl Chunks for crate::request_body::RequestBody {
     async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, ApiError> {
-        loop {
-            match self.frame().await {
-                None => return Ok(None),
-                Some(Err(e)) => {
-                    return Err(ApiError::msg(
-                        ErrorCode::InvalidRequest,
-                        format!("reading the body: {e}"),
-                    ));
-                }
-                Some(Ok(f)) => {
-                    if let Ok(d) = f.into_data() {
-                        return Ok(Some(d));
-                    }
-                }
-            }
-        }
+        self.data().await
     }
 }
 

@@ -3,18 +3,24 @@
 mod admin;
 mod auth;
 mod body;
+mod conn_io;
 mod cors;
 mod form;
 mod handlers;
 mod health;
 mod keys;
+mod limits;
+mod log_limit;
 mod pipeline;
+mod progress;
 mod render;
+mod request_body;
 mod server;
 mod state;
 #[cfg(test)]
 mod tests;
 
 pub use body::Body;
+pub use limits::ConnLimits;
 pub use server::{AccessKey, Server, ServerConfig, StartError};
 pub use state::AppState;

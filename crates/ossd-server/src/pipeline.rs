@@ -5,6 +5,7 @@ use crate::body::Body;
 use crate::cors;
 use crate::handlers;
 use crate::render;
+use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
@@ -167,6 +168,7 @@ pub async fn handle(
         trace.op = "ReadinessCheck";
         Ok(crate::health::readiness(&state))
     } else {
+        let body = RequestBody::new(body, state.config.limits.body_rule());
         run(&state, &mut trace, log, (&request_id, now, secs), host, parts, body).await
     };
     let mut resp = match result {
@@ -226,7 +228,7 @@ async fn run(
     clock: (&RequestId, std::time::SystemTime, u64),
     host: &str,
     parts: http::request::Parts,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     if parts.uri.path().starts_with(crate::admin::PREFIX) {
         trace.op = "Admin";

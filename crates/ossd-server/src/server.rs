@@ -1,9 +1,14 @@
-//! The listener: accepts connections, serves HTTP/1.1 with hyper, and shuts down gracefully.
+//! The listener: accepts connections up to the cap, serves HTTP/1.1 with hyper under the
+//! connection timeouts, backs off when accepting fails, and shuts down gracefully.
 
+use crate::conn_io::WriteTimed;
+use crate::limits::ConnLimits;
+use crate::log_limit::LogLimit;
 use crate::pipeline;
 use crate::state::AppState;
+use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use ossd_store::{Store, StoreOptions};
 use std::future::Future;
@@ -11,7 +16,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// An access key pair.
 #[derive(Clone)]
@@ -47,6 +54,8 @@ pub struct ServerConfig {
     pub public_endpoint: Option<String>,
     /// The endpoint reported as `IntranetEndpoint`; `None`: the same as the public one.
     pub internal_endpoint: Option<String>,
+    /// Connection timeouts and the connection cap.
+    pub limits: ConnLimits,
 }
 
 /// A bound, ready server.
@@ -98,36 +107,50 @@ impl Server {
             Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
         });
         let graceful = GracefulShutdown::new();
+        let limits = state.config.limits;
+        let slots = Arc::new(Semaphore::new(limits.max_connections));
+        let refusals = Arc::new(Semaphore::new(MAX_REFUSING));
+        let mut backoff = Duration::ZERO;
         tokio::pin!(shutdown);
         loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let (stream, peer) = match accepted {
-                        Ok(x) => x,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            continue;
-                        }
-                    };
-                    let _ = stream.set_nodelay(true);
-                    let state = state.clone();
-                    let svc = service_fn(move |req| {
-                        let state = state.clone();
-                        async move { Ok::<_, std::convert::Infallible>(pipeline::handle(state, req, peer).await) }
-                    });
-                    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    builder.http1().max_buf_size(64 * 1024).timer(hyper_util::rt::TokioTimer::new())
-                        .header_read_timeout(Duration::from_secs(30));
-                    let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
-                    let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
-                        if let Err(e) = conn.await {
-                            tracing::debug!(error = %e, "connection ended with an error");
-                        }
-                    });
-                }
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
                 () = &mut shutdown => break,
+            };
+            let (stream, peer) = match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors (or memory): nothing to accept with until
+                    // connections close, so wait longer each time instead of spinning.
+                    backoff = (backoff * 2).clamp(ACCEPT_BACKOFF_MIN, ACCEPT_BACKOFF_MAX);
+                    if let Some(left_out) = ACCEPT_FAILED.allow() {
+                        tracing::warn!(
+                            error = %e,
+                            retry_in_ms = backoff.as_millis() as u64,
+                            similar_left_out = left_out,
+                            "accept failed"
+                        );
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => continue,
+                        () = &mut shutdown => break,
+                    }
+                }
+            };
+            backoff = Duration::ZERO;
+            let _ = stream.set_nodelay(true);
+            match slots.clone().try_acquire_owned() {
+                Ok(slot) => serve(&state, &graceful, stream, peer, slot),
+                Err(_) => {
+                    if let Some(left_out) = CAP_REACHED.allow() {
+                        tracing::warn!(
+                            max_connections = limits.max_connections,
+                            similar_left_out = left_out,
+                            "connection limit reached: refusing new connections with 503"
+                        );
+                    }
+                    refuse(stream, &refusals);
+                }
             }
         }
         drop(listener);
@@ -138,6 +161,108 @@ impl Server {
             () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
         }
     }
+}
+
+/// Accept errors and refused connections are logged at most once per this interval.
+const LOG_INTERVAL: Duration = Duration::from_secs(10);
+static ACCEPT_FAILED: LogLimit = LogLimit::new(LOG_INTERVAL);
+static CAP_REACHED: LogLimit = LogLimit::new(LOG_INTERVAL);
+/// The first and the longest sleep after a failed accept; it doubles in between.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// Refused connections answered at once with a 503 and a clean close; beyond this many, a
+/// refused connection gets the 503 only if its socket takes it at once, then is closed.
+const MAX_REFUSING: usize = 64;
+/// How long a refused connection may take to read its 503 and close.
+const REFUSE_LINGER: Duration = Duration::from_secs(1);
+/// Largest request part read (and dropped) from a refused connection before closing it.
+const REFUSE_DRAIN: usize = 64 * 1024;
+
+/// Serves one connection on its own task, holding its `slot` until it ends.
+fn serve(
+    state: &Arc<AppState>,
+    graceful: &GracefulShutdown,
+    stream: TcpStream,
+    peer: SocketAddr,
+    slot: OwnedSemaphorePermit,
+) {
+    let limits = state.config.limits;
+    let svc_state = state.clone();
+    let svc = service_fn(move |req| {
+        let state = svc_state.clone();
+        async move { Ok::<_, std::convert::Infallible>(pipeline::handle(state, req, peer).await) }
+    });
+    // HTTP/1.1 only (no h2c): OSS speaks HTTP/2 only over TLS, and HTTP/1 keeps one request per
+    // connection in flight, which the connection cap and the timeouts below bound.
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .max_buf_size(64 * 1024)
+        // Hyper's head timer runs whenever the connection waits for a request head: on a fresh
+        // connection, between keep-alive requests, and while a head trickles in.
+        .header_read_timeout(limits.idle_timeout);
+    let io = TokioIo::new(WriteTimed::new(stream, limits.write_rule()));
+    let conn = graceful.watch(builder.serve_connection(io, svc));
+    tokio::spawn(async move {
+        let _slot = slot;
+        if let Err(e) = conn.await {
+            tracing::debug!(error = %e, "connection ended with an error");
+        }
+    });
+}
+
+/// The answer to a connection over the cap: OSS's `503 ActiveRequestLimitExceeded`.
+fn refusal() -> Vec<u8> {
+    let now = std::time::SystemTime::now();
+    let secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let id = pipeline::RequestId::new(secs);
+    let err = ossd_proto::ApiError::new(ossd_proto::ErrorCode::ActiveRequestLimitExceeded);
+    let body = err.to_xml(id.as_str(), "");
+    let mut head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nServer: AliyunOSS\r\nDate: {}\r\n\
+         Content-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\
+         x-oss-request-id: {}\r\n",
+        httpdate::fmt_http_date(now),
+        body.len(),
+        id.as_str()
+    );
+    if let Some(ec) = err.effective_ec() {
+        head.push_str(&format!("x-oss-ec: {ec}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// Answers a connection over the cap with a 503 and closes it. While few refusals are under way,
+/// a task writes the answer, half-closes, and reads what the client sent until it closes (bounded
+/// by [`REFUSE_LINGER`]), so that the client reads the 503 rather than a reset; otherwise the
+/// answer is written only if the socket takes it at once.
+fn refuse(stream: TcpStream, refusals: &Arc<Semaphore>) {
+    let answer = refusal();
+    let Ok(permit) = refusals.clone().try_acquire_owned() else {
+        let _ = stream.try_write(&answer);
+        return;
+    };
+    tokio::spawn(async move {
+        let _permit = permit;
+        let mut stream = stream;
+        let _ = tokio::time::timeout(REFUSE_LINGER, async {
+            stream.write_all(&answer).await?;
+            stream.shutdown().await?;
+            let mut buf = [0u8; 4096];
+            let mut read = 0;
+            while read < REFUSE_DRAIN {
+                match stream.read(&mut buf).await? {
+                    0 => break,
+                    n => read += n,
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .await;
+    });
 }
 
 /// Why the server could not start.

@@ -167,7 +167,9 @@ impl BlobBackend for FsBlobs {
             fs: Arc::clone(&self.inner),
             id: id.clone(),
             tmp_path,
-            file: Some(BufWriter::with_capacity(128 * 1024, file)),
+            // Gathers small writes (copies write 8 KiB at a time); a write at least this large
+            // (an upload's 64 KiB chunk) goes to the file directly. Every open upload holds one.
+            file: Some(BufWriter::with_capacity(32 * 1024, file)),
         }))
     }
 

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::Args;
-use ossd_server::{AccessKey, ServerConfig};
+use ossd_server::{AccessKey, ConnLimits, ServerConfig};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -39,7 +39,28 @@ pub struct ServeArgs {
     /// Endpoint reported as the internal one (IntranetEndpoint) [default: the public endpoint]
     #[arg(long, env = "OSSD_INTERNAL_ENDPOINT")]
     pub internal_endpoint: Option<String>,
-    /// TOML file with the same settings (listen, data_dir, region, domains, log_level, shutdown_grace)
+    /// Seconds a connection may wait for a request head (idle keep-alive included) [default: 60]
+    #[arg(long, env = "OSSD_IDLE_TIMEOUT")]
+    pub idle_timeout: Option<u64>,
+    /// Seconds of waiting for a request body within which --min-rate bytes/s must arrive,
+    /// else 400 RequestTimeout [default: 30]
+    #[arg(long, env = "OSSD_READ_TIMEOUT")]
+    pub read_timeout: Option<u64>,
+    /// Seconds of waiting for a client to take its response within which --min-rate bytes/s must
+    /// go, else the connection is closed [default: 30]
+    #[arg(long, env = "OSSD_WRITE_TIMEOUT")]
+    pub write_timeout: Option<u64>,
+    /// Bytes per second a client must send or take while ossd waits on it; 0 leaves only the
+    /// timeouts (one byte per window) [default: 1024]
+    #[arg(long, env = "OSSD_MIN_RATE")]
+    pub min_rate: Option<u64>,
+    /// Connections served at once; more get 503 ActiveRequestLimitExceeded
+    /// [default: (open-files limit - 64) / 2, at most 4096]
+    #[arg(long, env = "OSSD_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
+    /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
+    /// min_rate, max_connections)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -67,6 +88,16 @@ pub struct FileConfig {
     pub public_endpoint: Option<String>,
     /// Internal endpoint (`host[:port]`).
     pub internal_endpoint: Option<String>,
+    /// Idle (request head) timeout in seconds.
+    pub idle_timeout: Option<u64>,
+    /// Request body progress window in seconds.
+    pub read_timeout: Option<u64>,
+    /// Response progress window in seconds.
+    pub write_timeout: Option<u64>,
+    /// Minimum transfer rate in bytes per second.
+    pub min_rate: Option<u64>,
+    /// Connection cap.
+    pub max_connections: Option<usize>,
 }
 
 impl FileConfig {
@@ -86,8 +117,20 @@ pub struct Settings {
     pub log_level: String,
     /// JSON log lines.
     pub log_json: bool,
-    /// Everything the server library needs (root key filled in later).
+    /// The configured connection cap; `None`: derived from the open-files limit at start.
+    pub max_connections: Option<usize>,
+    /// Everything the server library needs (root key and, unless configured, the connection
+    /// cap filled in later).
     pub server: ServerConfig,
+}
+
+/// A timeout setting in seconds: at least 1.
+fn seconds(name: &str, value: Option<u64>, default: Duration) -> anyhow::Result<Duration> {
+    match value {
+        None => Ok(default),
+        Some(0) => bail!("invalid {name} 0: use at least 1 second"),
+        Some(s) => Ok(Duration::from_secs(s)),
+    }
 }
 
 /// Merges flags and environment (already combined by clap) over the file and the defaults.
@@ -100,7 +143,32 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
     }
     let default_listen: SocketAddr = ([127, 0, 0, 1], 9000).into();
     let domains = if a.domains.is_empty() { f.domains } else { a.domains };
+    let defaults = ConnLimits::default();
+    let max_connections = a.max_connections.or(f.max_connections);
+    if max_connections == Some(0) {
+        bail!("invalid max-connections 0: use at least 1");
+    }
+    let limits = ConnLimits {
+        idle_timeout: seconds(
+            "idle-timeout",
+            a.idle_timeout.or(f.idle_timeout),
+            defaults.idle_timeout,
+        )?,
+        read_timeout: seconds(
+            "read-timeout",
+            a.read_timeout.or(f.read_timeout),
+            defaults.read_timeout,
+        )?,
+        write_timeout: seconds(
+            "write-timeout",
+            a.write_timeout.or(f.write_timeout),
+            defaults.write_timeout,
+        )?,
+        min_rate: a.min_rate.or(f.min_rate).unwrap_or(defaults.min_rate),
+        max_connections: max_connections.unwrap_or(defaults.max_connections),
+    };
     Ok(Settings {
+        max_connections,
         listen: a.listen.or(f.listen).unwrap_or(default_listen),
         log_level: a.log_level.or(f.log_level).unwrap_or_else(|| "info".to_owned()),
         log_json: a.log_json || f.log_json.unwrap_or(false),
@@ -124,6 +192,7 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
                 "internal_endpoint",
                 a.internal_endpoint.or(f.internal_endpoint),
             )?,
+            limits,
         },
     })
 }

@@ -1,18 +1,14 @@
 //! ossd: the server binary and its command line (`ossd serve`).
 
+mod alloc;
 mod config;
 mod keys_cli;
+mod nofile;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use config::{FileConfig, ServeArgs};
 use std::time::Duration;
-
-/// mimalloc instead of glibc's malloc: a request allocates and frees dozens of small buffers, which
-/// cost a quarter of a small GET's instructions under glibc, and glibc's per-thread arenas kept
-/// ~100 MiB after a burst of concurrent PUTs (BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// An object storage server that speaks the Alibaba Cloud OSS API, with bucket CORS exactly as OSS defines it.
 #[derive(Parser, Debug)]
@@ -29,6 +25,9 @@ enum Command {
     /// Manage access keys on a running server (create, list, disable, enable, delete, grant, revoke).
     Key(keys_cli::KeyArgs),
 }
+
+/// How long an idle blocking thread is kept for reuse.
+const BLOCKING_IDLE: Duration = Duration::from_secs(2);
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -86,7 +85,40 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let root = config::root_key(&settings.server.data_dir)?;
     let mut server_config = settings.server;
     server_config.root = root;
+    let files = nofile::raise();
+    let limit = files.now;
+    server_config.limits.max_connections =
+        settings.max_connections.unwrap_or_else(|| nofile::default_max_connections(limit));
+    let show = |n: Option<u64>| n.map_or_else(|| "unlimited".to_owned(), |n| n.to_string());
+    match &files.error {
+        None => tracing::info!(
+            soft = %show(files.now),
+            hard = %show(files.hard),
+            was = %show(files.before),
+            max_connections = server_config.limits.max_connections,
+            "open-files limit"
+        ),
+        Some(e) => tracing::warn!(
+            soft = %show(files.now),
+            hard = %show(files.hard),
+            error = %e,
+            max_connections = server_config.limits.max_connections,
+            "could not raise the open-files limit to the hard limit"
+        ),
+    }
+    if nofile::cap_exceeds_limit(server_config.limits.max_connections, limit) {
+        tracing::warn!(
+            max_connections = server_config.limits.max_connections,
+            open_files = %show(limit),
+            "max-connections needs more descriptors than the open-files limit allows; \
+             accepting will fail (and back off) before the cap is reached"
+        );
+    }
+    alloc::start_housekeeping();
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        // Blocking threads (blob reads and writes, store commits) end after this idle time;
+        // until then each keeps the memory its allocator heap cached (tokio's default is 10 s).
+        .thread_keep_alive(BLOCKING_IDLE)
         .enable_all()
         .build()
         .context("starting the runtime")?;

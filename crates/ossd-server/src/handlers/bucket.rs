@@ -4,9 +4,9 @@ use super::{owner_id, read_small_body};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
+use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 use ossd_proto::request::valid_bucket_name;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
@@ -93,7 +93,7 @@ pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
 pub async fn put_bucket(
     state: &AppState,
     ctx: &Ctx,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let name = ctx.bucket_name();
     if !valid_bucket_name(name) {

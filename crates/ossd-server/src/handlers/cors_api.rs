@@ -4,9 +4,9 @@ use super::{check_content_md5, read_small_body};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render;
+use crate::request_body::RequestBody;
 use crate::state::AppState;
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 use ossd_proto::cors_xml::{CorsXmlError, parse_and_validate, render_cors_configuration};
 use ossd_proto::{ApiError, ErrorCode};
 
@@ -16,7 +16,7 @@ pub const MAX_CORS_BODY: usize = 16 * 1024;
 pub async fn put_bucket_cors(
     state: &AppState,
     ctx: &Ctx,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let too_large = ApiError::msg(

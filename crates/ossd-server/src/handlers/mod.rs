@@ -9,16 +9,16 @@ mod object;
 mod post_object;
 mod regions;
 pub mod unsupported;
+mod upload;
 mod versions;
 
 use crate::body::Body;
 use crate::pipeline::Ctx;
+use crate::request_body::RequestBody;
 use crate::state::AppState;
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use http::Response;
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use md5::{Digest, Md5};
 use ossd_proto::{ApiError, ErrorCode, Operation};
 
@@ -26,7 +26,7 @@ use ossd_proto::{ApiError, ErrorCode, Operation};
 pub async fn dispatch(
     state: &AppState,
     ctx: &Ctx,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     if ctx.op.info().mutates {
         unsupported::refuse_unimplemented(
@@ -90,22 +90,17 @@ pub async fn dispatch(
 
 /// Reads a whole request body of at most `limit` bytes (XML documents); larger bodies are refused.
 pub async fn read_small_body(
-    body: Incoming,
+    body: RequestBody,
     limit: usize,
     too_large: ApiError,
 ) -> Result<Bytes, ApiError> {
     let mut body = body;
     let mut buf = BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}"))
-        })?;
-        if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
-                return Err(too_large);
-            }
-            buf.extend_from_slice(&data);
+    while let Some(data) = body.data().await? {
+        if buf.len() + data.len() > limit {
+            return Err(too_large);
         }
+        buf.extend_from_slice(&data);
     }
     Ok(buf.freeze())
 }

@@ -8,9 +8,9 @@ use super::{check_content_md5, read_small_body};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
+use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 use md5::{Digest, Md5};
 use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
@@ -80,7 +80,7 @@ pub async fn upload_part(
     state: &AppState,
     ctx: &Ctx,
     key: &str,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     let number = part_number(ctx)?;
@@ -169,7 +169,7 @@ pub async fn complete(
     state: &AppState,
     ctx: &Ctx,
     key: &str,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     let url = url_encoding(ctx)?;

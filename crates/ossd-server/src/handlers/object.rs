@@ -1,22 +1,21 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
 use super::conditions::check_conditions;
-use super::{parse_content_md5, read_small_body};
+use super::read_small_body;
+pub use super::upload::write_body;
 use crate::auth::{self, Authz};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
+use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState, blocking, store_error};
 use base64::Engine;
 use http::{Response, StatusCode};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, BlobWriter, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
+use ossd_store::{Blob, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
 use percent_encoding::percent_decode_str;
-use std::io::Write;
 
 /// The largest single PutObject / AppendObject / UploadPart body OSS accepts: 5 GiB.
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -26,8 +25,6 @@ pub const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-
 const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
 /// Bodies up to this size are read in one go and sent whole; larger ones stream from a reader thread.
 const INLINE_BODY: u64 = 256 * 1024;
-/// Bytes per chunk handed to the blob-writer thread; at most four are in flight per upload.
-const WRITE_BUF: usize = 256 * 1024;
 
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -148,93 +145,6 @@ pub fn check_user_meta(meta: &[(String, String)]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Streams a request body into a new blob: never buffered whole, at most `limit` bytes, Content-MD5 checked.
-pub async fn write_body(
-    state: &AppState,
-    ctx: &Ctx,
-    mut body: Incoming,
-    limit: u64,
-) -> Result<Blob, ApiError> {
-    let declared = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(ApiError::new(ErrorCode::EntityTooLarge));
-    }
-    let expected_md5 = ctx.header("content-md5").map(parse_content_md5).transpose()?;
-    // A small body of known length is kept in memory and stored inline by the commit.
-    let mut writer = match declared {
-        Some(len) if len <= state.store.inline_max() => {
-            state.store.blob_writer_for(Some(len)).map_err(store_error)?
-        }
-        _ => blocking(|| state.store.blob_writer()).map_err(store_error)?,
-    };
-    let mut total: u64 = 0;
-    let mut next_data = async |body: &mut Incoming| -> Result<Option<bytes::Bytes>, ApiError> {
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| {
-                ApiError::msg(ErrorCode::InvalidRequest, format!("reading the body: {e}"))
-            })?;
-            let Ok(data) = frame.into_data() else { continue };
-            total += data.len() as u64;
-            if total > limit {
-                return Err(ApiError::new(ErrorCode::EntityTooLarge));
-            }
-            return Ok(Some(data));
-        }
-        Ok(None)
-    };
-    let writer = if writer.id().is_inline() {
-        // An inline blob is written to memory: no buffering, and no hand-off of the worker.
-        while let Some(data) = next_data(&mut body).await? {
-            writer.write_all(&data).map_err(io_error)?;
-        }
-        writer
-    } else {
-        // A blob file is hashed and written on a blocking thread while this task goes on
-        // receiving, so the network, the digests and the disk overlap.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
-        let (give_back, reuse) = std::sync::mpsc::channel::<Vec<u8>>();
-        let sink = tokio::task::spawn_blocking(move || -> std::io::Result<BlobWriter> {
-            while let Some(mut chunk) = rx.blocking_recv() {
-                writer.write_all(&chunk)?;
-                chunk.clear();
-                let _ = give_back.send(chunk);
-            }
-            Ok(writer)
-        });
-        let capacity = WRITE_BUF.min(declared.map_or(WRITE_BUF, |n| n as usize));
-        let mut buf: Vec<u8> = Vec::with_capacity(capacity);
-        let mut sink_gone = false;
-        while let Some(data) = next_data(&mut body).await? {
-            buf.extend_from_slice(&data);
-            if buf.len() >= WRITE_BUF {
-                let fresh = reuse.try_recv().unwrap_or_else(|_| Vec::with_capacity(WRITE_BUF));
-                if tx.send(std::mem::replace(&mut buf, fresh)).await.is_err() {
-                    sink_gone = true; // the writer failed; its error is reported below
-                    break;
-                }
-            }
-        }
-        if !buf.is_empty() && !sink_gone {
-            let _ = tx.send(buf).await;
-        }
-        drop(tx);
-        match sink.await {
-            Ok(result) => result.map_err(io_error)?,
-            Err(e) => {
-                tracing::error!(error = %e, "blob writer task failed");
-                return Err(ApiError::internal());
-            }
-        }
-    };
-    if let Some(expected) = expected_md5
-        && writer.md5() != expected
-    {
-        return Err(ApiError::new(ErrorCode::InvalidDigest));
-    }
-    if writer.id().is_inline() { writer.finish() } else { blocking(|| writer.finish()) }
-        .map_err(store_error)
-}
-
 #[track_caller]
 pub fn io_error(e: std::io::Error) -> ApiError {
     if matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded) {
@@ -286,7 +196,7 @@ pub async fn put_object(
     state: &AppState,
     ctx: &Ctx,
     key: &str,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
@@ -673,7 +583,7 @@ const MAX_DELETE_BODY: usize = 2 * 1024 * 1024;
 pub async fn delete_multiple(
     state: &AppState,
     ctx: &Ctx,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     // `encoding-type=url` asks for encoded keys in the answer; the keys of the request are raw.
@@ -860,7 +770,7 @@ pub async fn append_object(
     state: &AppState,
     ctx: &Ctx,
     key: &str,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;

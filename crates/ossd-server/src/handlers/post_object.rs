@@ -7,10 +7,10 @@ use crate::body::Body;
 use crate::form::{FormReader, boundary};
 use crate::pipeline::Ctx;
 use crate::render;
+use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use base64::Engine;
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
 use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{Access, ApiError, ErrorCode};
@@ -22,8 +22,8 @@ use std::io::Write;
 const MAX_FIELD: usize = 2 * 1024 * 1024;
 /// All form fields together.
 const MAX_FIELDS_TOTAL: usize = 4 * 1024 * 1024;
-/// Bytes buffered before one write to the blob file.
-const WRITE_BUF: usize = 1024 * 1024;
+/// Bytes buffered before one write to the blob file (the same chunk as other uploads).
+use super::upload::WRITE_BUF;
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
@@ -142,7 +142,7 @@ fn policy_error(e: post_policy::PolicyError) -> ApiError {
 pub async fn post_object(
     state: &AppState,
     ctx: &Ctx,
-    body: Incoming,
+    body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     let ct = ctx.header("content-type").unwrap_or("");
@@ -185,8 +185,7 @@ pub async fn post_object(
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
     authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    if overwrite == Overwrite::Forbid && existing.is_some()
-    {
+    if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     let acl = field(&fields, "x-oss-object-acl").unwrap_or("default");

@@ -34,18 +34,44 @@ impl Ossd {
 
     /// Starts a server on an existing data directory.
     pub fn start_in(dir: &Path) -> Ossd {
+        Ossd::start_in_with(dir, &StartOpts::default())
+    }
+
+    /// Starts a server on a fresh temporary data directory, with extra options.
+    pub fn start_with(opts: &StartOpts) -> Ossd {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().to_path_buf();
+        let mut s = Ossd::start_in_with(&dir, opts);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    /// Starts a server on an existing data directory, with extra options.
+    pub fn start_in_with(dir: &Path, opts: &StartOpts) -> Ossd {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-        let child = Command::new(env!("CARGO_BIN_EXE_ossd"))
-            .args(["serve", "--listen", &addr.to_string(), "--data-dir"])
+        let mut cmd = match opts.nofile {
+            // prlimit sets the limit and then runs the server in its place (same process id).
+            Some(n) => {
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}")).arg("--").arg(env!("CARGO_BIN_EXE_ossd"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_ossd")),
+        };
+        cmd.args(["serve", "--listen", &addr.to_string(), "--data-dir"])
             .arg(dir)
-            .args(["--log-level", "warn", "--shutdown-grace", "5"])
+            .args(["--log-level", opts.log_level.as_deref().unwrap_or("warn")])
+            .args(["--shutdown-grace", "5"])
+            .args(&opts.args)
             .env("OSSD_ROOT_ACCESS_KEY_ID", AK)
             .env("OSSD_ROOT_ACCESS_KEY_SECRET", SK)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ossd");
+            .stdout(Stdio::null());
+        match &opts.log_to {
+            Some(path) => cmd.stderr(std::fs::File::create(path).expect("log file")),
+            None => cmd.stderr(Stdio::inherit()),
+        };
+        let child = cmd.spawn().expect("spawn ossd");
         let s = Ossd { addr, child: Some(child), dir: dir.to_path_buf(), _tmp: None };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -119,6 +145,19 @@ impl Drop for Ossd {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Options for [`Ossd::start_with`].
+#[derive(Default)]
+pub struct StartOpts {
+    /// Extra arguments of `ossd serve`.
+    pub args: Vec<String>,
+    /// Where stderr (the log) goes; inherited when `None`.
+    pub log_to: Option<PathBuf>,
+    /// The log filter (`warn` when `None`).
+    pub log_level: Option<String>,
+    /// Soft and hard open-files limit for the server process (set with `prlimit`).
+    pub nofile: Option<u64>,
 }
 
 /// A request to send.

@@ -40,7 +40,10 @@ fn start_with_open_umask(dir: &Path) -> (std::process::Child, Ossd) {
     let addr = l.local_addr().expect("addr");
     drop(l);
     let child = Command::new("sh")
-        .args(["-c", "umask 000 && exec \"$0\" serve --listen \"$1\" --data-dir \"$2\" --log-level warn"])
+        .args([
+            "-c",
+            "umask 000 && exec \"$0\" serve --listen \"$1\" --data-dir \"$2\" --log-level warn",
+        ])
         .arg(env!("CARGO_BIN_EXE_ossd"))
         .arg(addr.to_string())
         .arg(dir)

@@ -4,7 +4,7 @@ mod admin;
 mod auth;
 mod body;
 mod cors;
-mod form;
+pub mod form;
 mod handlers;
 mod keys;
 mod pipeline;

@@ -119,7 +119,15 @@ fn after_delimiter(rest: &[u8]) -> After {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Bytes searched by [`find`] on this thread: lets the tests bound the reader's work.
+    static SEARCHED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    #[cfg(test)]
+    SEARCHED.with(|n| n.set(n.get() + hay.len()));
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
@@ -180,6 +188,8 @@ impl<C: Chunks> FormReader<C> {
                         continue;
                     }
                     After::NeedMore => {
+                        // The preamble before the candidate is not searched again.
+                        self.buf.advance(i);
                         if !self.fill().await? {
                             return Err(malformed("truncated"));
                         }
@@ -187,10 +197,11 @@ impl<C: Chunks> FormReader<C> {
                     }
                 }
             }
-            if self.buf.len() > MAX_PART_HEADERS {
-                let keep = self.delim.len();
-                let drop = self.buf.len() - keep;
-                self.buf.advance(drop);
+            // No delimiter starts before the last `delim.len() - 1` bytes: drop the rest of the
+            // preamble, so that each chunk is searched once.
+            let keep = self.delim.len() - 1;
+            if self.buf.len() > keep {
+                self.buf.advance(self.buf.len() - keep);
             }
             if !self.fill().await? {
                 return Err(malformed("no boundary found"));
@@ -211,8 +222,9 @@ impl<C: Chunks> FormReader<C> {
         self.buf.advance(pad);
         // The limit holds whatever the chunking: a block found in a large chunk is measured too,
         // and a buffer of MAX_PART_HEADERS bytes without the blank line cannot end within it.
+        let mut searched = 0;
         let headers_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
+            if let Some(i) = find(&self.buf[searched..], b"\r\n\r\n").map(|i| i + searched) {
                 if i + 4 > MAX_PART_HEADERS {
                     return Err(ApiError::new(ErrorCode::FieldItemTooLong));
                 }
@@ -221,6 +233,8 @@ impl<C: Chunks> FormReader<C> {
             if self.buf.len() >= MAX_PART_HEADERS {
                 return Err(ApiError::new(ErrorCode::FieldItemTooLong));
             }
+            // Each chunk is searched once (the last 3 bytes again, for a blank line across chunks).
+            searched = self.buf.len().saturating_sub(3);
             if !self.fill().await? {
                 return Err(malformed("truncated part headers"));
             }
@@ -276,6 +290,8 @@ impl<C: Chunks> FormReader<C> {
                         continue;
                     }
                     After::NeedMore => {
+                        // Search again from the candidate, not from the start of the buffer.
+                        from = i;
                         if !self.fill().await? {
                             return Err(malformed("the last part is not terminated"));
                         }
@@ -315,10 +331,10 @@ impl<C: Chunks> FormReader<C> {
 mod tests {
     use super::*;
 
-    struct Fixed(Vec<bytes::Bytes>);
+    struct Fixed(std::collections::VecDeque<bytes::Bytes>);
     impl Chunks for Fixed {
         async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, ApiError> {
-            Ok(if self.0.is_empty() { None } else { Some(self.0.remove(0)) })
+            Ok(self.0.pop_front())
         }
     }
 
@@ -365,7 +381,7 @@ mod tests {
     async fn truncated_and_oversized() {
         let mut b = body();
         b.truncate(b.len() - 12);
-        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(b)]), "XyZ");
+        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(b)].into()), "XyZ");
         let mut err = None;
         while err.is_none() {
             match r.next_part().await {
@@ -379,7 +395,7 @@ mod tests {
             }
         }
         assert_eq!(err.map(|e| e.code), Some(ErrorCode::MalformedPOSTRequest));
-        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(body())]), "XyZ");
+        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(body())].into()), "XyZ");
         r.next_part().await.expect("ok").expect("part");
         assert_eq!(r.read_value(3).await.map_err(|e| e.code), Err(ErrorCode::FieldItemTooLong));
         assert_eq!(boundary("multipart/form-data; boundary=\"abc\"").ok().as_deref(), Some("abc"));
@@ -413,6 +429,28 @@ mod tests {
                 Err(ErrorCode::FieldItemTooLong),
                 "chunk {chunk}"
             );
+        }
+    }
+
+    /// Regression (found by the `form` fuzz target running at 4 inputs/s): with small chunks the
+    /// reader searched the whole preamble and header buffer again after every chunk, so a form
+    /// trickled in byte by byte cost time quadratic in its headers. Each byte is now searched a
+    /// bounded number of times, whatever the chunking.
+    #[tokio::test]
+    async fn each_byte_is_searched_a_bounded_number_of_times() {
+        let mut body = vec![b'.'; 20_000]; // preamble
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(&form_with_header_block(MAX_PART_HEADERS));
+        for chunk in [1, 3, 64] {
+            SEARCHED.with(|n| n.set(0));
+            let chunks = body.chunks(chunk).map(bytes::Bytes::copy_from_slice).collect();
+            let mut r = FormReader::new(Fixed(chunks), "XyZ");
+            let head = r.next_part().await.expect("ok").expect("a part");
+            assert_eq!(head.name, "a");
+            assert_eq!(r.read_value(10).await.expect("value"), b"v");
+            assert!(r.next_part().await.expect("end").is_none());
+            let searched = SEARCHED.with(|n| n.get());
+            assert!(searched < 16 * body.len(), "chunk {chunk}: {searched} bytes searched");
         }
     }
 

@@ -45,7 +45,8 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$WORK/data"
 
-echo "soak.sh: $(date -u +%FT%TZ) secs=${SOAK_SECS:-600} conns=${SOAK_CONNS:-64} kill_every=${SOAK_KILL_EVERY:-60} ossd=$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "soak.sh: $(date -u +%FT%TZ) secs=${SOAK_SECS:-600} conns=${SOAK_CONNS:-64}" \
+    "kill_every=${SOAK_KILL_EVERY:-60} ossd=$OSSD head=$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 RC=0
 python3 "$ROOT/bench/soak.py" \
     --ossd "$OSSD" --data-dir "$WORK/data" \

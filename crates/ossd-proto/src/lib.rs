@@ -1,8 +1,10 @@
 //! ossd-proto: the OSS wire format: addressing, operation classification, XML bodies and the error table. No I/O.
 
+pub mod bodies;
 pub mod cors_xml;
 pub mod error;
 pub mod operation;
+pub mod range;
 pub mod request;
 pub mod xml;
 

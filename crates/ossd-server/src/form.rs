@@ -29,8 +29,15 @@ pub struct PartHead {
     pub content_type: Option<String>,
 }
 
-/// Longest part header block accepted.
-const MAX_PART_HEADERS: usize = 16 * 1024;
+/// Longest part header block accepted, from the CRLF that ends the delimiter line to the blank
+/// line, both included.
+pub const MAX_PART_HEADERS: usize = 16 * 1024;
+
+/// Longest transport padding (spaces and tabs between a delimiter and its CRLF) accepted. A longer
+/// run makes the bytes content, so deciding whether a candidate is a delimiter never needs more
+/// than this many bytes after it (RFC 2046 sets no limit; without one a body of spaces after a
+/// candidate would be buffered whole).
+pub const MAX_PADDING: usize = 256;
 
 fn malformed(msg: &str) -> ApiError {
     ApiError::msg(
@@ -69,8 +76,9 @@ pub struct FormReader<C> {
     finished: bool,
 }
 
-/// What follows a candidate delimiter: a real one is followed by `--` or (after optional spaces and
-/// tabs) CRLF; anything else means the bytes are content that merely looks like a delimiter.
+/// What follows a candidate delimiter: a real one is followed by `--` or (after at most
+/// [`MAX_PADDING`] spaces and tabs) CRLF; anything else means the bytes are content that merely
+/// looks like a delimiter.
 enum After {
     Real,
     NotDelimiter,
@@ -84,8 +92,8 @@ fn after_delimiter(rest: &[u8]) -> After {
     if &rest[..2] == b"--" || &rest[..2] == b"\r\n" {
         return After::Real;
     }
-    let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
-    if ws == 0 {
+    let ws = rest.iter().take(MAX_PADDING + 1).take_while(|b| **b == b' ' || **b == b'\t').count();
+    if ws == 0 || ws > MAX_PADDING {
         return After::NotDelimiter;
     }
     match rest.get(ws..ws + 2) {
@@ -95,7 +103,15 @@ fn after_delimiter(rest: &[u8]) -> After {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Bytes searched by [`find`] on this thread: lets the tests bound the reader's work.
+    static SEARCHED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    #[cfg(test)]
+    SEARCHED.with(|n| n.set(n.get() + hay.len()));
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
@@ -156,6 +172,8 @@ impl<C: Chunks> FormReader<C> {
                         continue;
                     }
                     After::NeedMore => {
+                        // The preamble before the candidate is not searched again.
+                        self.buf.advance(i);
                         if !self.fill().await? {
                             return Err(malformed("truncated"));
                         }
@@ -163,10 +181,11 @@ impl<C: Chunks> FormReader<C> {
                     }
                 }
             }
-            if self.buf.len() > MAX_PART_HEADERS {
-                let keep = self.delim.len();
-                let drop = self.buf.len() - keep;
-                self.buf.advance(drop);
+            // No delimiter starts before the last `delim.len() - 1` bytes: drop the rest of the
+            // preamble, so that each chunk is searched once.
+            let keep = self.delim.len() - 1;
+            if self.buf.len() > keep {
+                self.buf.advance(self.buf.len() - keep);
             }
             if !self.fill().await? {
                 return Err(malformed("no boundary found"));
@@ -185,13 +204,21 @@ impl<C: Chunks> FormReader<C> {
         // Transport padding after the delimiter, then the CRLF that ends the delimiter line.
         let pad = self.buf.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
         self.buf.advance(pad);
+        // The limit holds whatever the chunking: a block found in a large chunk is measured too,
+        // and a buffer of MAX_PART_HEADERS bytes without the blank line cannot end within it.
+        let mut searched = 0;
         let headers_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
+            if let Some(i) = find(&self.buf[searched..], b"\r\n\r\n").map(|i| i + searched) {
+                if i + 4 > MAX_PART_HEADERS {
+                    return Err(ApiError::new(ErrorCode::FieldItemTooLong));
+                }
                 break i;
             }
-            if self.buf.len() > MAX_PART_HEADERS {
+            if self.buf.len() >= MAX_PART_HEADERS {
                 return Err(ApiError::new(ErrorCode::FieldItemTooLong));
             }
+            // Each chunk is searched once (the last 3 bytes again, for a blank line across chunks).
+            searched = self.buf.len().saturating_sub(3);
             if !self.fill().await? {
                 return Err(malformed("truncated part headers"));
             }
@@ -247,6 +274,8 @@ impl<C: Chunks> FormReader<C> {
                         continue;
                     }
                     After::NeedMore => {
+                        // Search again from the candidate, not from the start of the buffer.
+                        from = i;
                         if !self.fill().await? {
                             return Err(malformed("the last part is not terminated"));
                         }
@@ -286,10 +315,10 @@ impl<C: Chunks> FormReader<C> {
 mod tests {
     use super::*;
 
-    struct Fixed(Vec<bytes::Bytes>);
+    struct Fixed(std::collections::VecDeque<bytes::Bytes>);
     impl Chunks for Fixed {
         async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, ApiError> {
-            Ok(if self.0.is_empty() { None } else { Some(self.0.remove(0)) })
+            Ok(self.0.pop_front())
         }
     }
 
@@ -336,7 +365,7 @@ mod tests {
     async fn truncated_and_oversized() {
         let mut b = body();
         b.truncate(b.len() - 12);
-        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(b)]), "XyZ");
+        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(b)].into()), "XyZ");
         let mut err = None;
         while err.is_none() {
             match r.next_part().await {
@@ -350,10 +379,103 @@ mod tests {
             }
         }
         assert_eq!(err.map(|e| e.code), Some(ErrorCode::MalformedPOSTRequest));
-        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(body())]), "XyZ");
+        let mut r = FormReader::new(Fixed(vec![bytes::Bytes::from(body())].into()), "XyZ");
         r.next_part().await.expect("ok").expect("part");
         assert_eq!(r.read_value(3).await.map_err(|e| e.code), Err(ErrorCode::FieldItemTooLong));
         assert_eq!(boundary("multipart/form-data; boundary=\"abc\"").ok().as_deref(), Some("abc"));
         assert!(boundary("application/json").is_err());
+    }
+
+    /// The part whose header block is `block_len` bytes long (CRLF of the delimiter line to the
+    /// blank line, both included), then a closing delimiter.
+    fn form_with_header_block(block_len: usize) -> Vec<u8> {
+        let head = "\r\nContent-Disposition: form-data; name=\"a\"\r\nX-Pad: ";
+        let pad = block_len - head.len() - 4;
+        format!("--XyZ{head}{}\r\n\r\nv\r\n--XyZ--\r\n", "p".repeat(pad)).into_bytes()
+    }
+
+    async fn first_head(body: &[u8], chunk: usize) -> Result<PartHead, ErrorCode> {
+        let chunks = body.chunks(chunk).map(bytes::Bytes::copy_from_slice).collect();
+        let mut r = FormReader::new(Fixed(chunks), "XyZ");
+        r.next_part().await.map(|h| h.expect("a part")).map_err(|e| e.code)
+    }
+
+    /// Regression (found by the `form` fuzz target): a header block over the limit was accepted
+    /// when it arrived in one chunk and refused when it arrived in small ones.
+    #[tokio::test]
+    async fn header_limit_does_not_depend_on_chunking() {
+        let fits = form_with_header_block(MAX_PART_HEADERS);
+        let over = form_with_header_block(MAX_PART_HEADERS + 1);
+        for chunk in [7, 100, 4096, 1 << 20] {
+            assert_eq!(first_head(&fits, chunk).await.map(|h| h.name), Ok("a".to_owned()));
+            assert_eq!(
+                first_head(&over, chunk).await,
+                Err(ErrorCode::FieldItemTooLong),
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    /// Regression (found by the `form` fuzz target running at 4 inputs/s): with small chunks the
+    /// reader searched the whole preamble and header buffer again after every chunk, so a form
+    /// trickled in byte by byte cost time quadratic in its headers. Each byte is now searched a
+    /// bounded number of times, whatever the chunking.
+    #[tokio::test]
+    async fn each_byte_is_searched_a_bounded_number_of_times() {
+        let mut body = vec![b'.'; 20_000]; // preamble
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(&form_with_header_block(MAX_PART_HEADERS));
+        for chunk in [1, 3, 64] {
+            SEARCHED.with(|n| n.set(0));
+            let chunks = body.chunks(chunk).map(bytes::Bytes::copy_from_slice).collect();
+            let mut r = FormReader::new(Fixed(chunks), "XyZ");
+            let head = r.next_part().await.expect("ok").expect("a part");
+            assert_eq!(head.name, "a");
+            assert_eq!(r.read_value(10).await.expect("value"), b"v");
+            assert!(r.next_part().await.expect("end").is_none());
+            let searched = SEARCHED.with(|n| n.get());
+            assert!(searched < 16 * body.len(), "chunk {chunk}: {searched} bytes searched");
+        }
+    }
+
+    /// Counts the chunks handed out.
+    struct Counted(Vec<bytes::Bytes>, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl Chunks for Counted {
+        async fn next_chunk(&mut self) -> Result<Option<bytes::Bytes>, ApiError> {
+            if self.0.is_empty() {
+                return Ok(None);
+            }
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Some(self.0.remove(0)))
+        }
+    }
+
+    /// A delimiter-like line followed by a long run of spaces is content: the reader passes it
+    /// on as it comes instead of buffering the run to see whether a CRLF ends it.
+    #[tokio::test]
+    async fn long_padding_is_content_and_not_buffered() {
+        let mut chunks = vec![bytes::Bytes::from_static(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--XyZ",
+        )];
+        let run = vec![b' '; 4096];
+        chunks.extend((0..256).map(|_| bytes::Bytes::from(run.clone())));
+        chunks.push(bytes::Bytes::from_static(b"\r\n--XyZ--\r\n"));
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut r = FormReader::new(Counted(chunks, served.clone()), "XyZ");
+        r.next_part().await.expect("ok").expect("part");
+        let mut first_call_at = None;
+        let n = r
+            .stream_value(|_| {
+                first_call_at.get_or_insert(served.load(std::sync::atomic::Ordering::SeqCst));
+                Ok(())
+            })
+            .await
+            .expect("value");
+        assert_eq!(n, 1 + 7 + 256 * 4096);
+        assert!(
+            first_call_at.is_some_and(|c| c <= 3),
+            "first bytes after {first_call_at:?} chunks"
+        );
+        assert!(r.next_part().await.expect("end").is_none());
     }
 }

@@ -5,7 +5,7 @@ mod auth;
 mod body;
 mod conn_io;
 mod cors;
-mod form;
+pub mod form;
 mod handlers;
 mod health;
 mod keys;

@@ -1,6 +1,8 @@
 //! Finding the authentication claim in a request (`parse_claim`) and checking it (`verify`).
 
-use crate::timefmt::{parse_iso8601_basic, parse_request_date};
+use crate::timefmt::{
+    format_iso8601_basic, parse_iso8601_basic, parse_request_date, parse_rfc1123,
+};
 use crate::{
     AuthClaim, MAX_SKEW_SECS, MAX_V4_PRESIGN_EXPIRES_SECS, SigError, SignedRequest, ct_eq, v1, v2,
     v4,
@@ -266,15 +268,22 @@ pub fn verify(
             check_v2(req, date_line, additional_headers, secret, signature)
         }
         AuthClaim::V4Header { date, region, additional_headers, signature, .. } => {
-            let x_oss_date =
-                req.header("x-oss-date").map(str::trim).ok_or(SigError::InvalidDate)?;
-            let at = parse_iso8601_basic(x_oss_date).ok_or(SigError::InvalidDate)?;
-            check_scope(date, region, x_oss_date, server_region)?;
+            // The request time: `x-oss-date`, or, without it, `Date` (the Go v1 SDK signs V4
+            // requests so; its string to sign then carries the `Date` value as it was sent).
+            let (signed_time, at) = match req.header("x-oss-date").map(str::trim) {
+                Some(d) => (d, parse_iso8601_basic(d).ok_or(SigError::InvalidDate)?),
+                None => {
+                    let d = req.header("date").map(str::trim).ok_or(SigError::InvalidDate)?;
+                    (d, parse_rfc1123(d).ok_or(SigError::InvalidDate)?)
+                }
+            };
+            let basic = format_iso8601_basic(at).ok_or(SigError::InvalidDate)?;
+            check_scope(date, region, &basic, server_region)?;
             check_skew(at, now)?;
             if req.header("x-oss-content-sha256").map(str::trim) != Some(v4::UNSIGNED_PAYLOAD) {
                 return Err(SigError::InvalidContentSha256);
             }
-            check_v4(req, x_oss_date, date, region, additional_headers, secret, signature)
+            check_v4(req, signed_time, date, region, additional_headers, secret, signature)
         }
         AuthClaim::V4Query {
             date,

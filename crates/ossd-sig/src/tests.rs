@@ -602,7 +602,10 @@ fn v4_header_requires_x_oss_date_and_unsigned_payload() {
         let claim = parse_claim(&req).unwrap().unwrap();
         assert_eq!(verify(&req, &claim, "sk", CAPTURE_NOW, "cn-hangzhou"), Err(want));
     };
-    check(&headers, SigError::InvalidDate);
+    // Neither `x-oss-date` nor `Date`: no request time.
+    let no_date: Vec<(String, String)> =
+        headers.iter().filter(|(n, _)| n != "date").cloned().collect();
+    check(&no_date, SigError::InvalidDate);
     headers.push(("x-oss-date".into(), "20261128T040826Z".into()));
     headers[2].1 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into();
     check(&headers, SigError::InvalidContentSha256);
@@ -633,6 +636,53 @@ fn v4_header_requires_x_oss_date_and_unsigned_payload() {
         ),
         Err(SigError::Mismatch { .. })
     ));
+}
+
+/// The Go v1 SDK signs V4 header requests with `Date` only: the string to sign carries the `Date`
+/// value as sent, the credential its day. ossd verifies them (real OSS does, the SDK's tests show).
+#[test]
+fn v4_header_signed_with_date_only() {
+    let headers_for = |auth: &str| {
+        h(&[
+            ("authorization", auth),
+            ("date", CAPTURE_DATE),
+            ("x-oss-content-sha256", "UNSIGNED-PAYLOAD"),
+        ])
+    };
+    let unsigned = headers_for("");
+    let req = SignedRequest {
+        method: "GET",
+        bucket: Some("b"),
+        key: Some("k"),
+        query: &[],
+        headers: &unsigned,
+    };
+    let day = &timefmt::format_iso8601_basic(CAPTURE_NOW).unwrap()[..8];
+    let canonical = v4::canonical_request(&req, &[]);
+    let sts = v4::string_to_sign(CAPTURE_DATE, &v4::scope(day, "cn-hangzhou"), &canonical);
+    let sig = v4::sign("sk", day, "cn-hangzhou", &sts);
+    let auth = format!(
+        "OSS4-HMAC-SHA256 Credential=ak/{day}/cn-hangzhou/oss/aliyun_v4_request,Signature={sig}"
+    );
+    let headers = headers_for(&auth);
+    let req = SignedRequest { headers: &headers, ..req };
+    let claim = parse_claim(&req).unwrap().unwrap();
+    verify(&req, &claim, "sk", CAPTURE_NOW, "cn-hangzhou").unwrap();
+    assert!(matches!(
+        verify(&req, &claim, "other", CAPTURE_NOW, "cn-hangzhou"),
+        Err(SigError::Mismatch { .. })
+    ));
+}
+
+/// RFC 1123 dates with a one-digit day (the Java V2 SDK's V1 signer on days 1-9) are read.
+#[test]
+fn rfc1123_one_digit_day() {
+    assert_eq!(
+        timefmt::parse_rfc1123("Wed, 2 Dec 2026 14:00:00 GMT"),
+        timefmt::parse_rfc1123("Wed, 02 Dec 2026 14:00:00 GMT")
+    );
+    assert!(timefmt::parse_rfc1123("Wed, 02 Dec 2026 14:00:00 GMT").is_some());
+    assert_eq!(timefmt::parse_rfc1123("Wed, x Dec 2026 14:00:00 GMT"), None);
 }
 
 #[test]

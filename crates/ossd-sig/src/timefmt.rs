@@ -19,12 +19,22 @@ pub fn parse_iso8601_basic(s: &str) -> Option<i64> {
     PrimitiveDateTime::parse(s, &fmt).ok().map(|t| t.assume_utc().unix_timestamp())
 }
 
-/// RFC 1123 `Sun, 06 Nov 1994 08:49:37 GMT` to Unix seconds.
+/// RFC 1123 `Sun, 06 Nov 1994 08:49:37 GMT` to Unix seconds. A one-digit day (`Wed, 2 Dec
+/// 2026 …`, what the Java V2 SDK's V1 signer writes on days 1-9) is read too, as RFC 1123 allows.
 pub fn parse_rfc1123(s: &str) -> Option<i64> {
     let fmt = format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    PrimitiveDateTime::parse(s.trim(), &fmt).ok().map(|t| t.assume_utc().unix_timestamp())
+    let s = s.trim();
+    let b = s.as_bytes();
+    let padded;
+    let s = if b.len() > 6 && &b[3..5] == b", " && b[5].is_ascii_digit() && b[6] == b' ' {
+        padded = format!("{}0{}", &s[..5], &s[5..]);
+        padded.as_str()
+    } else {
+        s
+    };
+    PrimitiveDateTime::parse(s, &fmt).ok().map(|t| t.assume_utc().unix_timestamp())
 }
 
 /// A V1 date line value: RFC 1123 (what `Date` and ali-oss's `x-oss-date` carry) or the ISO 8601

@@ -110,23 +110,12 @@ pub async fn put_bucket(
     let raw = read_small_body(body, 64 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
         .await?;
     let mut storage_class = "Standard".to_owned();
-    if !raw.iter().all(u8::is_ascii_whitespace) {
-        let doc =
-            ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
-        if doc.name != "CreateBucketConfiguration" {
-            return Err(ApiError::new(ErrorCode::MalformedXML));
-        }
-        if let Some(sc) = doc.child_text("StorageClass") {
-            let canonical = STORAGE_CLASSES.iter().find(|c| c.eq_ignore_ascii_case(sc));
-            let Some(canonical) = canonical else {
-                return Err(ApiError::invalid_argument(
-                    "Invalid storage class.",
-                    "StorageClass",
-                    sc,
-                ));
-            };
-            storage_class = (*canonical).to_owned();
-        }
+    if let Some(sc) = ossd_proto::bodies::parse_create_bucket(&raw)? {
+        let canonical = STORAGE_CLASSES.iter().find(|c| c.eq_ignore_ascii_case(&sc));
+        let Some(canonical) = canonical else {
+            return Err(ApiError::invalid_argument("Invalid storage class.", "StorageClass", &sc));
+        };
+        storage_class = (*canonical).to_owned();
     }
     let rec = BucketRecord {
         name: name.to_owned(),

@@ -30,11 +30,16 @@ pub async fn put_bucket_cors(
             tracing::debug!(reason = %m, "PutBucketCors: malformed XML");
             ApiError::new(ErrorCode::MalformedXML)
         }
+        // The ECs the OSS error pages document: 0034-00000002 for a configuration without a
+        // rule, 0034-00000011 for a method outside GET PUT DELETE POST HEAD.
         CorsXmlError::Invalid(ossd_cors::CorsError::NoRules) => {
-            ApiError::new(ErrorCode::MalformedXML)
+            ApiError::new(ErrorCode::MalformedXML).with_ec(Some("0034-00000002"))
         }
         CorsXmlError::Invalid(e) => {
+            let ec =
+                matches!(e, ossd_cors::CorsError::InvalidMethod { .. }).then_some("0034-00000011");
             ApiError::invalid_argument(e.to_string(), e.argument_name(), &e.argument_value())
+                .with_ec(ec)
         }
     })?;
     let xml = render_cors_configuration(&cfg);

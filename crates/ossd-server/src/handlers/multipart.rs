@@ -12,6 +12,7 @@ use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use http::{Response, StatusCode};
 use md5::{Digest, Md5};
+use ossd_proto::range::parse_copy_range;
 use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
@@ -129,29 +130,6 @@ pub async fn upload_part_copy(
     Ok(r)
 }
 
-/// `bytes=a-b` (inclusive) within the source; anything else is `InvalidArgument`.
-fn parse_copy_range(v: &str, size: u64) -> Result<(u64, u64), ApiError> {
-    let bad = || {
-        ApiError::invalid_argument(
-            "The x-oss-copy-source-range is not valid.",
-            "x-oss-copy-source-range",
-            v,
-        )
-    };
-    let spec = v.trim().strip_prefix("bytes=").ok_or_else(bad)?;
-    let (a, b) = spec.split_once('-').ok_or_else(bad)?;
-    let a: u64 = a.trim().parse().map_err(|_| bad())?;
-    let b: u64 = if b.trim().is_empty() {
-        size.saturating_sub(1)
-    } else {
-        b.trim().parse().map_err(|_| bad())?
-    };
-    if a > b || b >= size {
-        return Err(ApiError::new(ErrorCode::InvalidRange));
-    }
-    Ok((a, b + 1))
-}
-
 /// The ETag OSS gives a multipart object: MD5 of the parts' binary MD5s, then `-<count>`.
 fn multipart_etag(parts: &[PartRecord]) -> String {
     let mut h = Md5::new();
@@ -211,31 +189,16 @@ pub async fn complete(
         }
         stored
     } else {
-        let doc =
-            ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
-        if doc.name != "CompleteMultipartUpload" {
-            return Err(ApiError::new(ErrorCode::MalformedXML));
-        }
         let mut chosen = Vec::new();
-        let mut last = 0u32;
-        for p in doc.children_named("Part") {
-            let n: u32 = p
-                .child_text("PartNumber")
-                .and_then(|t| t.parse().ok())
-                .ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
-            let etag =
-                p.child_text("ETag").ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
-            if n <= last {
-                return Err(ApiError::new(ErrorCode::InvalidPartOrder));
-            }
-            last = n;
+        for p in ossd_proto::bodies::parse_complete(&raw)? {
             let found = stored.iter().find(|s| {
-                s.number == n && strip_quotes(&s.etag).eq_ignore_ascii_case(strip_quotes(etag))
+                s.number == p.number
+                    && strip_quotes(&s.etag).eq_ignore_ascii_case(strip_quotes(&p.etag))
             });
             let Some(found) = found else {
                 return Err(ApiError::new(ErrorCode::InvalidPart)
-                    .field("PartNumber", n.to_string())
-                    .field("ETag", etag));
+                    .field("PartNumber", p.number.to_string())
+                    .field("ETag", p.etag));
             };
             chosen.push(found.clone());
         }

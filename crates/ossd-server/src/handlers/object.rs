@@ -11,6 +11,7 @@ use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState, blocking, store_error};
 use base64::Engine;
 use http::{Response, StatusCode};
+use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
@@ -394,59 +395,6 @@ fn object_headers(r: &mut Response<Body>, rec: ObjectRecord, len: u64) {
     }
 }
 
-/// A parsed `Range` header.
-#[derive(Debug, PartialEq, Eq)]
-enum RangeSpec {
-    /// No range, or one OSS ignores (malformed, several ranges): the whole object with 200.
-    Full,
-    /// `[start, end)` with 206.
-    Part(u64, u64),
-    /// A well-formed range outside the object: 416.
-    Unsatisfiable,
-}
-
-/// Parses `Range` the way OSS does by default: a range that does not fit the object (start or end past
-/// the last byte) is ignored and the whole object is returned. With `x-oss-range-behavior: standard`
-/// (`standard == true`) the end is clamped and a start past the end is 416, as HTTP says.
-fn parse_range(h: Option<&str>, size: u64, standard: bool) -> RangeSpec {
-    // What a well-formed range that does not fit becomes: 416 under HTTP rules, ignored under OSS's.
-    let unfit = if standard { RangeSpec::Unsatisfiable } else { RangeSpec::Full };
-    let Some(spec) = h.and_then(|h| h.trim().strip_prefix("bytes=")) else {
-        return RangeSpec::Full;
-    };
-    if spec.contains(',') {
-        return RangeSpec::Full;
-    }
-    let Some((a, b)) = spec.split_once('-') else { return RangeSpec::Full };
-    let (a, b) = (a.trim(), b.trim());
-    let num =
-        |s: &str| if s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => RangeSpec::Full,
-        // A suffix longer than the object means the whole object, in both modes.
-        (true, false) => match num(b) {
-            Some(0) => unfit,
-            Some(_) if size == 0 => unfit,
-            Some(n) => RangeSpec::Part(size.saturating_sub(n), size),
-            None => RangeSpec::Full,
-        },
-        (false, true) => match num(a) {
-            Some(s) if s >= size => unfit,
-            Some(s) => RangeSpec::Part(s, size),
-            None => RangeSpec::Full,
-        },
-        (false, false) => match (num(a), num(b)) {
-            (Some(s), Some(e)) if s > e => RangeSpec::Full,
-            (Some(s), Some(_)) if s >= size => unfit,
-            (Some(s), Some(e)) if e < size => RangeSpec::Part(s, e + 1),
-            // The end is past the object: clamped under HTTP rules, ignored under OSS's.
-            (Some(s), Some(_)) if standard => RangeSpec::Part(s, size),
-            (Some(_), Some(_)) => RangeSpec::Full,
-            _ => RangeSpec::Full,
-        },
-    }
-}
-
 const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
     ("response-content-type", "content-type"),
     ("response-content-language", "content-language"),
@@ -592,31 +540,7 @@ pub async fn delete_multiple(
         read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
     super::check_batch_delete_md5(ctx, &raw)?;
-    let doc = ossd_proto::xml::parse(&raw).map_err(|_| ApiError::new(ErrorCode::MalformedXML))?;
-    if doc.name != "Delete" {
-        return Err(ApiError::new(ErrorCode::MalformedXML));
-    }
-    let quiet = match doc.child_text("Quiet") {
-        None => false,
-        Some(q) if q.eq_ignore_ascii_case("true") => true,
-        Some(q) if q.eq_ignore_ascii_case("false") => false,
-        Some(_) => return Err(ApiError::new(ErrorCode::MalformedXML)),
-    };
-    let mut keys = Vec::new();
-    for o in doc.children_named("Object") {
-        let k = o
-            .child("Key")
-            .map(|k| k.text.clone())
-            .ok_or_else(|| ApiError::new(ErrorCode::MalformedXML))?;
-        check_key(&k)?;
-        keys.push(k);
-    }
-    if keys.is_empty() || keys.len() > 1000 {
-        return Err(ApiError::msg(
-            ErrorCode::MalformedXML,
-            "A Delete request must name between 1 and 1000 objects.",
-        ));
-    }
+    let ossd_proto::bodies::DeleteRequest { quiet, keys } = ossd_proto::bodies::parse_delete(&raw)?;
     // Each object's own ACL decides, as for DeleteObject; one refused key refuses the request, so a
     // multi-delete never removes more than single deletes would.
     if ctx.authz.needs_object() {

@@ -1,0 +1,9 @@
+//! Fuzz target `sig`: the body is `ossd_fuzz_targets::sig::run` (crates/ossd-fuzz-targets), which
+//! the workspace tests also run on `seeds/sig/` and on random inputs.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    ossd_fuzz_targets::sig::run(data);
+});

@@ -21,8 +21,11 @@ if [ ! -x "$OSSD_BIN" ]; then
 fi
 
 # Modules (verified against go.sum) and the test binary, before the server starts.
-go mod download
-go test -count=1 -exec /bin/true ./... >/dev/null
+BUILD_LOG="$(mktemp /tmp/ossd-go-build.XXXXXX)"
+if ! { go mod download && go test -count=1 -exec /bin/true ./...; } >"$BUILD_LOG" 2>&1; then
+  cat "$BUILD_LOG" >&2; rm -f "$BUILD_LOG"; exit 1
+fi
+rm -f "$BUILD_LOG"
 
 WORK="$(mktemp -d /tmp/ossd-go.XXXXXX)"
 OSSD_PID=""

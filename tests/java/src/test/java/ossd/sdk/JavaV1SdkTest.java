@@ -36,21 +36,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 class JavaV1SdkTest {
     private final List<Runnable> cleanups = new ArrayList<>();
 
-    static OSS client(String sig) {
+    OSS client(String sig) {
         ClientBuilderConfiguration conf = new ClientBuilderConfiguration();
         conf.setSLDEnabled(true);
         conf.setMaxErrorRetry(0);
         conf.setSignatureVersion("v4".equals(sig) ? SignVersion.V4 : SignVersion.V1);
-        return OSSClientBuilder.create().endpoint(ENDPOINT)
+        OSS c = OSSClientBuilder.create().endpoint(ENDPOINT)
                 .credentialsProvider(new DefaultCredentialProvider(AK, SK))
                 .clientConfiguration(conf).region(REGION).build();
+        cleanups.add(c::shutdown); // after the bucket cleanups, which are added in front
+        return c;
     }
 
     /** A fresh bucket, emptied and deleted after the test. */
     String bucket(OSS c, String prefix) {
         String name = uniqueBucket(prefix);
         c.createBucket(name);
-        cleanups.add(() -> {
+        cleanups.add(0, () -> {
             for (MultipartUpload u : c.listMultipartUploads(new ListMultipartUploadsRequest(name)).getMultipartUploads()) {
                 c.abortMultipartUpload(new AbortMultipartUploadRequest(name, u.getKey(), u.getUploadId()));
             }
@@ -58,7 +60,6 @@ class JavaV1SdkTest {
                 c.deleteObject(name, o.getKey());
             }
             c.deleteBucket(name);
-            c.shutdown();
         });
         return name;
     }

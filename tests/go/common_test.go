@@ -21,6 +21,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	v2oss "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	v2creds "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	v1oss "github.com/aliyun/aliyun-oss-go-sdk/oss"
 )
 
 const (
@@ -183,3 +187,24 @@ func requestIDOK(t *testing.T, id string, header http.Header) {
 
 // sigVersions are the signature versions every SDK test runs under.
 var sigVersions = []string{"v1", "v4"}
+
+// TestLoopbackGuard: both SDKs really use loopbackClient, which refuses a non-loopback endpoint
+// before any DNS lookup or connection (so nothing leaves the machine even by mistake).
+func TestLoopbackGuard(t *testing.T) {
+	const far = "http://oss-cn-hangzhou.aliyuncs.com"
+	c1, err := v1oss.New(far, accessKey, secretKey, v1oss.HTTPClient(httpClient))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := c1.Bucket("guard-bucket")
+	if _, err := b1.GetObject("k"); err == nil || !strings.Contains(err.Error(), "refusing non-loopback address") {
+		t.Fatalf("Go SDK v1 with a remote endpoint: want the loopback guard's error, got %v", err)
+	}
+	c2 := v2oss.NewClient(v2oss.LoadDefaultConfig().
+		WithCredentialsProvider(v2creds.NewStaticCredentialsProvider(accessKey, secretKey)).
+		WithRegion(region).WithEndpoint(far).WithHttpClient(httpClient).WithRetryMaxAttempts(1))
+	_, err = c2.GetObject(context.Background(), &v2oss.GetObjectRequest{Bucket: v2oss.Ptr("guard-bucket"), Key: v2oss.Ptr("k")})
+	if err == nil || !strings.Contains(err.Error(), "refusing non-loopback address") {
+		t.Fatalf("Go SDK v2 with a remote endpoint: want the loopback guard's error, got %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: lint, build once (release), Rust tests, then the
-# real-client suites against real ossd processes. Exits non-zero on any failure.
+# real-client suites (Python, Node + Chromium, Go, Java) against real ossd processes. Exits non-zero
+# on any failure. Needs cargo, python3, node, go and mvn (JDK 17) on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -29,5 +30,11 @@ fi
 
 step "node SDK + browser suite (ali-oss, Chromium)"
 bash tests/node/run.sh
+
+step "go SDK suite (aliyun-oss-go-sdk, alibabacloud-oss-go-sdk-v2)"
+bash tests/go/run.sh
+
+step "java SDK suite (aliyun-sdk-oss, alibabacloud-oss-v2)"
+bash tests/java/run.sh
 
 step "done"

@@ -1,5 +1,6 @@
 //! ossd: the server binary and its command line (`ossd serve`).
 
+mod client;
 mod config;
 mod keys_cli;
 
@@ -28,10 +29,16 @@ enum Command {
     Serve(ServeArgs),
     /// Manage access keys on a running server (create, list, disable, enable, delete, grant, revoke).
     Key(keys_cli::KeyArgs),
+    /// Client commands (ossutil-style, oss://bucket/key URLs).
+    #[command(flatten)]
+    Client(client::ClientCommand),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Command::Client(c) = cli.command {
+        return client::run(c);
+    }
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -45,6 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Key(args) => keys_cli::run(args),
+        Command::Client(_) => Ok(()),
     }
 }
 

@@ -87,7 +87,13 @@ impl Resp {
 
     /// The OSS error this answer carries (XML body or, for HEAD, headers only).
     pub fn oss_error(&self) -> OssError {
-        let root = ossd_proto::xml::parse(&self.body).ok();
+        // A HEAD answer has no body: ossd and OSS put the error document, base64, in `x-oss-err`.
+        let from_header =
+            self.body.is_empty().then(|| self.header("x-oss-err")).flatten().and_then(|v| {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.decode(v.trim()).ok()
+            });
+        let root = ossd_proto::xml::parse(from_header.as_deref().unwrap_or(&self.body)).ok();
         let field = |n: &str| root.as_ref().and_then(|r| r.child_text(n)).map(str::to_owned);
         OssError {
             status: self.status,

@@ -1,7 +1,7 @@
 //! `rm`, `stat`, `cat`, `sign`.
 
 use super::error::{CliError, Result};
-use super::http::{Req, enc};
+use super::http::Req;
 use super::profile::SignVersion;
 use super::url::OssUrl;
 use super::{Ctx, RmArgs, UrlArgs, output};
@@ -85,7 +85,7 @@ pub async fn stat(ctx: &Ctx, a: &UrlArgs) -> Result<()> {
         for (k, v) in &r.headers {
             if !SKIP.contains(&k.as_str()) {
                 fields.push((
-                    k.clone(),
+                    super::cors::canonical(k),
                     if k == "etag" { v.trim_matches('"').to_owned() } else { v.clone() },
                 ));
             }
@@ -178,7 +178,6 @@ pub fn sign(ctx: &Ctx, a: &SignArgs) -> Result<()> {
     };
     let (host, target) = ctx.client.target(&req, &extra);
     let url = format!("http://{host}{target}");
-    let _ = enc;
     if ctx.json {
         output::json(&serde_json::json!({"url": url, "method": method, "expires": a.expires}));
     } else {

@@ -13,6 +13,8 @@ mod objects;
 mod output;
 mod profile;
 mod progress;
+#[cfg(test)]
+mod tests;
 mod upload;
 mod url;
 

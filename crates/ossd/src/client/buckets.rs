@@ -84,9 +84,12 @@ pub async fn mb(ctx: &Ctx, a: &MbArgs) -> Result<()> {
         req = req.h("x-oss-acl", acl);
     }
     if let Some(class) = &a.storage_class {
-        req = req.body(format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CreateBucketConfiguration><StorageClass>{class}</StorageClass></CreateBucketConfiguration>"
-        ));
+        let mut body = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CreateBucketConfiguration><StorageClass>",
+        );
+        ossd_proto::xml::escape_into(&mut body, class);
+        body.push_str("</StorageClass></CreateBucketConfiguration>");
+        req = req.body(body);
     }
     let r = ctx.client.call(req).await?;
     if ctx.json {

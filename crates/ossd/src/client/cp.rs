@@ -29,6 +29,9 @@ pub struct CpArgs {
     /// Parts transferred at the same time
     #[arg(short = 'j', long, alias = "parallel", default_value_t = 3)]
     pub jobs: usize,
+    /// Average upload/download rate cap in bytes per second (K, M, G suffixes; 0: none)
+    #[arg(long, default_value = "0", value_parser = parse_size)]
+    pub bandwidth_limit: u64,
     /// Where multipart checkpoints are kept (an interrupted upload resumes from there)
     #[arg(long, default_value = ".ossd_checkpoint")]
     pub checkpoint_dir: PathBuf,
@@ -63,6 +66,8 @@ pub struct Transfer {
     pub jobs: usize,
     /// Checkpoint directory.
     pub checkpoint_dir: PathBuf,
+    /// The rate cap shared by every part of every file.
+    pub limiter: Arc<super::limit::Limiter>,
 }
 
 /// Fails when the answer's CRC-64 differs from the CRC-64 of `body`.
@@ -103,6 +108,7 @@ pub async fn run(ctx: &Ctx, a: &CpArgs) -> Result<()> {
         part_size: a.part_size,
         jobs: a.jobs,
         checkpoint_dir: a.checkpoint_dir.clone(),
+        limiter: Arc::new(super::limit::Limiter::new(a.bandwidth_limit)),
     };
     // (what to do, total bytes known up front for the progress line)
     enum Job {

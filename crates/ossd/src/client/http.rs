@@ -188,6 +188,9 @@ impl Client {
             .await
             .map_err(|_| net("connect timed out".into()))?
             .map_err(|e| net(e.to_string()))?;
+        // Headers and body go out in separate writes: without NODELAY each request waits for
+        // the peer's delayed ACK.
+        let _ = stream.set_nodelay(true);
         let io = hyper_util::rt::TokioIo::new(stream);
         let (mut sender, conn) = hyper::client::conn::http1::handshake::<_, Full<Bytes>>(io)
             .await

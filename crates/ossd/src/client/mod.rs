@@ -9,6 +9,7 @@ mod cp;
 mod error;
 mod explain;
 mod http;
+mod limit;
 mod objects;
 mod output;
 mod profile;

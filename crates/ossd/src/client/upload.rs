@@ -52,6 +52,7 @@ pub async fn upload_file(
     let size = meta.len();
     if size < t.threshold {
         let body = read_at(&file, 0, size, &what)?;
+        t.limiter.take(size).await;
         let local = crc64::checksum(&body);
         let r = ctx.client.call(Req::new("PUT", Some(bucket), Some(key)).body(body)).await?;
         check(r.crc64(), local, &format!("oss://{bucket}/{key}"))?;
@@ -112,6 +113,7 @@ pub async fn upload_file(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Result<DonePart>>();
     for n in todo.iter().copied() {
         let (file, sem, tx, client) = (file.clone(), sem.clone(), tx.clone(), ctx.client.clone());
+        let limiter = t.limiter.clone();
         let (bucket, key, id, what) =
             (bucket.to_owned(), key.to_owned(), cp.upload_id.clone(), what.clone());
         let len = part_len(n);
@@ -120,6 +122,7 @@ pub async fn upload_file(
                 let _permit =
                     sem.acquire().await.map_err(|_| CliError::Usage("cancelled".into()))?;
                 let body = read_at(&file, (n - 1) * part_size, len, &what)?;
+                limiter.take(len).await;
                 let local = crc64::checksum(&body);
                 let req = Req::new("PUT", Some(&bucket), Some(&key))
                     .q("partNumber", Some(&n.to_string()))
@@ -220,10 +223,12 @@ pub async fn download(
         let (file, sem, client) = (file.clone(), sem.clone(), ctx.client.clone());
         let (bucket, key, what) = (bucket.to_owned(), key.to_owned(), what.clone());
         let progress = progress.clone();
+        let limiter = t.limiter.clone();
         let start = n * part_size;
         let end = (start + part_size).min(size) - 1;
         tasks.push(tokio::spawn(async move {
             let _permit = sem.acquire().await.map_err(|_| CliError::Usage("cancelled".into()))?;
+            limiter.take(end - start + 1).await;
             let r = client
                 .call(
                     Req::new("GET", Some(&bucket), Some(&key))

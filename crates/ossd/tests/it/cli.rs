@@ -208,9 +208,10 @@ fn cp_50_mib_multipart_killed_and_resumed() {
         "--checkpoint-dir",
         cpdir.to_str().expect("utf8"),
     ];
-    // First run: one part at a time, killed once a few parts are stored.
+    // First run: one part at a time at 10 MiB/s (about 5 s in all), killed once a few parts are
+    // stored.
     let mut first = cmd(&s, &args)
-        .args(["-j", "1"])
+        .args(["-j", "1", "--bandwidth-limit", "10M"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -504,4 +505,48 @@ fn help_of_every_command() {
             assert!(text.contains("--endpoint") && text.contains("--output"), "{c:?}: {text}");
         }
     }
+}
+
+#[test]
+fn progress_line_only_on_a_terminal() {
+    let s = Ossd::start();
+    ok(&cli(&s, &["mb", "oss://progb"]));
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("f.bin");
+    std::fs::write(&src, vec![7u8; 3 << 20]).expect("write");
+    let line = format!(
+        "{} cp {} oss://progb/f.bin --bigfile-threshold 1M --part-size 1M",
+        env!("CARGO_BIN_EXE_ossd"),
+        src.display()
+    );
+    // Under a pseudo-terminal (util-linux `script`) the progress line is drawn on stderr...
+    let tty = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("OSS_REGION")
+        .env("OSS_ENDPOINT", s.addr.to_string())
+        .env("OSS_ACCESS_KEY_ID", AK)
+        .env("OSS_ACCESS_KEY_SECRET", SK)
+        .env("HOME", "/nonexistent-home-for-tests")
+        .stdin(Stdio::null())
+        .output();
+    let tty = tty.expect("util-linux `script` is needed for this test");
+    let text = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{text}");
+    assert!(text.contains("100.0%") && text.contains("MiB/s") && text.contains("ETA"), "{text:?}");
+    // ...and with pipes there is none: stderr is empty, stdout has the summary only.
+    let o = cli(
+        &s,
+        &[
+            "cp",
+            src.to_str().expect("utf8"),
+            "oss://progb/g.bin",
+            "--bigfile-threshold",
+            "1M",
+            "--part-size",
+            "1M",
+        ],
+    );
+    let out = ok(&o);
+    assert!(o.stderr.is_empty(), "{:?}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.contains('\r') && !out.contains("ETA"), "{out:?}");
 }

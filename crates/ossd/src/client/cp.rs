@@ -1,7 +1,7 @@
 //! `cp SRC DST [-r]`: local->oss, oss->local, oss->oss (server-side CopyObject).
 
 use super::error::{CliError, Result};
-use super::http::{Req, Resp};
+use super::http::Resp;
 use super::progress::Progress;
 use super::upload::{self, Stats};
 use super::url::OssUrl;
@@ -210,7 +210,7 @@ pub async fn run(ctx: &Ctx, a: &CpArgs) -> Result<()> {
         let s = match job {
             Job::Up(p, b, k) => upload::upload_file(ctx, &t, &p, &b, &k, &progress).await?,
             Job::Down(b, k, p) => upload::download(ctx, &t, &b, &k, &p, &progress).await?,
-            Job::Copy(s, d) => copy(ctx, &s, &d, &progress).await?,
+            Job::Copy(s, d) => super::copy::copy(ctx, &t, &s, &d, &progress).await?,
         };
         files += 1;
         sum.bytes += s.bytes;
@@ -230,22 +230,4 @@ pub async fn run(ctx: &Ctx, a: &CpArgs) -> Result<()> {
         println!("copied {files} file(s), {}{resumed}", output::size(sum.bytes));
     }
     Ok(())
-}
-
-/// Server-side copy (CopyObject), then the two CRC-64s compared.
-async fn copy(ctx: &Ctx, src: &OssUrl, dst: &OssUrl, progress: &Progress) -> Result<Stats> {
-    let source = format!("/{}/{}", src.bucket, ossd_sig::v4::uri_encode(&src.key, true));
-    ctx.client
-        .call(Req::new("PUT", Some(&dst.bucket), Some(&dst.key)).h("x-oss-copy-source", &source))
-        .await?;
-    let a = ctx.client.call(Req::new("HEAD", Some(&src.bucket), Some(&src.key))).await?;
-    let b = ctx.client.call(Req::new("HEAD", Some(&dst.bucket), Some(&dst.key))).await?;
-    if let (Some(x), Some(y)) = (a.crc64(), b.crc64())
-        && x != y
-    {
-        return Err(CliError::Integrity(format!("CRC-64 of {dst} ({y}) differs from {src} ({x})")));
-    }
-    let size = b.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    progress.add(size);
-    Ok(Stats { bytes: size, parts: 0, resumed_parts: 0 })
 }

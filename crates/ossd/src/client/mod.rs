@@ -3,6 +3,7 @@
 
 mod buckets;
 mod checkpoint;
+mod copy;
 mod cors;
 mod cors_json;
 mod cp;

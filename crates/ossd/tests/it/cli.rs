@@ -268,6 +268,26 @@ fn cp_50_mib_multipart_killed_and_resumed() {
     let st = json(&cli(&s, &["stat", "oss://bigb/big.bin", "--output", "json"]));
     assert_eq!(st["X-Oss-Object-Type"], "Multipart");
     assert_eq!(st["Content-Length"], (50 * 1024 * 1024).to_string());
+
+    // oss->oss above the threshold: UploadPartCopy in parts, the same CRC-64 as the source.
+    let v = json(&cli(
+        &s,
+        &[
+            "cp",
+            "oss://bigb/big.bin",
+            "oss://bigb/copy.bin",
+            "--bigfile-threshold",
+            "1M",
+            "--part-size",
+            "8M",
+            "--output",
+            "json",
+        ],
+    ));
+    assert_eq!(v["parts"], 7, "{v}");
+    let copied = json(&cli(&s, &["stat", "oss://bigb/copy.bin", "--output", "json"]));
+    assert_eq!(copied["X-Oss-Hash-Crc64ecma"], st["X-Oss-Hash-Crc64ecma"]);
+    assert_eq!(copied["Content-Length"], st["Content-Length"]);
 }
 
 /// One configuration of the table: rules (XML), requests, and the lint ids expected.

@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, default_value = "auto")]
     pub addressing_style: String,
     /// Output: human (default) or json
-    #[arg(long, global = true, default_value = "human")]
+    #[arg(long, global = true, alias = "output-format", default_value = "human")]
     pub output: String,
 }
 

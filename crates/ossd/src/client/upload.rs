@@ -72,6 +72,20 @@ pub async fn upload_file(
             && c.key == key
             && c.part_size == part_size
     });
+    // A checkpoint whose upload the server no longer knows (aborted, expired) is dropped.
+    let resumed = match resumed {
+        Some(c) => {
+            let probe = Req::new("GET", Some(bucket), Some(key))
+                .q("uploadId", Some(&c.upload_id))
+                .q("max-parts", Some("1"));
+            match ctx.client.call(probe).await {
+                Ok(_) => Some(c),
+                Err(CliError::Oss(e)) if e.code == "NoSuchUpload" => None,
+                Err(e) => return Err(e),
+            }
+        }
+        None => None,
+    };
     let mut cp = match resumed {
         Some(c) => c,
         None => {

@@ -570,3 +570,49 @@ fn progress_line_only_on_a_terminal() {
     assert!(o.stderr.is_empty(), "{:?}", String::from_utf8_lossy(&o.stderr));
     assert!(!out.contains('\r') && !out.contains("ETA"), "{out:?}");
 }
+
+#[test]
+fn cp_checkpoint_of_an_aborted_upload_starts_over() {
+    let s = Ossd::start();
+    ok(&cli(&s, &["mb", "oss://abortb"]));
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("f.bin");
+    std::fs::write(&src, vec![3u8; 2 << 20]).expect("write");
+    let cpdir = dir.path().join("ckpt");
+    let args = [
+        "cp",
+        src.to_str().expect("utf8"),
+        "oss://abortb/f.bin",
+        "--bigfile-threshold",
+        "1M",
+        "--part-size",
+        "100K",
+        "--checkpoint-dir",
+        cpdir.to_str().expect("utf8"),
+    ];
+    let mut first = cmd(&s, &args)
+        .args(["-j", "1", "--bandwidth-limit", "1M"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while checkpoint_parts(&cpdir) < 2 {
+        assert!(
+            first.try_wait().expect("wait").is_none(),
+            "cp finished before it could be interrupted"
+        );
+        assert!(std::time::Instant::now() < deadline, "no checkpoint progress");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    first.kill().expect("kill");
+    first.wait().expect("wait");
+    // Abort the upload behind the checkpoint's back.
+    let list = s.signed(Req::new("GET", "/abortb/?uploads"));
+    let id = crate::harness::between(&list.text(), "<UploadId>", "</UploadId>").expect("an upload");
+    let r = s.signed(Req::new("DELETE", &format!("/abortb/f.bin?uploadId={id}")));
+    assert_eq!(r.status, 204, "{}", r.text());
+    let v = json(&cli(&s, &[&args[..], &["--output", "json"]].concat()));
+    assert_eq!((v["parts"].as_u64(), v["resumed_parts"].as_u64()), (Some(21), Some(0)), "{v}");
+    assert_eq!(ok(&cli(&s, &["cat", "oss://abortb/f.bin"])).len(), 2 << 20);
+}

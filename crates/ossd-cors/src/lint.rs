@@ -171,6 +171,26 @@ pub fn lint(cfg: &CorsConfig) -> Vec<Warning> {
                 format!("move rule {} before rule {} or merge them", j + 1, i + 1),
             ));
         }
+        for (field, values, ci) in [
+            ("AllowedOrigin", &rule.allowed_origins, false),
+            ("AllowedMethod", &rule.allowed_methods, false),
+            ("AllowedHeader", &rule.allowed_headers, true),
+            ("ExposeHeader", &rule.expose_headers, true),
+        ] {
+            let same = |a: &String, b: &String| if ci { a.eq_ignore_ascii_case(b) } else { a == b };
+            if let Some(v) = values
+                .iter()
+                .enumerate()
+                .find(|(k, v)| values.iter().take(*k).any(|e| same(e, v)))
+                .map(|(_, v)| v.clone())
+            {
+                out.push(w(
+                    "duplicate-value",
+                    format!("rule {} lists {field} {v:?} more than once", j + 1),
+                    format!("remove the repeated {field} {v:?}"),
+                ));
+            }
+        }
         for o in &rule.allowed_origins {
             origin_warnings(j, o, &all_origins, &mut out);
         }

@@ -59,6 +59,14 @@ fn each_check_fires_with_its_id() {
     // An earlier rule with fewer methods does not shadow.
     let later = rule(&["https://a.example"], &["GET", "HEAD"], &[], &[], Some(1));
     assert_eq!(ids(vec![good("*"), later]), vec![]);
+    assert_eq!(
+        ids(vec![rule(&["https://a.example", "https://a.example"], &["GET"], &[], &[], Some(1))]),
+        vec![(Some(0), "duplicate-value")]
+    );
+    assert_eq!(
+        ids(vec![rule(&["*"], &["GET"], &["X-A", "x-a"], &[], Some(1))]),
+        vec![(Some(0), "duplicate-value")]
+    );
     let many: Vec<CorsRule> = (0..9).map(|i| good(&format!("https://{i}.example"))).collect();
     assert_eq!(ids(many), vec![(None, "near-rule-limit")]);
 }

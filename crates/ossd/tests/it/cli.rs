@@ -90,6 +90,14 @@ fn bucket_and_object_commands() {
         let r = s.send(&Req::new("GET", path));
         assert_eq!((r.status, r.text().as_str()), (200, "hello cli"), "{url}");
     }
+    // A presigned PUT uploads without credentials.
+    let url =
+        ok(&cli(&s, &["sign", "oss://clib/presigned.txt", "--method", "PUT", "--expires", "60"]));
+    let path = url.trim().split_once(&s.addr.to_string()).expect("url on the endpoint").1;
+    let r = s.send(&Req::new("PUT", path).body("via url"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(ok(&cli(&s, &["cat", "oss://clib/presigned.txt"])), "via url");
+    ok(&cli(&s, &["rm", "oss://clib/presigned.txt"]));
     // Signing V4 works for every request too.
     assert_eq!(
         ok(&cli(&s, &["cat", "oss://clib/docs/a.txt", "--region", "cn-hangzhou"])),

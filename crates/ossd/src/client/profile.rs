@@ -12,7 +12,7 @@ pub struct GlobalArgs {
     #[arg(short = 'e', long, global = true, env = "OSS_ENDPOINT")]
     pub endpoint: Option<String>,
     /// AccessKey ID
-    #[arg(short = 'i', long, global = true, env = "OSS_ACCESS_KEY_ID")]
+    #[arg(short = 'i', long, global = true, env = "OSS_ACCESS_KEY_ID", hide_env_values = true)]
     pub access_key_id: Option<String>,
     /// AccessKey secret
     #[arg(short = 'k', long, global = true, env = "OSS_ACCESS_KEY_SECRET", hide_env_values = true)]

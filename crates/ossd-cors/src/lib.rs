@@ -10,9 +10,13 @@
 //! characters, including the empty one.
 
 mod error;
+pub mod headers;
+pub mod lint;
 mod pattern;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_lint;
 
 pub use error::{CorsError, Field};
 use pattern::Pattern;

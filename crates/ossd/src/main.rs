@@ -1,6 +1,7 @@
 //! ossd: the server binary and its command line (`ossd serve`).
 
 mod alloc;
+mod client;
 mod config;
 mod keys_cli;
 mod nofile;
@@ -24,6 +25,9 @@ enum Command {
     Serve(ServeArgs),
     /// Manage access keys on a running server (create, list, disable, enable, delete, grant, revoke).
     Key(keys_cli::KeyArgs),
+    /// Client commands (ossutil-style, oss://bucket/key URLs).
+    #[command(flatten)]
+    Client(client::ClientCommand),
 }
 
 /// How long an idle blocking thread is kept for reuse.
@@ -31,6 +35,9 @@ const BLOCKING_IDLE: Duration = Duration::from_secs(2);
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Command::Client(c) = cli.command {
+        return client::run(c);
+    }
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -44,6 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Key(args) => keys_cli::run(args),
+        Command::Client(_) => Ok(()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests: the real `ossd` binary on a free loopback port, spoken to over raw HTTP/1.1.
 
+mod cli;
 mod connections;
 mod cors;
 mod disk_full;

@@ -34,14 +34,28 @@ pub enum CorsXmlError {
     /// Well-formed but a value is not allowed: OSS `InvalidArgument` with the error's argument name/value.
     #[error("invalid CORS configuration: {0}")]
     Invalid(CorsError),
+    /// Well-formed, but a schema rule checked by validation is broken (no rule, a rule without
+    /// origin or method): OSS `MalformedXML`, with the EC OSS documents for the case.
+    #[error("CORS configuration against the schema: {0}")]
+    Schema(CorsError),
 }
 
 impl CorsXmlError {
     /// The OSS error code for this error: `MalformedXML` or `InvalidArgument`.
     pub fn code(&self) -> &'static str {
         match self {
-            CorsXmlError::Malformed(_) => "MalformedXML",
+            CorsXmlError::Malformed(_) | CorsXmlError::Schema(_) => "MalformedXML",
             CorsXmlError::Invalid(_) => "InvalidArgument",
+        }
+    }
+
+    /// The EC OSS documents for this error, where it documents one: 0034-00000002 for a
+    /// configuration without a rule, 0034-00000011 for a method outside GET PUT DELETE POST HEAD.
+    pub fn ec(&self) -> Option<&'static str> {
+        match self {
+            CorsXmlError::Schema(CorsError::NoRules) => Some("0034-00000002"),
+            CorsXmlError::Invalid(CorsError::InvalidMethod { .. }) => Some("0034-00000011"),
+            _ => None,
         }
     }
 }
@@ -277,11 +291,7 @@ pub fn parse_cors_configuration(body: &[u8]) -> Result<(Vec<CorsRule>, bool), Co
 pub fn parse_and_validate(body: &[u8]) -> Result<CorsConfig, CorsXmlError> {
     let (rules, vary) = parse_cors_configuration(body)?;
     CorsConfig::new(rules, vary).map_err(|e| {
-        if e.is_schema_violation() {
-            CorsXmlError::Malformed(e.to_string())
-        } else {
-            CorsXmlError::Invalid(e)
-        }
+        if e.is_schema_violation() { CorsXmlError::Schema(e) } else { CorsXmlError::Invalid(e) }
     })
 }
 

@@ -66,14 +66,30 @@ pub fn parse_copy_range(v: &str, size: u64) -> Result<(u64, u64), ApiError> {
     };
     let spec = v.trim().strip_prefix("bytes=").ok_or_else(bad)?;
     let (a, b) = spec.split_once('-').ok_or_else(bad)?;
-    let a: u64 = a.trim().parse().map_err(|_| bad())?;
-    let b: u64 = if b.trim().is_empty() {
-        size.saturating_sub(1)
-    } else {
-        b.trim().parse().map_err(|_| bad())?
+    // Digits only: `u64::from_str` would also take a leading `+`.
+    let num = |s: &str| {
+        let s = s.trim();
+        if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { None }
     };
+    let a: u64 = num(a).ok_or_else(bad)?;
+    let b: u64 =
+        if b.trim().is_empty() { size.saturating_sub(1) } else { num(b).ok_or_else(bad)? };
     if a > b || b >= size {
         return Err(ApiError::new(ErrorCode::InvalidRange));
     }
     Ok((a, b + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_copy_range;
+
+    #[test]
+    fn copy_ranges_take_digits_only() {
+        assert_eq!(parse_copy_range("bytes=5-9", 100).ok(), Some((5, 10)));
+        assert_eq!(parse_copy_range("bytes=5-", 100).ok(), Some((5, 100)));
+        for bad in ["bytes=+5-9", "bytes=5-+9", "bytes=-5", "bytes=a-9", "5-9"] {
+            assert!(parse_copy_range(bad, 100).is_err(), "{bad}");
+        }
+    }
 }

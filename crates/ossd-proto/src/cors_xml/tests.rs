@@ -14,7 +14,10 @@ fn parse_ok(body: &str) -> (Vec<CorsRule>, bool) {
 }
 
 fn is_malformed(body: &str) -> bool {
-    matches!(parse_and_validate(body.as_bytes()), Err(CorsXmlError::Malformed(_)))
+    matches!(
+        parse_and_validate(body.as_bytes()),
+        Err(CorsXmlError::Malformed(_) | CorsXmlError::Schema(_))
+    )
 }
 
 /// The body oss2 sends (clients.md §3.2), byte for byte.

@@ -25,21 +25,16 @@ pub async fn put_bucket_cors(
     );
     let raw = read_small_body(body, MAX_CORS_BODY, too_large).await?;
     check_content_md5(ctx, &raw)?;
-    let cfg = parse_and_validate(&raw).map_err(|e| match e {
+    // The ECs are the ones the OSS error pages document (`CorsXmlError::ec`).
+    let cfg = parse_and_validate(&raw).map_err(|e| match &e {
         CorsXmlError::Malformed(m) => {
             tracing::debug!(reason = %m, "PutBucketCors: malformed XML");
             ApiError::new(ErrorCode::MalformedXML)
         }
-        // The ECs the OSS error pages document: 0034-00000002 for a configuration without a
-        // rule, 0034-00000011 for a method outside GET PUT DELETE POST HEAD.
-        CorsXmlError::Invalid(ossd_cors::CorsError::NoRules) => {
-            ApiError::new(ErrorCode::MalformedXML).with_ec(Some("0034-00000002"))
-        }
-        CorsXmlError::Invalid(e) => {
-            let ec =
-                matches!(e, ossd_cors::CorsError::InvalidMethod { .. }).then_some("0034-00000011");
-            ApiError::invalid_argument(e.to_string(), e.argument_name(), &e.argument_value())
-                .with_ec(ec)
+        CorsXmlError::Schema(_) => ApiError::new(ErrorCode::MalformedXML).with_ec(e.ec()),
+        CorsXmlError::Invalid(v) => {
+            ApiError::invalid_argument(v.to_string(), v.argument_name(), &v.argument_value())
+                .with_ec(e.ec())
         }
     })?;
     let xml = render_cors_configuration(&cfg);

@@ -10,9 +10,6 @@ use http::{HeaderValue, Response, StatusCode, header};
 use ossd_proto::{ApiError, ErrorCode, Query};
 use serde::Serialize;
 
-/// Path prefix of the admin API.
-pub const PREFIX: &str = "/-/admin/";
-
 #[derive(Serialize)]
 struct KeyView<'a> {
     access_key_id: &'a str,
@@ -88,7 +85,7 @@ pub fn handle(state: &AppState, parts: &http::request::Parts) -> Result<Response
     let path = percent_encoding::percent_decode_str(parts.uri.path())
         .decode_utf8()
         .map_err(|_| ApiError::new(ErrorCode::InvalidArgument))?;
-    let rest = path.strip_prefix("/-/").unwrap_or("");
+    let rest = path.strip_prefix(crate::router::PREFIX).unwrap_or("");
     authenticate(state, parts, rest, &query)?;
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let now_ms = now_secs() * 1000;

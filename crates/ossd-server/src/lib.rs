@@ -15,6 +15,7 @@ mod pipeline;
 mod progress;
 mod render;
 mod request_body;
+mod router;
 mod server;
 mod state;
 #[cfg(test)]

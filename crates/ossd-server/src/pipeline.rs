@@ -6,6 +6,7 @@ use crate::cors;
 use crate::handlers;
 use crate::render;
 use crate::request_body::RequestBody;
+use crate::router::{self, Surface};
 use crate::state::{AppState, BucketState};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
@@ -161,12 +162,18 @@ pub async fn handle(
 
     let result = if let Some(problem) = host_problem {
         Err(ApiError::msg(ossd_proto::ErrorCode::InvalidRequest, problem))
-    } else if parts.uri.path() == "/-/healthz" {
-        trace.op = "HealthCheck";
-        Ok(render::empty(StatusCode::OK))
-    } else if parts.uri.path() == "/-/readyz" {
-        trace.op = "ReadinessCheck";
-        Ok(crate::health::readiness(&state))
+    } else if let Some(surface) = router::route(host, parts.uri.path(), &state.config.domains) {
+        // The server's own surfaces, on its own host only (`router`).
+        trace.op = surface.name();
+        match surface {
+            Surface::Healthz => Ok(render::empty(StatusCode::OK)),
+            Surface::Readyz => Ok(crate::health::readiness(&state)),
+            Surface::Admin => crate::admin::handle(&state, &parts),
+            Surface::Unknown => Err(ApiError::msg(
+                ossd_proto::ErrorCode::NoSuchKey,
+                "No such surface of this server under /-/.",
+            )),
+        }
     } else {
         let body = RequestBody::new(body, state.config.limits.body_rule());
         run(&state, &mut trace, log, (&request_id, now, secs), host, parts, body).await
@@ -230,10 +237,6 @@ async fn run(
     parts: http::request::Parts,
     body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
-    if parts.uri.path().starts_with(crate::admin::PREFIX) {
-        trace.op = "Admin";
-        return crate::admin::handle(state, &parts);
-    }
     let query = Query::parse(parts.uri.query().unwrap_or(""))?;
     if parts.method == Method::OPTIONS {
         // `is_preflight` (OPTIONS naming a bucket), on a target that borrows from the path.

@@ -124,3 +124,31 @@ fn conditional_dates_before_1970() {
     );
     assert_eq!(r.status, 412);
 }
+
+/// The server's own surfaces (`/-/healthz`, `/-/readyz`, `/-/admin/`) are reached on its own host
+/// only: on a virtual-hosted bucket host the path is an object key of that bucket.
+#[test]
+fn surfaces_only_on_the_servers_own_host() {
+    let s = Ossd::start();
+    make_bucket(&s, "surf");
+    assert_eq!(s.send(&Req::new("GET", "/-/healthz")).status, 200);
+    assert_eq!(s.send(&Req::new("GET", "/-/readyz")).status, 200);
+    assert_eq!(s.send(&Req::new("GET", "/-/nothing")).status, 404);
+    let host = format!("surf.localhost:{}", s.addr.port());
+    let mut r = Req::new("GET", "/-/healthz");
+    r.host = Some(host.clone());
+    let got = s.send(&r);
+    assert_eq!((got.status, got.code()), (403, "AccessDenied".into()), "{}", got.text());
+    // The bucket's object named `-/healthz` is what that host serves.
+    assert_eq!(s.signed(Req::new("PUT", "/surf/-/healthz").body("an object")).status, 200);
+    let acl = s.signed(Req::new("PUT", "/surf/?acl").header("x-oss-acl", "public-read"));
+    assert_eq!(acl.status, 200);
+    let mut get = Req::new("GET", "/-/healthz");
+    get.host = Some(host.clone());
+    let got = s.send(&get);
+    assert_eq!((got.status, got.body.as_slice()), (200, b"an object".as_slice()));
+    let mut admin = Req::new("GET", "/-/admin/keys");
+    admin.host = Some(host);
+    let got = s.send(&admin);
+    assert_ne!(got.header("content-type"), Some("application/json"), "{}", got.text());
+}

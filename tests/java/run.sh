@@ -9,38 +9,18 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-OSSD_BIN="${OSSD_BIN:-$ROOT/target/release/ossd}"
-ARTIFACTS="$ROOT/test-artifacts"
+SUITE=java
 cd "$HERE"
 
-say() { printf '[java-suite] %s\n' "$*" >&2; }
+# shellcheck source=../lib/ossd-server.sh
+. "$ROOT/tests/lib/ossd-server.sh"
+suite_artifacts() {
+  if [ -d "$WORK/target/surefire-reports" ]; then
+    cp -r "$WORK/target/surefire-reports" "$1/java-surefire-reports"
+  fi
+}
 
 command -v mvn >/dev/null || { say "mvn is not installed"; exit 2; }
-if [ ! -x "$OSSD_BIN" ]; then
-  say "ossd binary not found at $OSSD_BIN: run 'cargo build --release' or set OSSD_BIN"
-  exit 3
-fi
-
-WORK="$(mktemp -d /tmp/ossd-java.XXXXXX)"
-OSSD_PID=""
-cleanup() {
-  local rc=$?
-  if [ -n "$OSSD_PID" ]; then
-    kill -TERM "$OSSD_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$OSSD_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$OSSD_PID" 2>/dev/null || true
-  fi
-  if [ "$rc" != 0 ] && [ -f "$WORK/ossd.log" ]; then
-    mkdir -p "$ARTIFACTS"
-    cp "$WORK/ossd.log" "$ARTIFACTS/ossd-java-suite.log"
-    [ -d "$WORK/target/surefire-reports" ] && cp -r "$WORK/target/surefire-reports" "$ARTIFACTS/java-surefire-reports"
-    say "failed (exit $rc); server log: $ARTIFACTS/ossd-java-suite.log"
-  fi
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # Build output outside the worktree.
 MVN=(mvn -q -B -ntp "-DbuildDirectory=$WORK/target")
@@ -48,26 +28,7 @@ MVN=(mvn -q -B -ntp "-DbuildDirectory=$WORK/target")
 # Dependencies and test classes, before the server starts.
 "${MVN[@]}" test-compile >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-ACCESS_KEY_ID="LTAI$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
-ACCESS_KEY_SECRET="$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')"
-
-OSSD_ROOT_ACCESS_KEY_ID="$ACCESS_KEY_ID" OSSD_ROOT_ACCESS_KEY_SECRET="$ACCESS_KEY_SECRET" \
-  "$OSSD_BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" --region cn-hangzhou \
-  >"$WORK/ossd.log" 2>&1 &
-OSSD_PID=$!
-
-for i in $(seq 200); do
-  if ! kill -0 "$OSSD_PID" 2>/dev/null; then
-    say "ossd exited before it was ready:"; tail -n 30 "$WORK/ossd.log" >&2; exit 1
-  fi
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/-/healthz" || true)" = 200 ] && break
-  [ "$i" = 200 ] && { say "ossd not ready after 10 s"; tail -n 30 "$WORK/ossd.log" >&2; exit 1; }
-  sleep 0.05
-done
-
-export OSSD_ENDPOINT="http://127.0.0.1:$PORT" OSSD_REGION=cn-hangzhou
-export OSSD_ACCESS_KEY_ID="$ACCESS_KEY_ID" OSSD_ACCESS_KEY_SECRET="$ACCESS_KEY_SECRET"
+ossd_start
 if ! "${MVN[@]}" test "$@" >"$WORK/test.log" 2>&1; then
   cat "$WORK/test.log" >&2
   exit 1

@@ -7,6 +7,7 @@ mod copy;
 mod cors;
 mod cors_json;
 mod cp;
+mod download;
 mod error;
 mod explain;
 mod http;
@@ -42,7 +43,7 @@ pub enum ClientCommand {
     Rm(RmArgs),
     /// Show a bucket's or an object's details
     Stat(UrlArgs),
-    /// Print an object's content to stdout
+    /// Print an object's content to stdout (--output json: a JSON object, content as text or base64)
     Cat(UrlArgs),
     /// Print a presigned URL for an object
     Sign(objects::SignArgs),

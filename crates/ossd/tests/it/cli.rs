@@ -765,3 +765,84 @@ fn cat_output_json() {
     // Without --output json the bytes themselves.
     assert_eq!(cli(&s, &["cat", "oss://catb/b.bin"]).stdout, [0xffu8, 0x00, 0xc3, 0x28]);
 }
+
+/// `ossd ARGS` with no `OSS_*` environment and no config file: everything comes from the flags.
+fn bare(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ossd"))
+        .args(args)
+        .env_remove("OSS_ENDPOINT")
+        .env_remove("OSS_ACCESS_KEY_ID")
+        .env_remove("OSS_ACCESS_KEY_SECRET")
+        .env_remove("OSS_REGION")
+        .env_remove("OSSUTIL_CONFIG_FILE")
+        .env("HOME", "/nonexistent-home-for-tests")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ossd")
+}
+
+#[test]
+fn global_flags_before_the_subcommand() {
+    let s = Ossd::start();
+    let addr = s.addr.to_string();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead = closed.local_addr().expect("addr").to_string();
+    drop(closed);
+    let creds = ["-e", addr.as_str(), "-i", AK, "-k", SK];
+    ok(&bare(&[&creds[..], &["mb", "oss://preb"]].concat()));
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("f.txt");
+    std::fs::write(&f, "before").expect("write");
+    ok(&bare(&[&creds[..], &["cp", f.to_str().expect("utf8"), "oss://preb/f.txt"]].concat()));
+    // --output, --region and --sign-version before the subcommand are used: JSON out, signed V4
+    // for cn-hangzhou (the server's region)...
+    let v = json(&bare(
+        &[&creds[..], &["--region", "cn-hangzhou", "--sign-version", "v4", "--output", "json"]]
+            .concat()
+            .into_iter()
+            .chain(["cat", "oss://preb/f.txt"])
+            .collect::<Vec<_>>(),
+    ));
+    assert_eq!(v["content"], "before", "{v}");
+    // ...and a region the server is not in is refused, so the flag did reach the signer.
+    let o = bare(&[&creds[..], &["--region", "us-west-1", "--sign-version", "v4", "ls"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("region"), "{o:?}");
+    let o = bare(&[&creds[..], &["--sign-version", "v9", "ls"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("v9"));
+    // The same flag after the subcommand wins over the one before.
+    ok(&bare(&["-e", &dead, "-i", AK, "-k", SK, "ls", "-e", &addr]));
+    let o = bare(&["-e", &addr, "-i", AK, "-k", SK, "ls", "-e", &dead]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&dead));
+    // A flag before the subcommand wins over the environment.
+    let o = Command::new(env!("CARGO_BIN_EXE_ossd"))
+        .args(["-e", &addr, "ls", "oss://preb"])
+        .env("OSS_ENDPOINT", &dead)
+        .env("OSS_ACCESS_KEY_ID", AK)
+        .env("OSS_ACCESS_KEY_SECRET", SK)
+        .env_remove("OSS_REGION")
+        .env("HOME", "/nonexistent-home-for-tests")
+        .output()
+        .expect("run");
+    assert!(ok(&o).contains("f.txt"));
+    // -c before the subcommand: an ossutil config file.
+    let conf = dir.path().join("ossutil.conf");
+    std::fs::write(
+        &conf,
+        format!("[default]\naccessKeyID = {AK}\naccessKeySecret = {SK}\nendpoint = {addr}\n"),
+    )
+    .expect("write");
+    assert!(ok(&bare(&["-c", conf.to_str().expect("utf8"), "ls", "oss://preb"])).contains("f.txt"));
+    // Nested commands too (cors sits one level deeper).
+    let o = bare(&[&creds[..], &["--output", "json", "cors", "get", "oss://preb"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(json(&o)["code"], "NoSuchCORSConfiguration", "JSON error from --output before");
+    // serve and key refuse client flags before the subcommand; serve --region still works after.
+    let o = bare(&["--region", "cn-hangzhou", "serve"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--region before the subcommand"));
+    let o = bare(&["serve", "--region", "cn-hangzhou", "--help"]);
+    assert!(o.status.success());
+}

@@ -846,3 +846,65 @@ fn global_flags_before_the_subcommand() {
     let o = bare(&["serve", "--region", "cn-hangzhou", "--help"]);
     assert!(o.status.success());
 }
+
+#[test]
+fn cp_download_checks_the_bytes_on_disk_and_a_change_during_the_download() {
+    let s = Ossd::start();
+    ok(&cli(&s, &["mb", "oss://dlcrc"]));
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("v1.bin");
+    let v1: Vec<u8> = (0..2u32 << 20).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&src, &v1).expect("write");
+    ok(&cli(&s, &["cp", src.to_str().expect("utf8"), "oss://dlcrc/f.bin"]));
+    let cpdir = dir.path().join("ckpt");
+    let back = dir.path().join("back.bin");
+    let partial = dir.path().join("back.bin.ossd-part");
+    let args = [
+        "cp",
+        "oss://dlcrc/f.bin",
+        back.to_str().expect("utf8"),
+        "--bigfile-threshold",
+        "1M",
+        "--part-size",
+        "100K",
+        "--checkpoint-dir",
+        cpdir.to_str().expect("utf8"),
+    ];
+    // A byte of a recorded part is damaged in the partial file between the runs: the resumed
+    // download fails on the whole file's CRC-64 and leaves neither the file nor the checkpoint.
+    kill_midway(&s, &args, "1M", &cpdir, 2);
+    let mut bytes = std::fs::read(&partial).expect("partial");
+    bytes[10] ^= 0xff;
+    std::fs::write(&partial, &bytes).expect("write");
+    let o = cli(&s, &args);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("CRC-64 mismatch"), "{o:?}");
+    assert!(!back.exists() && !partial.exists());
+    assert_eq!(download_checkpoints(&cpdir), 0);
+    let v = json(&cli(&s, &[&args[..], &["--output", "json"]].concat()));
+    assert_eq!(v["resumed_parts"], 0, "{v}");
+    assert!(std::fs::read(&back).expect("read") == v1);
+
+    // The object replaced while the download runs: the next part is refused (If-Match), the
+    // download fails and leaves nothing half-done behind.
+    std::fs::remove_file(&back).expect("rm");
+    let running = cmd(&s, &args)
+        .args(["-j", "1", "--bandwidth-limit", "1M"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while checkpoint_parts(&cpdir) < 2 {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint progress");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let src2 = dir.path().join("v2.bin");
+    std::fs::write(&src2, vec![9u8; 2 << 20]).expect("write");
+    ok(&cli(&s, &["cp", src2.to_str().expect("utf8"), "oss://dlcrc/f.bin"]));
+    let o = running.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("changed during the download"), "{o:?}");
+    assert!(!back.exists() && !partial.exists());
+    assert_eq!(download_checkpoints(&cpdir), 0);
+}

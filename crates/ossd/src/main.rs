@@ -7,7 +7,7 @@ mod keys_cli;
 mod nofile;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use config::{FileConfig, ServeArgs};
 use std::time::Duration;
 
@@ -17,6 +17,9 @@ use std::time::Duration;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The client commands' global flags, also accepted before the subcommand.
+    #[command(flatten)]
+    pre: client::PreArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -34,11 +37,31 @@ enum Command {
 const BLOCKING_IDLE: Duration = Duration::from_secs(2);
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    if let Command::Client(c) = cli.command {
-        return client::run(c);
+    let matches = Cli::command().get_matches();
+    let Cli { command, pre } = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let command = match command {
+        Command::Client(mut c) => {
+            if let Some((_, sub)) = matches.subcommand() {
+                client::apply_pre(&mut c, &pre, sub);
+            }
+            return client::run(c);
+        }
+        other => other,
+    };
+    let given = pre.given();
+    if !given.is_empty() {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "{} before the subcommand belong(s) to the client commands; give the \
+                     flags of serve and key after the subcommand (e.g. ossd serve --region R)",
+                    given.join(", ")
+                ),
+            )
+            .exit();
     }
-    match run(cli) {
+    match run(command) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ossd: {e:#}");
@@ -47,8 +70,8 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => serve(args),
         Command::Key(args) => keys_cli::run(args),
         Command::Client(_) => Ok(()),

@@ -209,7 +209,7 @@ pub async fn run(ctx: &Ctx, a: &CpArgs) -> Result<()> {
     for job in jobs {
         let s = match job {
             Job::Up(p, b, k) => upload::upload_file(ctx, &t, &p, &b, &k, &progress).await?,
-            Job::Down(b, k, p) => upload::download(ctx, &t, &b, &k, &p, &progress).await?,
+            Job::Down(b, k, p) => super::download::download(ctx, &t, &b, &k, &p, &progress).await?,
             Job::Copy(s, d) => super::copy::copy(ctx, &t, &s, &d, &progress).await?,
         };
         files += 1;

@@ -7,12 +7,14 @@ mod copy;
 mod cors;
 mod cors_json;
 mod cp;
+mod download;
 mod error;
 mod explain;
 mod http;
 mod limit;
 mod objects;
 mod output;
+mod pre;
 mod profile;
 mod progress;
 #[cfg(test)]
@@ -22,6 +24,7 @@ mod url;
 
 use clap::{Args, Subcommand};
 pub use error::CliError;
+pub use pre::PreArgs;
 use profile::GlobalArgs;
 
 /// Exit status of a failed command (explain: refused = 1, lint: warnings = 1).
@@ -42,7 +45,7 @@ pub enum ClientCommand {
     Rm(RmArgs),
     /// Show a bucket's or an object's details
     Stat(UrlArgs),
-    /// Print an object's content to stdout
+    /// Print an object's content to stdout (--output json: a JSON object, content as text or base64)
     Cat(UrlArgs),
     /// Print a presigned URL for an object
     Sign(objects::SignArgs),
@@ -143,6 +146,24 @@ fn global(cmd: &ClientCommand) -> &GlobalArgs {
         ClientCommand::Sign(a) => &a.g,
         ClientCommand::Cors(a) => &a.g,
     }
+}
+
+fn global_mut(cmd: &mut ClientCommand) -> &mut GlobalArgs {
+    match cmd {
+        ClientCommand::Mb(a) => &mut a.g,
+        ClientCommand::Rb(a) => &mut a.g,
+        ClientCommand::Ls(a) => &mut a.g,
+        ClientCommand::Cp(a) => &mut a.g,
+        ClientCommand::Rm(a) => &mut a.g,
+        ClientCommand::Stat(a) | ClientCommand::Cat(a) => &mut a.g,
+        ClientCommand::Sign(a) => &mut a.g,
+        ClientCommand::Cors(a) => &mut a.g,
+    }
+}
+
+/// Applies the flags given before the subcommand; `sub` is the subcommand's matches.
+pub fn apply_pre(cmd: &mut ClientCommand, pre: &PreArgs, sub: &clap::ArgMatches) {
+    pre.apply(global_mut(cmd), sub);
 }
 
 /// Runs a client command; prints errors (as JSON with `--output json`) and returns the exit status.

@@ -105,13 +105,41 @@ pub async fn stat(ctx: &Ctx, a: &UrlArgs) -> Result<()> {
     Ok(())
 }
 
-/// `cat`: the object's bytes on stdout (`--output json` is not meaningful and is ignored).
+/// `cat`: the object's bytes on stdout; with `--output json` one JSON object describing the
+/// object, its content as UTF-8 text when it is valid UTF-8, else base64 (`encoding` says which).
 pub async fn cat(ctx: &Ctx, a: &UrlArgs) -> Result<()> {
     let u = OssUrl::object(&a.url)?;
     let r = ctx.client.call(Req::new("GET", Some(&u.bucket), Some(&u.key))).await?;
     super::cp::verify_crc(&r, &r.body, &a.url)?;
+    if ctx.json {
+        output::json(&cat_json(&u, &r));
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(&r.body).and_then(|()| out.flush()).map_err(CliError::io("writing stdout"))
+}
+
+/// The JSON document of `cat --output json`.
+pub fn cat_json(u: &OssUrl, r: &super::http::Resp) -> serde_json::Value {
+    let (encoding, content) = match std::str::from_utf8(&r.body) {
+        Ok(text) => ("utf-8", text.to_owned()),
+        Err(_) => {
+            use base64::Engine;
+            ("base64", base64::engine::general_purpose::STANDARD.encode(&r.body))
+        }
+    };
+    let h = |name: &str| r.header(name).map(str::to_owned);
+    serde_json::json!({
+        "bucket": u.bucket,
+        "key": u.key,
+        "size": r.body.len(),
+        "etag": h("etag").map(|e| e.trim_matches('"').to_owned()),
+        "content_type": h("content-type"),
+        "last_modified": h("last-modified"),
+        "crc64": h("x-oss-hash-crc64ecma"),
+        "encoding": encoding,
+        "content": content,
+    })
 }
 
 /// `sign`.

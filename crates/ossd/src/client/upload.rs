@@ -1,10 +1,10 @@
-//! Transfers of one file: single request below the threshold; above it a multipart upload with
-//! parallel parts and a checkpoint (resumed after an interrupt), or a parallel ranged download.
-//! Every byte is checked against the server's CRC-64 (`x-oss-hash-crc64ecma`).
+//! Uploads of one file: a single PUT below the threshold; above it a multipart upload with
+//! parallel parts and a checkpoint (resumed after an interrupt). Every byte is checked against the
+//! server's CRC-64 (`x-oss-hash-crc64ecma`).
 
 use super::Ctx;
 use super::checkpoint::{Checkpoint, DonePart, path_for};
-use super::cp::{Transfer, verify_crc};
+use super::cp::Transfer;
 use super::error::{CliError, Result};
 use super::http::Req;
 use super::progress::Progress;
@@ -200,71 +200,4 @@ pub fn check(server: Option<u64>, local: u64, what: &str) -> Result<()> {
         ))),
         _ => Ok(()),
     }
-}
-
-/// Downloads `bucket/key` to `path`: one GET below the threshold, else parallel ranged GETs.
-pub async fn download(
-    ctx: &Ctx,
-    t: &Transfer,
-    bucket: &str,
-    key: &str,
-    path: &Path,
-    progress: &Arc<Progress>,
-) -> Result<Stats> {
-    let what = path.display().to_string();
-    let url = format!("oss://{bucket}/{key}");
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(CliError::io(format!("creating {}", dir.display())))?;
-    }
-    let head = ctx.client.call(Req::new("HEAD", Some(bucket), Some(key))).await?;
-    let size: u64 = head.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    if size < t.threshold {
-        let r = ctx.client.call(Req::new("GET", Some(bucket), Some(key))).await?;
-        verify_crc(&r, &r.body, &url)?;
-        std::fs::write(path, &r.body).map_err(CliError::io(format!("writing {what}")))?;
-        progress.add(r.body.len() as u64);
-        return Ok(Stats { bytes: r.body.len() as u64, parts: 0, resumed_parts: 0 });
-    }
-    let part_size = t.part_size.max(1);
-    let parts = size.div_ceil(part_size);
-    let file = std::fs::File::create(path).map_err(CliError::io(format!("creating {what}")))?;
-    file.set_len(size).map_err(CliError::io(format!("writing {what}")))?;
-    let file = Arc::new(file);
-    let sem = Arc::new(tokio::sync::Semaphore::new(t.jobs.max(1)));
-    let mut tasks = Vec::new();
-    for n in 0..parts {
-        let (file, sem, client) = (file.clone(), sem.clone(), ctx.client.clone());
-        let (bucket, key, what) = (bucket.to_owned(), key.to_owned(), what.clone());
-        let progress = progress.clone();
-        let limiter = t.limiter.clone();
-        let start = n * part_size;
-        let end = (start + part_size).min(size) - 1;
-        tasks.push(tokio::spawn(async move {
-            let _permit = sem.acquire().await.map_err(|_| CliError::Usage("cancelled".into()))?;
-            limiter.take(end - start + 1).await;
-            let r = client
-                .call(
-                    Req::new("GET", Some(&bucket), Some(&key))
-                        .h("range", &format!("bytes={start}-{end}")),
-                )
-                .await?;
-            if r.body.len() as u64 != end - start + 1 {
-                return Err(CliError::Integrity(format!(
-                    "range {start}-{end} of {bucket}/{key} came back short"
-                )));
-            }
-            file.write_all_at(&r.body, start).map_err(CliError::io(format!("writing {what}")))?;
-            progress.add(r.body.len() as u64);
-            Ok::<_, CliError>((crc64::checksum(&r.body), r.body.len() as u64))
-        }));
-    }
-    let mut whole = 0u64;
-    for task in tasks {
-        let (crc, len) =
-            task.await.map_err(|e| CliError::Usage(format!("a part task failed: {e}")))??;
-        whole = crc64::combine(whole, crc, len);
-    }
-    check(head.crc64(), whole, &url)?;
-    Ok(Stats { bytes: size, parts, resumed_parts: 0 })
 }

@@ -624,3 +624,287 @@ fn cp_checkpoint_of_an_aborted_upload_starts_over() {
     assert_eq!((v["parts"].as_u64(), v["resumed_parts"].as_u64()), (Some(21), Some(0)), "{v}");
     assert_eq!(ok(&cli(&s, &["cat", "oss://abortb/f.bin"])).len(), 2 << 20);
 }
+
+/// Files of a download's checkpoint directory that are checkpoints (`*.dcp.json`).
+fn download_checkpoints(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".dcp.json"))
+        .count()
+}
+
+/// Runs `args` (a download, one part at a time, rate-capped) and kills it with SIGKILL once the
+/// checkpoint records at least `min_parts` parts; returns the parts recorded.
+fn kill_midway(s: &Ossd, args: &[&str], rate: &str, cpdir: &Path, min_parts: usize) -> usize {
+    let mut first = cmd(s, args)
+        .args(["-j", "1", "--bandwidth-limit", rate])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while checkpoint_parts(cpdir) < min_parts {
+        assert!(
+            first.try_wait().expect("wait").is_none(),
+            "cp finished before it could be interrupted"
+        );
+        assert!(std::time::Instant::now() < deadline, "no checkpoint progress");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    first.kill().expect("kill"); // SIGKILL
+    first.wait().expect("wait");
+    checkpoint_parts(cpdir)
+}
+
+#[test]
+fn cp_download_50_mib_killed_and_resumed() {
+    let s = Ossd::start();
+    ok(&cli(&s, &["mb", "oss://dlb"]));
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("big.bin");
+    let data: Vec<u8> =
+        (0..50u32 * 1024 * 1024).map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8).collect();
+    std::fs::write(&src, &data).expect("write");
+    ok(&cli(&s, &["cp", src.to_str().expect("utf8"), "oss://dlb/big.bin"]));
+    let cpdir = dir.path().join("ckpt");
+    let back = dir.path().join("out").join("back.bin");
+    let partial = dir.path().join("out").join("back.bin.ossd-part");
+    let args = [
+        "cp",
+        "oss://dlb/big.bin",
+        back.to_str().expect("utf8"),
+        "--bigfile-threshold",
+        "1M",
+        "--part-size",
+        "100K",
+        "--checkpoint-dir",
+        cpdir.to_str().expect("utf8"),
+    ];
+    // About 5 s at 10 MiB/s, killed once a few parts are written.
+    let stored = kill_midway(&s, &args, "10M", &cpdir, 5);
+    assert!((5..512).contains(&stored), "{stored} parts in the checkpoint");
+    assert_eq!(download_checkpoints(&cpdir), 1);
+    assert!(!back.exists(), "the destination appears only when the download is complete");
+    assert_eq!(std::fs::metadata(&partial).expect("the partial file").len(), 50 << 20);
+
+    // The rerun skips the recorded parts; nothing on stderr off a terminal.
+    let o = cmd(&s, &args).args(["-j", "4", "--output", "json"]).output().expect("run");
+    let v = json(&o);
+    assert!(o.status.success(), "{v}");
+    assert!(o.stderr.is_empty(), "{:?}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(v["parts"], 512, "{v}");
+    let resumed = v["resumed_parts"].as_u64().expect("resumed");
+    assert!(resumed >= stored as u64 && resumed < 512, "{v}");
+    assert!(std::fs::read(&back).expect("read") == data, "downloaded bytes differ");
+    assert!(!partial.exists(), "the partial file is renamed");
+    assert_eq!(download_checkpoints(&cpdir), 0, "the checkpoint is removed after completion");
+}
+
+#[test]
+fn cp_download_of_an_object_changed_between_runs_starts_over() {
+    let s = Ossd::start();
+    ok(&cli(&s, &["mb", "oss://dlchg"]));
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("v1.bin");
+    std::fs::write(&src, vec![1u8; 2 << 20]).expect("write");
+    ok(&cli(&s, &["cp", src.to_str().expect("utf8"), "oss://dlchg/f.bin"]));
+    let cpdir = dir.path().join("ckpt");
+    let back = dir.path().join("back.bin");
+    let args = [
+        "cp",
+        "oss://dlchg/f.bin",
+        back.to_str().expect("utf8"),
+        "--bigfile-threshold",
+        "1M",
+        "--part-size",
+        "100K",
+        "--checkpoint-dir",
+        cpdir.to_str().expect("utf8"),
+    ];
+    let stored = kill_midway(&s, &args, "1M", &cpdir, 2);
+    assert!((2..21).contains(&stored), "{stored}");
+    // The object is replaced by one of the same size and other bytes.
+    let v2: Vec<u8> = (0..2u32 << 20).map(|i| (i % 251) as u8).collect();
+    let src2 = dir.path().join("v2.bin");
+    std::fs::write(&src2, &v2).expect("write");
+    ok(&cli(&s, &["cp", src2.to_str().expect("utf8"), "oss://dlchg/f.bin"]));
+    let v = json(&cli(&s, &[&args[..], &["--output", "json"]].concat()));
+    assert_eq!((v["parts"].as_u64(), v["resumed_parts"].as_u64()), (Some(21), Some(0)), "{v}");
+    assert!(std::fs::read(&back).expect("read") == v2, "the new object's bytes, no old part");
+    assert_eq!(download_checkpoints(&cpdir), 0);
+}
+
+#[test]
+fn cat_output_json() {
+    let s = Ossd::start();
+    ok(&cli(&s, &["mb", "oss://catb"]));
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = dir.path().join("t.txt");
+    std::fs::write(&text, "héllo\n").expect("write");
+    ok(&cli(&s, &["cp", text.to_str().expect("utf8"), "oss://catb/t.txt"]));
+    let bin = dir.path().join("b.bin");
+    std::fs::write(&bin, [0xffu8, 0x00, 0xc3, 0x28]).expect("write");
+    ok(&cli(&s, &["cp", bin.to_str().expect("utf8"), "oss://catb/b.bin"]));
+    let st = json(&cli(&s, &["stat", "oss://catb/t.txt", "--output", "json"]));
+
+    let v = json(&cli(&s, &["cat", "oss://catb/t.txt", "--output", "json"]));
+    assert_eq!(v["bucket"], "catb");
+    assert_eq!(v["key"], "t.txt");
+    assert_eq!(v["size"], 7);
+    assert_eq!(v["encoding"], "utf-8");
+    assert_eq!(v["content"], "héllo\n");
+    assert_eq!(v["etag"], st["Etag"], "{v} {st}");
+    assert_eq!(v["content_type"], st["Content-Type"]);
+    assert_eq!(v["crc64"], st["X-Oss-Hash-Crc64ecma"]);
+
+    let v = json(&cli(&s, &["cat", "oss://catb/b.bin", "--output", "json"]));
+    assert_eq!((v["size"].as_u64(), v["encoding"].as_str()), (Some(4), Some("base64")), "{v}");
+    assert_eq!(v["content"], "/wDDKA==");
+    // Without --output json the bytes themselves.
+    assert_eq!(cli(&s, &["cat", "oss://catb/b.bin"]).stdout, [0xffu8, 0x00, 0xc3, 0x28]);
+}
+
+/// `ossd ARGS` with no `OSS_*` environment and no config file: everything comes from the flags.
+fn bare(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ossd"))
+        .args(args)
+        .env_remove("OSS_ENDPOINT")
+        .env_remove("OSS_ACCESS_KEY_ID")
+        .env_remove("OSS_ACCESS_KEY_SECRET")
+        .env_remove("OSS_REGION")
+        .env_remove("OSSUTIL_CONFIG_FILE")
+        .env("HOME", "/nonexistent-home-for-tests")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ossd")
+}
+
+#[test]
+fn global_flags_before_the_subcommand() {
+    let s = Ossd::start();
+    let addr = s.addr.to_string();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead = closed.local_addr().expect("addr").to_string();
+    drop(closed);
+    let creds = ["-e", addr.as_str(), "-i", AK, "-k", SK];
+    ok(&bare(&[&creds[..], &["mb", "oss://preb"]].concat()));
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("f.txt");
+    std::fs::write(&f, "before").expect("write");
+    ok(&bare(&[&creds[..], &["cp", f.to_str().expect("utf8"), "oss://preb/f.txt"]].concat()));
+    // --output, --region and --sign-version before the subcommand are used: JSON out, signed V4
+    // for cn-hangzhou (the server's region)...
+    let v = json(&bare(
+        &[&creds[..], &["--region", "cn-hangzhou", "--sign-version", "v4", "--output", "json"]]
+            .concat()
+            .into_iter()
+            .chain(["cat", "oss://preb/f.txt"])
+            .collect::<Vec<_>>(),
+    ));
+    assert_eq!(v["content"], "before", "{v}");
+    // ...and a region the server is not in is refused, so the flag did reach the signer.
+    let o = bare(&[&creds[..], &["--region", "us-west-1", "--sign-version", "v4", "ls"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("region"), "{o:?}");
+    let o = bare(&[&creds[..], &["--sign-version", "v9", "ls"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("v9"));
+    // The same flag after the subcommand wins over the one before.
+    ok(&bare(&["-e", &dead, "-i", AK, "-k", SK, "ls", "-e", &addr]));
+    let o = bare(&["-e", &addr, "-i", AK, "-k", SK, "ls", "-e", &dead]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&dead));
+    // A flag before the subcommand wins over the environment.
+    let o = Command::new(env!("CARGO_BIN_EXE_ossd"))
+        .args(["-e", &addr, "ls", "oss://preb"])
+        .env("OSS_ENDPOINT", &dead)
+        .env("OSS_ACCESS_KEY_ID", AK)
+        .env("OSS_ACCESS_KEY_SECRET", SK)
+        .env_remove("OSS_REGION")
+        .env("HOME", "/nonexistent-home-for-tests")
+        .output()
+        .expect("run");
+    assert!(ok(&o).contains("f.txt"));
+    // -c before the subcommand: an ossutil config file.
+    let conf = dir.path().join("ossutil.conf");
+    std::fs::write(
+        &conf,
+        format!("[default]\naccessKeyID = {AK}\naccessKeySecret = {SK}\nendpoint = {addr}\n"),
+    )
+    .expect("write");
+    assert!(ok(&bare(&["-c", conf.to_str().expect("utf8"), "ls", "oss://preb"])).contains("f.txt"));
+    // Nested commands too (cors sits one level deeper).
+    let o = bare(&[&creds[..], &["--output", "json", "cors", "get", "oss://preb"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(json(&o)["code"], "NoSuchCORSConfiguration", "JSON error from --output before");
+    // serve and key refuse client flags before the subcommand; serve --region still works after.
+    let o = bare(&["--region", "cn-hangzhou", "serve"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--region before the subcommand"));
+    let o = bare(&["serve", "--region", "cn-hangzhou", "--help"]);
+    assert!(o.status.success());
+}
+
+#[test]
+fn cp_download_checks_the_bytes_on_disk_and_a_change_during_the_download() {
+    let s = Ossd::start();
+    ok(&cli(&s, &["mb", "oss://dlcrc"]));
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("v1.bin");
+    let v1: Vec<u8> = (0..2u32 << 20).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&src, &v1).expect("write");
+    ok(&cli(&s, &["cp", src.to_str().expect("utf8"), "oss://dlcrc/f.bin"]));
+    let cpdir = dir.path().join("ckpt");
+    let back = dir.path().join("back.bin");
+    let partial = dir.path().join("back.bin.ossd-part");
+    let args = [
+        "cp",
+        "oss://dlcrc/f.bin",
+        back.to_str().expect("utf8"),
+        "--bigfile-threshold",
+        "1M",
+        "--part-size",
+        "100K",
+        "--checkpoint-dir",
+        cpdir.to_str().expect("utf8"),
+    ];
+    // A byte of a recorded part is damaged in the partial file between the runs: the resumed
+    // download fails on the whole file's CRC-64 and leaves neither the file nor the checkpoint.
+    kill_midway(&s, &args, "1M", &cpdir, 2);
+    let mut bytes = std::fs::read(&partial).expect("partial");
+    bytes[10] ^= 0xff;
+    std::fs::write(&partial, &bytes).expect("write");
+    let o = cli(&s, &args);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("CRC-64 mismatch"), "{o:?}");
+    assert!(!back.exists() && !partial.exists());
+    assert_eq!(download_checkpoints(&cpdir), 0);
+    let v = json(&cli(&s, &[&args[..], &["--output", "json"]].concat()));
+    assert_eq!(v["resumed_parts"], 0, "{v}");
+    assert!(std::fs::read(&back).expect("read") == v1);
+
+    // The object replaced while the download runs: the next part is refused (If-Match), the
+    // download fails and leaves nothing half-done behind.
+    std::fs::remove_file(&back).expect("rm");
+    let running = cmd(&s, &args)
+        .args(["-j", "1", "--bandwidth-limit", "1M"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while checkpoint_parts(&cpdir) < 2 {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint progress");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let src2 = dir.path().join("v2.bin");
+    std::fs::write(&src2, vec![9u8; 2 << 20]).expect("write");
+    ok(&cli(&s, &["cp", src2.to_str().expect("utf8"), "oss://dlcrc/f.bin"]));
+    let o = running.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("changed during the download"), "{o:?}");
+    assert!(!back.exists() && !partial.exists());
+    assert_eq!(download_checkpoints(&cpdir), 0);
+}

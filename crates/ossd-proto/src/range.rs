@@ -82,7 +82,37 @@ pub fn parse_copy_range(v: &str, size: u64) -> Result<(u64, u64), ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_copy_range;
+    use super::{RangeSpec, parse_copy_range, parse_range};
+
+    #[test]
+    fn ranges_oss_default_ignores_what_does_not_fit() {
+        assert_eq!(parse_range(Some("bytes=0-9"), 100, false), RangeSpec::Part(0, 10));
+        assert_eq!(parse_range(Some("bytes=90-99"), 100, false), RangeSpec::Part(90, 100));
+        assert_eq!(parse_range(Some("bytes=90-200"), 100, false), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=100-"), 100, false), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=10-"), 100, false), RangeSpec::Part(10, 100));
+        assert_eq!(parse_range(Some("bytes=-10"), 100, false), RangeSpec::Part(90, 100));
+        assert_eq!(parse_range(Some("bytes=-1000"), 100, false), RangeSpec::Part(0, 100));
+        assert_eq!(parse_range(Some("bytes=9-1"), 100, false), RangeSpec::Full);
+    }
+
+    #[test]
+    fn ranges() {
+        let parse_range = |h, size| parse_range(h, size, true);
+        assert_eq!(parse_range(Some("bytes=0-9"), 100), RangeSpec::Part(0, 10));
+        assert_eq!(parse_range(Some("bytes=90-200"), 100), RangeSpec::Part(90, 100));
+        assert_eq!(parse_range(Some("bytes=-10"), 100), RangeSpec::Part(90, 100));
+        assert_eq!(parse_range(Some("bytes=-1000"), 100), RangeSpec::Part(0, 100));
+        assert_eq!(parse_range(Some("bytes=10-"), 100), RangeSpec::Part(10, 100));
+        assert_eq!(parse_range(Some("bytes=100-"), 100), RangeSpec::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=100-200"), 100), RangeSpec::Unsatisfiable);
+        assert_eq!(parse_range(Some("bytes=9-1"), 100), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=a-b"), 100), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=0-1,5-6"), 100), RangeSpec::Full);
+        assert_eq!(parse_range(Some("items=0-1"), 100), RangeSpec::Full);
+        assert_eq!(parse_range(None, 100), RangeSpec::Full);
+        assert_eq!(parse_range(Some("bytes=0-0"), 0), RangeSpec::Unsatisfiable);
+    }
 
     #[test]
     fn copy_ranges_take_digits_only() {

@@ -6,6 +6,7 @@ mod cors_api;
 mod live;
 mod multipart;
 mod object;
+mod object_headers;
 mod post_object;
 mod regions;
 pub mod unsupported;

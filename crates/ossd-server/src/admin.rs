@@ -1,8 +1,9 @@
 //! The admin API under `/-/admin/` (JSON), signed with the root key like any OSS request: access key
 //! management for the CLI (`ossd key ...`). Bucket names cannot start with `-`, so no bucket is shadowed.
 
-use crate::auth::{header_pairs, now_secs, sig_error};
+use crate::auth::{header_pairs, sig_error};
 use crate::body::Body;
+use crate::clock::now_secs;
 use crate::keys::{KeyError, KeyRecord, Permission};
 use crate::render;
 use crate::state::AppState;

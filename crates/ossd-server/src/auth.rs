@@ -1,5 +1,6 @@
 //! Authentication (who is asking: a signature check, or anonymous) and authorization (may they do it).
 
+use crate::clock::now_secs;
 use crate::keys::{KeyRecord, Permission};
 use crate::state::{AppState, BucketState};
 use ossd_proto::{Access, ApiError, ErrorCode, Query, Target};
@@ -44,14 +45,6 @@ impl Principal {
             Principal::Anonymous => false,
         }
     }
-}
-
-/// Unix time in seconds.
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// `x-oss-security-token`: an STS token, which this server refuses.

@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod body;
+mod clock;
 mod conn_io;
 mod cors;
 pub mod form;

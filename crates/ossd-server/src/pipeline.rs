@@ -116,8 +116,8 @@ const X_OSS_OBJECT_ACL: http::HeaderName = http::HeaderName::from_static("x-oss-
 /// `Server: AliyunOSS`.
 const SERVER: HeaderValue = HeaderValue::from_static("AliyunOSS");
 
-/// The `Date` header value for `now` (`secs` since the Unix epoch), formatted once per second and shared.
-fn date_header(now: std::time::SystemTime, secs: u64) -> HeaderValue {
+/// The `Date` header value for `secs` since the Unix epoch, formatted once per second and shared.
+fn date_header(secs: u64) -> HeaderValue {
     static CACHE: std::sync::RwLock<Option<(u64, HeaderValue)>> = std::sync::RwLock::new(None);
     if let Ok(c) = CACHE.read()
         && let Some((s, v)) = c.as_ref()
@@ -125,8 +125,9 @@ fn date_header(now: std::time::SystemTime, secs: u64) -> HeaderValue {
     {
         return v.clone();
     }
-    let v = HeaderValue::from_str(&httpdate::fmt_http_date(now))
-        .unwrap_or(HeaderValue::from_static(""));
+    // The one HTTP-date formatter (`render`), also used for Last-Modified.
+    let ms = i64::try_from(secs).unwrap_or(i64::MAX / 1000).saturating_mul(1000);
+    let v = render::http_date_value(ms).unwrap_or(HeaderValue::from_static(""));
     if let Ok(mut c) = CACHE.write() {
         *c = Some((secs, v.clone()));
     }
@@ -142,8 +143,7 @@ pub async fn handle(
     // The log line is the only reader of the start time and of most of the trace.
     let log = tracing::enabled!(tracing::Level::INFO);
     let started = log.then(Instant::now);
-    let now = std::time::SystemTime::now();
-    let secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = u64::try_from(crate::clock::now_secs()).unwrap_or(0);
     let request_id = RequestId::new(secs);
     let (parts, body) = req.into_parts();
     let is_head = parts.method == Method::HEAD;
@@ -176,7 +176,7 @@ pub async fn handle(
         }
     } else {
         let body = RequestBody::new(body, state.config.limits.body_rule());
-        run(&state, &mut trace, log, (&request_id, now, secs), host, parts, body).await
+        run(&state, &mut trace, log, (&request_id, secs), host, parts, body).await
     };
     let mut resp = match result {
         Ok(r) => r,
@@ -187,7 +187,7 @@ pub async fn handle(
         if let Some(v) = request_id.header_value() {
             h.insert(render::X_OSS_REQUEST_ID, v);
         }
-        h.insert(header::DATE, date_header(now, secs));
+        h.insert(header::DATE, date_header(secs));
         h.insert(header::SERVER, SERVER);
     }
     if !trace.preflight {
@@ -232,7 +232,7 @@ async fn run(
     state: &AppState,
     trace: &mut Trace,
     log: bool,
-    clock: (&RequestId, std::time::SystemTime, u64),
+    clock: (&RequestId, u64),
     host: &str,
     parts: http::request::Parts,
     body: RequestBody,
@@ -309,7 +309,7 @@ fn preflight(
     state: &AppState,
     trace: &mut Trace,
     log: bool,
-    (request_id, now, secs): (&RequestId, std::time::SystemTime, u64),
+    (request_id, secs): (&RequestId, u64),
     host: &str,
     parts: &http::request::Parts,
     bucket_name: &str,
@@ -327,7 +327,7 @@ fn preflight(
     let common = || {
         request_id.header_value().map(|request_id| cors::CommonHeaders {
             request_id,
-            date: date_header(now, secs),
+            date: date_header(secs),
             server: SERVER,
         })
     };

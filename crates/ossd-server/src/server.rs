@@ -213,16 +213,15 @@ fn serve(
 
 /// The answer to a connection over the cap: OSS's `503 ActiveRequestLimitExceeded`.
 fn refusal() -> Vec<u8> {
-    let now = std::time::SystemTime::now();
-    let secs = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let id = pipeline::RequestId::new(secs);
+    let ms = crate::clock::now_ms();
+    let id = pipeline::RequestId::new(u64::try_from(ms / 1000).unwrap_or(0));
     let err = ossd_proto::ApiError::new(ossd_proto::ErrorCode::ActiveRequestLimitExceeded);
     let body = err.to_xml(id.as_str(), "");
     let mut head = format!(
         "HTTP/1.1 503 Service Unavailable\r\nServer: AliyunOSS\r\nDate: {}\r\n\
          Content-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\
          x-oss-request-id: {}\r\n",
-        httpdate::fmt_http_date(now),
+        crate::render::http_date(ms),
         body.len(),
         id.as_str()
     );

@@ -1381,8 +1381,6 @@ impl Store {
         result
     }
 
-    /// Applies `ops` in one transaction (one fsync). Logical failures are reported per op and
-    /// leave the others in effect; an I/O or database failure aborts the whole batch.
     /// Of the blobs a commit left unreferenced, those to unlink now: all of them, unless an
     /// object reader is running, in which case they wait in the graveyard (see [`Leases`]).
     fn unless_read(&self, doomed: Vec<BlobId>) -> Vec<BlobId> {
@@ -1399,6 +1397,8 @@ impl Store {
         Vec::new()
     }
 
+    /// Applies `ops` in one transaction (one fsync). Logical failures are reported per op and
+    /// leave the others in effect; an I/O or database failure aborts the whole batch.
     fn apply_batch(&self, ops: &[Op]) -> BatchResult {
         match self.write(|w| w.apply_all(ops)) {
             // The failure released the space reserve and reopened the database: a request

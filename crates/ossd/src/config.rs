@@ -223,6 +223,23 @@ fn random_string(n: usize) -> String {
     (0..n).map(|_| ALNUM[rand::random_range(0..ALNUM.len())] as char).collect()
 }
 
+/// The file in the data directory that keeps a generated root key.
+pub const ROOT_KEY_FILE: &str = "root-key.json";
+
+/// The root key kept in `DATA/root-key.json`, if that file exists: the one reader of the file
+/// (`ossd serve` and `ossd key` both use it).
+pub fn stored_root_key(data_dir: &Path) -> anyhow::Result<Option<AccessKey>> {
+    let path = data_dir.join(ROOT_KEY_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let k: StoredKey =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    Ok(Some(AccessKey { id: k.access_key_id, secret: k.access_key_secret }))
+}
+
 /// The root key: from OSSD_ROOT_ACCESS_KEY_ID / OSSD_ROOT_ACCESS_KEY_SECRET, else kept in the data
 /// directory, generated (and printed once) on first start.
 pub fn root_key(data_dir: &Path) -> anyhow::Result<AccessKey> {
@@ -233,14 +250,10 @@ pub fn root_key(data_dir: &Path) -> anyhow::Result<AccessKey> {
         (None, None) => {}
         _ => bail!("set both OSSD_ROOT_ACCESS_KEY_ID and OSSD_ROOT_ACCESS_KEY_SECRET, or neither"),
     }
-    let path = data_dir.join("root-key.json");
-    if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let k: StoredKey =
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-        return Ok(AccessKey { id: k.access_key_id, secret: k.access_key_secret });
+    if let Some(k) = stored_root_key(data_dir)? {
+        return Ok(k);
     }
+    let path = data_dir.join(ROOT_KEY_FILE);
     let k = StoredKey {
         access_key_id: format!("LTAI{}", random_string(20)),
         access_key_secret: random_string(30),

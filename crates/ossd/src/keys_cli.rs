@@ -91,15 +91,12 @@ fn root_credentials(args: &KeyArgs) -> anyhow::Result<(String, String)> {
     {
         return Ok((id, secret));
     }
-    let path = args.data_dir.join("root-key.json");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!("no OSSD_ROOT_ACCESS_KEY_ID/SECRET and cannot read {}", path.display())
-    })?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    match (v["access_key_id"].as_str(), v["access_key_secret"].as_str()) {
-        (Some(a), Some(s)) => Ok((a.to_owned(), s.to_owned())),
-        _ => bail!("{} has no access_key_id/access_key_secret", path.display()),
+    match crate::config::stored_root_key(&args.data_dir)? {
+        Some(k) => Ok((k.id, k.secret)),
+        None => bail!(
+            "no OSSD_ROOT_ACCESS_KEY_ID/SECRET and no {}",
+            args.data_dir.join(crate::config::ROOT_KEY_FILE).display()
+        ),
     }
 }
 

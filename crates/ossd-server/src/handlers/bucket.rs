@@ -2,6 +2,7 @@
 
 use super::{owner_id, read_small_body};
 use crate::body::Body;
+use crate::clock::now_ms;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
 use crate::request_body::RequestBody;
@@ -20,13 +21,6 @@ const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "
 
 fn location(state: &AppState) -> String {
     format!("oss-{}", state.config.region)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// Parses a `max-keys`-style parameter: default when absent, `InvalidArgument` when not a number in range.

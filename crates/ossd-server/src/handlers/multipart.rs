@@ -1,11 +1,10 @@
 //! Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
 
 use super::bucket::{enc, parse_max, url_encoding};
-use super::object::{
-    MAX_OBJECT_SIZE, md5_etag, now_ms, object_template, overwrite_mode, write_body,
-};
+use super::object::{MAX_OBJECT_SIZE, md5_etag, object_template, overwrite_mode, write_body};
 use super::{check_content_md5, read_small_body};
 use crate::body::Body;
+use crate::clock::now_ms;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
 use crate::request_body::RequestBody;

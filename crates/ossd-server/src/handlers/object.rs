@@ -6,6 +6,7 @@ use super::read_small_body;
 pub use super::upload::write_body;
 use crate::auth::{self, Authz};
 use crate::body::Body;
+use crate::clock::now_ms;
 use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
 use crate::request_body::RequestBody;
@@ -27,13 +28,6 @@ pub const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-
 const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
 /// Bodies up to this size are read in one go and sent whole; larger ones stream from a reader thread.
 const INLINE_BODY: u64 = 256 * 1024;
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// The quoted upper-case hex MD5 OSS uses as the ETag of a simple upload.
 pub fn md5_etag(md5: &[u8; 16]) -> String {

@@ -1,9 +1,10 @@
 //! PostObject: a browser form upload (`multipart/form-data`) authorised by a signed policy, or anonymous
 //! on a public-read-write bucket. The file part is streamed to disk; the fields before it are bounded.
 
-use super::object::{MAX_OBJECT_SIZE, OBJECT_ACLS, md5_etag, now_ms};
-use crate::auth::{self, Principal, now_secs};
+use super::object::{MAX_OBJECT_SIZE, OBJECT_ACLS, md5_etag};
+use crate::auth::{self, Principal};
 use crate::body::Body;
+use crate::clock::{now_ms, now_secs};
 use crate::form::{FormReader, boundary};
 use crate::pipeline::Ctx;
 use crate::render;

@@ -1,7 +1,8 @@
 // Chromium (headless, Debian's build, driven by playwright-core) loads the demo page from an
 // app origin and talks to ossd on another origin. Every scenario asserts what the page saw and
 // what the browser put on the wire (preflights included, seen through a DevTools session).
-// Spec: /work/shared/spec/oss.md §1 (CORS), §3 (auth); ROADMAP.md product decisions; clients.md §4.
+// Sources: the OSS documentation of CORS (PutBucketCors, "Cross-origin resource sharing", the
+// OPTIONS preflight) and of signatures and presigned URLs; our product decisions in ARCHITECTURE.md.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,5 +1,6 @@
 // ali-oss (Node build) against ossd: bucket CORS API, objects, multipart, presigned URLs,
-// all with signature V1 and V4. Spec: /work/shared/spec/clients.md §4.2, oss.md §1-§3.
+// all with signature V1 and V4. Sources: the OSS API reference (PutBucketCors, GetBucketCors,
+// DeleteBucketCors, objects, multipart) and the ali-oss documentation.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {

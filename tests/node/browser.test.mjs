@@ -159,7 +159,7 @@ describe('browser: presigned PUT from the app origin (scenario 1)', () => {
       assert.equal(pf.reqHeaders.origin, A);
       assert.equal(pf.status ?? pf.rawStatus, 200);
       assert.equal(pf.respHeaders['access-control-allow-origin'], A);
-      // All methods of the matched rule, in order, joined by ", " (oss.md §1.5).
+      // All methods of the matched rule, in order, joined by ", " (OSS docs: OPTIONS Object).
       assert.equal(pf.respHeaders['access-control-allow-methods'], 'GET, PUT, POST, DELETE, HEAD');
       assert.match(pf.respHeaders.vary || '', /origin/i);
 
@@ -168,7 +168,7 @@ describe('browser: presigned PUT from the app origin (scenario 1)', () => {
       assert.equal(req.reqHeaders.origin, A);
       assert.equal(req.respHeaders['access-control-allow-origin'], A);
       assert.match(req.respHeaders['access-control-expose-headers'] || '', /etag/i);
-      assert.match(req.respHeaders.vary || '', /origin/i, 'echoed origin comes with Vary: Origin (ROADMAP)');
+      assert.match(req.respHeaders.vary || '', /origin/i, 'echoed origin comes with Vary: Origin (ARCHITECTURE.md, product decisions)');
 
       const got = await page.evaluate((u) => window.demo.get(u), getUrl);
       assert.equal(got.status, 200, got.error);
@@ -282,7 +282,7 @@ describe('browser: ali-oss browser bundle with a key (scenario 3)', () => {
         await net.settled('preflight', () => p);
         assert.equal(p.status ?? p.rawStatus, 200, `preflight ${p.reqHeaders['access-control-request-method']} ${p.url}`);
         assert.equal(p.respHeaders['access-control-allow-origin'], A);
-        // Allow-Headers echoes the requested headers, lower-cased, never "*" (ROADMAP).
+        // Allow-Headers echoes the requested headers, lower-cased, never "*" (ARCHITECTURE.md, product decisions).
         const req = (p.reqHeaders['access-control-request-headers'] || '').split(',').map((h) => h.trim()).filter(Boolean);
         const allowed = (p.respHeaders['access-control-allow-headers'] || '').split(',').map((h) => h.trim()).filter(Boolean);
         assert.deepEqual(allowed.slice().sort(), req.map((h) => h.toLowerCase()).sort(), `preflight for ${p.url}`);
@@ -348,7 +348,7 @@ describe('browser: refusals (scenario 4)', () => {
       assert.equal(req.reqHeaders.origin, DENIED);
       assert.ok(req.failed, 'the browser blocked the response');
       assert.equal(req.failed.corsError, 'MissingAllowOriginHeader');
-      // The store served it (CORS never decides access, oss.md §1.6), without CORS headers.
+      // The store served it (CORS never decides access, OSS docs: CORS only decides headers), without CORS headers.
       await waitFor('the raw response headers', () => req.rawStatus !== undefined);
       assert.equal(req.rawStatus, 200);
       assert.equal(req.respHeaders['access-control-allow-origin'], undefined, 'no CORS headers for an unmatched origin');
@@ -380,7 +380,7 @@ describe('browser: refusals (scenario 4)', () => {
       assert.match(r.error, /^TypeError/);
       const pf = await net.settled('preflight', () => net.preflights(base(putUrl))[0]);
       assert.equal(pf.reqHeaders['access-control-request-method'], 'PUT');
-      assert.equal(pf.status ?? pf.rawStatus, 403, 'OSS: denied preflight is 403 AccessForbidden (oss.md §1.5)');
+      assert.equal(pf.status ?? pf.rawStatus, 403, 'OSS: denied preflight is 403 AccessForbidden (OSS docs: OPTIONS Object)');
       assert.equal(pf.respHeaders['access-control-allow-origin'], undefined);
       await net.settled('the PUT', () => net.requests(base(putUrl), 'PUT')[0]);
       net.blockedAtPreflight(base(putUrl), 'PUT');
@@ -443,7 +443,7 @@ describe('browser: refusals (scenario 4)', () => {
     const second = await upload('second');
     assert.equal(second.r.status, 0);
     assert.match(second.r.error, /^TypeError/);
-    assert.equal(second.pf.status ?? second.pf.rawStatus, 403, 'no CORS configuration: preflight 403 (oss.md §1.5)');
+    assert.equal(second.pf.status ?? second.pf.rawStatus, 403, 'no CORS configuration: preflight 403 (OSS docs: OPTIONS Object)');
     assert.equal(second.put.status ?? second.put.rawStatus, undefined, 'the PUT itself was never sent');
     assert.match(second.put.failed.corsError, /^Preflight/);
     assert.equal((await local(bGone).get(k)).content.toString(), 'first', 'the object was not overwritten');
@@ -526,7 +526,7 @@ describe('browser: HTTP cache and Vary (scenario 5)', () => {
       const imgReq = await net.settled('the <img> request', () => net.requests(base(url), 'GET').find((r) => r.type === 'Image'));
       assert.equal(imgReq.reqHeaders.origin, undefined, 'an <img> without crossorigin sends no Origin');
       assert.equal(imgReq.respHeaders['access-control-allow-origin'], undefined);
-      assert.match(imgReq.respHeaders.vary || '', /origin/i, 'ResponseVary true: Vary: Origin even without Origin (oss.md §1.7)');
+      assert.match(imgReq.respHeaders.vary || '', /origin/i, 'ResponseVary true: Vary: Origin even without Origin (OSS docs: ResponseVary)');
 
       const r = await page.evaluate((u) => window.demo.get(u), url);
       assert.equal(r.error, undefined, `fetch after <img>: ${r.error}`);
@@ -553,7 +553,7 @@ describe('browser: expired presigned URL (scenario 6)', () => {
       assert.equal(r.status, 403);
       assert.equal(r.code, 'AccessDenied');
       const req = await net.settled('the GET', () => net.requests(base(url), 'GET')[0]);
-      assert.equal(req.respHeaders['access-control-allow-origin'], A, 'CORS headers on the error response (ROADMAP)');
+      assert.equal(req.respHeaders['access-control-allow-origin'], A, 'CORS headers on the error response (ARCHITECTURE.md, product decisions)');
       assert.match(req.respHeaders['access-control-expose-headers'] || '', /etag/i);
       assert.match(req.respHeaders.vary || '', /origin/i);
     } finally {

@@ -81,7 +81,7 @@ for (const v4 of [false, true]) {
         const got = await oss.getBucketCORS(bucket);
         assert.equal(got.res.status, 200);
         // ali-oss maps each child element to a key; one value is a string, several an array.
-        // AllowedHeader comes back lowercased, ExposeHeader and origins keep their case (oss.md §1.3).
+        // AllowedHeader comes back lowercased, ExposeHeader and origins keep their case (OSS docs: GetBucketCors).
         assert.deepEqual(got.rules, [
           {
             allowedOrigin: 'http://a.example',

@@ -36,7 +36,7 @@ REGION = "cn-hangzhou"
 READY_TIMEOUT = 10.0
 REQUEST_ID_RE = re.compile(r"^[0-9A-F]{24}$")
 
-# Exact OSS texts (spec oss.md §1.5, §2.1).
+# Exact OSS texts (OSS docs: OPTIONS Object and the error pages).
 MSG_NO_SUCH_BUCKET = "The specified bucket does not exist."
 MSG_NO_SUCH_CORS = "The CORS Configuration does not exist."
 MSG_BUCKET_NOT_EMPTY = "The bucket has objects. Please delete them first."
@@ -440,7 +440,7 @@ def error_fields(body: bytes | str) -> dict:
 
 
 def assert_common_headers(headers) -> None:
-    """spec oss.md §2.2 / §7: x-oss-request-id (24 upper-case hex), Date (RFC 1123 GMT), Server."""
+    """OSS docs, common response headers: x-oss-request-id (24 upper-case hex), Date (RFC 1123 GMT), Server."""
     rid = headers.get("x-oss-request-id")
     assert rid is not None, f"no x-oss-request-id in {dict(headers)}"
     assert REQUEST_ID_RE.match(rid), f"x-oss-request-id {rid!r} is not 24 upper-case hex chars"

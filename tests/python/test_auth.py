@@ -1,4 +1,4 @@
-"""Authentication and ACL-based access (spec oss.md §3): V1 header signatures, anonymous access,
+"""Authentication and ACL-based access (OSS docs: signatures and ACLs): V1 header signatures, anonymous access,
 wrong secret, unknown key, clock skew; V4 through oss2 ProviderAuthV4 (marker v4)."""
 
 import os
@@ -18,8 +18,8 @@ from conftest import (
 
 
 def test_v1_signer_matches_spec_vectors():
-    """The raw-request helper reproduces the documented signatures (spec oss.md §3.1,
-    clients.md §3.2), so failures of raw tests are not signer bugs."""
+    """The raw-request helper reproduces the documented signatures (OSS docs "Add a signature to the
+    header", and oss2's own signer), so failures of raw tests are not signer bugs."""
     headers = {
         "Content-MD5": "ODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM=",
         "Content-Type": "text/html", "Date": "Thu, 17 Nov 2005 18:49:58 GMT",

@@ -1,5 +1,5 @@
 """CORS headers on actual (non-OPTIONS) requests, errors included, and ResponseVary
-(spec oss.md §1.6, §1.7; ROADMAP product decisions)."""
+(OSS docs: cross-origin resource sharing; our product decisions in ARCHITECTURE.md)."""
 
 import alibabacloud_oss_v2 as oss
 import pytest
@@ -61,7 +61,7 @@ def test_cors_headers_on_404(raw, bucket_name, app_rules):
 
 
 def test_cors_headers_on_signature_error(raw, bucket_name, app_rules):
-    """ROADMAP: errors to a matching request carry CORS headers, so the page can read them."""
+    """Product decision (ARCHITECTURE.md): errors to a matching request carry CORS headers, so the page can read them."""
     r = raw.request("GET", bucket_name, "obj", headers={"Origin": ORIGIN},
                     access_key_secret="wrong")
     assert_oss_error(r, 403, "SignatureDoesNotMatch")

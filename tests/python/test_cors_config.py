@@ -1,4 +1,4 @@
-"""Put/Get/DeleteBucketCors through oss2, the v2 SDK and raw requests (spec oss.md §1.1-§1.4)."""
+"""Put/Get/DeleteBucketCors through oss2, the v2 SDK and raw requests (OSS docs: PutBucketCors, GetBucketCors, DeleteBucketCors)."""
 
 import xml.etree.ElementTree as ET
 

@@ -1,4 +1,4 @@
-"""OptionObject / preflight (spec oss.md §1.5, ROADMAP product decisions). Preflights are sent
+"""OptionObject / preflight (OSS docs: OPTIONS Object; our product decisions in ARCHITECTURE.md). Preflights are sent
 unsigned with plain `requests` unless a test says otherwise."""
 
 import alibabacloud_oss_v2 as oss
@@ -70,7 +70,7 @@ def test_python_v2_example(raw, bucket_name, pyv2_rules):
     assert split(r.headers[ACEH]) == ["x-oss-test2", "x-oss-test3"]
     assert r.headers[ACMA] == "33012"
     assert r.content == b""
-    # ROADMAP: an echoed origin always comes with Vary on the preflight inputs
+    # Product decision (ARCHITECTURE.md): an echoed origin always comes with Vary on the preflight inputs
     assert {"origin", "access-control-request-method",
             "access-control-request-headers"} <= vary_tokens(r.headers)
 
@@ -173,7 +173,7 @@ def test_wildcards(raw, bucket):
     assert_denied(preflight(raw, name, "k", "http://a.example.com", "GET"))
     assert_denied(preflight(raw, name, "k", "https://example.com", "GET"))
     assert_denied(preflight(raw, name, "k", "https://a.example.com", "GET", "authorization"))
-    # `*` AllowedHeader: echo the requested headers, never a literal `*` (ROADMAP)
+    # `*` AllowedHeader: echo the requested headers, never a literal `*` (ARCHITECTURE.md, product decisions)
     r = preflight(raw, name, "k", "http://exact.test", "PUT", "Authorization, X-Oss-Date")
     assert r.status_code == 200
     assert split(r.headers[ACAH]) == ["authorization", "x-oss-date"]

@@ -1,4 +1,4 @@
-"""PostObject (spec oss.md §3.4): browser form uploads built by hand (multipart/form-data, file
+"""PostObject (OSS docs: PostObject): browser form uploads built by hand (multipart/form-data, file
 last), authorised by a signed policy (V1: OSSAccessKeyId/Signature; V4: x-oss-signature-version,
 x-oss-credential, x-oss-date, x-oss-signature as in the alibabacloud-oss-v2 sample
 `sample/post_object.py`), or anonymous on a public-read-write bucket."""

@@ -1,4 +1,4 @@
-"""Presigned URLs (spec oss.md §3.2 V1 query, §3.3 V4 query): URLs made by oss2 `sign_url` (V1 and
+"""Presigned URLs (OSS docs: "Add signatures to URLs", V1 and V4): URLs made by oss2 `sign_url` (V1 and
 ProviderAuthV4) and alibabacloud-oss-v2 `presign` (V4 default and V1), used with plain `requests`;
 expiry, tampering, header+query together, and missing V1 query parameters."""
 

@@ -12,7 +12,7 @@ fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 
-/// 2026-11-28 04:08:26 UTC, the capture time in clients.md §3.2.
+/// 2026-11-28 04:08:26 UTC, the time of the oss2 captures.
 const CAPTURE_NOW: i64 = 1_795_838_906;
 const CAPTURE_DATE: &str = "Sat, 28 Nov 2026 04:08:26 GMT";
 
@@ -26,7 +26,7 @@ fn capture_time_constant_matches_date() {
 
 #[test]
 fn v1_doc_worked_example() {
-    // OSS docs "Add a signature to the header" (oss.md §3.1).
+    // OSS docs "Add a signature to the header" (OSS docs).
     let sts = "PUT\nODBGOERFMDMzQTczRUY3NUE3NzA5QzdFNUYzMDQxNEM=\ntext/html\nThu, 17 Nov 2005 18:49:58 GMT\nx-oss-magic:abracadabra\nx-oss-meta-author:foo@bar.com\n/oss-example/nelson";
     assert_eq!(
         v1::sign("OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV", sts),
@@ -72,9 +72,9 @@ fn v1_doc_worked_example() {
     );
 }
 
-/// The three oss2 captures of clients.md §3.2, rebuilt from request parts.
+/// The three oss2 captures captured from oss2 2.19.1, rebuilt from request parts.
 #[test]
-fn v1_clients_md_vectors() {
+fn v1_oss2_captured_vectors() {
     let cases = [
         (
             "PUT",
@@ -763,7 +763,7 @@ fn v4_signing_key_is_the_documented_chain() {
 
 #[test]
 fn content_md5_matches_known_values() {
-    // clients.md §3.3: MD5 of the empty body; §4.2: body "hi".
+    // MD5 of the empty body, and of the body "hi".
     assert_eq!(content_md5(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
     assert_eq!(content_md5(b"hi"), "SfaKXIST7CwL9ImCHCH8Ow==");
 }

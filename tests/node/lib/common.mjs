@@ -69,7 +69,7 @@ export function objectUrl(bucket, key, origin = env.storeOrigin) {
 }
 
 /**
- * V1 presigned URL (spec oss.md §3.2): same string to sign as the header form, with `Expires`
+ * V1 presigned URL (OSS docs: "Add signatures to URLs"): same string to sign as the header form, with `Expires`
  * (Unix seconds) in place of the date.
  */
 export function presignV1({ method, bucket, key, expires, contentType = '', contentMd5 = '', ossHeaders = {}, origin = env.storeOrigin, secret = env.accessKeySecret }) {
@@ -88,7 +88,7 @@ export function presignV1({ method, bucket, key, expires, contentType = '', cont
 export const nowSecs = () => Math.floor(Date.now() / 1000);
 
 /**
- * PostObject V1 form fields (spec oss.md §3.4): policy = base64(JSON),
+ * PostObject V1 form fields (OSS docs: PostObject): policy = base64(JSON),
  * Signature = base64(hmac-sha1(secret, policy)).
  */
 export function postPolicyV1({ bucket, keyPrefix, maxBytes = 1 << 20, expiresInSecs = 600 }) {

@@ -20,7 +20,7 @@ fn is_malformed(body: &str) -> bool {
     )
 }
 
-/// The body oss2 sends (clients.md §3.2), byte for byte.
+/// The body oss2 sends (captured from oss2 2.19.1), byte for byte.
 const OSS2_BODY: &str = "<CORSConfiguration><CORSRule><AllowedOrigin>http://a.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>100</MaxAgeSeconds></CORSRule><ResponseVary>false</ResponseVary></CORSConfiguration>";
 
 /// The PutBucketCors doc example (spec §1.2), with its comments and the leading space.

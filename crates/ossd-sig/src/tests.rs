@@ -4,17 +4,19 @@
 
 use super::*;
 
-fn q(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+/// Query pairs from literals (shared with the V2 tests).
+pub(crate) fn q(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned))).collect()
 }
 
-fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+/// Header pairs from literals (shared with the V2 tests).
+pub(crate) fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 
 /// 2026-11-28 04:08:26 UTC, the time of the oss2 captures.
-const CAPTURE_NOW: i64 = 1_795_838_906;
-const CAPTURE_DATE: &str = "Sat, 28 Nov 2026 04:08:26 GMT";
+pub(crate) const CAPTURE_NOW: i64 = 1_795_838_906;
+pub(crate) const CAPTURE_DATE: &str = "Sat, 28 Nov 2026 04:08:26 GMT";
 
 #[test]
 fn capture_time_constant_matches_date() {

@@ -4,18 +4,7 @@
 #![allow(clippy::unwrap_used, reason = "tests unwrap on values they construct")]
 
 use super::*;
-
-fn q(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned))).collect()
-}
-
-fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-}
-
-/// 2026-11-28 04:08:26 UTC.
-const NOW: i64 = 1_795_838_906;
-const DATE: &str = "Sat, 28 Nov 2026 04:08:26 GMT";
+use crate::tests::{CAPTURE_DATE as DATE, CAPTURE_NOW as NOW, h, q};
 const KEY: &str = "dir/ü 中?&=+.txt";
 
 fn base_headers() -> Vec<(String, String)> {

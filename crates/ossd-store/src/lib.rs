@@ -26,6 +26,7 @@ mod read;
 mod record;
 mod space;
 mod store;
+mod values;
 
 #[cfg(test)]
 mod tests;
@@ -36,9 +37,9 @@ pub use perms::{ModeFix, tighten_permissions};
 pub use read::{ObjectRead, ReadPin};
 pub use record::{
     Blob, BlobId, BucketRecord, BucketStats, ClassStats, ListPage, ListQuery, ListUploadsQuery,
-    OBJECT_TYPE_APPENDABLE, OBJECT_TYPE_MULTIPART, OBJECT_TYPE_NORMAL, ObjectRecord, PartRecord,
-    PartsPage, Segment, UploadRecord, UploadsPage,
+    ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord, UploadsPage,
 };
 pub use store::{
     DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, DEFAULT_RESERVE_BYTES, Overwrite, Store, StoreOptions,
 };
+pub use values::{BucketAcl, InvalidValue, ObjectAcl, ObjectType, StorageClass};

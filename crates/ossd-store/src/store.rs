@@ -22,11 +22,11 @@ use crate::codec::{decode, encode};
 use crate::dbfile::MetaFile;
 use crate::list::{self, ObjKey, UploadKey};
 use crate::record::{
-    Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery,
-    OBJECT_TYPE_APPENDABLE, ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord,
-    UploadsPage,
+    Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery, ObjectRecord,
+    PartRecord, PartsPage, Segment, UploadRecord, UploadsPage,
 };
 use crate::space::Space;
+use crate::values::ObjectType;
 use crate::{StoreError, crc64};
 
 /// Store-wide counters: "format" (layout version) and "generation" (bumped by every open).
@@ -597,7 +597,7 @@ pub(crate) fn check_segments(rec: &ObjectRecord) -> Result<(), StoreError> {
 
 /// Adds (`sign` = true) or removes an object's contribution to the bucket counters.
 fn account_object(stats: &mut BucketStats, rec: &ObjectRecord, add: bool) {
-    let class = stats.by_storage_class.entry(rec.storage_class.clone()).or_default();
+    let class = stats.by_storage_class.entry(rec.storage_class).or_default();
     if add {
         stats.object_count += 1;
         stats.storage_bytes += rec.size;
@@ -924,7 +924,7 @@ impl<'txn> Writer<'txn> {
         rec.size = old.size;
         rec.crc64 = old.crc64;
         rec.segments = old.segments.clone();
-        rec.object_type = old.object_type.clone();
+        rec.object_type = old.object_type;
         self.dirty = true;
         self.objects.insert((bucket, key.as_bytes()), encode(&rec)?.as_slice())?;
         if rec.storage_class != old.storage_class {
@@ -947,7 +947,7 @@ impl<'txn> Writer<'txn> {
         self.require_bucket(bucket)?;
         let mut rec = match self.object(bucket, key)? {
             Some(existing) => {
-                if existing.object_type != OBJECT_TYPE_APPENDABLE {
+                if existing.object_type != ObjectType::Appendable {
                     return Err(StoreError::ObjectNotAppendable);
                 }
                 if position != existing.size {
@@ -967,7 +967,7 @@ impl<'txn> Writer<'txn> {
                 rec.size = 0;
                 rec.crc64 = 0;
                 rec.segments = Vec::new();
-                rec.object_type = OBJECT_TYPE_APPENDABLE.to_owned();
+                rec.object_type = ObjectType::Appendable;
                 rec
             }
         };

@@ -11,13 +11,15 @@ use http::{Response, StatusCode};
 use ossd_proto::request::valid_bucket_name;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{BucketRecord, ListQuery};
+use ossd_store::{BucketAcl, BucketRecord, ListQuery, StorageClass};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-/// Bucket ACL values OSS accepts.
-pub const BUCKET_ACLS: &[&str] = &["private", "public-read", "public-read-write"];
-/// Storage classes OSS accepts.
-const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
+/// The bucket ACL `text` names (`x-oss-acl`), or OSS's InvalidArgument.
+fn parse_bucket_acl(text: &str) -> Result<BucketAcl, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::invalid_argument("no such bucket access control exists", "x-oss-acl", text)
+    })
+}
 
 fn location(state: &AppState) -> String {
     format!("oss-{}", state.config.region)
@@ -76,7 +78,7 @@ pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
         w.elem("Location", &format!("oss-{}", b.region));
         w.elem("Name", &b.name);
         w.elem("Region", &b.region);
-        w.elem("StorageClass", &b.storage_class);
+        w.elem("StorageClass", b.storage_class.as_str());
         w.close("Bucket");
     }
     w.close("Buckets");
@@ -93,30 +95,21 @@ pub async fn put_bucket(
     if !valid_bucket_name(name) {
         return Err(ApiError::new(ErrorCode::InvalidBucketName).field("BucketName", name));
     }
-    let acl = ctx.header("x-oss-acl").unwrap_or("private");
-    if !BUCKET_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such bucket access control exists",
-            "x-oss-acl",
-            acl,
-        ));
-    }
+    let acl = parse_bucket_acl(ctx.header("x-oss-acl").unwrap_or("private"))?;
     let raw = read_small_body(body, 64 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
         .await?;
-    let mut storage_class = "Standard".to_owned();
+    let mut storage_class = StorageClass::Standard;
     if let Some(sc) = ossd_proto::bodies::parse_create_bucket(&raw)? {
-        let canonical = STORAGE_CLASSES.iter().find(|c| c.eq_ignore_ascii_case(&sc));
-        let Some(canonical) = canonical else {
-            return Err(ApiError::invalid_argument("Invalid storage class.", "StorageClass", &sc));
-        };
-        storage_class = (*canonical).to_owned();
+        storage_class = StorageClass::parse_ignore_case(&sc).map_err(|_| {
+            ApiError::invalid_argument("Invalid storage class.", "StorageClass", &sc)
+        })?;
     }
     let rec = BucketRecord {
         name: name.to_owned(),
         owner: ctx.principal.owner_id(state).unwrap_or_default().to_owned(),
         created_ms: now_ms(),
-        acl: acl.to_owned(),
-        storage_class: storage_class.clone(),
+        acl,
+        storage_class,
         region: state.config.region.clone(),
         configs: Default::default(),
     };
@@ -139,10 +132,10 @@ pub async fn put_bucket(
         if acl_given || class_given {
             state.update_bucket(name, |r| {
                 if acl_given {
-                    r.acl = acl.to_owned();
+                    r.acl = acl;
                 }
                 if class_given {
-                    r.storage_class = storage_class.clone();
+                    r.storage_class = storage_class;
                 }
             })?;
         }
@@ -189,7 +182,7 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
     w.elem("ExtranetEndpoint", &extranet);
     w.elem("IntranetEndpoint", &intranet);
     w.elem("Location", &format!("oss-{}", r.region));
-    w.elem("StorageClass", &r.storage_class);
+    w.elem("StorageClass", r.storage_class.as_str());
     w.elem("TransferAcceleration", "Disabled");
     w.elem("CrossRegionReplication", "Disabled");
     w.elem("Name", &r.name);
@@ -198,7 +191,7 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
     w.elem("ID", &r.owner);
     w.close("Owner");
     w.open("AccessControlList");
-    w.elem("Grant", &r.acl);
+    w.elem("Grant", r.acl.as_str());
     w.close("AccessControlList");
     w.elem("Comment", "");
     w.elem("DataRedundancyType", "LRS");
@@ -281,20 +274,13 @@ pub fn acl_doc(owner: &str, grant: &str) -> String {
 
 pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    Ok(render::ok_xml(acl_doc(&b.record.owner, &b.record.acl)))
+    Ok(render::ok_xml(acl_doc(&b.record.owner, b.record.acl.as_str())))
 }
 
 pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = ctx.header("x-oss-acl").unwrap_or("");
-    if !BUCKET_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such bucket access control exists",
-            "x-oss-acl",
-            acl,
-        ));
-    }
-    state.update_bucket(&b.record.name, |rec| rec.acl = acl.to_owned())?;
+    let acl = parse_bucket_acl(ctx.header("x-oss-acl").unwrap_or(""))?;
+    state.update_bucket(&b.record.name, |rec| rec.acl = acl)?;
     Ok(render::empty(StatusCode::OK))
 }
 
@@ -393,9 +379,9 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
         w.elem("Key", &enc(&o.key, url));
         w.elem("LastModified", &iso8601(o.last_modified_ms));
         w.elem("ETag", &o.etag);
-        w.elem("Type", &o.object_type);
+        w.elem("Type", o.object_type.as_str());
         w.elem("Size", &o.size.to_string());
-        w.elem("StorageClass", &o.storage_class);
+        w.elem("StorageClass", o.storage_class.as_str());
         if fetch_owner {
             w.open("Owner");
             w.elem("ID", &b.record.owner);

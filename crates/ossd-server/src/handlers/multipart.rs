@@ -55,7 +55,7 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let url = url_encoding(ctx)?;
     let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
     let mut template = object_template(ctx, key)?;
-    template.object_type = "Multipart".to_owned();
+    template.object_type = ossd_store::ObjectType::Multipart;
     let rec = UploadRecord {
         upload_id: new_upload_id(),
         key: key.to_owned(),
@@ -157,20 +157,11 @@ pub async fn complete(
     if ctx.authz.needs_object() {
         let existing =
             blocking(|| state.store.get_object(&b.record.name, key)).map_err(store_error)?;
-        ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+        ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     }
     // An ACL given here replaces the one given at initiation (its right was checked by `authorize`).
-    let acl_override = match ctx.header("x-oss-object-acl") {
-        None => None,
-        Some(a) if super::object::OBJECT_ACLS.contains(&a) => Some(a.to_owned()),
-        Some(a) => {
-            return Err(ApiError::invalid_argument(
-                "no such object access control exists",
-                "x-oss-object-acl",
-                a,
-            ));
-        }
-    };
+    let acl_override =
+        ctx.header("x-oss-object-acl").map(super::object::parse_object_acl).transpose()?;
     let raw =
         read_small_body(body, 4 * 1024 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
@@ -224,7 +215,7 @@ pub async fn complete(
     rec.segments =
         chosen.iter().map(|p| Segment { blob: p.blob.id.clone(), len: p.blob.size }).collect();
     rec.last_modified_ms = now_ms();
-    rec.object_type = "Multipart".to_owned();
+    rec.object_type = ossd_store::ObjectType::Multipart;
     let (etag, crc) = (rec.etag.clone(), rec.crc64);
     blocking(|| state.store.complete_upload(&b.record.name, &up.upload_id, rec, overwrite))
         .map_err(store_error)?;
@@ -284,7 +275,7 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
     w.elem("NextPartNumberMarker", &next.map(|n| n.to_string()).unwrap_or_default());
     w.elem("MaxParts", &max.to_string());
     w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
-    w.elem("StorageClass", &up.template.storage_class);
+    w.elem("StorageClass", up.template.storage_class.as_str());
     for p in &page.parts {
         w.open("Part");
         w.elem("PartNumber", &p.number.to_string());
@@ -331,7 +322,7 @@ pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
         w.open("Upload");
         w.elem("Key", &enc(&u.key, url));
         w.elem("UploadId", &u.upload_id);
-        w.elem("StorageClass", &u.template.storage_class);
+        w.elem("StorageClass", u.template.storage_class.as_str());
         w.elem("Initiated", &iso8601(u.initiated_ms));
         w.close("Upload");
     }

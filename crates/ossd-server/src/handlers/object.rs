@@ -17,15 +17,20 @@ use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
+use ossd_store::{
+    Blob, ObjectAcl, ObjectRead, ObjectRecord, ObjectType, Overwrite, ReadPin, Segment,
+    StorageClass,
+};
 use percent_encoding::percent_decode_str;
 
 /// The largest single PutObject / AppendObject / UploadPart body OSS accepts: 5 GiB.
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
-/// Object ACL values OSS accepts.
-pub const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
-/// Storage classes accepted on objects.
-const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
+/// The object ACL `text` names (`x-oss-object-acl`), or OSS's InvalidArgument.
+pub fn parse_object_acl(text: &str) -> Result<ObjectAcl, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::invalid_argument("no such object access control exists", "x-oss-object-acl", text)
+    })
+}
 /// Bodies up to this size are read in one go and sent whole; larger ones stream from a reader thread.
 const INLINE_BODY: u64 = 256 * 1024;
 
@@ -70,24 +75,13 @@ fn default_content_type(ctx: &Ctx, key: &str) -> String {
 /// Builds the metadata of a new object from the request headers (content headers, `x-oss-meta-*`, ACL, class).
 pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
     let h = |n: &str| ctx.header(n).map(str::to_owned);
-    let acl = ctx.header("x-oss-object-acl").unwrap_or("default");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            "x-oss-object-acl",
-            acl,
-        ));
-    }
+    let acl = parse_object_acl(ctx.header("x-oss-object-acl").unwrap_or("default"))?;
     // Without a class of its own an object takes its bucket's (an IA bucket's objects are IA).
     let class = match ctx.header("x-oss-storage-class") {
-        None => ctx.bucket()?.record.storage_class.clone(),
-        Some(c) => STORAGE_CLASSES
-            .iter()
-            .find(|s| s.eq_ignore_ascii_case(c))
-            .map(|s| (*s).to_owned())
-            .ok_or_else(|| {
-                ApiError::invalid_argument("Invalid storage class.", "x-oss-storage-class", c)
-            })?,
+        None => ctx.bucket()?.record.storage_class,
+        Some(c) => StorageClass::parse_ignore_case(c).map_err(|_| {
+            ApiError::invalid_argument("Invalid storage class.", "x-oss-storage-class", c)
+        })?,
     };
     Ok(ObjectRecord {
         key: key.to_owned(),
@@ -101,9 +95,9 @@ pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
         expires: h("expires"),
         content_language: h("content-language"),
         user_meta: user_meta(&ctx.headers)?,
-        acl: acl.to_owned(),
+        acl,
         storage_class: class,
-        object_type: "Normal".to_owned(),
+        object_type: ObjectType::Normal,
         crc64: 0,
         segments: Vec::new(),
     })
@@ -169,7 +163,7 @@ fn readable_object(
     key: &str,
 ) -> Result<ObjectRecord, ApiError> {
     let rec = get_record(state, b, key)?;
-    authz.object(b, rec.as_ref().map(|r| r.acl.as_str()))?;
+    authz.object(b, rec.as_ref().map(|r| r.acl))?;
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
@@ -205,7 +199,7 @@ pub async fn put_object(
     } else {
         None
     };
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     let mut rec = object_template(ctx, key)?;
     if forbid_overwrite && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
@@ -264,7 +258,7 @@ pub fn get_object(
     // cannot unlink them before this read ends.
     let found =
         state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    ctx.authz.object(b, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    ctx.authz.object(b, found.as_ref().map(|o| o.rec.acl))?;
     let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Err(ApiError::no_such_key(key));
     };
@@ -353,7 +347,7 @@ pub async fn delete_object(
     // An explicit object ACL wins over the bucket's, for deletion as for overwriting.
     if ctx.authz.needs_object() {
         let existing = get_record(state, b, key)?;
-        ctx.authz.object(b, existing.as_ref().map(|r| r.acl.as_str()))?;
+        ctx.authz.object(b, existing.as_ref().map(|r| r.acl))?;
     }
     state.store.delete_object_async(&b.record.name, key).await.map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
@@ -381,7 +375,7 @@ pub async fn delete_multiple(
         for k in &keys {
             let existing = get_record(state, b, k)?;
             ctx.authz
-                .object(b, existing.as_ref().map(|r| r.acl.as_str()))
+                .object(b, existing.as_ref().map(|r| r.acl))
                 .map_err(|e| e.field("Key", k.clone()))?;
         }
     }
@@ -449,7 +443,7 @@ pub fn copy_source(
     let authz = auth::authorize(&ctx.principal, Some(&sb), ossd_proto::Access::Read, true, false)?;
     let found =
         state.store.get_object_with_bytes(&sb.record.name, &src_key, 0).map_err(store_error)?;
-    authz.object(&sb, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    authz.object(&sb, found.as_ref().map(|o| o.rec.acl))?;
     let src = found.ok_or_else(|| ApiError::no_such_key(&src_key))?;
     Ok((sb, src.rec, src.pin))
 }
@@ -464,7 +458,7 @@ pub async fn copy_object(
     // `_pin` keeps the source's blobs until the copy, which shares them, has committed.
     let (sb, src, _pin) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
@@ -505,8 +499,10 @@ pub async fn copy_object(
     rec.size = src.size;
     rec.etag = src.etag.clone();
     rec.crc64 = src.crc64;
-    rec.object_type =
-        if src.object_type == "Appendable" { "Normal".to_owned() } else { src.object_type.clone() };
+    rec.object_type = match src.object_type {
+        ObjectType::Appendable => ObjectType::Normal,
+        other => other,
+    };
     rec.segments = src.segments.clone();
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
@@ -540,9 +536,9 @@ pub async fn append_object(
         ApiError::invalid_argument("Position must be a non-negative integer.", "position", pos_raw)
     })?;
     let existing = get_record(state, &b, key)?;
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     let mut template = object_template(ctx, key)?;
-    template.object_type = "Appendable".to_owned();
+    template.object_type = ObjectType::Appendable;
     let limit = MAX_OBJECT_SIZE.saturating_sub(position);
     let blob = write_body(state, ctx, body, limit).await?;
     let rec = blocking(|| state.store.append_object(&b.record.name, key, position, blob, template))
@@ -557,24 +553,17 @@ pub async fn append_object(
 pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
-    Ok(render::ok_xml(super::bucket::acl_doc(&b.record.owner, &rec.acl)))
+    Ok(render::ok_xml(super::bucket::acl_doc(&b.record.owner, rec.acl.as_str())))
 }
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = ctx.header("x-oss-object-acl").unwrap_or("");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            "x-oss-object-acl",
-            acl,
-        ));
-    }
-    let acl = acl.to_owned();
-    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl.clone()))
-        .map_err(|e| match store_error(e) {
+    let acl = parse_object_acl(ctx.header("x-oss-object-acl").unwrap_or(""))?;
+    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl)).map_err(
+        |e| match store_error(e) {
             e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
             e => e,
-        })?;
+        },
+    )?;
     Ok(render::empty(StatusCode::OK))
 }

@@ -1,7 +1,7 @@
 //! PostObject: a browser form upload (`multipart/form-data`) authorised by a signed policy, or anonymous
 //! on a public-read-write bucket. The file part is streamed to disk; the fields before it are bounded.
 
-use super::object::{MAX_OBJECT_SIZE, OBJECT_ACLS, md5_etag};
+use super::object::{MAX_OBJECT_SIZE, md5_etag, parse_object_acl};
 use crate::auth::{self, Principal};
 use crate::body::Body;
 use crate::clock::{now_ms, now_secs};
@@ -185,18 +185,11 @@ pub async fn post_object(
     let overwrite = super::object::overwrite_mode(field(&fields, "x-oss-forbid-overwrite"))?;
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
-    authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
-    let acl = field(&fields, "x-oss-object-acl").unwrap_or("default");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            "x-oss-object-acl",
-            acl,
-        ));
-    }
+    let acl = parse_object_acl(field(&fields, "x-oss-object-acl").unwrap_or("default"))?;
     let range = policy.as_ref().and_then(|p| p.content_length_range());
     let limit = range.map_or(MAX_OBJECT_SIZE, |(_, max)| max.min(MAX_OBJECT_SIZE));
     // Stream the file part into a blob.
@@ -269,9 +262,9 @@ pub async fn post_object(
         expires: opt("Expires"),
         content_language: opt("Content-Language"),
         user_meta,
-        acl: acl.to_owned(),
-        storage_class: "Standard".to_owned(),
-        object_type: "Normal".to_owned(),
+        acl,
+        storage_class: ossd_store::StorageClass::Standard,
+        object_type: ossd_store::ObjectType::Normal,
         crc64: blob.crc64,
         segments: vec![Segment { blob: blob.id.clone(), len: blob.size }],
     };

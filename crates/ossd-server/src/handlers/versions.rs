@@ -107,9 +107,9 @@ pub fn list_object_versions(state: &AppState, ctx: &Ctx) -> Result<Response<Body
         w.elem("IsLatest", "true");
         w.elem("LastModified", &iso8601(o.last_modified_ms));
         w.elem("ETag", &o.etag);
-        w.elem("Type", &o.object_type);
+        w.elem("Type", o.object_type.as_str());
         w.elem("Size", &o.size.to_string());
-        w.elem("StorageClass", &o.storage_class);
+        w.elem("StorageClass", o.storage_class.as_str());
         w.open("Owner");
         w.elem("ID", &b.record.owner);
         w.elem("DisplayName", &b.record.owner);

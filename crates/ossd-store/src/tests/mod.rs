@@ -14,6 +14,8 @@ use redb::ReadableTable;
 use crate::store::{BLOB_REFS, INLINE_BLOBS, META, OBJECTS, Op, OpOutput};
 use crate::*;
 
+mod format_fixture;
+
 // ---------------------------------------------------------------- helpers
 
 fn bucket(name: &str) -> BucketRecord {
@@ -21,8 +23,8 @@ fn bucket(name: &str) -> BucketRecord {
         name: name.to_owned(),
         owner: "owner".to_owned(),
         created_ms: 1,
-        acl: "private".to_owned(),
-        storage_class: "Standard".to_owned(),
+        acl: BucketAcl::Private,
+        storage_class: StorageClass::Standard,
         region: "oss-test".to_owned(),
         configs: BTreeMap::new(),
     }
@@ -67,9 +69,9 @@ fn record(key: &str, blobs: &[&Blob]) -> ObjectRecord {
         size,
         etag: "\"etag\"".to_owned(),
         last_modified_ms: 5,
-        acl: "default".to_owned(),
-        storage_class: "Standard".to_owned(),
-        object_type: OBJECT_TYPE_NORMAL.to_owned(),
+        acl: ObjectAcl::Default,
+        storage_class: StorageClass::Standard,
+        object_type: ObjectType::Normal,
         crc64: crc,
         segments: blobs.iter().map(|b| Segment { blob: b.id.clone(), len: b.size }).collect(),
         ..Default::default()
@@ -407,7 +409,7 @@ fn test_suite(store: &Store) {
     let stats = store.bucket_stats("b1").unwrap();
     assert_eq!((stats.object_count, stats.storage_bytes), (1, 3));
     assert_eq!(
-        stats.by_storage_class["Standard"],
+        stats.by_storage_class[&StorageClass::Standard],
         ClassStats { object_count: 1, storage_bytes: 3 }
     );
 
@@ -425,18 +427,18 @@ fn test_suite(store: &Store) {
     put(store, "b1", "m", b"meta");
     let updated = store
         .update_object("b1", "m", &mut |r| {
-            r.acl = "public-read".into();
+            r.acl = ObjectAcl::PublicRead;
             r.user_meta = vec![("x-oss-meta-x".into(), "1".into())];
             r.size = 999;
             r.segments.clear();
-            r.storage_class = "IA".into();
+            r.storage_class = StorageClass::IA;
         })
         .unwrap();
     assert_eq!((updated.acl.as_str(), updated.size), ("public-read", 4));
     assert_eq!(store.get_object("b1", "m").unwrap().unwrap(), updated);
     assert_eq!(read_all(store, "b1", "m"), b"meta");
     let stats = store.bucket_stats("b1").unwrap();
-    assert_eq!(stats.by_storage_class.keys().collect::<Vec<_>>(), ["IA"]);
+    assert_eq!(stats.by_storage_class.keys().collect::<Vec<_>>(), [&StorageClass::IA]);
     assert!(matches!(store.update_object("b1", "zz", &mut |_| {}), Err(StoreError::NoSuchKey)));
 
     // Delete several in one go.
@@ -547,7 +549,7 @@ fn test_suite(store: &Store) {
 
     // Complete with parts 1 and 3; part 2's bytes must go.
     let mut fin = record("ignored-key", &[&p1b.blob, &p3.blob]);
-    fin.object_type = OBJECT_TYPE_MULTIPART.into();
+    fin.object_type = ObjectType::Multipart;
     assert_eq!(store.complete_upload("b1", "u1", fin, Overwrite::Allow).unwrap(), None);
     assert_eq!(read_all(store, "b1", "big"), b"onethree");
     assert!(store.open_object(&record("t", &[&p2.blob]), 0, 3).is_err());

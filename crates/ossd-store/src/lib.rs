@@ -20,13 +20,19 @@ mod codec;
 pub mod crc64;
 mod dbfile;
 mod error;
+mod group;
+mod lease;
 mod list;
 mod perms;
 mod read;
 mod record;
+mod schema;
+mod snapshot;
 mod space;
 mod store;
+mod txn;
 mod values;
+mod writer;
 
 #[cfg(test)]
 mod tests;

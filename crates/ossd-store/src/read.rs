@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use crate::blob::{BlobOpener, ObjectReader};
 use crate::codec::decode;
+use crate::lease::ReadLease;
 use crate::record::ObjectRecord;
-use crate::store::{Inner, ReadLease, Snapshot, check_segments, missing_blob};
+use crate::snapshot::Snapshot;
+use crate::store::Inner;
+use crate::writer::{check_segments, missing_blob};
 use crate::{Store, StoreError};
 
 /// An object's record and what it takes to read its bytes, from [`Store::get_object_with_bytes`].

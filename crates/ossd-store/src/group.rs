@@ -379,21 +379,64 @@ impl Store {
         CommitFuture { slot }
     }
 
-    pub(crate) fn commit_one_async(
+    /// One op as a [`Commit`] whose output `out` turns into the caller's value.
+    pub(crate) fn commit<T>(
         &self,
         op: Op,
-    ) -> impl std::future::Future<Output = Result<OpOutput, StoreError>> + Send + 'static {
-        let fut = self.commit_batch_async(vec![op]);
-        async move {
-            fut.await?
-                .pop()
-                .unwrap_or_else(|| Err(StoreError::Internal("empty batch result".to_owned())))
-        }
+        out: fn(OpOutput) -> Result<T, StoreError>,
+    ) -> Commit<T> {
+        Commit { store: self.clone(), op, out }
     }
 
     pub(crate) fn commit_one(&self, op: Op) -> Result<OpOutput, StoreError> {
-        self.commit_batch(vec![op])?
-            .pop()
-            .unwrap_or_else(|| Err(StoreError::Internal("empty batch result".to_owned())))
+        only(self.commit_batch(vec![op]))
+    }
+}
+
+/// The result of a one-op request.
+fn only(result: BatchResult) -> Result<OpOutput, StoreError> {
+    result?.pop().unwrap_or_else(|| Err(StoreError::Internal("empty batch result".to_owned())))
+}
+
+/// A mutation on its way to a group commit: [`Commit::wait`] blocks until the transaction holding
+/// it has committed; awaiting it does the same without blocking a thread (the store's committer
+/// thread leads the commits async callers join). Once awaited (or turned into a future), the
+/// request is queued and is committed even if the future is dropped.
+#[must_use = "a commit does nothing until waited for or awaited"]
+pub struct Commit<T> {
+    store: Store,
+    op: Op,
+    out: fn(OpOutput) -> Result<T, StoreError>,
+}
+
+impl<T> Commit<T> {
+    /// Commits the mutation, blocking the calling thread (which may lead the group).
+    pub fn wait(self) -> Result<T, StoreError> {
+        self.store.commit_one(self.op).and_then(self.out)
+    }
+}
+
+impl<T> std::future::IntoFuture for Commit<T> {
+    type Output = Result<T, StoreError>;
+    type IntoFuture = Committing<T>;
+
+    /// Queues the mutation now.
+    fn into_future(self) -> Committing<T> {
+        Committing { fut: self.store.commit_batch_async(vec![self.op]), out: self.out }
+    }
+}
+
+/// An awaited [`Commit`]: resolves once the transaction holding it has committed.
+pub struct Committing<T> {
+    fut: CommitFuture,
+    out: fn(OpOutput) -> Result<T, StoreError>,
+}
+
+impl<T> std::future::Future for Committing<T> {
+    type Output = Result<T, StoreError>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let out = self.out;
+        std::pin::Pin::new(&mut self.fut).poll(cx).map(|r| only(r).and_then(out))
     }
 }

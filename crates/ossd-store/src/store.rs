@@ -15,7 +15,7 @@ use crate::StoreError;
 use crate::blob::{BlobBackend, BlobOpener, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
 use crate::codec::decode;
 use crate::dbfile::MetaFile;
-use crate::group::{CommitterSignal, GroupQueue};
+use crate::group::{Commit, CommitterSignal, Committing, GroupQueue};
 use crate::lease::{Leases, ReadLease};
 use crate::list;
 use crate::record::{
@@ -26,6 +26,7 @@ use crate::schema::{BLOB_REFS, BUCKETS, META, OBJECTS, PARTS, STATS, STORE_FORMA
 use crate::snapshot::Snapshot;
 use crate::space::Space;
 use crate::writer::{Op, OpOutput, Writer, check_segments, missing_blob};
+use std::future::IntoFuture;
 
 /// Whether a write may replace an existing object (`x-oss-forbid-overwrite`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -339,30 +340,45 @@ impl Store {
 
     // ---- objects ----
 
-    /// Inserts or replaces `rec` under `rec.key`; returns the replaced record. Blobs of the
-    /// replaced record that `rec` does not reference are deleted after the commit.
-    /// On a logical error the blobs of `rec` that nothing references are deleted.
+    /// Inserts or replaces `rec` under `rec.key`; yields the replaced record. `new` are the
+    /// freshly written blobs among `rec`'s segments (an inline blob must be handed over this way:
+    /// its bytes are stored by this commit). With [`Overwrite::Forbid`] it fails with
+    /// [`StoreError::ObjectExists`] if the key exists when the commit applies it. Blobs of the
+    /// replaced record that `rec` does not reference are deleted after the commit; on a logical
+    /// error the blobs of `rec` that nothing references are deleted.
+    pub fn put(
+        &self,
+        bucket: &str,
+        rec: ObjectRecord,
+        new: Vec<Blob>,
+        overwrite: Overwrite,
+    ) -> Commit<Option<ObjectRecord>> {
+        self.commit(
+            Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite },
+            OpOutput::replaced,
+        )
+    }
+
+    /// [`Store::put`] of a record whose blobs are all committed already, blocking.
     pub fn put_object(
         &self,
         bucket: &str,
         rec: ObjectRecord,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.put_object_with(bucket, rec, Vec::new(), Overwrite::Allow)
+        self.put(bucket, rec, Vec::new(), Overwrite::Allow).wait()
     }
 
-    /// [`Store::put_object`] for a record whose segments include the freshly written blobs
-    /// `new` (an inline blob must be handed over this way: its bytes are stored by this commit).
+    /// [`Store::put`] that may overwrite, blocking.
     pub fn put_new_object(
         &self,
         bucket: &str,
         rec: ObjectRecord,
         new: Vec<Blob>,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.put_object_with(bucket, rec, new, Overwrite::Allow)
+        self.put(bucket, rec, new, Overwrite::Allow).wait()
     }
 
-    /// [`Store::put_new_object`] that, with [`Overwrite::Forbid`], fails with
-    /// [`StoreError::ObjectExists`] if the key exists when the commit applies it.
+    /// [`Store::put`], blocking.
     pub fn put_object_with(
         &self,
         bucket: &str,
@@ -370,8 +386,7 @@ impl Store {
         new: Vec<Blob>,
         overwrite: Overwrite,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.commit_one(Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite })?
-            .replaced()
+        self.put(bucket, rec, new, overwrite).wait()
     }
 
     /// The object `key`, if any; `NoSuchBucket` if the bucket is missing.
@@ -383,41 +398,35 @@ impl Store {
         snap.objects.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
     }
 
-    /// [`Store::put_new_object`] for async callers: waits for the group commit without
-    /// blocking a thread (a committer thread of the store leads the commits they join).
+    /// [`Store::put`] for async callers, queued now (see [`Commit`]).
     pub fn put_new_object_async(
         &self,
         bucket: &str,
         rec: ObjectRecord,
         new: Vec<Blob>,
         overwrite: Overwrite,
-    ) -> impl std::future::Future<Output = Result<Option<ObjectRecord>, StoreError>> + Send + 'static
-    {
-        let op = Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite };
-        let fut = self.commit_one_async(op);
-        async move { fut.await?.replaced() }
+    ) -> Committing<Option<ObjectRecord>> {
+        self.put(bucket, rec, new, overwrite).into_future()
     }
 
-    /// [`Store::delete_object`] for async callers (see [`Store::put_new_object_async`]).
-    pub fn delete_object_async(
-        &self,
-        bucket: &str,
-        key: &str,
-    ) -> impl std::future::Future<Output = Result<Option<ObjectRecord>, StoreError>> + Send + 'static
-    {
+    /// Deletes an object, yielding it; its blobs are deleted after the commit.
+    pub fn delete(&self, bucket: &str, key: &str) -> Commit<Option<ObjectRecord>> {
         let op = Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned() };
-        let fut = self.commit_one_async(op);
-        async move { fut.await?.replaced() }
+        self.commit(op, OpOutput::replaced)
     }
 
-    /// Deletes an object, returning it; its blobs are deleted after the commit.
+    /// [`Store::delete`] for async callers, queued now (see [`Commit`]).
+    pub fn delete_object_async(&self, bucket: &str, key: &str) -> Committing<Option<ObjectRecord>> {
+        self.delete(bucket, key).into_future()
+    }
+
+    /// [`Store::delete`], blocking.
     pub fn delete_object(
         &self,
         bucket: &str,
         key: &str,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.commit_one(Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned() })?
-            .replaced()
+        self.delete(bucket, key).wait()
     }
 
     /// Deletes several objects in one transaction; one entry per key, `None` where absent.
@@ -549,26 +558,29 @@ impl Store {
     }
 
     /// Adds or replaces (same number) a part; the replaced part's blob is deleted after commit.
+    pub fn part(&self, bucket: &str, upload_id: &str, part: PartRecord) -> Commit<()> {
+        let op = Op::PutPart { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), part };
+        self.commit(op, |_| Ok(()))
+    }
+
+    /// [`Store::part`], blocking.
     pub fn put_part(
         &self,
         bucket: &str,
         upload_id: &str,
         part: PartRecord,
     ) -> Result<(), StoreError> {
-        let op = Op::PutPart { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), part };
-        self.commit_one(op).map(|_| ())
+        self.part(bucket, upload_id, part).wait()
     }
 
-    /// [`Store::put_part`] for async callers (see [`Store::put_new_object_async`]).
+    /// [`Store::part`] for async callers, queued now (see [`Commit`]).
     pub fn put_part_async(
         &self,
         bucket: &str,
         upload_id: &str,
         part: PartRecord,
-    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
-        let op = Op::PutPart { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), part };
-        let fut = self.commit_one_async(op);
-        async move { fut.await.map(|_| ()) }
+    ) -> Committing<()> {
+        self.part(bucket, upload_id, part).into_future()
     }
 
     /// Parts numbered above `after_part`, at most `max` of them.

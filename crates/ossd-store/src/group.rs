@@ -249,11 +249,11 @@ impl Store {
     /// Applies `ops` in one transaction (one fsync). Logical failures are reported per op and
     /// leave the others in effect; an I/O or database failure aborts the whole batch.
     pub(crate) fn apply_batch(&self, ops: &[Op]) -> BatchResult {
-        match self.write(|w| w.apply_all(ops)) {
+        match self.apply_requests(&[ops]).and_then(one_result) {
             // The failure released the space reserve and reopened the database: a request
             // that only frees space gets a second try, which has room now.
             Err(StoreError::OutOfSpace) if ops.iter().all(Op::frees_space) => {
-                self.write(|w| w.apply_all(ops))
+                self.apply_requests(&[ops]).and_then(one_result)
             }
             r => r,
         }
@@ -291,8 +291,7 @@ impl Store {
             [only] => return vec![self.apply_batch(only)],
             _ => {}
         }
-        let joint = self.write(|w| requests.iter().map(|ops| w.apply_all(ops).map(Ok)).collect());
-        match joint {
+        match self.apply_requests(requests) {
             Ok(out) => out,
             Err(_) => requests.iter().map(|ops| self.apply_batch(ops)).collect(),
         }
@@ -391,6 +390,11 @@ impl Store {
     pub(crate) fn commit_one(&self, op: Op) -> Result<OpOutput, StoreError> {
         only(self.commit_batch(vec![op]))
     }
+}
+
+/// The outcome of the only request of a transaction.
+fn one_result(mut results: Vec<BatchResult>) -> BatchResult {
+    results.pop().unwrap_or_else(lost)
 }
 
 /// The result of a one-op request.

@@ -3,29 +3,25 @@
 //! reference counts and bucket counters; blob files whose count drops to zero are deleted only
 //! after the commit.
 
-use std::io;
+use std::io::{self, Read};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use redb::{Database, Durability, ReadableTable};
+use redb::Database;
 
 use crate::StoreError;
 use crate::blob::{BlobBackend, BlobOpener, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
-use crate::codec::decode;
 use crate::dbfile::MetaFile;
 use crate::group::{Commit, CommitterSignal, Committing, GroupQueue};
 use crate::lease::{Leases, ReadLease};
-use crate::list;
+use crate::meta::redb::RedbMeta;
+use crate::meta::{Metadata, View};
 use crate::record::{
     Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery, ObjectRecord,
     PartRecord, PartsPage, UploadRecord, UploadsPage,
 };
-use crate::schema::{BLOB_REFS, BUCKETS, META, OBJECTS, PARTS, STATS, STORE_FORMAT, UPLOADS};
-use crate::snapshot::Snapshot;
 use crate::space::Space;
-use crate::writer::{Op, OpOutput, Writer, check_segments, missing_blob};
+use crate::writer::{Op, OpOutput, check_segments, missing_blob};
 use std::future::IntoFuture;
 
 /// Whether a write may replace an existing object (`x-oss-forbid-overwrite`).
@@ -82,19 +78,12 @@ impl Default for StoreOptions {
 
 /// Shared state behind the `Arc`.
 pub(crate) struct Inner {
-    /// The tables object reads use, kept open until the next commit (dropped before `db`).
-    pub(crate) snapshot: Mutex<Option<Arc<Snapshot>>>,
-    /// The current database instance; replaced (under `write_lock`) after an I/O failure.
-    pub(crate) db: RwLock<Arc<Database>>,
-    /// The database file, for reopening it (`None` in memory).
-    pub(crate) meta: Option<MetaFile>,
-    /// The last write failed with an I/O error: the database must be reopened first.
-    pub(crate) db_broken: AtomicBool,
+    /// Buckets, objects, uploads, counters, blob reference counts (redb).
+    pub(crate) meta: Arc<dyn Metadata>,
     /// Whether the disk has room for new data.
     pub(crate) space: Arc<Space>,
     pub(crate) blobs: Arc<dyn BlobBackend>,
     pub(crate) generation: u64,
-    pub(crate) quick_repair: bool,
     pub(crate) inline_max: u64,
     /// Held across each write transaction and the blob deletions that follow its commit, and by
     /// the sweep, so that no commit can re-reference a blob between "count is zero" and unlink.
@@ -105,9 +94,6 @@ pub(crate) struct Inner {
     pub(crate) committer: Mutex<Option<Arc<CommitterSignal>>>,
     /// Object readers still running, and the blobs whose deletion waits for them.
     pub(crate) leases: Mutex<Leases>,
-    /// Write transactions committed since open: tells whether [`Inner::snapshot`] is current
-    /// (and lets tests check that groups form).
-    pub(crate) commits: AtomicU64,
 }
 
 /// The embedded store (cheap to clone; all clones share one database).
@@ -158,63 +144,49 @@ impl Store {
         meta: Option<MetaFile>,
         space: Space,
     ) -> Result<Store, StoreError> {
-        let mut txn = db.begin_write()?;
-        txn.set_durability(Durability::Immediate);
-        txn.set_quick_repair(opts.quick_repair);
-        let generation = {
-            let mut meta = txn.open_table(META)?;
-            let format = meta.get("format")?.map(|g| g.value());
-            match format {
-                None => {
-                    meta.insert("format", STORE_FORMAT)?;
-                }
-                Some(STORE_FORMAT) => {}
-                Some(1) => {
-                    // Version 1 had no inline blobs; the new table is created below.
-                    meta.insert("format", STORE_FORMAT)?;
-                }
-                Some(other) => {
-                    return Err(StoreError::Corrupt(format!(
-                        "store format {other} is not supported (this build reads {STORE_FORMAT})"
-                    )));
-                }
-            }
-            let generation = meta.get("generation")?.map_or(0, |g| g.value()) + 1;
-            meta.insert("generation", generation)?;
-            generation
-        };
-        // Create every table so that read transactions can always open them.
-        drop(Writer::open(&txn, &*blobs)?);
-        txn.commit()?;
+        let space = Arc::new(space);
+        let (meta, generation) = RedbMeta::open(db, meta, Arc::clone(&space), opts.quick_repair)?;
         Ok(Store {
             inner: Arc::new(Inner {
-                db: RwLock::new(Arc::new(db)),
-                meta,
-                db_broken: AtomicBool::new(false),
-                space: Arc::new(space),
+                meta: Arc::new(meta),
+                space,
                 blobs,
                 generation,
-                quick_repair: opts.quick_repair,
                 inline_max: opts.inline_max,
                 write_lock: Mutex::new(()),
-                snapshot: Mutex::new(None),
                 leases: Mutex::new(Leases::default()),
                 group: Mutex::new(GroupQueue::default()),
                 committer: Mutex::new(None),
-                commits: AtomicU64::new(0),
             }),
         })
     }
 
+    /// The redb backend (tests look into its tables).
+    #[cfg(test)]
+    pub(crate) fn redb(&self) -> &RedbMeta {
+        self.inner.meta.as_any().downcast_ref().expect("the store runs on redb")
+    }
+
     /// The current redb database instance.
+    #[cfg(test)]
     pub(crate) fn db(&self) -> Arc<Database> {
-        Arc::clone(&self.inner.db.read().unwrap_or_else(PoisonError::into_inner))
+        self.redb().db()
     }
 
     /// Write transactions committed since this store was opened.
     #[cfg(test)]
     pub(crate) fn commit_count(&self) -> u64 {
-        self.inner.commits.load(std::sync::atomic::Ordering::Relaxed)
+        self.redb().commit_count()
+    }
+
+    /// A read view of the metadata (see [`Metadata::view`]).
+    pub(crate) fn view(&self) -> Result<Arc<dyn View>, StoreError> {
+        self.inner.meta.view()
+    }
+
+    /// `NoSuchBucket` unless `view` shows bucket `bucket`.
+    fn require_bucket(view: &dyn View, bucket: &str) -> Result<(), StoreError> {
+        if view.bucket_exists(bucket)? { Ok(()) } else { Err(StoreError::NoSuchBucket) }
     }
 
     /// This process's generation: the number of times the store has been opened.
@@ -246,11 +218,10 @@ impl Store {
             return Ok(0);
         }
         let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let txn = self.db().begin_read()?;
-        let refs = txn.open_table(BLOB_REFS)?;
+        let view = self.view()?;
         let mut removed = 0;
         for id in batch.drain(..) {
-            if refs.get(id.as_str())?.is_none() {
+            if view.ref_count(&id)? == 0 {
                 self.inner.blobs.remove(&id)?;
                 removed += 1;
             }
@@ -272,21 +243,12 @@ impl Store {
 
     /// The bucket named `name`, if any.
     pub fn get_bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError> {
-        let txn = self.read()?;
-        let table = txn.open_table(BUCKETS)?;
-        table.get(name)?.map(|g| decode("bucket", g.value())).transpose()
+        self.view()?.bucket(name)
     }
 
     /// All buckets, sorted by name.
     pub fn list_buckets(&self) -> Result<Vec<BucketRecord>, StoreError> {
-        let txn = self.read()?;
-        let table = txn.open_table(BUCKETS)?;
-        let mut out = Vec::new();
-        for entry in table.iter()? {
-            let (_, v) = entry?;
-            out.push(decode("bucket", v.value())?);
-        }
-        Ok(out)
+        self.view()?.buckets()
     }
 
     /// Replaces a bucket's record; `NoSuchBucket` if missing.
@@ -301,12 +263,9 @@ impl Store {
 
     /// The bucket's counters (GetBucketStat), read without scanning.
     pub fn bucket_stats(&self, name: &str) -> Result<BucketStats, StoreError> {
-        let txn = self.read()?;
-        Store::require_bucket(&txn, name)?;
-        match txn.open_table(STATS)?.get(name)? {
-            Some(g) => decode("bucket stats", g.value()),
-            None => Ok(BucketStats::default()),
-        }
+        let view = self.view()?;
+        Store::require_bucket(&*view, name)?;
+        Ok(view.stats(name)?.unwrap_or_default())
     }
 
     // ---- blobs ----
@@ -335,6 +294,31 @@ impl Store {
                 Ok(BlobWriter::inline(BlobId::generate_inline(self.inner.generation), limit))
             }
             _ => self.blob_writer(),
+        }
+    }
+
+    /// Opens blob `id` at `offset`: from the view `snap` when inline, else from the backend.
+    pub(crate) fn open_blob(
+        inner: &Inner,
+        snap: &dyn View,
+        id: &BlobId,
+        offset: u64,
+    ) -> io::Result<Box<dyn Read + Send>> {
+        if !id.is_inline() {
+            return inner.blobs.open(id, offset);
+        }
+        let mut rest = None;
+        let found = snap
+            .inline(id, &mut |bytes| {
+                let start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+                rest = Some(bytes[start..].to_vec());
+            })
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        match rest {
+            Some(rest) if found => Ok(Box::new(io::Cursor::new(rest))),
+            _ => {
+                Err(io::Error::new(io::ErrorKind::NotFound, format!("inline blob {id} not found")))
+            }
         }
     }
 
@@ -391,11 +375,9 @@ impl Store {
 
     /// The object `key`, if any; `NoSuchBucket` if the bucket is missing.
     pub fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>, StoreError> {
-        let snap = self.snapshot()?;
-        if snap.buckets.get(bucket)?.is_none() {
-            return Err(StoreError::NoSuchBucket);
-        }
-        snap.objects.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
+        let view = self.view()?;
+        Store::require_bucket(&*view, bucket)?;
+        view.object(bucket, key)
     }
 
     /// [`Store::put`] for async callers, queued now (see [`Commit`]).
@@ -497,16 +479,16 @@ impl Store {
         // [`Leases`]); one it shows unreferenced may be gone at any moment, so the read is
         // refused now rather than cut short later. Inline bytes come from the same snapshot.
         let lease = ReadLease::take(&self.inner);
-        let snap = self.snapshot()?;
+        let snap = self.view()?;
         for seg in &rec.segments {
-            if snap.refs.get(seg.blob.as_str())?.is_none() {
+            if snap.ref_count(&seg.blob)? == 0 {
                 return Err(missing_blob(&seg.blob));
             }
         }
         let inner = Arc::clone(&self.inner);
         let open: BlobOpener = Arc::new(move |id, offset| {
             let _held = &lease;
-            Store::open_blob(&inner, &snap, id, offset)
+            Store::open_blob(&inner, &*snap, id, offset)
         });
         ObjectReader::new(open, &rec.segments, start, end)
     }
@@ -522,9 +504,9 @@ impl Store {
         bucket: &str,
         q: &ListQuery,
     ) -> Result<(ListPage, usize), StoreError> {
-        let txn = self.read()?;
-        Store::require_bucket(&txn, bucket)?;
-        list::list_objects(&txn.open_table(OBJECTS)?, bucket, q)
+        let view = self.view()?;
+        Store::require_bucket(&*view, bucket)?;
+        view.list_objects(bucket, q)
     }
 
     // ---- multipart ----
@@ -545,16 +527,9 @@ impl Store {
         bucket: &str,
         upload_id: &str,
     ) -> Result<Option<UploadRecord>, StoreError> {
-        let txn = self.read()?;
-        Store::require_bucket(&txn, bucket)?;
-        let Some(key) = Store::read_upload_key(&txn, bucket, upload_id)? else {
-            return Ok(None);
-        };
-        let table = txn.open_table(UPLOADS)?;
-        table
-            .get((bucket, key.as_slice(), upload_id))?
-            .map(|g| decode("upload", g.value()))
-            .transpose()
+        let view = self.view()?;
+        Store::require_bucket(&*view, bucket)?;
+        view.upload(bucket, upload_id)
     }
 
     /// Adds or replaces (same number) a part; the replaced part's blob is deleted after commit.
@@ -616,24 +591,12 @@ impl Store {
         after_part: u32,
         limit: usize,
     ) -> Result<Vec<PartRecord>, StoreError> {
-        let txn = self.read()?;
-        Store::require_bucket(&txn, bucket)?;
-        if Store::read_upload_key(&txn, bucket, upload_id)?.is_none() {
+        let view = self.view()?;
+        Store::require_bucket(&*view, bucket)?;
+        if view.upload(bucket, upload_id)?.is_none() {
             return Err(StoreError::NoSuchUpload);
         }
-        let mut out = Vec::new();
-        let Some(first) = after_part.checked_add(1) else {
-            return Ok(out);
-        };
-        let table = txn.open_table(PARTS)?;
-        for entry in table.range((bucket, upload_id, first)..=(bucket, upload_id, u32::MAX))? {
-            if out.len() >= limit {
-                break;
-            }
-            let (_, v) = entry?;
-            out.push(decode("part", v.value())?);
-        }
-        Ok(out)
+        view.parts(bucket, upload_id, after_part, limit)
     }
 
     /// One page of ListMultipartUploads, sorted by (key, upload id).
@@ -642,9 +605,9 @@ impl Store {
         bucket: &str,
         q: &ListUploadsQuery,
     ) -> Result<UploadsPage, StoreError> {
-        let txn = self.read()?;
-        Store::require_bucket(&txn, bucket)?;
-        list::list_uploads(&txn.open_table(UPLOADS)?, bucket, q)
+        let view = self.view()?;
+        Store::require_bucket(&*view, bucket)?;
+        view.list_uploads(bucket, q)
     }
 
     /// Atomically inserts the object (segments = the chosen parts' blobs, in order; its key is

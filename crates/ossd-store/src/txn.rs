@@ -1,113 +1,61 @@
-//! Write transactions: the write lock, commit, the blobs a commit leaves unreferenced, and
-//! reopening the database after an I/O failure.
+//! Write transactions as the store runs them: under the write lock, through the metadata
+//! backend, then the blob files the commit left unreferenced (now, or after the readers that may
+//! still open them), and a full disk noted wherever it showed.
 
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, PoisonError};
-
-use redb::Durability;
+use std::sync::PoisonError;
 
 use crate::StoreError;
+use crate::blob::BlobBackend;
+use crate::group::BatchResult;
+use crate::meta::{Metadata, transact};
+use crate::record::BlobId;
 use crate::store::Store;
-use crate::writer::Writer;
-
-/// True for a failure of the database file's I/O, after which redb refuses everything.
-pub(crate) fn db_io_failed(e: &StoreError) -> bool {
-    matches!(e, StoreError::Db(e) if matches!(**e, redb::Error::Io(_) | redb::Error::PreviousIo))
-}
+use crate::writer::{Op, Writer};
 
 impl Store {
     /// Runs `f` in one write transaction; commits if it wrote something and succeeded, then
     /// deletes the blobs it left unreferenced.
     pub(crate) fn write<R>(
         &self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<R, StoreError>,
+        mut f: impl FnMut(&mut Writer<'_>) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.inner.db_broken.load(Ordering::Acquire) {
-            self.recover_db()?;
-        }
-        match self.write_locked(f) {
-            Ok(r) => Ok(r),
-            Err(e) if db_io_failed(&e) => {
-                // redb refuses everything after an I/O failure of its file: reopen it now (it
-                // comes back at its last durable commit), so that the store recovers without a
-                // restart. If that fails too, the next write tries again.
-                let e = self.inner.space.note(e);
-                self.inner.db_broken.store(true, Ordering::Release);
-                // A failed reopen is not lost: `db_broken` stays set and the next write retries.
-                let _ = self.recover_db();
-                Err(e)
-            }
-            Err(e) => Err(self.inner.space.note(e)),
-        }
+        self.locked(|meta, blobs| transact(meta, blobs, &mut f))
     }
 
-    /// Retires the failed database instance and opens a new one on the same file (redb repairs
-    /// it from its last durable commit); reads that start afterwards use the new one. Runs
-    /// under the write lock.
-    pub(crate) fn recover_db(&self) -> Result<(), StoreError> {
-        let Some(meta) = &self.inner.meta else {
-            return Err(StoreError::Internal("the in-memory database failed".to_owned()));
-        };
-        let db = meta.reopen().map_err(|e| self.inner.space.note(e))?;
-        let old = {
-            let mut slot = self.inner.db.write().unwrap_or_else(PoisonError::into_inner);
-            std::mem::replace(&mut *slot, Arc::new(db))
-        };
-        // No read may reuse a snapshot of the retired instance.
-        self.inner.commits.fetch_add(1, Ordering::Release);
-        let stale = self.inner.snapshot.lock().unwrap_or_else(PoisonError::into_inner).take();
-        drop(stale);
-        drop(old);
-        self.inner.db_broken.store(false, Ordering::Release);
-        Ok(())
+    /// Applies `requests` in one transaction (group commit, [`Metadata::apply`]): one result per
+    /// request, or the failure of the whole transaction.
+    pub(crate) fn apply_requests(
+        &self,
+        requests: &[&[Op]],
+    ) -> Result<Vec<BatchResult>, StoreError> {
+        self.locked(|meta, blobs| match meta.apply(blobs, requests) {
+            Ok((results, doomed)) => (Ok(results), doomed),
+            Err(e) => (Err(e), Vec::new()),
+        })
+    }
+
+    /// Runs a transaction under the write lock and unlinks (or sends to the graveyard) the blob
+    /// files it left unreferenced.
+    fn locked<R>(
+        &self,
+        run: impl FnOnce(&dyn Metadata, &dyn BlobBackend) -> (Result<R, StoreError>, Vec<BlobId>),
+    ) -> Result<R, StoreError> {
+        let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let (result, doomed) = run(&*self.inner.meta, &*self.inner.blobs);
+        for id in &self.unless_read(doomed) {
+            // Best effort: a blob left behind is an orphan that a later sweep removes.
+            let _ = self.inner.blobs.remove(id);
+        }
+        result.map_err(|e| self.inner.space.note(e))
     }
 
     /// `Ok` when the store can take new data: its database is usable and the disk has room
     /// (probed again if it was found full). What a readiness check asks.
     pub fn writable(&self) -> Result<(), StoreError> {
-        if self.inner.db_broken.load(Ordering::Acquire) {
+        if self.inner.meta.needs_recovery() {
             let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
-            if self.inner.db_broken.load(Ordering::Acquire) {
-                self.recover_db()?;
-            }
+            self.inner.meta.recover()?;
         }
         self.inner.space.writable()
-    }
-
-    pub(crate) fn write_locked<R>(
-        &self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<R, StoreError>,
-    ) -> Result<R, StoreError> {
-        let mut txn = self.db().begin_write()?;
-        txn.set_durability(Durability::Immediate);
-        txn.set_quick_repair(self.inner.quick_repair);
-        let (result, dirty, doomed) = {
-            let mut w = Writer::open(&txn, &*self.inner.blobs)?;
-            let result = f(&mut w);
-            // A logical error happens before any write, so the transaction still shows the
-            // committed state and its reference counts are the truth.
-            let trustworthy = match &result {
-                Ok(_) => true,
-                Err(e) => e.is_logical() && !w.dirty,
-            };
-            let doomed = if trustworthy { w.unreferenced_candidates()? } else { Vec::new() };
-            (result, w.dirty, doomed)
-        };
-        if result.is_ok() && dirty {
-            txn.commit()?;
-            // Before anyone learns of the commit: reads that start after it must not use a
-            // snapshot from before it.
-            self.inner.commits.fetch_add(1, Ordering::Release);
-            let stale = self.inner.snapshot.lock().unwrap_or_else(PoisonError::into_inner).take();
-            drop(stale);
-        } else {
-            txn.abort()?;
-        }
-        for id in &self.unless_read(doomed) {
-            // Best effort: a blob left behind is an orphan that a later sweep removes.
-            let _ = self.inner.blobs.remove(id);
-        }
-        result
     }
 }

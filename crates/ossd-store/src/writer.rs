@@ -6,15 +6,11 @@ use std::io;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use redb::{ReadableTable, Table, WriteTransaction};
-
 use crate::blob::BlobBackend;
-use crate::codec::{decode, encode};
-use crate::list::{ObjKey, UploadKey};
+use crate::meta::Tables;
 use crate::record::{
     Blob, BlobId, BucketRecord, BucketStats, ObjectRecord, PartRecord, Segment, UploadRecord,
 };
-use crate::schema::{BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS};
 use crate::store::Overwrite;
 use crate::values::ObjectType;
 use crate::{StoreError, crc64};
@@ -177,22 +173,12 @@ pub(crate) fn account_object(stats: &mut BucketStats, rec: &ObjectRecord, add: b
     }
 }
 
-/// Bounds of all keys of `bucket` in a table keyed by (bucket, ...): the next bucket name.
-pub(crate) fn bucket_end(bucket: &str) -> String {
-    format!("{bucket}\0")
-}
-
-/// All tables, opened once per write transaction, plus what the transaction has to do after
-/// its commit.
+/// Applies ops over the tables of one write transaction of any backend, and collects what the
+/// transaction has to do after its commit. Every op's semantics (overwrite conditions, append
+/// positions, reference counts, bucket counters) are here, once.
 pub(crate) struct Writer<'txn> {
-    pub(crate) buckets: Table<'txn, &'static str, &'static [u8]>,
-    pub(crate) stats: Table<'txn, &'static str, &'static [u8]>,
-    pub(crate) objects: Table<'txn, ObjKey, &'static [u8]>,
-    pub(crate) uploads: Table<'txn, UploadKey, &'static [u8]>,
-    pub(crate) upload_ids: Table<'txn, (&'static str, &'static str), &'static [u8]>,
-    pub(crate) parts: Table<'txn, (&'static str, &'static str, u32), &'static [u8]>,
-    pub(crate) refs: Table<'txn, &'static str, u64>,
-    pub(crate) inline: Table<'txn, &'static [u8], &'static [u8]>,
+    /// The transaction's tables.
+    pub(crate) t: &'txn mut dyn Tables,
     pub(crate) blobs: &'txn dyn BlobBackend,
     /// The in-memory bytes of the inline blobs handed over with the op being applied.
     pub(crate) fresh: Vec<(BlobId, Arc<[u8]>)>,
@@ -204,25 +190,16 @@ pub(crate) struct Writer<'txn> {
 }
 
 impl<'txn> Writer<'txn> {
-    pub(crate) fn open(
-        txn: &'txn WriteTransaction,
-        blobs: &'txn dyn BlobBackend,
-    ) -> Result<Self, StoreError> {
-        Ok(Writer {
-            buckets: txn.open_table(BUCKETS)?,
-            stats: txn.open_table(STATS)?,
-            objects: txn.open_table(OBJECTS)?,
-            uploads: txn.open_table(UPLOADS)?,
-            upload_ids: txn.open_table(UPLOAD_IDS)?,
-            parts: txn.open_table(PARTS)?,
-            refs: txn.open_table(BLOB_REFS)?,
-            inline: txn.open_table(INLINE_BLOBS)?,
+    /// A writer over the tables of one write transaction.
+    pub(crate) fn new(t: &'txn mut dyn Tables, blobs: &'txn dyn BlobBackend) -> Self {
+        Writer {
+            t,
             blobs,
             fresh: Vec::new(),
             candidates: Vec::new(),
             dirty: false,
             now_ms: now_ms(),
-        })
+        }
     }
 
     /// The candidate files that no record references any more, deduplicated. (Inline blobs
@@ -231,7 +208,7 @@ impl<'txn> Writer<'txn> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for id in std::mem::take(&mut self.candidates) {
-            if !id.is_inline() && seen.insert(id.clone()) && self.refs.get(id.as_str())?.is_none() {
+            if !id.is_inline() && seen.insert(id.clone()) && self.t.ref_count(&id)? == 0 {
                 out.push(id);
             }
         }
@@ -239,17 +216,11 @@ impl<'txn> Writer<'txn> {
     }
 
     pub(crate) fn require_bucket(&self, bucket: &str) -> Result<(), StoreError> {
-        match self.buckets.get(bucket)? {
-            Some(_) => Ok(()),
-            None => Err(StoreError::NoSuchBucket),
-        }
+        if self.t.bucket_exists(bucket)? { Ok(()) } else { Err(StoreError::NoSuchBucket) }
     }
 
     pub(crate) fn load_stats(&self, bucket: &str) -> Result<BucketStats, StoreError> {
-        match self.stats.get(bucket)? {
-            Some(g) => decode("bucket stats", g.value()),
-            None => Ok(BucketStats::default()),
-        }
+        Ok(self.t.stats(bucket)?.unwrap_or_default())
     }
 
     pub(crate) fn store_stats(
@@ -258,12 +229,11 @@ impl<'txn> Writer<'txn> {
         mut stats: BucketStats,
     ) -> Result<(), StoreError> {
         stats.last_modified_ms = self.now_ms;
-        self.stats.insert(bucket, encode(&stats)?.as_slice())?;
-        Ok(())
+        self.t.put_stats(bucket, &stats)
     }
 
     pub(crate) fn ref_count(&self, id: &BlobId) -> Result<u64, StoreError> {
-        Ok(self.refs.get(id.as_str())?.map_or(0, |g| g.value()))
+        self.t.ref_count(id)
     }
 
     /// The in-memory bytes of a fresh inline blob of the current op.
@@ -276,26 +246,23 @@ impl<'txn> Writer<'txn> {
         if n == 1
             && id.is_inline()
             && let Some(bytes) = self.fresh_bytes(id).cloned()
-            && self.inline.get(id.as_str().as_bytes())?.is_none()
+            && !self.t.inline_exists(id)?
         {
             // The first reference stores the bytes, in the same commit.
-            self.inline.insert(id.as_str().as_bytes(), &*bytes)?;
+            self.t.put_inline(id, &bytes)?;
         }
-        self.refs.insert(id.as_str(), n)?;
-        Ok(())
+        self.t.set_ref_count(id, n)
     }
 
     pub(crate) fn ref_dec(&mut self, id: &BlobId) -> Result<(), StoreError> {
         let n = self.ref_count(id)?.saturating_sub(1);
+        self.t.set_ref_count(id, n)?;
         if n == 0 {
-            self.refs.remove(id.as_str())?;
             if id.is_inline() {
-                self.inline.remove(id.as_str().as_bytes())?;
+                self.t.remove_inline(id)?;
             } else {
                 self.candidates.push(id.clone());
             }
-        } else {
-            self.refs.insert(id.as_str(), n)?;
         }
         Ok(())
     }
@@ -311,7 +278,7 @@ impl<'txn> Writer<'txn> {
                 continue;
             }
             let present = if id.is_inline() {
-                self.fresh_bytes(id).is_some() || self.inline.get(id.as_str().as_bytes())?.is_some()
+                self.fresh_bytes(id).is_some() || self.t.inline_exists(id)?
             } else {
                 self.blobs.exists(id)?
             };
@@ -327,7 +294,7 @@ impl<'txn> Writer<'txn> {
         bucket: &str,
         key: &str,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.objects.get((bucket, key.as_bytes()))?.map(|g| decode("object", g.value())).transpose()
+        self.t.object(bucket, key.as_bytes())
     }
 
     /// Writes `rec` (its new references already counted) and, unless `appended` (the old
@@ -338,11 +305,7 @@ impl<'txn> Writer<'txn> {
         rec: &ObjectRecord,
         appended: bool,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        let old: Option<ObjectRecord> = self
-            .objects
-            .insert((bucket, rec.key.as_bytes()), encode(rec)?.as_slice())?
-            .map(|g| decode("object", g.value()))
-            .transpose()?;
+        let old = self.t.put_object(bucket, rec)?;
         let mut stats = self.load_stats(bucket)?;
         if let Some(old) = &old {
             if !appended {
@@ -442,7 +405,7 @@ impl<'txn> Writer<'txn> {
         key: &[u8],
         overwrite: Overwrite,
     ) -> Result<(), StoreError> {
-        if overwrite == Overwrite::Forbid && self.objects.get((bucket, key))?.is_some() {
+        if overwrite == Overwrite::Forbid && self.t.object_exists(bucket, key)? {
             return Err(StoreError::ObjectExists);
         }
         Ok(())
@@ -472,11 +435,7 @@ impl<'txn> Writer<'txn> {
         key: &str,
     ) -> Result<Option<ObjectRecord>, StoreError> {
         self.require_bucket(bucket)?;
-        let old: Option<ObjectRecord> = self
-            .objects
-            .remove((bucket, key.as_bytes()))?
-            .map(|g| decode("object", g.value()))
-            .transpose()?;
+        let old = self.t.remove_object(bucket, key.as_bytes())?;
         if let Some(old) = &old {
             self.dirty = true;
             for s in &old.segments {
@@ -506,7 +465,7 @@ impl<'txn> Writer<'txn> {
         rec.segments = old.segments.clone();
         rec.object_type = old.object_type;
         self.dirty = true;
-        self.objects.insert((bucket, key.as_bytes()), encode(&rec)?.as_slice())?;
+        self.t.put_object(bucket, &rec)?;
         if rec.storage_class != old.storage_class {
             let mut stats = self.load_stats(bucket)?;
             account_object(&mut stats, &old, false);
@@ -566,10 +525,7 @@ impl<'txn> Writer<'txn> {
     }
 
     pub(crate) fn upload_key(&self, bucket: &str, upload_id: &str) -> Result<Vec<u8>, StoreError> {
-        match self.upload_ids.get((bucket, upload_id))? {
-            Some(g) => Ok(g.value().to_vec()),
-            None => Err(StoreError::NoSuchUpload),
-        }
+        self.t.upload_key(bucket, upload_id)?.ok_or(StoreError::NoSuchUpload)
     }
 
     pub(crate) fn create_upload(
@@ -581,22 +537,10 @@ impl<'txn> Writer<'txn> {
         self.require_bucket(bucket)?;
         self.check_overwrite(bucket, rec.key.as_bytes(), overwrite)?;
         self.dirty = true;
-        let key = rec.key.as_bytes();
-        self.uploads.insert((bucket, key, rec.upload_id.as_str()), encode(rec)?.as_slice())?;
-        let previous_key = self
-            .upload_ids
-            .insert((bucket, rec.upload_id.as_str()), key)?
-            .map(|g| g.value().to_vec());
-        match previous_key {
-            None => {
-                let mut stats = self.load_stats(bucket)?;
-                stats.multipart_upload_count += 1;
-                self.store_stats(bucket, stats)?;
-            }
-            Some(prev) if prev != key => {
-                self.uploads.remove((bucket, prev.as_slice(), rec.upload_id.as_str()))?;
-            }
-            Some(_) => {}
+        if self.t.put_upload(bucket, rec)? {
+            let mut stats = self.load_stats(bucket)?;
+            stats.multipart_upload_count += 1;
+            self.store_stats(bucket, stats)?;
         }
         Ok(())
     }
@@ -612,11 +556,7 @@ impl<'txn> Writer<'txn> {
         self.ensure_blobs(std::iter::once(&part.blob.id))?;
         self.dirty = true;
         self.ref_inc(&part.blob.id)?;
-        let old: Option<PartRecord> = self
-            .parts
-            .insert((bucket, upload_id, part.number), encode(part)?.as_slice())?
-            .map(|g| decode("part", g.value()))
-            .transpose()?;
+        let old = self.t.put_part(bucket, upload_id, part)?;
         let mut stats = self.load_stats(bucket)?;
         match &old {
             Some(old) => {
@@ -637,16 +577,10 @@ impl<'txn> Writer<'txn> {
         key: &[u8],
         stats: &mut BucketStats,
     ) -> Result<(), StoreError> {
-        self.uploads.remove((bucket, key, upload_id))?;
-        self.upload_ids.remove((bucket, upload_id))?;
+        self.t.remove_upload(bucket, upload_id, key)?;
         stats.multipart_upload_count = stats.multipart_upload_count.saturating_sub(1);
-        let mut parts = Vec::new();
-        for entry in self.parts.range((bucket, upload_id, 0)..=(bucket, upload_id, u32::MAX))? {
-            let (_, v) = entry?;
-            parts.push(decode::<PartRecord>("part", v.value())?);
-        }
-        for part in parts {
-            self.parts.remove((bucket, upload_id, part.number))?;
+        for part in self.t.parts(bucket, upload_id)? {
+            self.t.remove_part(bucket, upload_id, part.number)?;
             self.ref_dec(&part.blob.id)?;
             stats.part_count = stats.part_count.saturating_sub(1);
             stats.part_bytes = stats.part_bytes.saturating_sub(part.blob.size);
@@ -689,37 +623,27 @@ impl<'txn> Writer<'txn> {
     }
 
     pub(crate) fn create_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
-        if self.buckets.get(rec.name.as_str())?.is_some() {
+        if self.t.bucket_exists(&rec.name)? {
             return Err(StoreError::BucketExists);
         }
         self.dirty = true;
-        self.buckets.insert(rec.name.as_str(), encode(rec)?.as_slice())?;
+        self.t.put_bucket(rec)?;
         self.store_stats(&rec.name, BucketStats::default())
     }
 
     pub(crate) fn update_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
         self.require_bucket(&rec.name)?;
         self.dirty = true;
-        self.buckets.insert(rec.name.as_str(), encode(rec)?.as_slice())?;
+        self.t.put_bucket(rec)?;
         Ok(())
     }
 
     pub(crate) fn delete_bucket(&mut self, bucket: &str) -> Result<(), StoreError> {
         self.require_bucket(bucket)?;
-        let end = bucket_end(bucket);
-        let has_objects =
-            self.objects.range((bucket, &[][..])..(end.as_str(), &[][..]))?.next().is_some();
-        let has_uploads = self
-            .uploads
-            .range((bucket, &[][..], "")..(end.as_str(), &[][..], ""))?
-            .next()
-            .is_some();
-        if has_objects || has_uploads {
+        if self.t.bucket_has_entries(bucket)? {
             return Err(StoreError::BucketNotEmpty);
         }
         self.dirty = true;
-        self.buckets.remove(bucket)?;
-        self.stats.remove(bucket)?;
-        Ok(())
+        self.t.remove_bucket(bucket)
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use redb::TableDefinition;
 
 use crate::codec::{decode, encode};
-use crate::schema::{BLOB_REFS, INLINE_BLOBS, OBJECTS};
+use crate::meta::redb::schema::{BLOB_REFS, INLINE_BLOBS, OBJECTS};
 use crate::*;
 
 const FIXTURE: &str =

@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use redb::ReadableTable;
 
-use crate::schema::{BLOB_REFS, INLINE_BLOBS, META, OBJECTS};
+use crate::meta::redb::schema::{BLOB_REFS, INLINE_BLOBS, META, OBJECTS};
 use crate::writer::{Op, OpOutput};
 use crate::*;
 

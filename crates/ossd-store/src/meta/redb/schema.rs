@@ -1,8 +1,9 @@
 //! The redb tables of the store and the layout version: what each table holds, and the upgrade
 //! an older layout gets when it is opened.
 
-use redb::TableDefinition;
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
+use crate::StoreError;
 use crate::list::{ObjKey, UploadKey};
 
 /// Store-wide counters: "format" (layout version) and "generation" (bumped by every open).
@@ -38,3 +39,28 @@ pub(crate) const INLINE_BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::
 /// Layout version of the whole database; a store written by a newer layout is refused.
 /// Version 2 added inline blobs; a version 1 store is upgraded in place (nothing to convert).
 pub(crate) const STORE_FORMAT: u64 = 2;
+
+/// Checks (and upgrades) the layout version in `txn` and bumps the store generation; returns
+/// the new generation.
+pub(crate) fn upgrade(txn: &WriteTransaction) -> Result<u64, StoreError> {
+    let mut meta = txn.open_table(META)?;
+    let format = meta.get("format")?.map(|g| g.value());
+    match format {
+        None => {
+            meta.insert("format", STORE_FORMAT)?;
+        }
+        Some(STORE_FORMAT) => {}
+        Some(1) => {
+            // Version 1 had no inline blobs; the new table is created by the caller.
+            meta.insert("format", STORE_FORMAT)?;
+        }
+        Some(other) => {
+            return Err(StoreError::Corrupt(format!(
+                "store format {other} is not supported (this build reads {STORE_FORMAT})"
+            )));
+        }
+    }
+    let generation = meta.get("generation")?.map_or(0, |g| g.value()) + 1;
+    meta.insert("generation", generation)?;
+    Ok(generation)
+}

@@ -20,7 +20,8 @@ use crate::record::{
 use crate::writer::{Op, Writer};
 
 pub(crate) mod redb;
-
+#[cfg(test)]
+pub(crate) mod suite;
 
 /// A metadata backend.
 pub(crate) trait Metadata: Send + Sync + 'static {

@@ -9,7 +9,7 @@ use crate::store::{Inner, Store};
 
 /// Object readers that are running, so that the blobs they may still open outlive them.
 ///
-/// An [`ObjectReader`] opens the first segments of its object at once and the others when it
+/// An [`crate::ObjectReader`] opens the first segments of its object at once and the others when it
 /// gets to them; an overwrite or delete committed meanwhile would unlink those others and cut
 /// the read short. While any reader runs, blobs a commit leaves unreferenced therefore go to a
 /// graveyard tagged with an epoch instead of being unlinked; they are unlinked (after a fresh

@@ -1,6 +1,6 @@
 //! Object reads that cannot lose their bytes to a concurrent overwrite or delete: the record is
 //! read from a snapshot taken under a read lease, so every blob it names stays readable until
-//! the read ends (see `Leases` in `store.rs` and docs/design.md, Rule 3a).
+//! the read ends (see `Leases` in `lease.rs` and docs/design.md, Rule 3a).
 
 use std::io;
 use std::sync::Arc;

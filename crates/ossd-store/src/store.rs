@@ -1,7 +1,8 @@
-//! The [`Store`]: metadata in redb, bytes in a [`BlobBackend`]. Mutations of concurrent callers
-//! are committed together in one redb write transaction (group commit) that also maintains blob
-//! reference counts and bucket counters; blob files whose count drops to zero are deleted only
-//! after the commit.
+//! The [`Store`] and its public API: metadata behind [`Metadata`] (redb), bytes in a
+//! [`BlobBackend`]. Mutations of concurrent callers are committed together in one write
+//! transaction (group commit, `group.rs`) that also maintains blob reference counts and bucket
+//! counters (`writer.rs`); blob files whose count drops to zero are deleted only after the
+//! commit (`txn.rs`), or after the readers that may still open them (`lease.rs`).
 
 use std::io::{self, Read};
 use std::path::Path;

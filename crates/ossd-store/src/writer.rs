@@ -16,7 +16,7 @@ use crate::values::ObjectType;
 use crate::{StoreError, crc64};
 
 /// One mutation; concurrent callers' ops are committed together in one transaction (group
-/// commit, see [`Store::commit_batch`]).
+/// commit, see [`crate::Store::commit_batch`]).
 pub(crate) enum Op {
     /// `new`: freshly written blobs that `rec` references (inline ones carry their bytes).
     PutObject {
@@ -321,7 +321,7 @@ impl<'txn> Writer<'txn> {
     }
 
     /// Applies one op. It takes the op by reference so that a failed group can be retried op
-    /// by op (see [`Store::run_group`]).
+    /// by op (see [`crate::Store::run_group`]).
     pub(crate) fn apply(&mut self, op: &Op) -> Result<OpOutput, StoreError> {
         self.fresh.clear();
         for b in op.fresh_inline() {

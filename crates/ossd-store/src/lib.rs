@@ -22,7 +22,6 @@ mod dbfile;
 mod error;
 mod group;
 mod lease;
-mod list;
 mod meta;
 mod perms;
 mod read;

@@ -1,7 +1,8 @@
 //! The behaviour every metadata backend must show, as one suite over [`Metadata`]: run it with a
 //! factory of fresh, empty instances (as Garage runs one `test_suite` per database backend).
-//! Each case drives the backend only through [`Metadata::apply`] (group commit of op lists) and
-//! [`Metadata::view`]; blob files live in a [`MemBlobs`].
+//! Each case drives the backend only through [`Metadata::apply`] (group commit of op lists),
+//! [`super::transact`] (a metadata update, which is no op of a group) and [`Metadata::view`];
+//! blob files live in a [`MemBlobs`].
 
 #![allow(clippy::unwrap_used, reason = "tests may unwrap (HELPER-RULES)")]
 
@@ -22,6 +23,7 @@ pub(crate) type Factory<'a> = &'a dyn Fn() -> Arc<dyn Metadata>;
 pub(crate) fn suite(make: Factory<'_>) {
     buckets(&Env::new(make));
     objects_and_overwrite(&Env::new(make));
+    metadata_updates(&Env::new(make));
     appends(&Env::new(make));
     uploads_and_parts(&Env::new(make));
     listing(&Env::new(make));
@@ -209,6 +211,34 @@ fn objects_and_overwrite(env: &Env) {
     let refs: Vec<&[Op]> = requests.iter().map(Vec::as_slice).collect();
     assert!(env.meta.apply(&env.blobs, &refs).is_err());
     assert_eq!(env.view_object("b", "g"), None);
+}
+
+/// `update_object` is not an op of a group: it runs the writer in a transaction of its own.
+fn metadata_updates(env: &Env) {
+    env.ok(create_bucket("b"));
+    let blob = env.blob(b"body");
+    env.ok(put("b", object("k", &[&blob]), Overwrite::Allow));
+    let update = |key: &str| {
+        let key = key.to_owned();
+        super::transact(&*env.meta, &env.blobs, &mut |w| {
+            w.update_object("b", &key, &mut |r| {
+                r.acl = ObjectAcl::PublicRead;
+                r.storage_class = StorageClass::Archive;
+                // What the bytes decide is kept whatever the update says.
+                r.size = 99;
+                r.object_type = ObjectType::Appendable;
+            })
+        })
+    };
+    let (rec, doomed) = update("k");
+    let rec = rec.unwrap();
+    assert!(doomed.is_empty());
+    assert_eq!((rec.acl, rec.storage_class), (ObjectAcl::PublicRead, StorageClass::Archive));
+    assert_eq!((rec.size, rec.object_type), (4, ObjectType::Normal));
+    assert_eq!(env.view_object("b", "k"), Some(rec));
+    let stats = env.meta.view().unwrap().stats("b").unwrap().unwrap();
+    assert_eq!(stats.by_storage_class.keys().copied().collect::<Vec<_>>(), [StorageClass::Archive]);
+    assert!(matches!(update("missing").0, Err(StoreError::NoSuchKey)));
 }
 
 fn appends(env: &Env) {

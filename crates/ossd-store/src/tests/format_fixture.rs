@@ -56,7 +56,9 @@ fn write_fixture(dir: &Path) {
         let mut stats = txn.open_table(strs("bucket_stats")).unwrap();
         let mut objects = txn.open_table(OBJECTS).unwrap();
         let mut uploads = txn
-            .open_table(TableDefinition::<crate::list::UploadKey, &[u8]>::new("uploads"))
+            .open_table(TableDefinition::<crate::meta::redb::list::UploadKey, &[u8]>::new(
+                "uploads",
+            ))
             .unwrap();
         let mut upload_ids =
             txn.open_table(TableDefinition::<(&str, &str), &[u8]>::new("upload_ids")).unwrap();

@@ -11,6 +11,7 @@ use crate::dbfile::MetaFile;
 use crate::meta::{Metadata, Tables, View};
 use crate::space::Space;
 
+pub(crate) mod list;
 pub(crate) mod schema;
 mod tables;
 mod view;

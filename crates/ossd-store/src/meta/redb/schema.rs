@@ -3,8 +3,8 @@
 
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
+use super::list::{ObjKey, UploadKey};
 use crate::StoreError;
-use crate::list::{ObjKey, UploadKey};
 
 /// Store-wide counters: "format" (layout version) and "generation" (bumped by every open).
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");

@@ -2,10 +2,10 @@
 
 use redb::{ReadableTable, Table, WriteTransaction};
 
+use super::list::{ObjKey, UploadKey};
 use super::schema::{BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS};
 use crate::StoreError;
 use crate::codec::{decode, encode};
-use crate::list::{ObjKey, UploadKey};
 use crate::meta::Tables;
 use crate::record::{BlobId, BucketRecord, BucketStats, ObjectRecord, PartRecord, UploadRecord};
 

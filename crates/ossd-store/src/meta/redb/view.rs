@@ -6,10 +6,10 @@
 
 use redb::{Database, ReadOnlyTable, ReadTransaction, ReadableTable};
 
+use super::list::{self, ObjKey};
 use super::schema::{BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS};
 use crate::StoreError;
 use crate::codec::decode;
-use crate::list::{self, ObjKey};
 use crate::meta::View;
 use crate::record::{
     BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery, ObjectRecord,

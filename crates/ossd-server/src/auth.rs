@@ -1,6 +1,7 @@
 //! Authentication (who is asking: a signature check, or anonymous) and authorization (may they do it).
 
 use crate::clock::now_secs;
+use crate::headers::{SECURITY_TOKEN, X_OSS_SECURITY_TOKEN};
 use crate::keys::{KeyRecord, Permission};
 use crate::state::{AppState, BucketState};
 use ossd_proto::{Access, ApiError, ErrorCode, Query, Target};
@@ -47,12 +48,6 @@ impl Principal {
     }
 }
 
-/// `x-oss-security-token`: an STS token, which this server refuses.
-const X_OSS_SECURITY_TOKEN: http::HeaderName =
-    http::HeaderName::from_static("x-oss-security-token");
-/// `security-token`: the same, as some clients name it.
-const SECURITY_TOKEN: http::HeaderName = http::HeaderName::from_static("security-token");
-
 /// The request's headers as (lower-case name, value) pairs, as the signature code wants them.
 /// Values are signed as sent: UTF-8 beyond ASCII (`x-oss-meta-unicode: 测试`, as oss2,
 /// alibabacloud-oss-v2 and ali-oss send it) is kept, not dropped; a value that is not UTF-8 at
@@ -88,7 +83,7 @@ pub fn authenticate(
             token = true;
         }
     }
-    if token || query.has("security-token") || query.has("x-oss-security-token") {
+    if token || query.has(SECURITY_TOKEN.as_str()) || query.has(X_OSS_SECURITY_TOKEN.as_str()) {
         return Err(ApiError::msg(
             ErrorCode::InvalidArgument,
             "Security tokens (STS) are not supported by this server; use an access key, a presigned URL or a PostObject policy.",

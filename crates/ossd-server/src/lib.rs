@@ -8,6 +8,7 @@ mod conn_io;
 mod cors;
 pub mod form;
 mod handlers;
+mod headers;
 mod health;
 mod keys;
 mod limits;

@@ -4,6 +4,7 @@ use crate::auth::{self, Authz, Principal};
 use crate::body::Body;
 use crate::cors;
 use crate::handlers;
+use crate::headers::{X_OSS_COPY_SOURCE, X_OSS_OBJECT_ACL, X_OSS_REQUEST_ID};
 use crate::render;
 use crate::request_body::RequestBody;
 use crate::router::{self, Surface};
@@ -39,7 +40,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// A request header as a string, if present and valid.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
     /// The bucket's state or `NoSuchBucket`.
@@ -106,12 +107,6 @@ impl RequestId {
         HeaderValue::from_bytes(&self.0).ok()
     }
 }
-
-/// `x-oss-copy-source` (CopyObject, UploadPartCopy).
-const X_OSS_COPY_SOURCE: http::HeaderName = http::HeaderName::from_static("x-oss-copy-source");
-
-/// `x-oss-object-acl` (an object ACL set with an upload).
-const X_OSS_OBJECT_ACL: http::HeaderName = http::HeaderName::from_static("x-oss-object-acl");
 
 /// `Server: AliyunOSS`.
 const SERVER: HeaderValue = HeaderValue::from_static("AliyunOSS");
@@ -185,7 +180,7 @@ pub async fn handle(
     let h = resp.headers_mut();
     if !trace.common_set {
         if let Some(v) = request_id.header_value() {
-            h.insert(render::X_OSS_REQUEST_ID, v);
+            h.insert(X_OSS_REQUEST_ID, v);
         }
         h.insert(header::DATE, date_header(secs));
         h.insert(header::SERVER, SERVER);

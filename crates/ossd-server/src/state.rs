@@ -153,7 +153,7 @@ fn preflight_head(
     }
     let common_at = common.then(|| {
         let at = h.len();
-        h.insert(crate::render::X_OSS_REQUEST_ID, SLOT);
+        h.insert(crate::headers::X_OSS_REQUEST_ID, SLOT);
         h.insert(header::DATE, SLOT);
         h.insert(header::SERVER, SLOT);
         at
@@ -277,7 +277,7 @@ pub fn store_error(e: StoreError) -> ApiError {
         StoreError::NoSuchUpload => ApiError::new(ErrorCode::NoSuchUpload),
         StoreError::PositionNotEqualToLength { current } => {
             ApiError::new(ErrorCode::PositionNotEqualToLength)
-                .header("x-oss-next-append-position", current.to_string())
+                .header(crate::headers::X_OSS_NEXT_APPEND_POSITION.as_str(), current.to_string())
         }
         StoreError::ObjectNotAppendable => ApiError::new(ErrorCode::ObjectNotAppendable),
         StoreError::ObjectExists => ApiError::new(ErrorCode::FileAlreadyExists),

@@ -33,35 +33,22 @@ fn request_ids_are_24_upper_hex_of_time_then_sequence() {
 }
 
 #[test]
-fn set_sends_each_known_name_as_given() {
-    let names = [
-        "etag",
-        "last-modified",
-        "accept-ranges",
-        "content-length",
-        "content-md5",
-        "location",
-        "x-oss-hash-crc64ecma",
-        "x-oss-object-type",
-        "x-oss-storage-class",
-        "x-oss-next-append-position",
-        "x-oss-last-access-time",
-        "x-oss-request-id",
-        "x-oss-meta-other",
-    ];
+fn set_sends_names_in_order_and_skips_invalid_values() {
+    use crate::headers;
+    use http::header;
+    let names =
+        [header::ETAG, headers::X_OSS_HASH_CRC64ECMA, headers::CONTENT_MD5, header::LOCATION];
     let mut r = Response::new(Body::Empty);
     for (i, n) in names.iter().enumerate() {
-        render::set(&mut r, n, &i.to_string());
+        render::set(&mut r, n.clone(), &i.to_string());
     }
-    render::set(&mut r, "etag", "bad\r\nvalue");
+    render::set(&mut r, header::ETAG, "bad\r\nvalue");
     let got: Vec<(&str, &str)> =
         r.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())).collect();
-    let want: Vec<(&str, String)> =
-        names.iter().enumerate().map(|(i, n)| (*n, i.to_string())).collect();
-    assert_eq!(got.len(), want.len());
-    for ((gk, gv), (wk, wv)) in got.iter().zip(&want) {
-        assert_eq!((*gk, *gv), (*wk, wv.as_str()));
-    }
+    assert_eq!(
+        got,
+        [("etag", "0"), ("x-oss-hash-crc64ecma", "1"), ("content-md5", "2"), ("location", "3")]
+    );
 }
 
 fn rule(
@@ -289,7 +276,7 @@ fn preflight_by_insertion(
         h.insert(header::VARY, HeaderValue::from_static(v));
     }
     if let Some([rid, date, server]) = tail {
-        h.insert(render::X_OSS_REQUEST_ID, rid);
+        h.insert(crate::headers::X_OSS_REQUEST_ID, rid);
         h.insert(header::DATE, date);
         h.insert(header::SERVER, server);
     }

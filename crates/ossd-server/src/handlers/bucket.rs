@@ -3,11 +3,12 @@
 use super::{owner_id, read_small_body};
 use crate::body::Body;
 use crate::clock::now_ms;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use http::{Response, StatusCode};
+use http::{Response, StatusCode, header};
 use ossd_proto::request::valid_bucket_name;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
@@ -93,11 +94,11 @@ pub async fn put_bucket(
     if !valid_bucket_name(name) {
         return Err(ApiError::new(ErrorCode::InvalidBucketName).field("BucketName", name));
     }
-    let acl = ctx.header("x-oss-acl").unwrap_or("private");
+    let acl = ctx.header(headers::X_OSS_ACL).unwrap_or("private");
     if !BUCKET_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
             "no such bucket access control exists",
-            "x-oss-acl",
+            headers::X_OSS_ACL.as_str(),
             acl,
         ));
     }
@@ -134,7 +135,7 @@ pub async fn put_bucket(
         if !owns {
             return Err(ApiError::new(ErrorCode::BucketAlreadyExists).field("BucketName", name));
         }
-        let acl_given = ctx.header("x-oss-acl").is_some();
+        let acl_given = ctx.header(headers::X_OSS_ACL).is_some();
         let class_given = !raw.iter().all(u8::is_ascii_whitespace);
         if acl_given || class_given {
             state.update_bucket(name, |r| {
@@ -147,7 +148,7 @@ pub async fn put_bucket(
             })?;
         }
         let mut r = render::empty(StatusCode::OK);
-        render::set(&mut r, "location", &format!("/{name}"));
+        render::set(&mut r, header::LOCATION, &format!("/{name}"));
         return Ok(r);
     }
     blocking(|| state.store.create_bucket(&rec)).map_err(|e| match store_error(e) {
@@ -156,7 +157,7 @@ pub async fn put_bucket(
     })?;
     state.cache_bucket(rec);
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "location", &format!("/{name}"));
+    render::set(&mut r, header::LOCATION, &format!("/{name}"));
     Ok(r)
 }
 
@@ -286,11 +287,11 @@ pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 
 pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = ctx.header("x-oss-acl").unwrap_or("");
+    let acl = ctx.header(headers::X_OSS_ACL).unwrap_or("");
     if !BUCKET_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
             "no such bucket access control exists",
-            "x-oss-acl",
+            headers::X_OSS_ACL.as_str(),
             acl,
         ));
     }

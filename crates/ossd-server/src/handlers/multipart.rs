@@ -5,11 +5,12 @@ use super::object::{MAX_OBJECT_SIZE, md5_etag, object_template, overwrite_mode, 
 use super::{check_content_md5, read_small_body};
 use crate::body::Body;
 use crate::clock::now_ms;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use http::{Response, StatusCode};
+use http::{Response, StatusCode, header};
 use md5::{Digest, Md5};
 use ossd_proto::range::parse_copy_range;
 use ossd_proto::request::check_new_key;
@@ -53,7 +54,7 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let b = ctx.bucket()?;
     check_new_key(key)?;
     let url = url_encoding(ctx)?;
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let overwrite = overwrite_mode(ctx.header(headers::X_OSS_FORBID_OVERWRITE))?;
     let mut template = object_template(ctx, key)?;
     template.object_type = "Multipart".to_owned();
     let rec = UploadRecord {
@@ -95,10 +96,14 @@ pub async fn upload_part(
     let etag = part.etag.clone();
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
+    render::set(&mut r, header::ETAG, &etag);
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &blob.crc64.to_string());
     use base64::Engine;
-    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    render::set(
+        &mut r,
+        headers::CONTENT_MD5,
+        &base64::engine::general_purpose::STANDARD.encode(blob.md5),
+    );
     Ok(r)
 }
 
@@ -111,7 +116,7 @@ pub async fn upload_part_copy(
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let (_source_bucket, src, pin) = super::object::copy_source(state, ctx)?;
-    let (start, end) = match ctx.header("x-oss-copy-source-range") {
+    let (start, end) = match ctx.header(headers::X_OSS_COPY_SOURCE_RANGE) {
         None => (0, src.size),
         Some(r) => parse_copy_range(r, src.size)?,
     };
@@ -125,7 +130,7 @@ pub async fn upload_part_copy(
     w.elem("ETag", &etag);
     w.close("CopyPartResult");
     let mut r = render::ok_xml(w.finish());
-    render::set(&mut r, "etag", &etag);
+    render::set(&mut r, header::ETAG, &etag);
     Ok(r)
 }
 
@@ -151,7 +156,7 @@ pub async fn complete(
     let b = ctx.bucket()?.clone();
     let url = url_encoding(ctx)?;
     // The header on Complete decides (OSS EC 0042-00000214), checked inside the commit.
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let overwrite = overwrite_mode(ctx.header(headers::X_OSS_FORBID_OVERWRITE))?;
     let up = upload_for(state, ctx, key)?;
     // Completing replaces the object at the key: its own ACL decides for those without a grant.
     if ctx.authz.needs_object() {
@@ -160,13 +165,13 @@ pub async fn complete(
         ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     }
     // An ACL given here replaces the one given at initiation (its right was checked by `authorize`).
-    let acl_override = match ctx.header("x-oss-object-acl") {
+    let acl_override = match ctx.header(headers::X_OSS_OBJECT_ACL) {
         None => None,
         Some(a) if super::object::OBJECT_ACLS.contains(&a) => Some(a.to_owned()),
         Some(a) => {
             return Err(ApiError::invalid_argument(
                 "no such object access control exists",
-                "x-oss-object-acl",
+                headers::X_OSS_OBJECT_ACL.as_str(),
                 a,
             ));
         }
@@ -178,7 +183,7 @@ pub async fn complete(
     let stored =
         blocking(|| state.store.all_parts(&b.record.name, &up.upload_id)).map_err(store_error)?;
     let complete_all =
-        ctx.header("x-oss-complete-all").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+        ctx.header(headers::X_OSS_COMPLETE_ALL).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
     let chosen: Vec<PartRecord> = if complete_all {
         if !raw.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::msg(
@@ -239,8 +244,8 @@ pub async fn complete(
     w.elem("ETag", &etag);
     w.close("CompleteMultipartUploadResult");
     let mut r = render::ok_xml(w.finish());
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
+    render::set(&mut r, header::ETAG, &etag);
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     Ok(r)
 }
 

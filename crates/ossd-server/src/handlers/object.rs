@@ -1,18 +1,19 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
-use super::conditions::check_conditions;
+use super::conditions::{self, check_conditions};
 use super::object_headers::object_headers;
 use super::read_small_body;
 pub use super::upload::write_body;
 use crate::auth::{self, Authz};
 use crate::body::Body;
 use crate::clock::now_ms;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState, blocking, store_error};
 use base64::Engine;
-use http::{Response, StatusCode};
+use http::{Response, StatusCode, header};
 use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::xml::XmlWriter;
@@ -69,24 +70,28 @@ fn default_content_type(ctx: &Ctx, key: &str) -> String {
 
 /// Builds the metadata of a new object from the request headers (content headers, `x-oss-meta-*`, ACL, class).
 pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
-    let h = |n: &str| ctx.header(n).map(str::to_owned);
-    let acl = ctx.header("x-oss-object-acl").unwrap_or("default");
+    let h = |n: http::HeaderName| ctx.header(n).map(str::to_owned);
+    let acl = ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or("default");
     if !OBJECT_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
             "no such object access control exists",
-            "x-oss-object-acl",
+            headers::X_OSS_OBJECT_ACL.as_str(),
             acl,
         ));
     }
     // Without a class of its own an object takes its bucket's (an IA bucket's objects are IA).
-    let class = match ctx.header("x-oss-storage-class") {
+    let class = match ctx.header(headers::X_OSS_STORAGE_CLASS) {
         None => ctx.bucket()?.record.storage_class.clone(),
         Some(c) => STORAGE_CLASSES
             .iter()
             .find(|s| s.eq_ignore_ascii_case(c))
             .map(|s| (*s).to_owned())
             .ok_or_else(|| {
-                ApiError::invalid_argument("Invalid storage class.", "x-oss-storage-class", c)
+                ApiError::invalid_argument(
+                    "Invalid storage class.",
+                    headers::X_OSS_STORAGE_CLASS.as_str(),
+                    c,
+                )
             })?,
     };
     Ok(ObjectRecord {
@@ -94,12 +99,14 @@ pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
         size: 0,
         etag: String::new(),
         last_modified_ms: now_ms(),
-        content_type: Some(h("content-type").unwrap_or_else(|| default_content_type(ctx, key))),
-        content_encoding: h("content-encoding"),
-        content_disposition: h("content-disposition"),
-        cache_control: h("cache-control"),
-        expires: h("expires"),
-        content_language: h("content-language"),
+        content_type: Some(
+            h(header::CONTENT_TYPE).unwrap_or_else(|| default_content_type(ctx, key)),
+        ),
+        content_encoding: h(header::CONTENT_ENCODING),
+        content_disposition: h(header::CONTENT_DISPOSITION),
+        cache_control: h(header::CACHE_CONTROL),
+        expires: h(header::EXPIRES),
+        content_language: h(header::CONTENT_LANGUAGE),
         user_meta: user_meta(&ctx.headers)?,
         acl: acl.to_owned(),
         storage_class: class,
@@ -115,7 +122,7 @@ pub const MAX_USER_META: usize = 8 * 1024;
 fn user_meta(headers: &http::HeaderMap) -> Result<Vec<(String, String)>, ApiError> {
     let mut meta: Vec<(String, String)> = headers
         .iter()
-        .filter(|(k, _)| k.as_str().starts_with("x-oss-meta-"))
+        .filter(|(k, _)| k.as_str().starts_with(headers::USER_META_PREFIX))
         // Values are kept as sent: UTF-8 (`x-oss-meta-unicode: 测试`) is stored and returned as is.
         .filter_map(|(k, v)| {
             std::str::from_utf8(v.as_bytes()).ok().map(|v| (k.as_str().to_owned(), v.to_owned()))
@@ -182,7 +189,7 @@ pub fn overwrite_mode(value: Option<&str>) -> Result<Overwrite, ApiError> {
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(Overwrite::Forbid),
         Some(v) => Err(ApiError::invalid_argument(
             "The value of x-oss-forbid-overwrite must be true or false.",
-            "x-oss-forbid-overwrite",
+            headers::X_OSS_FORBID_OVERWRITE.as_str(),
             v,
         )),
     }
@@ -196,7 +203,7 @@ pub async fn put_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let overwrite = overwrite_mode(ctx.header(headers::X_OSS_FORBID_OVERWRITE))?;
     let forbid_overwrite = overwrite == Overwrite::Forbid;
     // The existing object matters only for its ACL (which cannot take away a grant) and for
     // x-oss-forbid-overwrite.
@@ -223,19 +230,23 @@ pub async fn put_object(
         state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()], overwrite);
     commit.await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
-    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    render::set(&mut r, header::ETAG, &etag);
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &blob.crc64.to_string());
+    render::set(
+        &mut r,
+        headers::CONTENT_MD5,
+        &base64::engine::general_purpose::STANDARD.encode(blob.md5),
+    );
     Ok(r)
 }
 
-const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
-    ("response-content-type", "content-type"),
-    ("response-content-language", "content-language"),
-    ("response-expires", "expires"),
-    ("response-cache-control", "cache-control"),
-    ("response-content-disposition", "content-disposition"),
-    ("response-content-encoding", "content-encoding"),
+const RESPONSE_OVERRIDES: &[(&str, http::HeaderName)] = &[
+    ("response-content-type", header::CONTENT_TYPE),
+    ("response-content-language", header::CONTENT_LANGUAGE),
+    ("response-expires", header::EXPIRES),
+    ("response-cache-control", header::CACHE_CONTROL),
+    ("response-content-disposition", header::CONTENT_DISPOSITION),
+    ("response-content-encoding", header::CONTENT_ENCODING),
 ];
 
 pub fn get_object(
@@ -268,24 +279,26 @@ pub fn get_object(
     let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Err(ApiError::no_such_key(key));
     };
-    if let Some(status) = check_conditions(ctx, &rec, "")? {
+    if let Some(status) = check_conditions(ctx, &rec, &conditions::OBJECT)? {
         let mut r = render::empty(status);
-        render::set(&mut r, "etag", &rec.etag);
-        render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
+        render::set(&mut r, header::ETAG, &rec.etag);
+        render::set(&mut r, header::LAST_MODIFIED, &http_date(rec.last_modified_ms));
         return Ok(r);
     }
     // Typed lookups; the range behaviour matters only with a range.
     let range = ctx.headers.get(http::header::RANGE).and_then(|v| v.to_str().ok());
     let standard = range.is_some()
-        && ctx.header("x-oss-range-behavior").is_some_and(|v| v.eq_ignore_ascii_case("standard"));
+        && ctx
+            .header(headers::X_OSS_RANGE_BEHAVIOR)
+            .is_some_and(|v| v.eq_ignore_ascii_case("standard"));
     let (status, start, end) = match parse_range(range, rec.size, standard) {
         RangeSpec::Full => (StatusCode::OK, 0, rec.size),
         RangeSpec::Part(s, e) => (StatusCode::PARTIAL_CONTENT, s, e),
         RangeSpec::Unsatisfiable => {
             return Err(ApiError::new(ErrorCode::InvalidRange)
-                .field("RangeRequested", ctx.header("range").unwrap_or("").to_owned())
+                .field("RangeRequested", ctx.header(header::RANGE).unwrap_or("").to_owned())
                 .field("ActualObjectSize", rec.size.to_string())
-                .header("content-range", format!("bytes */{}", rec.size)));
+                .header(header::CONTENT_RANGE.as_str(), format!("bytes */{}", rec.size)));
         }
     };
     let len = end - start;
@@ -319,13 +332,13 @@ pub fn get_object(
     if status == StatusCode::PARTIAL_CONTENT {
         render::set(
             &mut r,
-            "content-range",
+            header::CONTENT_RANGE,
             &format!("bytes {}-{}/{}", start, end.saturating_sub(1), size),
         );
     }
     for (param, header) in RESPONSE_OVERRIDES {
         if let Some(v) = ctx.query.get(param) {
-            render::set(&mut r, header, v);
+            render::set(&mut r, header.clone(), v);
         }
     }
     Ok(r)
@@ -335,11 +348,11 @@ pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Respons
     let b = ctx.bucket()?;
     let rec = readable_object(state, ctx.authz, b, key)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &rec.etag);
-    render::set(&mut r, "content-length", &rec.size.to_string());
-    render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
-    render::set(&mut r, "x-oss-last-access-time", &http_date(rec.last_modified_ms));
-    render::set(&mut r, "x-oss-hash-crc64ecma", &rec.crc64.to_string());
+    render::set(&mut r, header::ETAG, &rec.etag);
+    render::set(&mut r, header::CONTENT_LENGTH, &rec.size.to_string());
+    render::set(&mut r, header::LAST_MODIFIED, &http_date(rec.last_modified_ms));
+    render::set(&mut r, headers::X_OSS_LAST_ACCESS_TIME, &http_date(rec.last_modified_ms));
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &rec.crc64.to_string());
     Ok(r)
 }
 
@@ -407,7 +420,7 @@ fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
     let bad = || {
         ApiError::invalid_argument(
             "Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
-            "x-oss-copy-source",
+            headers::X_OSS_COPY_SOURCE.as_str(),
             v,
         )
     };
@@ -443,7 +456,8 @@ pub fn copy_source(
     state: &AppState,
     ctx: &Ctx,
 ) -> Result<(std::sync::Arc<BucketState>, ObjectRecord, ReadPin), ApiError> {
-    let (src_bucket, src_key) = parse_copy_source(ctx.header("x-oss-copy-source").unwrap_or(""))?;
+    let (src_bucket, src_key) =
+        parse_copy_source(ctx.header(headers::X_OSS_COPY_SOURCE).unwrap_or(""))?;
     let sb = state.require_bucket(&src_bucket)?;
     // Reading the source is a decision of its own, on the source's bucket.
     let authz = auth::authorize(&ctx.principal, Some(&sb), ossd_proto::Access::Read, true, false)?;
@@ -465,16 +479,16 @@ pub async fn copy_object(
     let (sb, src, _pin) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let overwrite = overwrite_mode(ctx.header(headers::X_OSS_FORBID_OVERWRITE))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     // A condition on the source that does not hold: 412 for if-match / if-unmodified-since, and
     // 304 (no body) for if-none-match / if-modified-since, as OSS answers.
-    if let Some(status) = check_conditions(ctx, &src, "x-oss-copy-source-")? {
+    if let Some(status) = check_conditions(ctx, &src, &conditions::COPY_SOURCE)? {
         return Ok(render::empty(status));
     }
-    let directive = ctx.header("x-oss-metadata-directive").unwrap_or("COPY");
+    let directive = ctx.header(headers::X_OSS_METADATA_DIRECTIVE).unwrap_or("COPY");
     let replace = if directive.eq_ignore_ascii_case("REPLACE") {
         true
     } else if directive.eq_ignore_ascii_case("COPY") {
@@ -482,7 +496,7 @@ pub async fn copy_object(
     } else {
         return Err(ApiError::invalid_argument(
             "Invalid metadata directive.",
-            "x-oss-metadata-directive",
+            headers::X_OSS_METADATA_DIRECTIVE.as_str(),
             directive,
         ));
     };
@@ -496,7 +510,7 @@ pub async fn copy_object(
         r.key = key.to_owned();
         let t = object_template(ctx, key)?;
         r.acl = t.acl;
-        if ctx.header("x-oss-storage-class").is_some() {
+        if ctx.header(headers::X_OSS_STORAGE_CLASS).is_some() {
             r.storage_class = t.storage_class;
         }
         r
@@ -519,8 +533,8 @@ pub async fn copy_object(
     w.elem("LastModified", &iso8601(lm));
     w.close("CopyObjectResult");
     let mut r = render::ok_xml(w.finish());
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
+    render::set(&mut r, header::ETAG, &etag);
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     Ok(r)
 }
 
@@ -548,9 +562,9 @@ pub async fn append_object(
     let rec = blocking(|| state.store.append_object(&b.record.name, key, position, blob, template))
         .map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &rec.etag);
-    render::set(&mut r, "x-oss-next-append-position", &rec.size.to_string());
-    render::set(&mut r, "x-oss-hash-crc64ecma", &rec.crc64.to_string());
+    render::set(&mut r, header::ETAG, &rec.etag);
+    render::set(&mut r, headers::X_OSS_NEXT_APPEND_POSITION, &rec.size.to_string());
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &rec.crc64.to_string());
     Ok(r)
 }
 
@@ -562,11 +576,11 @@ pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = ctx.header("x-oss-object-acl").unwrap_or("");
+    let acl = ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or("");
     if !OBJECT_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
             "no such object access control exists",
-            "x-oss-object-acl",
+            headers::X_OSS_OBJECT_ACL.as_str(),
             acl,
         ));
     }

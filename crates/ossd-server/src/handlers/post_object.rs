@@ -6,12 +6,13 @@ use crate::auth::{self, Principal};
 use crate::body::Body;
 use crate::clock::{now_ms, now_secs};
 use crate::form::{FormReader, boundary};
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use base64::Engine;
-use http::{Response, StatusCode};
+use http::{HeaderName, Response, StatusCode, header};
 use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{Access, ApiError, ErrorCode};
@@ -61,7 +62,7 @@ fn authorize_form(
             ));
         }
         let cred = field(fields, "x-oss-credential").unwrap_or("");
-        let date = field(fields, "x-oss-date").unwrap_or("");
+        let date = field(fields, headers::X_OSS_DATE.as_str()).unwrap_or("");
         let signature = field(fields, "x-oss-signature").unwrap_or("");
         let c = post_policy::check_v4_form(cred, date, &state.config.region, now)
             .map_err(|e| auth::sig_error(e, None, None))?;
@@ -100,18 +101,18 @@ fn authorize_form(
 /// Form fields whose values become response headers of the object (or of this answer, the
 /// redirect's `Location`).
 fn is_header_field(name: &str) -> bool {
-    const HEADERS: &[&str] = &[
-        "cache-control",
-        "content-disposition",
-        "content-encoding",
-        "content-language",
-        "content-type",
-        "expires",
-        "success_action_redirect",
-        "x-oss-content-type",
+    static HEADERS: [HeaderName; 7] = [
+        header::CACHE_CONTROL,
+        header::CONTENT_DISPOSITION,
+        header::CONTENT_ENCODING,
+        header::CONTENT_LANGUAGE,
+        header::CONTENT_TYPE,
+        header::EXPIRES,
+        headers::X_OSS_CONTENT_TYPE,
     ];
-    HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
-        || name.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("x-oss-meta-"))
+    HEADERS.iter().any(|h| h.as_str().eq_ignore_ascii_case(name))
+        || name.eq_ignore_ascii_case("success_action_redirect")
+        || name.get(..11).is_some_and(|p| p.eq_ignore_ascii_case(headers::USER_META_PREFIX))
 }
 
 /// Refuses a field stored or sent as a header whose value cannot be one (CR, LF, other controls):
@@ -146,7 +147,7 @@ pub async fn post_object(
     body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    let ct = ctx.header("content-type").unwrap_or("");
+    let ct = ctx.header(header::CONTENT_TYPE).unwrap_or("");
     let boundary = boundary(ct)?;
     let mut form = FormReader::new(body, &boundary);
     let mut fields: Vec<(String, String)> = Vec::new();
@@ -174,7 +175,7 @@ pub async fn post_object(
         fields.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
     )?;
     // The same decision as for every other write, now that the form named its principal.
-    let sets_acl = field(&fields, "x-oss-object-acl").is_some();
+    let sets_acl = field(&fields, headers::X_OSS_OBJECT_ACL.as_str()).is_some();
     let authz = auth::authorize(&principal, Some(&b), Access::Write, true, sets_acl)?;
     let raw_key = field(&fields, "key").ok_or_else(|| {
         ApiError::msg(ErrorCode::InvalidArgument, "The form has no key field.")
@@ -182,18 +183,19 @@ pub async fn post_object(
     })?;
     let key = raw_key.replace("${filename}", file_head.filename.as_deref().unwrap_or(""));
     check_new_key(&key)?;
-    let overwrite = super::object::overwrite_mode(field(&fields, "x-oss-forbid-overwrite"))?;
+    let overwrite =
+        super::object::overwrite_mode(field(&fields, headers::X_OSS_FORBID_OVERWRITE.as_str()))?;
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
     authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
-    let acl = field(&fields, "x-oss-object-acl").unwrap_or("default");
+    let acl = field(&fields, headers::X_OSS_OBJECT_ACL.as_str()).unwrap_or("default");
     if !OBJECT_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
             "no such object access control exists",
-            "x-oss-object-acl",
+            headers::X_OSS_OBJECT_ACL.as_str(),
             acl,
         ));
     }
@@ -244,7 +246,7 @@ pub async fn post_object(
     let user_meta: Vec<(String, String)> = {
         let mut m: Vec<(String, String)> = fields
             .iter()
-            .filter(|(k, _)| k.to_ascii_lowercase().starts_with("x-oss-meta-"))
+            .filter(|(k, _)| k.to_ascii_lowercase().starts_with(headers::USER_META_PREFIX))
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
             .collect();
         m.sort();
@@ -252,7 +254,7 @@ pub async fn post_object(
     };
     super::object::check_user_meta(&user_meta)?;
     let content_type = field(&fields, "Content-Type")
-        .or(field(&fields, "x-oss-content-type"))
+        .or(field(&fields, headers::X_OSS_CONTENT_TYPE.as_str()))
         .map(str::to_owned)
         .or_else(|| file_head.content_type.clone())
         .unwrap_or_else(|| "application/octet-stream".to_owned());
@@ -293,7 +295,7 @@ pub async fn post_object(
             enc(&etag)
         );
         let mut r = render::empty(StatusCode::SEE_OTHER);
-        render::set(&mut r, "location", &loc);
+        render::set(&mut r, header::LOCATION, &loc);
         r
     } else {
         match field(&fields, "success_action_status") {
@@ -311,8 +313,12 @@ pub async fn post_object(
             _ => render::empty(StatusCode::NO_CONTENT),
         }
     };
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
-    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    render::set(&mut r, header::ETAG, &etag);
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &blob.crc64.to_string());
+    render::set(
+        &mut r,
+        headers::CONTENT_MD5,
+        &base64::engine::general_purpose::STANDARD.encode(blob.md5),
+    );
     Ok(r)
 }

@@ -3,9 +3,11 @@
 
 use super::object::io_error;
 use super::parse_content_md5;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
+use http::header;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{Blob, BlobWriter};
 use std::io::Write;
@@ -40,11 +42,11 @@ pub async fn write_body(
     mut body: RequestBody,
     limit: u64,
 ) -> Result<Blob, ApiError> {
-    let declared = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok());
+    let declared = ctx.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::new(ErrorCode::EntityTooLarge));
     }
-    let expected_md5 = ctx.header("content-md5").map(parse_content_md5).transpose()?;
+    let expected_md5 = ctx.header(headers::CONTENT_MD5).map(parse_content_md5).transpose()?;
     // A small body of known length is kept in memory and stored inline by the commit.
     let mut writer = match declared {
         Some(len) if len <= state.store.inline_max() => {

@@ -103,8 +103,9 @@ impl RequestId {
     }
 
     /// The id as the `x-oss-request-id` value: one allocation, no intermediate `String`.
-    fn header_value(&self) -> Option<HeaderValue> {
-        HeaderValue::from_bytes(&self.0).ok()
+    fn header_value(&self) -> HeaderValue {
+        // `from_bytes` refuses only control bytes: 24 hex digits always pass.
+        HeaderValue::from_bytes(&self.0).unwrap_or(HeaderValue::from_static("0"))
     }
 }
 
@@ -179,9 +180,7 @@ pub async fn handle(
     };
     let h = resp.headers_mut();
     if !trace.common_set {
-        if let Some(v) = request_id.header_value() {
-            h.insert(X_OSS_REQUEST_ID, v);
-        }
+        h.insert(X_OSS_REQUEST_ID, request_id.header_value());
         h.insert(header::DATE, date_header(secs));
         h.insert(header::SERVER, SERVER);
     }
@@ -319,14 +318,12 @@ fn preflight(
     }
     let bucket = known_bucket(state, Some(bucket_name))?;
     // A matched preflight writes the headers every answer carries into its prepared slots.
-    let common = || {
-        request_id.header_value().map(|request_id| cors::CommonHeaders {
-            request_id,
-            date: date_header(secs),
-            server: SERVER,
-        })
+    let common = || cors::CommonHeaders {
+        request_id: request_id.header_value(),
+        date: date_header(secs),
+        server: SERVER,
     };
-    let (r, common_set) = cors::preflight_with(
+    let (r, common_set) = cors::preflight(
         bucket.as_deref(),
         Some(bucket_name),
         &parts.headers,

@@ -20,6 +20,7 @@ mod request_body;
 mod router;
 mod server;
 mod state;
+pub mod testing;
 #[cfg(test)]
 mod tests;
 

@@ -7,6 +7,7 @@ mod live;
 mod multipart;
 mod object;
 mod object_headers;
+mod object_template;
 mod post_object;
 mod regions;
 pub mod unsupported;

@@ -1,7 +1,8 @@
 //! Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
 
 use super::bucket::{enc, parse_max, url_encoding};
-use super::object::{MAX_OBJECT_SIZE, md5_etag, object_template, overwrite_mode, write_body};
+use super::object::{MAX_OBJECT_SIZE, md5_etag, write_body};
+use super::object_template::{Settings, from_request, object_acl, overwrite_mode};
 use super::{check_content_md5, read_small_body};
 use crate::body::Body;
 use crate::clock::now_ms;
@@ -54,8 +55,8 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let b = ctx.bucket()?;
     check_new_key(key)?;
     let url = url_encoding(ctx)?;
-    let overwrite = overwrite_mode(ctx.header(headers::X_OSS_FORBID_OVERWRITE))?;
-    let mut template = object_template(ctx, key)?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
+    let mut template = from_request(ctx, key)?;
     template.object_type = "Multipart".to_owned();
     let rec = UploadRecord {
         upload_id: new_upload_id(),
@@ -156,7 +157,7 @@ pub async fn complete(
     let b = ctx.bucket()?.clone();
     let url = url_encoding(ctx)?;
     // The header on Complete decides (OSS EC 0042-00000214), checked inside the commit.
-    let overwrite = overwrite_mode(ctx.header(headers::X_OSS_FORBID_OVERWRITE))?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     let up = upload_for(state, ctx, key)?;
     // Completing replaces the object at the key: its own ACL decides for those without a grant.
     if ctx.authz.needs_object() {
@@ -165,17 +166,8 @@ pub async fn complete(
         ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     }
     // An ACL given here replaces the one given at initiation (its right was checked by `authorize`).
-    let acl_override = match ctx.header(headers::X_OSS_OBJECT_ACL) {
-        None => None,
-        Some(a) if super::object::OBJECT_ACLS.contains(&a) => Some(a.to_owned()),
-        Some(a) => {
-            return Err(ApiError::invalid_argument(
-                "no such object access control exists",
-                headers::X_OSS_OBJECT_ACL.as_str(),
-                a,
-            ));
-        }
-    };
+    let acl_override =
+        ctx.header(headers::X_OSS_OBJECT_ACL).map(object_acl).transpose()?.map(str::to_owned);
     let raw =
         read_small_body(body, 4 * 1024 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;

@@ -2,6 +2,7 @@
 
 use super::conditions::{self, check_conditions};
 use super::object_headers::object_headers;
+use super::object_template::{Settings, from_request, object_acl, overwrite_mode};
 use super::read_small_body;
 pub use super::upload::write_body;
 use crate::auth::{self, Authz};
@@ -23,129 +24,12 @@ use percent_encoding::percent_decode_str;
 
 /// The largest single PutObject / AppendObject / UploadPart body OSS accepts: 5 GiB.
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
-/// Object ACL values OSS accepts.
-pub const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
-/// Storage classes accepted on objects.
-const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
 /// Bodies up to this size are read in one go and sent whole; larger ones stream from a reader thread.
 const INLINE_BODY: u64 = 256 * 1024;
 
 /// The quoted upper-case hex MD5 OSS uses as the ETag of a simple upload.
 pub fn md5_etag(md5: &[u8; 16]) -> String {
     format!("\"{}\"", hex::encode_upper(md5))
-}
-
-/// A guess of the content type from the key's extension, as OSS does when none is given
-/// ("Configure the Content-Type header": from the extension, else `application/octet-stream`).
-fn guess_content_type(key: &str) -> &'static str {
-    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
-        "txt" => "text/plain",
-        "html" | "htm" => "text/html",
-        "css" => "text/css",
-        "js" | "mjs" => "application/javascript",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "svg" => "image/svg+xml",
-        "webp" => "image/webp",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "mp4" => "video/mp4",
-        "mp3" => "audio/mpeg",
-        "wasm" => "application/wasm",
-        _ => "application/octet-stream",
-    }
-}
-
-/// The type of an object uploaded without a `Content-Type`: guessed from the name, except for a
-/// presigned URL (V1 `Signature`, V4 `x-oss-signature`), whose uploads alibabacloud-oss-v2
-/// expects as `application/octet-stream` (a presigned PUT of `photo.jpg` with no type).
-fn default_content_type(ctx: &Ctx, key: &str) -> String {
-    let presigned = ctx.query.has("Signature") || ctx.query.has("x-oss-signature");
-    if presigned { "application/octet-stream" } else { guess_content_type(key) }.to_owned()
-}
-
-/// Builds the metadata of a new object from the request headers (content headers, `x-oss-meta-*`, ACL, class).
-pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
-    let h = |n: http::HeaderName| ctx.header(n).map(str::to_owned);
-    let acl = ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or("default");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            headers::X_OSS_OBJECT_ACL.as_str(),
-            acl,
-        ));
-    }
-    // Without a class of its own an object takes its bucket's (an IA bucket's objects are IA).
-    let class = match ctx.header(headers::X_OSS_STORAGE_CLASS) {
-        None => ctx.bucket()?.record.storage_class.clone(),
-        Some(c) => STORAGE_CLASSES
-            .iter()
-            .find(|s| s.eq_ignore_ascii_case(c))
-            .map(|s| (*s).to_owned())
-            .ok_or_else(|| {
-                ApiError::invalid_argument(
-                    "Invalid storage class.",
-                    headers::X_OSS_STORAGE_CLASS.as_str(),
-                    c,
-                )
-            })?,
-    };
-    Ok(ObjectRecord {
-        key: key.to_owned(),
-        size: 0,
-        etag: String::new(),
-        last_modified_ms: now_ms(),
-        content_type: Some(
-            h(header::CONTENT_TYPE).unwrap_or_else(|| default_content_type(ctx, key)),
-        ),
-        content_encoding: h(header::CONTENT_ENCODING),
-        content_disposition: h(header::CONTENT_DISPOSITION),
-        cache_control: h(header::CACHE_CONTROL),
-        expires: h(header::EXPIRES),
-        content_language: h(header::CONTENT_LANGUAGE),
-        user_meta: user_meta(&ctx.headers)?,
-        acl: acl.to_owned(),
-        storage_class: class,
-        object_type: "Normal".to_owned(),
-        crc64: 0,
-        segments: Vec::new(),
-    })
-}
-
-/// The most user metadata (`x-oss-meta-*` names and values together) an object may carry: 8 KB.
-pub const MAX_USER_META: usize = 8 * 1024;
-
-fn user_meta(headers: &http::HeaderMap) -> Result<Vec<(String, String)>, ApiError> {
-    let mut meta: Vec<(String, String)> = headers
-        .iter()
-        .filter(|(k, _)| k.as_str().starts_with(headers::USER_META_PREFIX))
-        // Values are kept as sent: UTF-8 (`x-oss-meta-unicode: 测试`) is stored and returned as is.
-        .filter_map(|(k, v)| {
-            std::str::from_utf8(v.as_bytes()).ok().map(|v| (k.as_str().to_owned(), v.to_owned()))
-        })
-        .collect();
-    check_user_meta(&meta)?;
-    meta.sort();
-    Ok(meta)
-}
-
-/// OSS's limit on user metadata: names and values together under 8 KB (EC 0011-00000002).
-pub fn check_user_meta(meta: &[(String, String)]) -> Result<(), ApiError> {
-    let size: usize = meta.iter().map(|(k, v)| k.len() + v.len()).sum();
-    if size > MAX_USER_META {
-        return Err(ApiError::msg(
-            ErrorCode::InvalidArgument,
-            format!(
-                "The user metadata (x-oss-meta-* names and values) is {size} bytes; at most {MAX_USER_META} are allowed."
-            ),
-        )
-        .with_ec(Some("0011-00000002")));
-    }
-    Ok(())
 }
 
 #[track_caller]
@@ -180,21 +64,6 @@ fn readable_object(
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
-/// `x-oss-forbid-overwrite` (header or PostObject field): `true` forbids replacing an existing
-/// object, `false` or absent allows it; OSS refuses any other value (EC 0017-00000279).
-pub fn overwrite_mode(value: Option<&str>) -> Result<Overwrite, ApiError> {
-    match value {
-        None => Ok(Overwrite::Allow),
-        Some(v) if v.eq_ignore_ascii_case("false") => Ok(Overwrite::Allow),
-        Some(v) if v.eq_ignore_ascii_case("true") => Ok(Overwrite::Forbid),
-        Some(v) => Err(ApiError::invalid_argument(
-            "The value of x-oss-forbid-overwrite must be true or false.",
-            headers::X_OSS_FORBID_OVERWRITE.as_str(),
-            v,
-        )),
-    }
-}
-
 pub async fn put_object(
     state: &AppState,
     ctx: &Ctx,
@@ -203,7 +72,7 @@ pub async fn put_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    let overwrite = overwrite_mode(ctx.header(headers::X_OSS_FORBID_OVERWRITE))?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     let forbid_overwrite = overwrite == Overwrite::Forbid;
     // The existing object matters only for its ACL (which cannot take away a grant) and for
     // x-oss-forbid-overwrite.
@@ -213,7 +82,7 @@ pub async fn put_object(
         None
     };
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    let mut rec = object_template(ctx, key)?;
+    let mut rec = from_request(ctx, key)?;
     if forbid_overwrite && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
@@ -479,7 +348,7 @@ pub async fn copy_object(
     let (sb, src, _pin) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    let overwrite = overwrite_mode(ctx.header(headers::X_OSS_FORBID_OVERWRITE))?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
@@ -504,11 +373,11 @@ pub async fn copy_object(
     // metadata then, whatever the directive says.
     let onto_itself = sb.record.name == b.record.name && src.key == key;
     let mut rec = if replace || onto_itself {
-        object_template(ctx, key)?
+        from_request(ctx, key)?
     } else {
         let mut r = src.clone();
         r.key = key.to_owned();
-        let t = object_template(ctx, key)?;
+        let t = from_request(ctx, key)?;
         r.acl = t.acl;
         if ctx.header(headers::X_OSS_STORAGE_CLASS).is_some() {
             r.storage_class = t.storage_class;
@@ -555,7 +424,7 @@ pub async fn append_object(
     })?;
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    let mut template = object_template(ctx, key)?;
+    let mut template = from_request(ctx, key)?;
     template.object_type = "Appendable".to_owned();
     let limit = MAX_OBJECT_SIZE.saturating_sub(position);
     let blob = write_body(state, ctx, body, limit).await?;
@@ -576,15 +445,7 @@ pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or("");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            headers::X_OSS_OBJECT_ACL.as_str(),
-            acl,
-        ));
-    }
-    let acl = acl.to_owned();
+    let acl = object_acl(ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or(""))?.to_owned();
     blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl.clone()))
         .map_err(|e| match store_error(e) {
             e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),

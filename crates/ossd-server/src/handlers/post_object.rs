@@ -1,10 +1,11 @@
 //! PostObject: a browser form upload (`multipart/form-data`) authorised by a signed policy, or anonymous
 //! on a public-read-write bucket. The file part is streamed to disk; the fields before it are bounded.
 
-use super::object::{MAX_OBJECT_SIZE, OBJECT_ACLS, md5_etag};
+use super::object::{MAX_OBJECT_SIZE, md5_etag};
+use super::object_template::{Settings, from_form, object_acl, overwrite_mode};
 use crate::auth::{self, Principal};
 use crate::body::Body;
-use crate::clock::{now_ms, now_secs};
+use crate::clock::now_secs;
 use crate::form::{FormReader, boundary};
 use crate::headers;
 use crate::pipeline::Ctx;
@@ -17,7 +18,7 @@ use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
 use ossd_proto::{Access, ApiError, ErrorCode};
 use ossd_sig::post_policy;
-use ossd_store::{ObjectRecord, Overwrite, Segment};
+use ossd_store::{Overwrite, Segment};
 use std::io::Write;
 
 /// Longest single form field value (OSS: 2 MB).
@@ -183,22 +184,15 @@ pub async fn post_object(
     })?;
     let key = raw_key.replace("${filename}", file_head.filename.as_deref().unwrap_or(""));
     check_new_key(&key)?;
-    let overwrite =
-        super::object::overwrite_mode(field(&fields, headers::X_OSS_FORBID_OVERWRITE.as_str()))?;
+    let overwrite = overwrite_mode(Settings::Form(&fields))?;
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
     authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
-    let acl = field(&fields, headers::X_OSS_OBJECT_ACL.as_str()).unwrap_or("default");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            headers::X_OSS_OBJECT_ACL.as_str(),
-            acl,
-        ));
-    }
+    // Refused before the file is read, as every error about the form's own fields.
+    object_acl(field(&fields, headers::X_OSS_OBJECT_ACL.as_str()).unwrap_or("default"))?;
     let range = policy.as_ref().and_then(|p| p.content_length_range());
     let limit = range.map_or(MAX_OBJECT_SIZE, |(_, max)| max.min(MAX_OBJECT_SIZE));
     // Stream the file part into a blob.
@@ -243,40 +237,11 @@ pub async fn post_object(
         }
     }
     let blob = blocking(|| writer.finish()).map_err(store_error)?;
-    let user_meta: Vec<(String, String)> = {
-        let mut m: Vec<(String, String)> = fields
-            .iter()
-            .filter(|(k, _)| k.to_ascii_lowercase().starts_with(headers::USER_META_PREFIX))
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-            .collect();
-        m.sort();
-        m
-    };
-    super::object::check_user_meta(&user_meta)?;
-    let content_type = field(&fields, "Content-Type")
-        .or(field(&fields, headers::X_OSS_CONTENT_TYPE.as_str()))
-        .map(str::to_owned)
-        .or_else(|| file_head.content_type.clone())
-        .unwrap_or_else(|| "application/octet-stream".to_owned());
-    let opt = |n: &str| field(&fields, n).map(str::to_owned);
-    let rec = ObjectRecord {
-        key: key.clone(),
-        size: blob.size,
-        etag: md5_etag(&blob.md5),
-        last_modified_ms: now_ms(),
-        content_type: Some(content_type),
-        content_encoding: opt("Content-Encoding"),
-        content_disposition: opt("Content-Disposition"),
-        cache_control: opt("Cache-Control"),
-        expires: opt("Expires"),
-        content_language: opt("Content-Language"),
-        user_meta,
-        acl: acl.to_owned(),
-        storage_class: "Standard".to_owned(),
-        object_type: "Normal".to_owned(),
-        crc64: blob.crc64,
-        segments: vec![Segment { blob: blob.id.clone(), len: blob.size }],
-    };
+    let mut rec = from_form(&fields, &b.record, &key, file_head.content_type.as_deref())?;
+    rec.size = blob.size;
+    rec.etag = md5_etag(&blob.md5);
+    rec.crc64 = blob.crc64;
+    rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
     let etag = rec.etag.clone();
     // Checked again inside the commit: of concurrent creates, one wins.
     blocking(|| state.store.put_object_with(&b.record.name, rec, vec![blob.clone()], overwrite))

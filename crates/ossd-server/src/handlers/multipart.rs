@@ -97,14 +97,7 @@ pub async fn upload_part(
     let etag = part.etag.clone();
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, header::ETAG, &etag);
-    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &blob.crc64.to_string());
-    use base64::Engine;
-    render::set(
-        &mut r,
-        headers::CONTENT_MD5,
-        &base64::engine::general_purpose::STANDARD.encode(blob.md5),
-    );
+    super::upload::upload_answer(&mut r, &etag, &blob);
     Ok(r)
 }
 

@@ -13,7 +13,6 @@ use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState, blocking, store_error};
-use base64::Engine;
 use http::{Response, StatusCode, header};
 use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
@@ -99,13 +98,7 @@ pub async fn put_object(
         state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()], overwrite);
     commit.await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, header::ETAG, &etag);
-    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &blob.crc64.to_string());
-    render::set(
-        &mut r,
-        headers::CONTENT_MD5,
-        &base64::engine::general_purpose::STANDARD.encode(blob.md5),
-    );
+    super::upload::upload_answer(&mut r, &etag, &blob);
     Ok(r)
 }
 

@@ -12,7 +12,6 @@ use crate::pipeline::Ctx;
 use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use base64::Engine;
 use http::{HeaderName, Response, StatusCode, header};
 use ossd_proto::request::check_new_key;
 use ossd_proto::xml::XmlWriter;
@@ -278,12 +277,6 @@ pub async fn post_object(
             _ => render::empty(StatusCode::NO_CONTENT),
         }
     };
-    render::set(&mut r, header::ETAG, &etag);
-    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &blob.crc64.to_string());
-    render::set(
-        &mut r,
-        headers::CONTENT_MD5,
-        &base64::engine::general_purpose::STANDARD.encode(blob.md5),
-    );
+    super::upload::upload_answer(&mut r, &etag, &blob);
     Ok(r)
 }

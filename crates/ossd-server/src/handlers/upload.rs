@@ -3,11 +3,13 @@
 
 use super::object::io_error;
 use super::parse_content_md5;
+use crate::body::Body;
 use crate::headers;
 use crate::pipeline::Ctx;
+use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use http::header;
+use http::{Response, header};
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{Blob, BlobWriter};
 use std::io::Write;
@@ -33,6 +35,15 @@ fn chunk_writers() -> &'static Arc<Semaphore> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Arc::new(Semaphore::new((2 * cores).max(4)))
     })
+}
+
+/// Sets the headers of an upload's answer: the ETag, and the blob's CRC-64 and MD5.
+pub fn upload_answer(r: &mut Response<Body>, etag: &str, blob: &Blob) {
+    use base64::Engine;
+    render::set(r, header::ETAG, etag);
+    render::set(r, headers::X_OSS_HASH_CRC64ECMA, &blob.crc64.to_string());
+    let md5 = base64::engine::general_purpose::STANDARD.encode(blob.md5);
+    render::set(r, headers::CONTENT_MD5, &md5);
 }
 
 /// Streams a request body into a new blob: never buffered whole, at most `limit` bytes, Content-MD5 checked.

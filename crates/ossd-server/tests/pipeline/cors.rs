@@ -82,37 +82,24 @@ async fn actual_answers_are_decorated_errors_included() {
     let h = Harness::new();
     bucket_with_rules(&h).await;
     h.put("web", "k", b"data").await;
-    let ok = h
-        .call(Auth::V1, "GET", Some("web"), Some("k"))
-        .header("origin", "https://app.example")
-        .send()
-        .await;
+    let get = |auth, key: &'static str, origin: &'static str| {
+        h.call(auth, "GET", Some("web"), Some(key)).header("origin", origin).send()
+    };
+    let ok = get(Auth::V1, "k", "https://app.example").await;
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(header(&ok, "access-control-allow-origin"), Some("https://app.example"));
     assert_eq!(header(&ok, "access-control-expose-headers"), Some("ETag"));
     assert_eq!(header(&ok, "vary"), Some("Origin"));
     // A 404 and an anonymous 403 carry the same headers: CORS never decides the answer.
-    let missing = h
-        .call(Auth::V4, "GET", Some("web"), Some("nope"))
-        .header("origin", "https://app.example")
-        .send()
-        .await;
+    let missing = get(Auth::V4, "nope", "https://app.example").await;
     assert_eq!((missing.status(), code(&missing)), (StatusCode::NOT_FOUND, "NoSuchKey".into()));
     assert_eq!(header(&missing, "access-control-allow-origin"), Some("https://app.example"));
     assert_eq!(header(&missing, "access-control-allow-methods"), Some("GET, PUT"));
-    let denied = h
-        .call(Auth::Anonymous, "GET", Some("web"), Some("k"))
-        .header("origin", "https://app.example")
-        .send()
-        .await;
+    let denied = get(Auth::Anonymous, "k", "https://app.example").await;
     assert_eq!((denied.status(), code(&denied)), (StatusCode::FORBIDDEN, "AccessDenied".into()));
     assert_eq!(header(&denied, "access-control-allow-origin"), Some("https://app.example"));
     // An origin no rule allows gets no CORS headers.
-    let other = h
-        .call(Auth::V1, "GET", Some("web"), Some("k"))
-        .header("origin", "https://evil.example")
-        .send()
-        .await;
+    let other = get(Auth::V1, "k", "https://evil.example").await;
     assert_eq!(other.status(), StatusCode::OK);
     assert!(header(&other, "access-control-allow-origin").is_none());
 }

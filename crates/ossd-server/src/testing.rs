@@ -30,8 +30,7 @@ pub struct InProcess {
 
 impl InProcess {
     /// Opens (or creates) the store and the key file in `config.data_dir`, as [`crate::Server::bind`]
-    /// does (quick-repair off), without binding anything. Call it from a multi-threaded Tokio
-    /// runtime's context or outside any runtime.
+    /// does (quick-repair off), without binding anything.
     pub fn open(config: ServerConfig) -> Result<InProcess, StartError> {
         let options = StoreOptions { quick_repair: false, ..StoreOptions::default() };
         let store = Store::open_with(&config.data_dir, &options)
@@ -43,8 +42,8 @@ impl InProcess {
 
     /// Sends `req` over a fresh in-memory connection and returns the answer with its body read.
     /// Run it on a multi-threaded Tokio runtime (handlers use `block_in_place`). The request is
-    /// sent as given: set `Host` (HTTP/1.1 requires it) and any other header yourself;
-    /// `Content-Length` is added from the body when it is missing and the body is not empty.
+    /// sent as given: set `Host` (HTTP/1.1 requires it) and any other header yourself; hyper adds
+    /// `Content-Length` from a body that is not empty when it is missing.
     pub async fn send(&self, req: Request<Bytes>) -> Result<Response<Bytes>, hyper::Error> {
         let (client_io, server_io) = tokio::io::duplex(PIPE);
         let state = self.state.clone();

@@ -11,14 +11,9 @@ use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use ossd_cors::{CorsConfig, CorsRule};
 use ossd_store::BucketRecord;
 
-fn rule(
-    origins: &[&str],
-    methods: &[&str],
-    headers: &[&str],
-    expose: &[&str],
-    age: Option<i64>,
-) -> CorsRule {
-    let v = |xs: &[&str]| xs.iter().map(|s| (*s).to_owned()).collect();
+/// A rule from space-separated lists: origins, methods, allowed headers, expose headers.
+fn rule(origins: &str, methods: &str, headers: &str, expose: &str, age: Option<i64>) -> CorsRule {
+    let v = |list: &str| list.split_whitespace().map(str::to_owned).collect();
     CorsRule {
         allowed_origins: v(origins),
         allowed_methods: v(methods),
@@ -36,14 +31,8 @@ fn state(cfg: CorsConfig) -> BucketState {
 fn bucket(response_vary: bool) -> BucketState {
     let cfg = CorsConfig::new(
         vec![
-            rule(
-                &["https://a.example"],
-                &["GET", "PUT"],
-                &["*"],
-                &["ETag", "x-oss-request-id"],
-                Some(600),
-            ),
-            rule(&["*"], &["GET"], &["x-oss-*"], &[], None),
+            rule("https://a.example", "GET PUT", "*", "ETag x-oss-request-id", Some(600)),
+            rule("*", "GET", "x-oss-*", "", None),
         ],
         response_vary,
     )
@@ -258,16 +247,16 @@ fn prepared_preflight_blocks_equal_header_by_header_insertion() {
     let rules = vec![
         // Exact and glob origins (echoed), fixed header list, expose headers and max age.
         rule(
-            &["https://a.example", "https://*.b.example"],
-            &["GET", "PUT"],
-            &["content-type", "x-oss-meta-*"],
-            &["ETag", "x-oss-request-id"],
+            "https://a.example https://*.b.example",
+            "GET PUT",
+            "content-type x-oss-meta-*",
+            "ETag x-oss-request-id",
             Some(600),
         ),
         // `*` origin (not echoed), any header, nothing else.
-        rule(&["*"], &["GET", "HEAD"], &["*"], &[], None),
+        rule("*", "GET HEAD", "*", "", None),
         // Exact origin then `*`: echoed or `*` depending on the origin; max age only.
-        rule(&["https://c.example", "*"], &["DELETE"], &["*"], &[], Some(0)),
+        rule("https://c.example *", "DELETE", "*", "", Some(0)),
     ];
     let requests: &[(&str, &str, Option<&str>)] = &[
         ("https://a.example", "PUT", Some("content-type, x-oss-meta-bench")),
@@ -340,11 +329,10 @@ fn prepared_preflight_blocks_equal_header_by_header_insertion() {
 /// prepared entry per rule.
 #[test]
 fn prepared_rule_headers_equal_what_the_engine_hands_out() {
-    let rule = |o: &str, m: &[&str], e: &[&str], age: Option<i64>| rule(&[o], m, &[], e, age);
     let cfg = CorsConfig::new(
         vec![
-            rule("http://a.com", &["GET", "PUT"], &["ETag", "x-oss-request-id"], Some(60)),
-            rule("*", &["HEAD"], &[], None),
+            rule("http://a.com", "GET PUT", "", "ETag x-oss-request-id", Some(60)),
+            rule("*", "HEAD", "", "", None),
         ],
         false,
     )

@@ -5,6 +5,7 @@ pub mod cors_xml;
 pub mod error;
 pub mod operation;
 pub mod range;
+pub mod referer_xml;
 pub mod request;
 pub mod xml;
 

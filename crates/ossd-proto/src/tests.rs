@@ -113,6 +113,11 @@ fn classification() {
     assert_eq!(op("PUT", "/b", "cors", false), Operation::PutBucketCors);
     assert_eq!(op("GET", "/b/", "cors", false), Operation::GetBucketCors);
     assert_eq!(op("DELETE", "/b/", "cors", false), Operation::DeleteBucketCors);
+    assert_eq!(op("PUT", "/b/", "referer", false), Operation::PutBucketReferer);
+    assert_eq!(op("GET", "/b", "referer=", false), Operation::GetBucketReferer);
+    // OSS has no DeleteBucketReferer, and no object-level referer.
+    assert_eq!(op("DELETE", "/b/", "referer", false), Operation::MethodNotAllowed);
+    assert_eq!(op("GET", "/b/k", "referer", false), Operation::MethodNotAllowed);
     assert_eq!(op("OPTIONS", "/b/", "", false), Operation::Preflight { key: None });
     assert_eq!(
         op("OPTIONS", "/b/k", "x-oss-signature=1", false),

@@ -3,6 +3,7 @@
 use crate::keys::Keys;
 use crate::server::ServerConfig;
 use ossd_cors::CorsConfig;
+use ossd_proto::referer_xml::RefererConfiguration;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
@@ -18,7 +19,12 @@ pub struct BucketState {
     pub cors: Option<CorsConfig>,
     /// Per rule, the response header values that do not depend on the request, prepared once.
     pub cors_headers: Vec<RuleHeaders>,
+    /// The hotlink-protection configuration, if one that can refuse anything is stored.
+    pub referer: Option<RefererConfiguration>,
 }
+
+/// The key of the referer configuration in [`BucketRecord::configs`].
+pub const REFERER_CONFIG: &str = "referer";
 
 /// The header values a matching rule always sends (Allow-Methods, Expose-Headers, Max-Age).
 #[derive(Debug)]
@@ -90,7 +96,12 @@ impl BucketState {
     /// The state of `record` with `cors` as its compiled rules (the header values are prepared here).
     pub(crate) fn with_cors(record: BucketRecord, cors: Option<CorsConfig>) -> BucketState {
         let cors_headers = cors.as_ref().map(prepare_headers).unwrap_or_default();
-        BucketState { record, cors, cors_headers }
+        let referer = record.configs.get(REFERER_CONFIG).and_then(|xml| {
+            ossd_proto::referer_xml::parse(xml.as_bytes())
+                .inspect_err(|e| tracing::error!(bucket = %record.name, error = ?e, "stored referer configuration does not parse; ignoring it"))
+                .ok()
+        });
+        BucketState { record, cors, cors_headers, referer }
     }
 }
 

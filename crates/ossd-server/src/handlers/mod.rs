@@ -8,6 +8,7 @@ mod multipart;
 mod object;
 mod object_headers;
 mod post_object;
+mod referer;
 mod regions;
 pub mod unsupported;
 mod upload;
@@ -48,6 +49,8 @@ pub async fn dispatch(
         Operation::PutBucketCors => cors_api::put_bucket_cors(state, ctx, body).await,
         Operation::GetBucketCors => cors_api::get_bucket_cors(ctx),
         Operation::DeleteBucketCors => cors_api::delete_bucket_cors(state, ctx),
+        Operation::PutBucketReferer => referer::put_bucket_referer(state, ctx, body).await,
+        Operation::GetBucketReferer => referer::get_bucket_referer(ctx),
         Operation::DeleteMultipleObjects => object::delete_multiple(state, ctx, body).await,
         Operation::PutObject { key } => object::put_object(state, ctx, key, body).await,
         Operation::CopyObject { key } => object::copy_object(state, ctx, key).await,

@@ -4,6 +4,7 @@ pub mod bodies;
 pub mod cors_xml;
 pub mod error;
 pub mod operation;
+pub mod public_access_block_xml;
 pub mod range;
 pub mod referer_xml;
 pub mod request;

@@ -289,6 +289,9 @@ async fn run(
     let sets_acl = info.sets_acl && parts.headers.contains_key(X_OSS_OBJECT_ACL);
     let authz =
         auth::authorize(&principal, bucket.as_deref(), info.access, info.object_acl, sets_acl)?;
+    if let Some(b) = &bucket {
+        auth::refuse_public_acl(b, auth::requested_acl(&op, &parts.headers))?;
+    }
     let ctx = Ctx {
         method: parts.method,
         headers: parts.headers,

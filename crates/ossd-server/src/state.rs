@@ -21,7 +21,12 @@ pub struct BucketState {
     pub cors_headers: Vec<RuleHeaders>,
     /// The hotlink-protection configuration, if one that can refuse anything is stored.
     pub referer: Option<RefererConfiguration>,
+    /// Block Public Access: public ACLs are ignored and cannot be set (`auth`).
+    pub block_public_access: bool,
 }
+
+/// The key of the Block Public Access setting (`true`/`false`) in [`BucketRecord::configs`].
+pub const PUBLIC_ACCESS_BLOCK_CONFIG: &str = "publicAccessBlock";
 
 /// The key of the referer configuration in [`BucketRecord::configs`].
 pub const REFERER_CONFIG: &str = "referer";
@@ -101,7 +106,9 @@ impl BucketState {
                 .inspect_err(|e| tracing::error!(bucket = %record.name, error = ?e, "stored referer configuration does not parse; ignoring it"))
                 .ok()
         });
-        BucketState { record, cors, cors_headers, referer }
+        let block_public_access =
+            record.configs.get(PUBLIC_ACCESS_BLOCK_CONFIG).is_some_and(|v| v == "true");
+        BucketState { record, cors, cors_headers, referer, block_public_access }
     }
 }
 

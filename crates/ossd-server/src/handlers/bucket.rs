@@ -210,7 +210,7 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
     w.elem("LogBucket", "");
     w.elem("LogPrefix", "");
     w.close("BucketPolicy");
-    w.elem("BlockPublicAccess", "false");
+    w.elem("BlockPublicAccess", if b.block_public_access { "true" } else { "false" });
     w.close("Bucket");
     w.close("BucketInfo");
     Ok(render::ok_xml(w.finish()))

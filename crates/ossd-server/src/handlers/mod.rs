@@ -8,6 +8,7 @@ mod multipart;
 mod object;
 mod object_headers;
 mod post_object;
+mod public_access_block;
 mod referer;
 mod regions;
 pub mod unsupported;
@@ -51,6 +52,9 @@ pub async fn dispatch(
         Operation::DeleteBucketCors => cors_api::delete_bucket_cors(state, ctx),
         Operation::PutBucketReferer => referer::put_bucket_referer(state, ctx, body).await,
         Operation::GetBucketReferer => referer::get_bucket_referer(ctx),
+        Operation::PutBucketPublicAccessBlock => public_access_block::put(state, ctx, body).await,
+        Operation::GetBucketPublicAccessBlock => public_access_block::get(ctx),
+        Operation::DeleteBucketPublicAccessBlock => public_access_block::delete(state, ctx),
         Operation::DeleteMultipleObjects => object::delete_multiple(state, ctx, body).await,
         Operation::PutObject { key } => object::put_object(state, ctx, key, body).await,
         Operation::CopyObject { key } => object::copy_object(state, ctx, key).await,

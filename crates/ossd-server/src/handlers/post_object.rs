@@ -176,6 +176,7 @@ pub async fn post_object(
     // The same decision as for every other write, now that the form named its principal.
     let sets_acl = field(&fields, "x-oss-object-acl").is_some();
     let authz = auth::authorize(&principal, Some(&b), Access::Write, true, sets_acl)?;
+    auth::refuse_public_acl(&b, field(&fields, "x-oss-object-acl"))?;
     let raw_key = field(&fields, "key").ok_or_else(|| {
         ApiError::msg(ErrorCode::InvalidArgument, "The form has no key field.")
             .field("ArgumentName", "key")

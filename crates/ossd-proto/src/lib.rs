@@ -8,6 +8,7 @@ pub mod public_access_block_xml;
 pub mod range;
 pub mod referer_xml;
 pub mod request;
+pub mod website_xml;
 pub mod xml;
 
 pub use error::{ApiError, ErrorCode};

@@ -67,6 +67,9 @@ pub enum Operation {
     GetBucketCors,
     PutBucketReferer,
     GetBucketReferer,
+    PutBucketWebsite,
+    GetBucketWebsite,
+    DeleteBucketWebsite,
     PutBucketPublicAccessBlock,
     GetBucketPublicAccessBlock,
     DeleteBucketPublicAccessBlock,
@@ -158,6 +161,9 @@ impl Operation {
             O::DeleteBucketCors => info("DeleteBucketCors", Owner, false, false, true),
             O::PutBucketReferer => info("PutBucketReferer", Owner, false, false, true),
             O::GetBucketReferer => info("GetBucketReferer", Owner, false, false, false),
+            O::PutBucketWebsite => info("PutBucketWebsite", Owner, false, false, true),
+            O::GetBucketWebsite => info("GetBucketWebsite", Owner, false, false, false),
+            O::DeleteBucketWebsite => info("DeleteBucketWebsite", Owner, false, false, true),
             O::PutBucketPublicAccessBlock => {
                 info("PutBucketPublicAccessBlock", Owner, false, false, true)
             }
@@ -246,6 +252,7 @@ pub const SELECTORS: &[&str] = &[
     "stat",
     "uploadId",
     "uploads",
+    "website",
 ];
 
 /// Query parameters that name OSS features ossd does not implement: a request carrying any of
@@ -324,7 +331,6 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "userDefinedLogFieldsConfig",
     "versionId",
     "vod",
-    "website",
     "worm",
     "wormExtend",
     "wormId",
@@ -411,6 +417,7 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("GET", Some("location")) => O::GetBucketLocation,
             ("GET", Some("referer")) => O::GetBucketReferer,
             ("GET", Some("publicAccessBlock")) => O::GetBucketPublicAccessBlock,
+            ("GET", Some("website")) => O::GetBucketWebsite,
             ("GET", Some("bucketInfo")) => O::GetBucketInfo,
             ("GET", Some("stat")) => O::GetBucketStat,
             ("GET", Some("uploads")) => O::ListMultipartUploads,
@@ -421,9 +428,11 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("PUT", Some("cors")) => O::PutBucketCors,
             ("PUT", Some("referer")) => O::PutBucketReferer,
             ("PUT", Some("publicAccessBlock")) => O::PutBucketPublicAccessBlock,
+            ("PUT", Some("website")) => O::PutBucketWebsite,
             ("PUT", None) => O::PutBucket,
             ("DELETE", Some("cors")) => O::DeleteBucketCors,
             ("DELETE", Some("publicAccessBlock")) => O::DeleteBucketPublicAccessBlock,
+            ("DELETE", Some("website")) => O::DeleteBucketWebsite,
             ("DELETE", None) => O::DeleteBucket,
             ("POST", Some("delete")) => O::DeleteMultipleObjects,
             ("POST", None) => O::PostObject,

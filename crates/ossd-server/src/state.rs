@@ -4,6 +4,7 @@ use crate::keys::Keys;
 use crate::server::ServerConfig;
 use ossd_cors::CorsConfig;
 use ossd_proto::referer_xml::RefererConfiguration;
+use ossd_proto::website_xml::WebsiteConfiguration;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
@@ -23,7 +24,12 @@ pub struct BucketState {
     pub referer: Option<RefererConfiguration>,
     /// Block Public Access: public ACLs are ignored and cannot be set (`auth`).
     pub block_public_access: bool,
+    /// The static-website configuration, if one is set.
+    pub website: Option<WebsiteConfiguration>,
 }
+
+/// The key of the website configuration in [`BucketRecord::configs`].
+pub const WEBSITE_CONFIG: &str = "website";
 
 /// The key of the Block Public Access setting (`true`/`false`) in [`BucketRecord::configs`].
 pub const PUBLIC_ACCESS_BLOCK_CONFIG: &str = "publicAccessBlock";
@@ -108,7 +114,12 @@ impl BucketState {
         });
         let block_public_access =
             record.configs.get(PUBLIC_ACCESS_BLOCK_CONFIG).is_some_and(|v| v == "true");
-        BucketState { record, cors, cors_headers, referer, block_public_access }
+        let website = record.configs.get(WEBSITE_CONFIG).and_then(|xml| {
+            ossd_proto::website_xml::parse(xml.as_bytes())
+                .inspect_err(|e| tracing::error!(bucket = %record.name, error = ?e, "stored website configuration does not parse; ignoring it"))
+                .ok()
+        });
+        BucketState { record, cors, cors_headers, referer, block_public_access, website }
     }
 }
 

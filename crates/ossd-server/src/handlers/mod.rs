@@ -14,6 +14,7 @@ mod regions;
 pub mod unsupported;
 mod upload;
 mod versions;
+mod website;
 
 use crate::body::Body;
 use crate::pipeline::Ctx;
@@ -45,13 +46,19 @@ pub async fn dispatch(
         Operation::GetBucketStat => bucket::get_bucket_stat(state, ctx),
         Operation::GetBucketAcl => bucket::get_bucket_acl(ctx),
         Operation::PutBucketAcl => bucket::put_bucket_acl(state, ctx),
-        Operation::ListObjects => bucket::list_objects(state, ctx, false),
+        Operation::ListObjects => match website::root(state, ctx) {
+            Some(index) => index,
+            None => bucket::list_objects(state, ctx, false),
+        },
         Operation::ListObjectsV2 => bucket::list_objects(state, ctx, true),
         Operation::PutBucketCors => cors_api::put_bucket_cors(state, ctx, body).await,
         Operation::GetBucketCors => cors_api::get_bucket_cors(ctx),
         Operation::DeleteBucketCors => cors_api::delete_bucket_cors(state, ctx),
         Operation::PutBucketReferer => referer::put_bucket_referer(state, ctx, body).await,
         Operation::GetBucketReferer => referer::get_bucket_referer(ctx),
+        Operation::PutBucketWebsite => website::put(state, ctx, body).await,
+        Operation::GetBucketWebsite => website::get(ctx),
+        Operation::DeleteBucketWebsite => website::delete(state, ctx),
         Operation::PutBucketPublicAccessBlock => public_access_block::put(state, ctx, body).await,
         Operation::GetBucketPublicAccessBlock => public_access_block::get(ctx),
         Operation::DeleteBucketPublicAccessBlock => public_access_block::delete(state, ctx),

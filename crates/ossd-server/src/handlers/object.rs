@@ -257,6 +257,25 @@ pub fn get_object(
         )
         .field("ArgumentName", *p));
     }
+    match &b.website {
+        Some(site) => super::website::get_object(state, ctx, ctx.authz, (b, site), key, head),
+        None => serve_object(state, ctx, ctx.authz, b, key, head, None)?
+            .ok_or_else(|| ApiError::no_such_key(key)),
+    }
+}
+
+/// Serves object `key` of `b` (GET, or HEAD when `head`) if `authz` allows reading it, `None`
+/// when it does not exist (and the request may know that). `as_error` serves it as a website
+/// error document: with that status, whole, without conditions or ranges.
+pub(super) fn serve_object(
+    state: &AppState,
+    ctx: &Ctx,
+    authz: Authz,
+    b: &BucketState,
+    key: &str,
+    head: bool,
+    as_error: Option<StatusCode>,
+) -> Result<Option<Response<Body>>, ApiError> {
     // The record and, for a small inline object, its bytes come from one snapshot; a read from
     // the database's page cache runs on the worker itself (BENCHMARKS.md).
     let want_bytes = if head { 0 } else { state.store.inline_max() };
@@ -264,18 +283,21 @@ pub fn get_object(
     // cannot unlink them before this read ends.
     let found =
         state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    ctx.authz.object(b, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    authz.object(b, found.as_ref().map(|o| o.rec.acl.as_str()))?;
     let Some(ObjectRead { rec, bytes, pin }) = found else {
-        return Err(ApiError::no_such_key(key));
+        return Ok(None);
     };
-    if let Some(status) = check_conditions(ctx, &rec, "")? {
+    if as_error.is_none()
+        && let Some(status) = check_conditions(ctx, &rec, "")?
+    {
         let mut r = render::empty(status);
         render::set(&mut r, "etag", &rec.etag);
         render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
-        return Ok(r);
+        return Ok(Some(r));
     }
     // Typed lookups; the range behaviour matters only with a range.
     let range = ctx.headers.get(http::header::RANGE).and_then(|v| v.to_str().ok());
+    let range = if as_error.is_some() { None } else { range };
     let standard = range.is_some()
         && ctx.header("x-oss-range-behavior").is_some_and(|v| v.eq_ignore_ascii_case("standard"));
     let (status, start, end) = match parse_range(range, rec.size, standard) {
@@ -313,7 +335,7 @@ pub fn get_object(
         Body::from_reader(reader, len)
     };
     let mut r = Response::new(body);
-    *r.status_mut() = status;
+    *r.status_mut() = as_error.unwrap_or(status);
     let size = rec.size;
     object_headers(&mut r, rec, len);
     if status == StatusCode::PARTIAL_CONTENT {
@@ -328,7 +350,7 @@ pub fn get_object(
             render::set(&mut r, header, v);
         }
     }
-    Ok(r)
+    Ok(Some(r))
 }
 
 pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {

@@ -15,23 +15,24 @@ pub struct CopyResult<'a> {
 impl CopyResult<'_> {
     /// CopyObject's `<CopyObjectResult>`: `ETag`, then `LastModified`.
     pub fn object_xml(&self) -> String {
-        let mut w = XmlWriter::new();
-        w.open("CopyObjectResult");
-        w.elem("ETag", self.etag);
-        w.elem("LastModified", self.last_modified);
-        w.close("CopyObjectResult");
-        w.finish()
+        render("CopyObjectResult", [("ETag", self.etag), ("LastModified", self.last_modified)])
     }
 
     /// UploadPartCopy's `<CopyPartResult>`: `LastModified`, then `ETag`.
     pub fn part_xml(&self) -> String {
-        let mut w = XmlWriter::new();
-        w.open("CopyPartResult");
-        w.elem("LastModified", self.last_modified);
-        w.elem("ETag", self.etag);
-        w.close("CopyPartResult");
-        w.finish()
+        render("CopyPartResult", [("LastModified", self.last_modified), ("ETag", self.etag)])
     }
+}
+
+/// `<root>` holding the two elements in this order.
+fn render(root: &str, elements: [(&str, &str); 2]) -> String {
+    let mut w = XmlWriter::new();
+    w.open(root);
+    for (name, text) in elements {
+        w.elem(name, text);
+    }
+    w.close(root);
+    w.finish()
 }
 
 #[cfg(test)]

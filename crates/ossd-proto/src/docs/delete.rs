@@ -77,10 +77,7 @@ impl DeleteResult<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn code<T: std::fmt::Debug>(r: Result<T, ApiError>) -> ErrorCode {
-        r.expect_err("an error").code
-    }
+    use crate::docs::error_code as code;
 
     #[test]
     fn delete_bodies() {

@@ -97,17 +97,22 @@ mod tests {
         }
     }
 
+    /// The `<Bucket>` element of `bucket("b1")`.
+    const B1: &str = "<Bucket><CreationDate>2026-12-02T16:15:21.000Z</CreationDate>\
+        <ExtranetEndpoint>h&amp;1:80</ExtranetEndpoint><IntranetEndpoint>in:80</IntranetEndpoint>\
+        <Location>oss-cn-hangzhou</Location><Name>b1</Name><Region>cn-hangzhou</Region>\
+        <StorageClass>IA</StorageClass></Bucket>";
+
     #[test]
     fn list_buckets_xml() {
         let doc = ListAllMyBucketsResult { page: None, owner: "ak", buckets: vec![bucket("b1")] };
         assert_eq!(
             doc.to_xml(),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult>\
-             <Owner><ID>ak</ID><DisplayName>ak</DisplayName></Owner><Buckets><Bucket>\
-             <CreationDate>2026-12-02T16:15:21.000Z</CreationDate>\
-             <ExtranetEndpoint>h&amp;1:80</ExtranetEndpoint><IntranetEndpoint>in:80</IntranetEndpoint>\
-             <Location>oss-cn-hangzhou</Location><Name>b1</Name><Region>cn-hangzhou</Region>\
-             <StorageClass>IA</StorageClass></Bucket></Buckets></ListAllMyBucketsResult>"
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult>\
+                 <Owner><ID>ak</ID><DisplayName>ak</DisplayName></Owner><Buckets>{B1}</Buckets>\
+                 </ListAllMyBucketsResult>"
+            )
         );
         let page = BucketsPage {
             prefix: "b",
@@ -119,13 +124,12 @@ mod tests {
         let doc = ListAllMyBucketsResult { page: Some(page), ..doc };
         assert_eq!(
             doc.to_xml(),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult>\
-             <Prefix>b</Prefix><Marker></Marker><MaxKeys>1</MaxKeys><IsTruncated>true</IsTruncated>\
-             <NextMarker>b1</NextMarker><Owner><ID>ak</ID><DisplayName>ak</DisplayName></Owner>\
-             <Buckets><Bucket><CreationDate>2026-12-02T16:15:21.000Z</CreationDate>\
-             <ExtranetEndpoint>h&amp;1:80</ExtranetEndpoint><IntranetEndpoint>in:80</IntranetEndpoint>\
-             <Location>oss-cn-hangzhou</Location><Name>b1</Name><Region>cn-hangzhou</Region>\
-             <StorageClass>IA</StorageClass></Bucket></Buckets></ListAllMyBucketsResult>"
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult>\
+                 <Prefix>b</Prefix><Marker></Marker><MaxKeys>1</MaxKeys><IsTruncated>true</IsTruncated>\
+                 <NextMarker>b1</NextMarker><Owner><ID>ak</ID><DisplayName>ak</DisplayName></Owner>\
+                 <Buckets>{B1}</Buckets></ListAllMyBucketsResult>"
+            )
         );
         let page = BucketsPage {
             prefix: "",

@@ -46,3 +46,9 @@ fn root(raw: &[u8], name: &str) -> Result<Element, ApiError> {
     }
     Ok(doc)
 }
+
+/// The code of an expected error, for the readers' tests.
+#[cfg(test)]
+fn error_code<T: std::fmt::Debug>(r: Result<T, ApiError>) -> ErrorCode {
+    r.expect_err("an error").code
+}

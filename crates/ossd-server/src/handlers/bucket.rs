@@ -17,7 +17,7 @@ use ossd_proto::docs::list_objects::{ListBucketResult, ObjectEntry, Paging};
 use ossd_proto::docs::location::LocationConstraint;
 use ossd_proto::request::valid_bucket_name;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{BucketRecord, ListQuery};
+use ossd_store::{BucketRecord, ListQuery, ObjectRecord};
 
 /// Bucket ACL values OSS accepts.
 pub const BUCKET_ACLS: &[&str] = &["private", "public-read", "public-read-write"];
@@ -292,19 +292,24 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
         contents: page
             .objects
             .iter()
-            .map(|o| ObjectEntry {
-                key: &o.key,
-                last_modified: iso8601(o.last_modified_ms),
-                etag: &o.etag,
-                object_type: &o.object_type,
-                size: o.size,
-                storage_class: &o.storage_class,
-                owner: fetch_owner.then_some(b.record.owner.as_str()),
-            })
+            .map(|o| object_entry(o, fetch_owner.then_some(b.record.owner.as_str())))
             .collect(),
         common_prefixes: &page.common_prefixes,
     };
     Ok(render::ok_xml(doc.to_xml()))
+}
+
+/// An object as the listings show it (`<Contents>`, `<Version>`), with the owner if given.
+pub fn object_entry<'a>(o: &'a ObjectRecord, owner: Option<&'a str>) -> ObjectEntry<'a> {
+    ObjectEntry {
+        key: &o.key,
+        last_modified: iso8601(o.last_modified_ms),
+        etag: &o.etag,
+        object_type: &o.object_type,
+        size: o.size,
+        storage_class: &o.storage_class,
+        owner,
+    }
 }
 
 fn encode_token(marker: &str) -> String {

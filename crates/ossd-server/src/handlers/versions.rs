@@ -5,11 +5,10 @@
 use super::bucket::url_encoding;
 use crate::body::Body;
 use crate::pipeline::Ctx;
-use crate::render::{self, iso8601};
+use crate::render;
 use crate::state::{AppState, store_error};
 use http::Response;
 use ossd_proto::ApiError;
-use ossd_proto::docs::list_objects::ObjectEntry;
 use ossd_proto::docs::list_versions::{ListVersionsResult, VersionEntry};
 use ossd_proto::docs::versioning::VersioningConfiguration;
 use ossd_store::ListQuery;
@@ -98,15 +97,7 @@ pub fn list_object_versions(state: &AppState, ctx: &Ctx) -> Result<Response<Body
             .objects
             .iter()
             .map(|o| VersionEntry {
-                object: ObjectEntry {
-                    key: &o.key,
-                    last_modified: iso8601(o.last_modified_ms),
-                    etag: &o.etag,
-                    object_type: &o.object_type,
-                    size: o.size,
-                    storage_class: &o.storage_class,
-                    owner: Some(&b.record.owner),
-                },
+                object: super::bucket::object_entry(o, Some(&b.record.owner)),
                 version_id: NULL_VERSION,
                 is_latest: true,
             })

@@ -15,7 +15,7 @@
 //! `AllowTruncateQueryString` cuts the referer at its first `?`, and `TruncatePath` (only with it)
 //! keeps `scheme://host[:port]`.
 
-use ossd_proto::referer_xml::RefererConfiguration;
+use ossd_proto::docs::referer::RefererConfiguration;
 use ossd_proto::{ApiError, ErrorCode};
 
 /// Why a referer was refused: the EC OSS answers with.

@@ -3,8 +3,8 @@
 use crate::keys::Keys;
 use crate::server::ServerConfig;
 use ossd_cors::CorsConfig;
-use ossd_proto::referer_xml::RefererConfiguration;
-use ossd_proto::website_xml::WebsiteConfiguration;
+use ossd_proto::docs::referer::RefererConfiguration;
+use ossd_proto::docs::website::WebsiteConfiguration;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
@@ -108,14 +108,14 @@ impl BucketState {
     pub(crate) fn with_cors(record: BucketRecord, cors: Option<CorsConfig>) -> BucketState {
         let cors_headers = cors.as_ref().map(prepare_headers).unwrap_or_default();
         let referer = record.configs.get(REFERER_CONFIG).and_then(|xml| {
-            ossd_proto::referer_xml::parse(xml.as_bytes())
+            ossd_proto::docs::referer::parse(xml.as_bytes())
                 .inspect_err(|e| tracing::error!(bucket = %record.name, error = ?e, "stored referer configuration does not parse; ignoring it"))
                 .ok()
         });
         let block_public_access =
             record.configs.get(PUBLIC_ACCESS_BLOCK_CONFIG).is_some_and(|v| v == "true");
         let website = record.configs.get(WEBSITE_CONFIG).and_then(|xml| {
-            ossd_proto::website_xml::parse(xml.as_bytes())
+            ossd_proto::docs::website::parse(xml.as_bytes())
                 .inspect_err(|e| tracing::error!(bucket = %record.name, error = ?e, "stored website configuration does not parse; ignoring it"))
                 .ok()
         });

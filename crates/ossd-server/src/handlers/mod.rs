@@ -24,6 +24,7 @@ use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use http::Response;
 use md5::{Digest, Md5};
+use ossd_proto::docs::encoding::url_encode;
 use ossd_proto::{ApiError, ErrorCode, Operation};
 
 /// Runs the handler for the request's operation.
@@ -173,7 +174,7 @@ pub fn endpoints(state: &AppState, ctx: &Ctx) -> (String, String) {
 /// The URL of an object as `Location` documents name it (path-style on the public endpoint).
 pub fn object_url(state: &AppState, ctx: &Ctx, bucket: &str, key: &str) -> String {
     let (public, _) = endpoints(state, ctx);
-    format!("http://{public}/{bucket}/{}", bucket::enc(key, true).replace("%2F", "/"))
+    format!("http://{public}/{bucket}/{}", url_encode(key, true).replace("%2F", "/"))
 }
 
 /// The owner id shown in XML documents.

@@ -13,9 +13,11 @@ use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState, blocking, store_error};
 use base64::Engine;
 use http::{Response, StatusCode};
+use ossd_proto::docs::acl::AccessControlPolicy;
+use ossd_proto::docs::copy_result::CopyResult;
+use ossd_proto::docs::delete::{DeleteRequest, DeleteResult};
 use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
-use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{Blob, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
 use percent_encoding::percent_decode_str;
@@ -396,7 +398,7 @@ pub async fn delete_multiple(
         read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
     super::check_batch_delete_md5(ctx, &raw)?;
-    let ossd_proto::bodies::DeleteRequest { quiet, keys } = ossd_proto::bodies::parse_delete(&raw)?;
+    let DeleteRequest { quiet, keys } = DeleteRequest::parse(&raw)?;
     // Each object's own ACL decides, as for DeleteObject; one refused key refuses the request, so a
     // multi-delete never removes more than single deletes would.
     if ctx.authz.needs_object() {
@@ -408,20 +410,8 @@ pub async fn delete_multiple(
         }
     }
     blocking(|| state.store.delete_objects(&b.record.name, &keys)).map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("DeleteResult");
-    if url {
-        w.elem("EncodingType", "url");
-    }
-    if !quiet {
-        for k in &keys {
-            w.open("Deleted");
-            w.elem("Key", &super::bucket::enc(k, url));
-            w.close("Deleted");
-        }
-    }
-    w.close("DeleteResult");
-    Ok(render::ok_xml(w.finish()))
+    let doc = DeleteResult { url, deleted: if quiet { &[] } else { &keys } };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 /// Parses `x-oss-copy-source: /bucket/key` (the key URL-encoded).
@@ -535,12 +525,8 @@ pub async fn copy_object(
     let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
     blocking(|| state.store.put_object_with(&b.record.name, rec, Vec::new(), overwrite))
         .map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("CopyObjectResult");
-    w.elem("ETag", &etag);
-    w.elem("LastModified", &iso8601(lm));
-    w.close("CopyObjectResult");
-    let mut r = render::ok_xml(w.finish());
+    let doc = CopyResult { etag: &etag, last_modified: &iso8601(lm) };
+    let mut r = render::ok_xml(doc.object_xml());
     render::set(&mut r, "etag", &etag);
     render::set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
     Ok(r)
@@ -579,7 +565,8 @@ pub async fn append_object(
 pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
-    Ok(render::ok_xml(super::bucket::acl_doc(&b.record.owner, &rec.acl)))
+    let doc = AccessControlPolicy { owner: &b.record.owner, grant: &rec.acl };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {

@@ -12,8 +12,8 @@ use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use base64::Engine;
 use http::{Response, StatusCode};
+use ossd_proto::docs::post_response::PostResponse;
 use ossd_proto::request::check_new_key;
-use ossd_proto::xml::XmlWriter;
 use ossd_proto::{Access, ApiError, ErrorCode};
 use ossd_sig::post_policy;
 use ossd_store::{ObjectRecord, Overwrite, Segment};
@@ -300,14 +300,13 @@ pub async fn post_object(
         match field(&fields, "success_action_status") {
             Some("200") => render::empty(StatusCode::OK),
             Some("201") => {
-                let mut w = XmlWriter::new();
-                w.open("PostResponse");
-                w.elem("Bucket", &b.record.name);
-                w.elem("Location", &super::object_url(state, ctx, &b.record.name, &key));
-                w.elem("Key", &key);
-                w.elem("ETag", &etag);
-                w.close("PostResponse");
-                render::xml(StatusCode::CREATED, w.finish())
+                let doc = PostResponse {
+                    bucket: &b.record.name,
+                    location: &super::object_url(state, ctx, &b.record.name, &key),
+                    key: &key,
+                    etag: &etag,
+                };
+                render::xml(StatusCode::CREATED, doc.to_xml())
             }
             _ => render::empty(StatusCode::NO_CONTENT),
         }

@@ -9,7 +9,7 @@ use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, PUBLIC_ACCESS_BLOCK_CONFIG};
 use http::{Response, StatusCode};
-use ossd_proto::public_access_block_xml::{self, MAX_PUBLIC_ACCESS_BLOCK_BODY};
+use ossd_proto::docs::public_access_block::{self, MAX_PUBLIC_ACCESS_BLOCK_BODY};
 use ossd_proto::{ApiError, ErrorCode};
 
 /// PutBucketPublicAccessBlock.
@@ -25,7 +25,7 @@ pub async fn put(
     );
     let raw = read_small_body(body, MAX_PUBLIC_ACCESS_BLOCK_BODY, too_large).await?;
     check_content_md5(ctx, &raw)?;
-    let block = public_access_block_xml::parse(&raw)?;
+    let block = public_access_block::parse(&raw)?;
     state.update_bucket(&b.record.name, |rec| {
         rec.configs.insert(PUBLIC_ACCESS_BLOCK_CONFIG.to_owned(), block.to_string());
     })?;
@@ -35,7 +35,7 @@ pub async fn put(
 /// GetBucketPublicAccessBlock: the setting, `false` for a bucket that never set it.
 pub fn get(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    Ok(render::ok_xml(public_access_block_xml::render(b.block_public_access)))
+    Ok(render::ok_xml(public_access_block::render(b.block_public_access)))
 }
 
 /// DeleteBucketPublicAccessBlock: back to the default (off); idempotent.

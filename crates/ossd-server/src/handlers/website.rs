@@ -22,7 +22,7 @@ use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState, WEBSITE_CONFIG, blocking, store_error};
 use http::{Response, StatusCode};
-use ossd_proto::website_xml::{self, MAX_WEBSITE_BODY, SubDirType, WebsiteConfiguration};
+use ossd_proto::docs::website::{self, MAX_WEBSITE_BODY, SubDirType, WebsiteConfiguration};
 use ossd_proto::{Access, ApiError, ErrorCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -39,9 +39,9 @@ pub async fn put(
     );
     let raw = read_small_body(body, MAX_WEBSITE_BODY, too_large).await?;
     check_content_md5(ctx, &raw)?;
-    let cfg = website_xml::parse(&raw)?;
+    let cfg = website::parse(&raw)?;
     state.update_bucket(&b.record.name, |rec| {
-        rec.configs.insert(WEBSITE_CONFIG.to_owned(), website_xml::render(&cfg));
+        rec.configs.insert(WEBSITE_CONFIG.to_owned(), website::render(&cfg));
     })?;
     Ok(render::empty(StatusCode::OK))
 }
@@ -50,7 +50,7 @@ pub async fn put(
 pub fn get(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     match &b.website {
-        Some(cfg) => Ok(render::ok_xml(website_xml::render(cfg))),
+        Some(cfg) => Ok(render::ok_xml(website::render(cfg))),
         None => Err(ApiError::new(ErrorCode::NoSuchWebsiteConfiguration)
             .field("BucketName", b.record.name.clone())),
     }

@@ -15,6 +15,7 @@ mod limits;
 mod log_limit;
 mod pipeline;
 mod progress;
+mod referer;
 mod render;
 mod request_body;
 mod router;

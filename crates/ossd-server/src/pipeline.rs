@@ -270,9 +270,22 @@ async fn run(
     } else {
         auth::authenticate(state, &parts, &target, &query)?
     };
+    // Hotlink protection: anonymous requests and presigned URLs, before the ACLs (`referer`).
+    // PostObject is authorized by its signed form, not through a URL.
+    if let Some(b) = &bucket
+        && let Some(cfg) = &b.referer
+        && !parts.headers.contains_key(header::AUTHORIZATION)
+        && !matches!(op, Operation::PostObject)
+    {
+        let referer = parts.headers.get(header::REFERER).map(HeaderValue::as_bytes);
+        crate::referer::check(cfg, referer).map_err(|r| r.to_error(&b.record.name))?;
+    }
     let sets_acl = info.sets_acl && parts.headers.contains_key(X_OSS_OBJECT_ACL);
     let authz =
         auth::authorize(&principal, bucket.as_deref(), info.access, info.object_acl, sets_acl)?;
+    if let Some(b) = &bucket {
+        auth::refuse_public_acl(b, auth::requested_acl(&op, &parts.headers))?;
+    }
     let ctx = Ctx {
         method: parts.method,
         headers: parts.headers,

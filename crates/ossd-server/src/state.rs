@@ -4,6 +4,8 @@ use crate::cors::BucketCors;
 use crate::keys::Keys;
 use crate::server::ServerConfig;
 use ossd_cors::CorsConfig;
+use ossd_proto::docs::referer::RefererConfiguration;
+use ossd_proto::docs::website::WebsiteConfiguration;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
@@ -17,6 +19,33 @@ pub struct BucketState {
     pub record: BucketRecord,
     /// The compiled CORS rules with their prepared headers, if any are configured.
     pub cors: Option<BucketCors>,
+    /// The hotlink-protection configuration, if one that can refuse anything is stored.
+    pub referer: Option<RefererConfiguration>,
+    /// Block Public Access: public ACLs are ignored and cannot be set (`auth`).
+    pub block_public_access: bool,
+    /// The static-website configuration, if one is set.
+    pub website: Option<WebsiteConfiguration>,
+}
+
+/// The key of the website configuration in [`BucketRecord::configs`].
+pub const WEBSITE_CONFIG: &str = "website";
+
+/// The key of the Block Public Access setting (`true`/`false`) in [`BucketRecord::configs`].
+pub const PUBLIC_ACCESS_BLOCK_CONFIG: &str = "publicAccessBlock";
+
+/// The key of the referer configuration in [`BucketRecord::configs`].
+pub const REFERER_CONFIG: &str = "referer";
+
+/// The configuration stored under `key`, parsed; one that no longer parses is logged and ignored.
+fn stored<T, E: std::fmt::Debug>(
+    record: &BucketRecord,
+    key: &str,
+    parse: fn(&[u8]) -> Result<T, E>,
+) -> Option<T> {
+    let xml = record.configs.get(key)?;
+    parse(xml.as_bytes())
+        .inspect_err(|e| tracing::error!(bucket = %record.name, config = key, error = ?e, "stored configuration does not parse; ignoring it"))
+        .ok()
 }
 
 impl BucketState {
@@ -35,7 +64,17 @@ impl BucketState {
 
     /// The state of `record` with `cors` as its compiled rules (their headers are prepared here).
     pub(crate) fn with_cors(record: BucketRecord, cors: Option<CorsConfig>) -> BucketState {
-        BucketState { record, cors: cors.map(BucketCors::new) }
+        let referer = stored(&record, REFERER_CONFIG, ossd_proto::docs::referer::parse);
+        let website = stored(&record, WEBSITE_CONFIG, ossd_proto::docs::website::parse);
+        let block_public_access =
+            record.configs.get(PUBLIC_ACCESS_BLOCK_CONFIG).is_some_and(|v| v == "true");
+        BucketState {
+            record,
+            cors: cors.map(BucketCors::new),
+            referer,
+            block_public_access,
+            website,
+        }
     }
 }
 

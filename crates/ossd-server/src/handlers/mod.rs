@@ -9,10 +9,13 @@ mod object;
 mod object_headers;
 mod object_template;
 mod post_object;
+mod public_access_block;
+mod referer;
 mod regions;
 pub mod unsupported;
 mod upload;
 mod versions;
+mod website;
 
 use crate::body::Body;
 use crate::headers;
@@ -23,6 +26,7 @@ use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use http::{Response, header};
 use md5::{Digest, Md5};
+use ossd_proto::docs::encoding::url_encode;
 use ossd_proto::{ApiError, ErrorCode, Operation};
 
 /// Runs the handler for the request's operation.
@@ -45,11 +49,22 @@ pub async fn dispatch(
         Operation::GetBucketStat => bucket::get_bucket_stat(state, ctx),
         Operation::GetBucketAcl => bucket::get_bucket_acl(ctx),
         Operation::PutBucketAcl => bucket::put_bucket_acl(state, ctx),
-        Operation::ListObjects => bucket::list_objects(state, ctx, false),
+        Operation::ListObjects => match website::root(state, ctx) {
+            Some(index) => index,
+            None => bucket::list_objects(state, ctx, false),
+        },
         Operation::ListObjectsV2 => bucket::list_objects(state, ctx, true),
         Operation::PutBucketCors => cors_api::put_bucket_cors(state, ctx, body).await,
         Operation::GetBucketCors => cors_api::get_bucket_cors(ctx),
         Operation::DeleteBucketCors => cors_api::delete_bucket_cors(state, ctx),
+        Operation::PutBucketReferer => referer::put_bucket_referer(state, ctx, body).await,
+        Operation::GetBucketReferer => referer::get_bucket_referer(ctx),
+        Operation::PutBucketWebsite => website::put(state, ctx, body).await,
+        Operation::GetBucketWebsite => website::get(ctx),
+        Operation::DeleteBucketWebsite => website::delete(state, ctx),
+        Operation::PutBucketPublicAccessBlock => public_access_block::put(state, ctx, body).await,
+        Operation::GetBucketPublicAccessBlock => public_access_block::get(ctx),
+        Operation::DeleteBucketPublicAccessBlock => public_access_block::delete(state, ctx),
         Operation::DeleteMultipleObjects => object::delete_multiple(state, ctx, body).await,
         Operation::PutObject { key } => object::put_object(state, ctx, key, body).await,
         Operation::CopyObject { key } => object::copy_object(state, ctx, key).await,
@@ -162,7 +177,7 @@ pub fn endpoints(state: &AppState, ctx: &Ctx) -> (String, String) {
 /// The URL of an object as `Location` documents name it (path-style on the public endpoint).
 pub fn object_url(state: &AppState, ctx: &Ctx, bucket: &str, key: &str) -> String {
     let (public, _) = endpoints(state, ctx);
-    format!("http://{public}/{bucket}/{}", bucket::enc(key, true).replace("%2F", "/"))
+    format!("http://{public}/{bucket}/{}", url_encode(key, true).replace("%2F", "/"))
 }
 
 /// The owner id shown in XML documents.

@@ -14,9 +14,11 @@ use crate::render::{self, http_date, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState, blocking, store_error};
 use http::{Response, StatusCode, header};
+use ossd_proto::docs::acl::AccessControlPolicy;
+use ossd_proto::docs::copy_result::CopyResult;
+use ossd_proto::docs::delete::{DeleteRequest, DeleteResult};
 use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
-use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{Blob, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
 use percent_encoding::percent_decode_str;
@@ -130,6 +132,25 @@ pub fn get_object(
         )
         .field("ArgumentName", *p));
     }
+    match &b.website {
+        Some(site) => super::website::get_object(state, ctx, ctx.authz, (b, site), key, head),
+        None => serve_object(state, ctx, ctx.authz, b, key, head, None)?
+            .ok_or_else(|| ApiError::no_such_key(key)),
+    }
+}
+
+/// Serves object `key` of `b` (GET, or HEAD when `head`) if `authz` allows reading it, `None`
+/// when it does not exist (and the request may know that). `as_error` serves it as a website
+/// error document: with that status, whole, without conditions or ranges.
+pub(super) fn serve_object(
+    state: &AppState,
+    ctx: &Ctx,
+    authz: Authz,
+    b: &BucketState,
+    key: &str,
+    head: bool,
+    as_error: Option<StatusCode>,
+) -> Result<Option<Response<Body>>, ApiError> {
     // The record and, for a small inline object, its bytes come from one snapshot; a read from
     // the database's page cache runs on the worker itself (BENCHMARKS.md).
     let want_bytes = if head { 0 } else { state.store.inline_max() };
@@ -137,18 +158,21 @@ pub fn get_object(
     // cannot unlink them before this read ends.
     let found =
         state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    ctx.authz.object(b, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    authz.object(b, found.as_ref().map(|o| o.rec.acl.as_str()))?;
     let Some(ObjectRead { rec, bytes, pin }) = found else {
-        return Err(ApiError::no_such_key(key));
+        return Ok(None);
     };
-    if let Some(status) = check_conditions(ctx, &rec, &conditions::OBJECT)? {
+    if as_error.is_none()
+        && let Some(status) = check_conditions(ctx, &rec, &conditions::OBJECT)?
+    {
         let mut r = render::empty(status);
         render::set(&mut r, header::ETAG, &rec.etag);
         render::set(&mut r, header::LAST_MODIFIED, &http_date(rec.last_modified_ms));
-        return Ok(r);
+        return Ok(Some(r));
     }
     // Typed lookups; the range behaviour matters only with a range.
     let range = ctx.headers.get(http::header::RANGE).and_then(|v| v.to_str().ok());
+    let range = if as_error.is_some() { None } else { range };
     let standard = range.is_some()
         && ctx
             .header(headers::X_OSS_RANGE_BEHAVIOR)
@@ -188,7 +212,7 @@ pub fn get_object(
         Body::from_reader(reader, len)
     };
     let mut r = Response::new(body);
-    *r.status_mut() = status;
+    *r.status_mut() = as_error.unwrap_or(status);
     let size = rec.size;
     object_headers(&mut r, rec, len);
     if status == StatusCode::PARTIAL_CONTENT {
@@ -203,7 +227,7 @@ pub fn get_object(
             render::set(&mut r, header.clone(), v);
         }
     }
-    Ok(r)
+    Ok(Some(r))
 }
 
 pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
@@ -249,7 +273,7 @@ pub async fn delete_multiple(
         read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
     super::check_batch_delete_md5(ctx, &raw)?;
-    let ossd_proto::bodies::DeleteRequest { quiet, keys } = ossd_proto::bodies::parse_delete(&raw)?;
+    let DeleteRequest { quiet, keys } = DeleteRequest::parse(&raw)?;
     // Each object's own ACL decides, as for DeleteObject; one refused key refuses the request, so a
     // multi-delete never removes more than single deletes would.
     if ctx.authz.needs_object() {
@@ -261,20 +285,8 @@ pub async fn delete_multiple(
         }
     }
     blocking(|| state.store.delete_objects(&b.record.name, &keys)).map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("DeleteResult");
-    if url {
-        w.elem("EncodingType", "url");
-    }
-    if !quiet {
-        for k in &keys {
-            w.open("Deleted");
-            w.elem("Key", &super::bucket::enc(k, url));
-            w.close("Deleted");
-        }
-    }
-    w.close("DeleteResult");
-    Ok(render::ok_xml(w.finish()))
+    let doc = DeleteResult { url, deleted: if quiet { &[] } else { &keys } };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 /// Parses `x-oss-copy-source: /bucket/key` (the key URL-encoded).
@@ -389,12 +401,8 @@ pub async fn copy_object(
     let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
     blocking(|| state.store.put_object_with(&b.record.name, rec, Vec::new(), overwrite))
         .map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("CopyObjectResult");
-    w.elem("ETag", &etag);
-    w.elem("LastModified", &iso8601(lm));
-    w.close("CopyObjectResult");
-    let mut r = render::ok_xml(w.finish());
+    let doc = CopyResult { etag: &etag, last_modified: &iso8601(lm) };
+    let mut r = render::ok_xml(doc.object_xml());
     render::set(&mut r, header::ETAG, &etag);
     render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     Ok(r)
@@ -433,7 +441,8 @@ pub async fn append_object(
 pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
-    Ok(render::ok_xml(super::bucket::acl_doc(&b.record.owner, &rec.acl)))
+    let doc = AccessControlPolicy { owner: &b.record.owner, grant: &rec.acl };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {

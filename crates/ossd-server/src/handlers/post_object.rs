@@ -13,8 +13,8 @@ use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
 use http::{HeaderName, Response, StatusCode, header};
+use ossd_proto::docs::post_response::PostResponse;
 use ossd_proto::request::check_new_key;
-use ossd_proto::xml::XmlWriter;
 use ossd_proto::{Access, ApiError, ErrorCode};
 use ossd_sig::post_policy;
 use ossd_store::{Overwrite, Segment};
@@ -177,6 +177,7 @@ pub async fn post_object(
     // The same decision as for every other write, now that the form named its principal.
     let sets_acl = field(&fields, headers::X_OSS_OBJECT_ACL.as_str()).is_some();
     let authz = auth::authorize(&principal, Some(&b), Access::Write, true, sets_acl)?;
+    auth::refuse_public_acl(&b, field(&fields, headers::X_OSS_OBJECT_ACL.as_str()))?;
     let raw_key = field(&fields, "key").ok_or_else(|| {
         ApiError::msg(ErrorCode::InvalidArgument, "The form has no key field.")
             .field("ArgumentName", "key")
@@ -265,14 +266,13 @@ pub async fn post_object(
         match field(&fields, "success_action_status") {
             Some("200") => render::empty(StatusCode::OK),
             Some("201") => {
-                let mut w = XmlWriter::new();
-                w.open("PostResponse");
-                w.elem("Bucket", &b.record.name);
-                w.elem("Location", &super::object_url(state, ctx, &b.record.name, &key));
-                w.elem("Key", &key);
-                w.elem("ETag", &etag);
-                w.close("PostResponse");
-                render::xml(StatusCode::CREATED, w.finish())
+                let doc = PostResponse {
+                    bucket: &b.record.name,
+                    location: &super::object_url(state, ctx, &b.record.name, &key),
+                    key: &key,
+                    etag: &etag,
+                };
+                render::xml(StatusCode::CREATED, doc.to_xml())
             }
             _ => render::empty(StatusCode::NO_CONTENT),
         }

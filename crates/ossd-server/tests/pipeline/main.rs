@@ -7,6 +7,7 @@
 mod buckets;
 mod cors;
 mod objects;
+mod policies;
 mod post_object;
 mod refusals;
 mod surfaces;

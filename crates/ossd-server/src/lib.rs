@@ -8,17 +8,20 @@ mod conn_io;
 mod cors;
 pub mod form;
 mod handlers;
+mod headers;
 mod health;
 mod keys;
 mod limits;
 mod log_limit;
 mod pipeline;
 mod progress;
+mod referer;
 mod render;
 mod request_body;
 mod router;
 mod server;
 mod state;
+pub mod testing;
 #[cfg(test)]
 mod tests;
 

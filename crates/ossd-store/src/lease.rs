@@ -69,8 +69,10 @@ impl Drop for ReadLease {
 }
 
 impl Store {
-    /// Of the blobs a commit left unreferenced, those to unlink now: all of them, unless an
-    /// object reader is running, in which case they wait in the graveyard (see [`Leases`]).
+    /// Of the blobs a write left unreferenced (`doomed`), those to unlink now: all of them when
+    /// no object reader is running; otherwise none: they all go to the graveyard, tagged with
+    /// the current epoch (which then moves on), and are unlinked when every reader that started
+    /// before has ended, whatever object it reads (see [`Leases`]).
     pub(crate) fn unless_read(&self, doomed: Vec<BlobId>) -> Vec<BlobId> {
         if doomed.is_empty() {
             return doomed;

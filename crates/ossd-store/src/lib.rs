@@ -26,6 +26,7 @@ mod meta;
 mod perms;
 mod read;
 mod record;
+mod record_v1;
 mod space;
 mod store;
 mod txn;
@@ -47,4 +48,6 @@ pub use record::{
 pub use store::{
     DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, DEFAULT_RESERVE_BYTES, Overwrite, Store, StoreOptions,
 };
-pub use values::{BucketAcl, InvalidValue, ObjectAcl, ObjectType, StorageClass};
+pub use values::{
+    BucketAcl, InvalidValue, ObjectAcl, ObjectType, ServerSideEncryption, StorageClass,
+};

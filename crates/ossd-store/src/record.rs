@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::values::{BucketAcl, ObjectAcl, ObjectType, StorageClass};
+use crate::values::{BucketAcl, ObjectAcl, ObjectType, ServerSideEncryption, StorageClass};
 
 /// Name of one immutable blob of bytes: `"<generation>-<32 lowercase hex>"` for a blob file, or
 /// `"i<generation>-<32 lowercase hex>"` for a small blob kept inline in the metadata database.
@@ -208,6 +208,14 @@ pub struct ObjectRecord {
     pub crc64: u64,
     /// The bytes, in order.
     pub segments: Vec<Segment>,
+    /// Object tags as (key, value) pairs in the order given; empty when untagged.
+    pub tags: Vec<(String, String)>,
+    /// For a symlink (`object_type` `Symlink`, no segments): the key of its target in the same
+    /// bucket, decoded (not URL-encoded).
+    pub symlink_target: Option<String>,
+    /// Server-side encryption at rest (`x-oss-server-side-encryption`): when set, every blob of
+    /// the object is encrypted, each carrying its own wrapped data key in its header.
+    pub server_side_encryption: Option<ServerSideEncryption>,
 }
 
 /// Parameters of ListObjects (v1 semantics; v2 maps start-after/continuation-token to `marker`).

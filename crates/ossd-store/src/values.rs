@@ -174,6 +174,16 @@ spelled_enum! {
     }
 }
 
+spelled_enum! {
+    /// A server-side encryption algorithm of data at rest (`x-oss-server-side-encryption`,
+    /// `<SSEAlgorithm>`); only the ones this server implements (no KMS).
+    ServerSideEncryption, "server-side encryption algorithm", {
+        /// AES-256 with keys managed by the server.
+        #[default]
+        Aes256 => "AES256",
+    }
+}
+
 impl StorageClass {
     /// The class whose spelling equals `s` ignoring ASCII case (OSS accepts `standard`).
     pub fn parse_ignore_case(s: &str) -> Result<StorageClass, InvalidValue> {

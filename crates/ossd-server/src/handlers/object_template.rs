@@ -108,6 +108,9 @@ pub fn object_template(
         object_type: ObjectType::Normal,
         crc64: 0,
         segments: Vec::new(),
+        tags: Vec::new(),
+        symlink_target: None,
+        server_side_encryption: None,
     })
 }
 

@@ -1,9 +1,12 @@
-//! Records written before the value types (object type, ACLs, storage class) were enums read
-//! back unchanged: `tests/fixtures/store-format-2/tables.tsv` holds every table entry of a store
-//! written by the code that still kept those fields as `String`s (commit e0cb91e), one line per
-//! entry: table name, key parts, then the value (records and inline bytes as hex, counts as
-//! decimal). The test writes them into a fresh store's tables, opens it, reads everything back
-//! through the public API, and checks that every record re-encodes to the same bytes.
+//! Records written by earlier code read back unchanged: `tests/fixtures/store-format-2/tables.tsv`
+//! holds every table entry of a store (layout format 2) written with record format version 1 by
+//! the code that still kept the value types (object type, ACLs, storage class) as `String`s
+//! (commit e0cb91e), one line per entry: table name, key parts, then the value (records and
+//! inline bytes as hex, counts as decimal). The test writes them into a fresh store's tables,
+//! opens it, reads everything back through the public API, and checks that every record
+//! re-encodes as record version 2 to the bytes that version-1 record implies: the same body, plus
+//! the three empty fields version 2 appends to an object record (tags, symlink target,
+//! encryption) for object and upload records.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -97,7 +100,7 @@ fn read(store: &Store, bucket: &str, key: &str) -> Vec<u8> {
 }
 
 #[test]
-fn a_store_written_with_string_values_reads_back_typed_and_byte_identical() {
+fn a_store_written_with_string_values_and_record_version_1_reads_back_typed_and_byte_identical() {
     let dir = tempfile::tempdir().unwrap();
     write_fixture(dir.path());
     let store = Store::open(dir.path()).unwrap();
@@ -156,7 +159,7 @@ fn a_store_written_with_string_values_reads_back_typed_and_byte_identical() {
     assert_eq!(classes("bucket-1"), (10, vec!["ColdArchive", "IA"]));
     assert_eq!(store.bucket_stats("bucket-2").unwrap().part_count, 1);
 
-    // Every record decodes to the typed record and encodes back to the very same bytes.
+    // Every record decodes to the typed record and encodes back to the same bytes, as version 2.
     let mut checked = 0;
     for (table, _, v) in rows().into_iter().filter(|(t, _, _)| *t != "blob_refs") {
         let bytes = unhex(v);
@@ -168,10 +171,54 @@ fn a_store_written_with_string_values_reads_back_typed_and_byte_identical() {
             "parts" => encode(&decode::<PartRecord>("part", &bytes).unwrap()),
             _ => continue,
         };
-        assert_eq!(again.unwrap(), bytes, "{table} record re-encodes differently");
+        assert_eq!(bytes[0], 1, "the fixture holds version-1 records");
+        let mut expected = bytes.clone();
+        expected[0] = 2;
+        if matches!(table, "objects" | "uploads") {
+            // Empty tags, no symlink target, no encryption: postcard writes one 0 byte each.
+            expected.extend([0, 0, 0]);
+        }
+        assert_eq!(again.unwrap(), expected, "{table} record re-encodes differently");
         checked += 1;
     }
     assert_eq!(checked, 5 + 5 + 22 + 1 + 1);
+
+    // The migration is lazy: a version-1 object record is rewritten as version 2 when it is next
+    // written, and reads back the same apart from the change.
+    let raw = |key: &str| {
+        let txn = store.db().begin_read().unwrap();
+        let table = txn.open_table(OBJECTS).unwrap();
+        table.get(("bucket-1", key.as_bytes())).unwrap().unwrap().value().to_vec()
+    };
+    assert_eq!(raw("app")[0], 1);
+    let mut updated = store
+        .update_object("bucket-1", "app", &mut |r| r.tags = vec![("k".into(), "v".into())])
+        .unwrap();
+    assert_eq!(raw("app")[0], 2);
+    assert_eq!(store.get_object("bucket-1", "app").unwrap().unwrap(), updated);
+    updated.tags.clear();
+    assert_eq!(updated, app);
+}
+
+#[test]
+fn version_2_object_records_keep_tags_symlink_target_and_encryption() {
+    let rec = ObjectRecord {
+        key: "link".into(),
+        object_type: ObjectType::Symlink,
+        tags: vec![("a".into(), "1".into()), ("b".into(), String::new())],
+        symlink_target: Some("dir/target object".into()),
+        server_side_encryption: Some(ServerSideEncryption::Aes256),
+        ..ObjectRecord::default()
+    };
+    let bytes = encode(&rec).unwrap();
+    assert_eq!(bytes[0], 2);
+    assert_eq!(decode::<ObjectRecord>("object", &bytes).unwrap(), rec);
+    let upload = UploadRecord { upload_id: "u".into(), template: rec, ..UploadRecord::default() };
+    let bytes = encode(&upload).unwrap();
+    assert_eq!(decode::<UploadRecord>("upload", &bytes).unwrap(), upload);
+    // The algorithm is stored as OSS spells it.
+    let spelled = postcard::to_allocvec(&Some("AES256")).unwrap();
+    assert!(bytes.ends_with(&spelled));
 }
 
 #[test]
@@ -205,6 +252,7 @@ fn values_parse_their_spellings_and_refuse_others_with_a_typed_error() {
     check(ObjectAcl::ALL, "object ACL");
     check(BucketAcl::ALL, "bucket ACL");
     check(StorageClass::ALL, "storage class");
+    check(ServerSideEncryption::ALL, "server-side encryption algorithm");
     assert_eq!(
         ObjectType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         ["Normal", "Appendable", "Multipart", "Symlink"]

@@ -6,6 +6,7 @@ pub mod error;
 pub mod operation;
 pub mod range;
 pub mod request;
+pub mod tags;
 pub mod xml;
 
 pub use error::{ApiError, ErrorCode};

@@ -74,6 +74,9 @@ pub enum Operation {
     GetBucketPublicAccessBlock,
     DeleteBucketPublicAccessBlock,
     DeleteBucketCors,
+    PutBucketTags,
+    GetBucketTags,
+    DeleteBucketTags,
     DeleteMultipleObjects,
     PostObject,
     ListMultipartUploads,
@@ -105,6 +108,15 @@ pub enum Operation {
         key: String,
     },
     PutObjectAcl {
+        key: String,
+    },
+    PutObjectTagging {
+        key: String,
+    },
+    GetObjectTagging {
+        key: String,
+    },
+    DeleteObjectTagging {
         key: String,
     },
     InitiateMultipartUpload {
@@ -173,6 +185,9 @@ impl Operation {
             O::DeleteBucketPublicAccessBlock => {
                 info("DeleteBucketPublicAccessBlock", Owner, false, false, true)
             }
+            O::PutBucketTags => info("PutBucketTags", Owner, false, false, true),
+            O::GetBucketTags => info("GetBucketTags", Owner, false, false, false),
+            O::DeleteBucketTags => info("DeleteBucketTags", Owner, false, false, true),
             O::DeleteMultipleObjects => info("DeleteMultipleObjects", Write, true, false, true),
             O::PostObject => info("PostObject", Form, true, true, true),
             O::ListMultipartUploads => info("ListMultipartUploads", Read, false, false, false),
@@ -186,6 +201,12 @@ impl Operation {
             O::DeleteObject { .. } => info("DeleteObject", Write, true, false, true),
             O::GetObjectAcl { .. } => info("GetObjectAcl", Owner, false, false, false),
             O::PutObjectAcl { .. } => info("PutObjectAcl", Owner, false, false, true),
+            // Tags are read like the object's bytes and changed like the object: the object's own
+            // ACL decides for principals without a bucket grant (OSS documents only the RAM
+            // actions oss:Get/Put/DeleteObjectTagging; ossd maps them to its read and write classes).
+            O::PutObjectTagging { .. } => info("PutObjectTagging", Write, true, false, true),
+            O::GetObjectTagging { .. } => info("GetObjectTagging", Read, true, false, false),
+            O::DeleteObjectTagging { .. } => info("DeleteObjectTagging", Write, true, false, true),
             O::InitiateMultipartUpload { .. } => {
                 info("InitiateMultipartUpload", Write, false, true, true)
             }
@@ -226,6 +247,9 @@ impl Operation {
             | Operation::DeleteObject { key }
             | Operation::GetObjectAcl { key }
             | Operation::PutObjectAcl { key }
+            | Operation::PutObjectTagging { key }
+            | Operation::GetObjectTagging { key }
+            | Operation::DeleteObjectTagging { key }
             | Operation::InitiateMultipartUpload { key }
             | Operation::UploadPart { key }
             | Operation::UploadPartCopy { key }
@@ -250,6 +274,7 @@ pub const SELECTORS: &[&str] = &[
     "publicAccessBlock",
     "referer",
     "stat",
+    "tagging",
     "uploadId",
     "uploads",
     "website",
@@ -326,7 +351,6 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "style",
     "styleName",
     "symlink",
-    "tagging",
     "transferAcceleration",
     "userDefinedLogFieldsConfig",
     "versionId",
@@ -420,6 +444,7 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("GET", Some("website")) => O::GetBucketWebsite,
             ("GET", Some("bucketInfo")) => O::GetBucketInfo,
             ("GET", Some("stat")) => O::GetBucketStat,
+            ("GET", Some("tagging")) => O::GetBucketTags,
             ("GET", Some("uploads")) => O::ListMultipartUploads,
             ("GET", None) if query.get("list-type") == Some("2") => O::ListObjectsV2,
             ("GET", None) => O::ListObjects,
@@ -429,10 +454,12 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("PUT", Some("referer")) => O::PutBucketReferer,
             ("PUT", Some("publicAccessBlock")) => O::PutBucketPublicAccessBlock,
             ("PUT", Some("website")) => O::PutBucketWebsite,
+            ("PUT", Some("tagging")) => O::PutBucketTags,
             ("PUT", None) => O::PutBucket,
             ("DELETE", Some("cors")) => O::DeleteBucketCors,
             ("DELETE", Some("publicAccessBlock")) => O::DeleteBucketPublicAccessBlock,
             ("DELETE", Some("website")) => O::DeleteBucketWebsite,
+            ("DELETE", Some("tagging")) => O::DeleteBucketTags,
             ("DELETE", None) => O::DeleteBucket,
             ("POST", Some("delete")) => O::DeleteMultipleObjects,
             ("POST", None) => O::PostObject,
@@ -444,15 +471,18 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
                 ("GET", Some("acl")) => O::GetObjectAcl { key },
                 ("GET", Some("objectMeta")) => O::GetObjectMeta { key },
                 ("GET", Some("uploadId")) => O::ListParts { key },
+                ("GET", Some("tagging")) => O::GetObjectTagging { key },
                 ("GET", None) => O::GetObject { key },
                 ("HEAD", Some("objectMeta")) => O::GetObjectMeta { key },
                 ("HEAD", None) => O::HeadObject { key },
                 ("PUT", Some("acl")) => O::PutObjectAcl { key },
+                ("PUT", Some("tagging")) => O::PutObjectTagging { key },
                 ("PUT", Some("uploadId")) if copy_source => O::UploadPartCopy { key },
                 ("PUT", Some("uploadId")) => O::UploadPart { key },
                 ("PUT", None) if copy_source => O::CopyObject { key },
                 ("PUT", None) => O::PutObject { key },
                 ("DELETE", Some("uploadId")) => O::AbortMultipartUpload { key },
+                ("DELETE", Some("tagging")) => O::DeleteObjectTagging { key },
                 ("DELETE", None) => O::DeleteObject { key },
                 ("POST", Some("append")) => O::AppendObject { key },
                 ("POST", Some("uploads")) => O::InitiateMultipartUpload { key },

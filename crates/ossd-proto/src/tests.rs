@@ -160,6 +160,24 @@ fn classification() {
         Operation::NotImplemented { what: "lifecycle".into() }
     );
     assert_eq!(op("PUT", "/", "", false), Operation::MethodNotAllowed);
+    // Tagging: bucket tags and object tags (`DELETE /b?tagging=k1,k2` names the keys to drop).
+    assert_eq!(op("PUT", "/b/", "tagging", false), Operation::PutBucketTags);
+    assert_eq!(op("GET", "/b/", "tagging", false), Operation::GetBucketTags);
+    assert_eq!(op("DELETE", "/b/", "tagging=k1,k2", false), Operation::DeleteBucketTags);
+    assert_eq!(op("PUT", "/b/k", "tagging", false), Operation::PutObjectTagging { key: k() });
+    assert_eq!(op("GET", "/b/k", "tagging", false), Operation::GetObjectTagging { key: k() });
+    assert_eq!(op("DELETE", "/b/k", "tagging", false), Operation::DeleteObjectTagging { key: k() });
+    assert_eq!(op("POST", "/b/k", "tagging", false), Operation::MethodNotAllowed);
+    // Tags of a named version wait for versioning.
+    assert!(matches!(
+        op("GET", "/b/k", "tagging&versionId=v", false),
+        Operation::NotImplemented { .. }
+    ));
+    let info = op("PUT", "/b/k", "tagging", false).info();
+    assert_eq!((info.access, info.object_acl), (crate::Access::Write, true));
+    let info = op("GET", "/b/k", "tagging", false).info();
+    assert_eq!((info.access, info.object_acl), (crate::Access::Read, true));
+    assert_eq!(op("PUT", "/b/", "tagging", false).info().access, crate::Access::Owner);
 }
 
 #[test]
@@ -226,7 +244,7 @@ fn sub_resources_never_fall_back_to_the_base_operation() {
         assert_eq!(op(m, path, q, false).name(), "NotImplemented", "{m} {path}?{q}");
     }
     assert_eq!(op("DELETE", "/b/", "acl", false), Operation::MethodNotAllowed);
-    assert_eq!(op("DELETE", "/b/", "tagging", false).name(), "NotImplemented");
+    assert_eq!(op("DELETE", "/b/", "logging", false).name(), "NotImplemented");
     assert_eq!(op("PUT", "/b/", "uploads", false), Operation::MethodNotAllowed);
     assert_eq!(op("POST", "/b/", "append", false), Operation::MethodNotAllowed);
     assert_eq!(op("GET", "/b/", "acl&cors", false), Operation::Ambiguous);

@@ -79,8 +79,12 @@ names! {
     X_OSS_CALLBACK = "x-oss-callback";
     /// `x-oss-callback-var` (not implemented: refused).
     X_OSS_CALLBACK_VAR = "x-oss-callback-var";
-    /// `x-oss-tagging` (not implemented: refused).
+    /// `x-oss-tagging`: a new object's tags, URL-encoded `k1=v1&k2=v2`.
     X_OSS_TAGGING = "x-oss-tagging";
+    /// `x-oss-tagging-directive`: CopyObject's `Copy` (the source's tags) or `Replace`.
+    X_OSS_TAGGING_DIRECTIVE = "x-oss-tagging-directive";
+    /// `x-oss-tagging-count`: on GET/HEAD, how many tags the object has (only when it has some).
+    X_OSS_TAGGING_COUNT = "x-oss-tagging-count";
 }
 
 /// The prefix of user metadata headers (`x-oss-meta-*`).

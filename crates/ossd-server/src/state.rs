@@ -25,6 +25,8 @@ pub struct BucketState {
     pub block_public_access: bool,
     /// The static-website configuration, if one is set.
     pub website: Option<WebsiteConfiguration>,
+    /// The bucket's tags (PutBucketTags), in the order given; empty when it has none.
+    pub tags: Vec<ossd_proto::tags::Tag>,
 }
 
 /// The key of the website configuration in [`BucketRecord::configs`].
@@ -35,6 +37,9 @@ pub const PUBLIC_ACCESS_BLOCK_CONFIG: &str = "publicAccessBlock";
 
 /// The key of the referer configuration in [`BucketRecord::configs`].
 pub const REFERER_CONFIG: &str = "referer";
+
+/// The key of the bucket's tags (a `Tagging` document) in [`BucketRecord::configs`].
+pub const TAGGING_CONFIG: &str = "tagging";
 
 /// The configuration stored under `key`, parsed; one that no longer parses is logged and ignored.
 fn stored<T, E: std::fmt::Debug>(
@@ -66,6 +71,7 @@ impl BucketState {
     pub(crate) fn with_cors(record: BucketRecord, cors: Option<CorsConfig>) -> BucketState {
         let referer = stored(&record, REFERER_CONFIG, ossd_proto::docs::referer::parse);
         let website = stored(&record, WEBSITE_CONFIG, ossd_proto::docs::website::parse);
+        let tags = stored(&record, TAGGING_CONFIG, ossd_proto::docs::tagging::parse);
         let block_public_access =
             record.configs.get(PUBLIC_ACCESS_BLOCK_CONFIG).is_some_and(|v| v == "true");
         BucketState {
@@ -74,6 +80,7 @@ impl BucketState {
             referer,
             block_public_access,
             website,
+            tags: tags.unwrap_or_default(),
         }
     }
 }

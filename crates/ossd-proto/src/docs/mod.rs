@@ -28,6 +28,7 @@ pub mod post_response;
 pub mod public_access_block;
 pub mod referer;
 pub mod regions;
+pub mod tagging;
 pub mod versioning;
 pub mod website;
 

@@ -12,6 +12,7 @@ mod post_object;
 mod public_access_block;
 mod referer;
 mod regions;
+mod tagging;
 pub mod unsupported;
 mod upload;
 mod versions;
@@ -65,6 +66,9 @@ pub async fn dispatch(
         Operation::PutBucketPublicAccessBlock => public_access_block::put(state, ctx, body).await,
         Operation::GetBucketPublicAccessBlock => public_access_block::get(ctx),
         Operation::DeleteBucketPublicAccessBlock => public_access_block::delete(state, ctx),
+        Operation::PutBucketTags => tagging::put_bucket_tags(state, ctx, body).await,
+        Operation::GetBucketTags => tagging::get_bucket_tags(ctx),
+        Operation::DeleteBucketTags => tagging::delete_bucket_tags(state, ctx),
         Operation::DeleteMultipleObjects => object::delete_multiple(state, ctx, body).await,
         Operation::PutObject { key } => object::put_object(state, ctx, key, body).await,
         Operation::CopyObject { key } => object::copy_object(state, ctx, key).await,
@@ -75,6 +79,11 @@ pub async fn dispatch(
         Operation::DeleteObject { key } => object::delete_object(state, ctx, key).await,
         Operation::GetObjectAcl { key } => object::get_object_acl(state, ctx, key),
         Operation::PutObjectAcl { key } => object::put_object_acl(state, ctx, key),
+        Operation::PutObjectTagging { key } => {
+            tagging::put_object_tagging(state, ctx, key, body).await
+        }
+        Operation::GetObjectTagging { key } => tagging::get_object_tagging(state, ctx, key),
+        Operation::DeleteObjectTagging { key } => tagging::delete_object_tagging(state, ctx, key),
         Operation::PostObject => post_object::post_object(state, ctx, body).await,
         Operation::InitiateMultipartUpload { key } => multipart::initiate(state, ctx, key),
         Operation::UploadPart { key } => multipart::upload_part(state, ctx, key, body).await,

@@ -2,7 +2,9 @@
 
 use super::conditions::{self, check_conditions};
 use super::object_headers::object_headers;
-use super::object_template::{Settings, from_request, object_acl, overwrite_mode};
+use super::object_template::{
+    Settings, from_request, from_request_untagged, object_acl, overwrite_mode, request_tags,
+};
 use super::read_small_body;
 pub use super::upload::write_body;
 use crate::auth::{self, Authz};
@@ -362,18 +364,10 @@ pub async fn copy_object(
     if let Some(status) = check_conditions(ctx, &src, &conditions::COPY_SOURCE)? {
         return Ok(render::empty(status));
     }
-    let directive = ctx.header(headers::X_OSS_METADATA_DIRECTIVE).unwrap_or("COPY");
-    let replace = if directive.eq_ignore_ascii_case("REPLACE") {
-        true
-    } else if directive.eq_ignore_ascii_case("COPY") {
-        false
-    } else {
-        return Err(ApiError::invalid_argument(
-            "Invalid metadata directive.",
-            headers::X_OSS_METADATA_DIRECTIVE.as_str(),
-            directive,
-        ));
-    };
+    let replace =
+        directive(ctx, &headers::X_OSS_METADATA_DIRECTIVE, "Invalid metadata directive.")?;
+    let replace_tags =
+        directive(ctx, &headers::X_OSS_TAGGING_DIRECTIVE, "Invalid tagging directive.")?;
     // Copying an object onto itself is how metadata is changed: OSS takes the request's
     // metadata then, whatever the directive says.
     let onto_itself = sb.record.name == b.record.name && src.key == key;
@@ -398,6 +392,12 @@ pub async fn copy_object(
         other => other,
     };
     rec.segments = src.segments.clone();
+    // Tags follow their own directive, whatever the metadata one says.
+    rec.tags = if replace_tags {
+        request_tags(Settings::Headers(&ctx.headers))?
+    } else {
+        src.tags.clone()
+    };
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
     let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
@@ -408,6 +408,19 @@ pub async fn copy_object(
     render::set(&mut r, header::ETAG, &etag);
     render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     Ok(r)
+}
+
+/// A CopyObject directive header: `true` for `REPLACE`, `false` for `COPY` or absent (either
+/// case, as the SDKs send upper case); any other value is refused.
+fn directive(ctx: &Ctx, name: &http::HeaderName, message: &str) -> Result<bool, ApiError> {
+    let v = ctx.header(name).unwrap_or("COPY");
+    if v.eq_ignore_ascii_case("REPLACE") {
+        Ok(true)
+    } else if v.eq_ignore_ascii_case("COPY") {
+        Ok(false)
+    } else {
+        Err(ApiError::invalid_argument(message, name.as_str(), v))
+    }
 }
 
 pub async fn append_object(
@@ -427,7 +440,11 @@ pub async fn append_object(
     })?;
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
-    let mut template = from_request(ctx, key)?;
+    // x-oss-tagging counts only on the append that creates the object.
+    let mut template = match existing {
+        None => from_request(ctx, key)?,
+        Some(_) => from_request_untagged(ctx, key)?,
+    };
     template.object_type = ossd_store::ObjectType::Appendable;
     let limit = MAX_OBJECT_SIZE.saturating_sub(position);
     let blob = write_body(state, ctx, body, limit).await?;
@@ -450,10 +467,11 @@ pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let acl = object_acl(ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or(""))?;
-    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl))
-        .map_err(|e| match store_error(e) {
+    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl)).map_err(
+        |e| match store_error(e) {
             e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
             e => e,
-        })?;
+        },
+    )?;
     Ok(render::empty(StatusCode::OK))
 }

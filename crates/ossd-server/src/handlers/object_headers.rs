@@ -71,6 +71,9 @@ fn object_headers_one_by_one(r: &mut Response<Body>, rec: &ObjectRecord, len: u6
     if rec.object_type == ossd_store::ObjectType::Appendable {
         h.insert(crate::headers::X_OSS_NEXT_APPEND_POSITION, HeaderValue::from(rec.size));
     }
+    if !rec.tags.is_empty() {
+        h.insert(crate::headers::X_OSS_TAGGING_COUNT, HeaderValue::from(rec.tags.len()));
+    }
     for (name, v) in [
         (hn::CONTENT_ENCODING, &rec.content_encoding),
         (hn::CONTENT_DISPOSITION, &rec.content_disposition),
@@ -135,6 +138,7 @@ pub(super) fn object_headers(r: &mut Response<Body>, rec: ObjectRecord, len: u64
         && rec.expires.is_none()
         && rec.content_language.is_none()
         && rec.user_meta.is_empty()
+        && rec.tags.is_empty()
         && r.headers().is_empty();
     if !plain {
         return object_headers_one_by_one(r, &rec, len);

@@ -1,12 +1,14 @@
 //! One builder of a new object's record for every writer (PutObject, PostObject, AppendObject,
 //! CopyObject, InitiateMultipartUpload): content headers, user metadata, object ACL, storage
 //! class and object type from the request's headers or a PostObject form's fields, which carry
-//! the same names; and the `x-oss-forbid-overwrite` mode, which writers read before the body.
+//! the same names; the tags of `x-oss-tagging`; and the `x-oss-forbid-overwrite` mode, which
+//! writers read before the body.
 
 use crate::clock::now_ms;
 use crate::headers;
 use crate::pipeline::Ctx;
 use http::{HeaderMap, HeaderName, header};
+use ossd_proto::tags::{Tag, parse_tagging_header};
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{
     BucketAcl, BucketRecord, ObjectAcl, ObjectRecord, ObjectType, Overwrite, StorageClass,
@@ -118,11 +120,25 @@ pub fn object_template(
 /// from the key, except for a presigned URL (V1 `Signature`, V4 `x-oss-signature`), whose uploads
 /// alibabacloud-oss-v2 expects as `application/octet-stream` (a presigned PUT of `photo.jpg`).
 pub fn from_request(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
+    let mut rec = from_request_untagged(ctx, key)?;
+    rec.tags = request_tags(Settings::Headers(&ctx.headers))?;
+    Ok(rec)
+}
+
+/// [`from_request`] without reading `x-oss-tagging`: an append to an existing object ignores
+/// the header, even an invalid one, as OSS does.
+pub fn from_request_untagged(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
     let bucket = &ctx.bucket()?.record;
     object_template(Settings::Headers(&ctx.headers), bucket, key, || {
         let presigned = ctx.query.has("Signature") || ctx.query.has("x-oss-signature");
         if presigned { OCTET_STREAM } else { guess_content_type(key) }.to_owned()
     })
+}
+
+/// The tags `x-oss-tagging` (header or form field) gives a new object, checked against OSS's
+/// object tag rules; none when absent.
+pub fn request_tags(settings: Settings<'_>) -> Result<Vec<Tag>, ApiError> {
+    settings.get(&headers::X_OSS_TAGGING).map_or(Ok(Vec::new()), parse_tagging_header)
 }
 
 /// [`object_template`] from a PostObject form; without a type field the file part's own
@@ -133,9 +149,11 @@ pub fn from_form(
     key: &str,
     file_type: Option<&str>,
 ) -> Result<ObjectRecord, ApiError> {
-    object_template(Settings::Form(fields), bucket, key, || {
+    let mut rec = object_template(Settings::Form(fields), bucket, key, || {
         file_type.unwrap_or(OCTET_STREAM).to_owned()
-    })
+    })?;
+    rec.tags = request_tags(Settings::Form(fields))?;
+    Ok(rec)
 }
 
 /// An object ACL value, refused unless OSS knows it.

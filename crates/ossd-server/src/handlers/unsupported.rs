@@ -3,7 +3,7 @@
 
 use crate::headers::{
     X_OSS_CALLBACK, X_OSS_CALLBACK_VAR, X_OSS_SERVER_SIDE_DATA_ENCRYPTION,
-    X_OSS_SERVER_SIDE_ENCRYPTION, X_OSS_SERVER_SIDE_ENCRYPTION_KEY_ID, X_OSS_TAGGING,
+    X_OSS_SERVER_SIDE_ENCRYPTION, X_OSS_SERVER_SIDE_ENCRYPTION_KEY_ID,
 };
 use http::HeaderName;
 use ossd_proto::{ApiError, ErrorCode};
@@ -13,12 +13,11 @@ const SSE_ALGORITHMS: &[&str] = &["AES256", "KMS", "SM4"];
 
 /// Headers (and form fields of the same name) that ask for a feature ossd does not implement,
 /// whatever their value, with the feature's name.
-static UNIMPLEMENTED: [(HeaderName, &str); 5] = [
+static UNIMPLEMENTED: [(HeaderName, &str); 4] = [
     (X_OSS_CALLBACK, CALLBACKS),
     (X_OSS_CALLBACK_VAR, CALLBACKS),
     (X_OSS_SERVER_SIDE_ENCRYPTION_KEY_ID, ENCRYPTION),
     (X_OSS_SERVER_SIDE_DATA_ENCRYPTION, ENCRYPTION),
-    (X_OSS_TAGGING, "Object tagging"),
 ];
 
 /// PostObject form fields (not headers) that ask for upload callbacks.
@@ -29,7 +28,7 @@ const ENCRYPTION: &str = "Server-side encryption";
 
 /// Refuses a write that asks for a feature ossd does not implement: server-side encryption
 /// (a known algorithm is `501 NotImplemented`, anything else `400
-/// InvalidEncryptionAlgorithmError` as OSS answers), upload callbacks and tagging (`501`).
+/// InvalidEncryptionAlgorithmError` as OSS answers) and upload callbacks (`501`).
 /// `fields` are the request's header names and values (or a PostObject form's fields); names
 /// compare case-insensitively.
 pub fn refuse_unimplemented<'a>(
@@ -84,7 +83,7 @@ mod tests {
     }
 
     #[test]
-    fn encryption_callback_and_tagging_are_refused_never_ignored() {
+    fn encryption_and_callbacks_are_refused_never_ignored() {
         for v in ["AES256", "KMS", "SM4"] {
             assert_eq!(code("x-oss-server-side-encryption", v), Some(ErrorCode::NotImplemented));
         }
@@ -94,11 +93,11 @@ mod tests {
                 Some(ErrorCode::InvalidEncryptionAlgorithmError)
             );
         }
-        for h in
-            ["x-oss-callback", "Callback", "x-oss-tagging", "x-oss-server-side-data-encryption"]
-        {
+        for h in ["x-oss-callback", "Callback", "x-oss-server-side-data-encryption"] {
             assert_eq!(code(h, "x"), Some(ErrorCode::NotImplemented), "{h}");
         }
+        // Tagging is implemented: the writers read the header.
+        assert_eq!(code("x-oss-tagging", "a=1"), None);
         assert_eq!(code("x-oss-meta-a", "AES256"), None);
         assert_eq!(code("content-type", "text/plain"), None);
     }

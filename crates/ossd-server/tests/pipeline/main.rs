@@ -11,6 +11,7 @@ mod policies;
 mod post_object;
 mod refusals;
 mod surfaces;
+mod tagging;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};

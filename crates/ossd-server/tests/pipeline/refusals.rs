@@ -55,7 +55,7 @@ async fn unknown_sub_resources_are_501_and_do_nothing() {
     h.bucket("bkt").await;
     for (method, key, sub) in [
         ("GET", None, "lifecycle"),
-        ("PUT", Some("k"), "tagging"),
+        ("PUT", Some("k"), "logging"),
         ("DELETE", Some("k"), "symlink"),
     ] {
         let r = h
@@ -71,5 +71,5 @@ async fn unknown_sub_resources_are_501_and_do_nothing() {
         );
     }
     let r = h.call(Auth::V1, "GET", Some("bkt"), Some("k")).send().await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "PUT ?tagging did not run PutObject");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "PUT ?logging did not run PutObject");
 }

@@ -262,3 +262,40 @@ fn store_and_reader_are_thread_safe() {
     check::<Store>();
     check_reader::<ObjectReader>();
 }
+
+/// PutObjectTagging and DeleteObjectTagging are record updates committed like every write: the
+/// tags survive a reopen, and the bytes, size, ETag and Last-Modified stay. AppendObject takes
+/// a new object's tags from its template and keeps an existing object's.
+#[test]
+fn object_tags_are_committed_record_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let tags = vec![("a b".to_owned(), "1".to_owned()), ("c".to_owned(), String::new())];
+    let before = {
+        let store = Store::open(dir.path()).unwrap();
+        store.create_bucket(&bucket("b")).unwrap();
+        let before = put(&store, "b", "k", b"bytes");
+        let t = tags.clone();
+        let updated = store.update_object("b", "k", &mut |r| r.tags = t.clone()).unwrap();
+        assert_eq!(updated.tags, tags);
+        let mut template =
+            ObjectRecord { object_type: ObjectType::Appendable, ..ObjectRecord::default() };
+        template.tags = tags.clone();
+        store.append_object("b", "app", 0, write_blob(&store, b"x"), template.clone()).unwrap();
+        template.tags = vec![("other".into(), "v".into())];
+        let appended =
+            store.append_object("b", "app", 1, write_blob(&store, b"y"), template).unwrap();
+        assert_eq!((appended.tags, appended.size), (tags.clone(), 2));
+        before
+    };
+    let store = Store::open(dir.path()).unwrap();
+    let got = store.get_object("b", "k").unwrap().unwrap();
+    assert_eq!(got.tags, tags);
+    assert_eq!(
+        (got.size, &got.etag, got.last_modified_ms),
+        (before.size, &before.etag, before.last_modified_ms)
+    );
+    assert_eq!(read_all(&store, "b", "k"), b"bytes");
+    assert_eq!(store.get_object("b", "app").unwrap().unwrap().tags, tags);
+    store.update_object("b", "k", &mut |r| r.tags.clear()).unwrap();
+    assert!(store.get_object("b", "k").unwrap().unwrap().tags.is_empty());
+}

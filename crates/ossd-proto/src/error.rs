@@ -63,6 +63,7 @@ error_codes! {
     NoSuchBucket => (404, "The specified bucket does not exist.", Some("0015-00000101")),
     NoSuchCORSConfiguration => (404, "The CORS Configuration does not exist.", Some("0034-00000001")),
     NoSuchWebsiteConfiguration => (404, "The specified bucket does not have a website configuration.", None),
+    NoSuchLifecycle => (404, "No Row found in Lifecycle Table.", None),
     NoSuchKey => (404, "The specified key does not exist.", Some("0026-00000001")),
     NoSuchRegion => (404, "The specified region does not exist.", None),
     NoSuchUpload => (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", None),

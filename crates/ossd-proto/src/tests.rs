@@ -155,10 +155,11 @@ fn classification() {
         Operation::InitiateMultipartUpload { key: k() }
     );
     assert_eq!(op("HEAD", "/b/k", "objectMeta", false), Operation::GetObjectMeta { key: k() });
-    assert_eq!(
-        op("GET", "/b/", "lifecycle", false),
-        Operation::NotImplemented { what: "lifecycle".into() }
-    );
+    assert_eq!(op("GET", "/b/", "lifecycle", false), Operation::GetBucketLifecycle);
+    assert_eq!(op("PUT", "/b/", "lifecycle", false), Operation::PutBucketLifecycle);
+    assert_eq!(op("DELETE", "/b/", "lifecycle", false), Operation::DeleteBucketLifecycle);
+    assert_eq!(op("GET", "/b/k", "lifecycle", false), Operation::MethodNotAllowed);
+    assert_eq!(op("PUT", "/b/", "lifecycle", false).info().access, crate::Access::Owner);
     assert_eq!(op("PUT", "/", "", false), Operation::MethodNotAllowed);
     // Tagging: bucket tags and object tags (`DELETE /b?tagging=k1,k2` names the keys to drop).
     assert_eq!(op("PUT", "/b/", "tagging", false), Operation::PutBucketTags);

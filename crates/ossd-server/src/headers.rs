@@ -45,6 +45,8 @@ names! {
     X_OSS_OBJECT_ACL = "x-oss-object-acl";
     /// `x-oss-forbid-overwrite`: refuse to replace an existing object.
     X_OSS_FORBID_OVERWRITE = "x-oss-forbid-overwrite";
+    /// `x-oss-allow-same-action-overlap`: PutBucketLifecycle may hold overlapping rules that share an action.
+    X_OSS_ALLOW_SAME_ACTION_OVERLAP = "x-oss-allow-same-action-overlap";
     /// `x-oss-range-behavior`: `standard` makes an unsatisfiable range 416.
     X_OSS_RANGE_BEHAVIOR = "x-oss-range-behavior";
     /// `x-oss-copy-source` (CopyObject, UploadPartCopy).

@@ -4,6 +4,7 @@ use crate::cors::BucketCors;
 use crate::keys::Keys;
 use crate::server::ServerConfig;
 use ossd_cors::CorsConfig;
+use ossd_proto::docs::lifecycle::LifecycleConfiguration;
 use ossd_proto::docs::referer::RefererConfiguration;
 use ossd_proto::docs::website::WebsiteConfiguration;
 use ossd_proto::{ApiError, ErrorCode};
@@ -25,6 +26,8 @@ pub struct BucketState {
     pub block_public_access: bool,
     /// The static-website configuration, if one is set.
     pub website: Option<WebsiteConfiguration>,
+    /// The lifecycle rules (PutBucketLifecycle), if any.
+    pub lifecycle: Option<LifecycleConfiguration>,
     /// The bucket's tags (PutBucketTags), in the order given; empty when it has none.
     pub tags: Vec<ossd_proto::tags::Tag>,
 }
@@ -37,6 +40,9 @@ pub const PUBLIC_ACCESS_BLOCK_CONFIG: &str = "publicAccessBlock";
 
 /// The key of the referer configuration in [`BucketRecord::configs`].
 pub const REFERER_CONFIG: &str = "referer";
+
+/// The key of the lifecycle configuration in [`BucketRecord::configs`].
+pub const LIFECYCLE_CONFIG: &str = "lifecycle";
 
 /// The key of the bucket's tags (a `Tagging` document) in [`BucketRecord::configs`].
 pub const TAGGING_CONFIG: &str = "tagging";
@@ -72,6 +78,8 @@ impl BucketState {
         let referer = stored(&record, REFERER_CONFIG, ossd_proto::docs::referer::parse);
         let website = stored(&record, WEBSITE_CONFIG, ossd_proto::docs::website::parse);
         let tags = stored(&record, TAGGING_CONFIG, ossd_proto::docs::tagging::parse);
+        let lifecycle =
+            stored(&record, LIFECYCLE_CONFIG, ossd_proto::docs::lifecycle::parse_stored);
         let block_public_access =
             record.configs.get(PUBLIC_ACCESS_BLOCK_CONFIG).is_some_and(|v| v == "true");
         BucketState {
@@ -81,6 +89,7 @@ impl BucketState {
             block_public_access,
             website,
             tags: tags.unwrap_or_default(),
+            lifecycle,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod create_bucket;
 pub mod delete;
 pub mod encoding;
 pub mod initiate_multipart;
+pub mod lifecycle;
 pub mod list_buckets;
 pub mod list_live_channels;
 pub mod list_objects;

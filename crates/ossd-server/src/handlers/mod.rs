@@ -3,6 +3,7 @@
 mod bucket;
 mod conditions;
 mod cors_api;
+mod lifecycle;
 mod live;
 mod multipart;
 mod object;
@@ -66,6 +67,9 @@ pub async fn dispatch(
         Operation::PutBucketPublicAccessBlock => public_access_block::put(state, ctx, body).await,
         Operation::GetBucketPublicAccessBlock => public_access_block::get(ctx),
         Operation::DeleteBucketPublicAccessBlock => public_access_block::delete(state, ctx),
+        Operation::PutBucketLifecycle => lifecycle::put(state, ctx, body).await,
+        Operation::GetBucketLifecycle => lifecycle::get(ctx),
+        Operation::DeleteBucketLifecycle => lifecycle::delete(state, ctx),
         Operation::PutBucketTags => tagging::put_bucket_tags(state, ctx, body).await,
         Operation::GetBucketTags => tagging::get_bucket_tags(ctx),
         Operation::DeleteBucketTags => tagging::delete_bucket_tags(state, ctx),

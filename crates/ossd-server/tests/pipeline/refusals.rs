@@ -54,7 +54,7 @@ async fn unknown_sub_resources_are_501_and_do_nothing() {
     let h = Harness::new();
     h.bucket("bkt").await;
     for (method, key, sub) in [
-        ("GET", None, "lifecycle"),
+        ("GET", None, "inventory"),
         ("PUT", Some("k"), "logging"),
         ("DELETE", Some("k"), "symlink"),
     ] {

@@ -179,7 +179,7 @@ fn signature_errors() {
 fn not_implemented_and_append_copy_delete_multiple() {
     let s = Ossd::start();
     make_bucket(&s, "misc");
-    let r = s.signed(Req::new("GET", "/misc/?lifecycle"));
+    let r = s.signed(Req::new("GET", "/misc/?inventory"));
     assert_eq!((r.status, r.code()), (501, "NotImplemented".into()));
     let r = s.signed(Req::new("POST", "/misc/app?append&position=0").body("ab"));
     assert_eq!(r.status, 200, "{}", r.text());

@@ -1,0 +1,57 @@
+//! Put/Get/DeleteBucketLifecycle: the rules, stored with the bucket in their canonical XML
+//! (`configs["lifecycle"]`, `ossd_proto::docs::lifecycle`), parsed once into
+//! `BucketState::lifecycle`.
+
+use super::{check_content_md5, read_small_body};
+use crate::body::Body;
+use crate::headers;
+use crate::pipeline::Ctx;
+use crate::render;
+use crate::request_body::RequestBody;
+use crate::state::{AppState, LIFECYCLE_CONFIG};
+use http::{Response, StatusCode};
+use ossd_proto::docs::lifecycle::{self, MAX_LIFECYCLE_BODY};
+use ossd_proto::{ApiError, ErrorCode};
+
+/// PutBucketLifecycle: replaces the whole configuration.
+pub async fn put(
+    state: &AppState,
+    ctx: &Ctx,
+    body: RequestBody,
+) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    let too_large = ApiError::msg(
+        ErrorCode::MaxMessageLengthExceeded,
+        "The lifecycle configuration must not be larger than 2 MB.",
+    );
+    let raw = read_small_body(body, MAX_LIFECYCLE_BODY, too_large).await?;
+    check_content_md5(ctx, &raw)?;
+    let allow_overlap = ctx
+        .header(headers::X_OSS_ALLOW_SAME_ACTION_OVERLAP)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let cfg = lifecycle::parse(&raw, allow_overlap)?;
+    state.update_bucket(&b.record.name, |rec| {
+        rec.configs.insert(LIFECYCLE_CONFIG.to_owned(), lifecycle::render(&cfg));
+    })?;
+    Ok(render::empty(StatusCode::OK))
+}
+
+/// GetBucketLifecycle: the rules, or `NoSuchLifecycle` for a bucket without any.
+pub fn get(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    match &b.lifecycle {
+        Some(cfg) => Ok(render::ok_xml(lifecycle::render(cfg))),
+        None => Err(ApiError::new(ErrorCode::NoSuchLifecycle).field("BucketName", &b.record.name)),
+    }
+}
+
+/// DeleteBucketLifecycle: removes every rule; `204` also when there were none.
+pub fn delete(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    if b.record.configs.contains_key(LIFECYCLE_CONFIG) {
+        state.update_bucket(&b.record.name, |rec| {
+            rec.configs.remove(LIFECYCLE_CONFIG);
+        })?;
+    }
+    Ok(render::empty(StatusCode::NO_CONTENT))
+}

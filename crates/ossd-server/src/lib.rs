@@ -11,6 +11,7 @@ mod handlers;
 mod headers;
 mod health;
 mod keys;
+mod lifecycle;
 mod limits;
 mod log_limit;
 mod pipeline;

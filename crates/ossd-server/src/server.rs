@@ -106,6 +106,7 @@ impl Server {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
         });
+        crate::lifecycle::spawn(state.clone());
         let graceful = GracefulShutdown::new();
         let limits = state.config.limits;
         let slots = Arc::new(Semaphore::new(limits.max_connections));

@@ -437,6 +437,23 @@ impl Store {
         self.write(|w| w.update_object(bucket, key, f))
     }
 
+    /// Deletes the object only while its record is still `expected`: what a background expiry
+    /// runs, so that an object overwritten (or retagged) since it was judged stays. Returns
+    /// whether it was deleted.
+    pub fn delete_object_if_unchanged(
+        &self,
+        bucket: &str,
+        expected: &ObjectRecord,
+    ) -> Result<bool, StoreError> {
+        self.writable()?;
+        self.write(|w| match w.object(bucket, &expected.key)? {
+            Some(current) if current == *expected => {
+                w.delete_object(bucket, &expected.key).map(|old| old.is_some())
+            }
+            _ => Ok(false),
+        })
+    }
+
     /// AppendObject: if `position` equals the current size (or the object is absent and
     /// `position` is 0), adds `blob` as a new segment and updates size, crc64, and the etag and
     /// last-modified from `template`; a new object takes all its metadata from `template`.

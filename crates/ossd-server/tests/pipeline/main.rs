@@ -6,6 +6,7 @@
 
 mod buckets;
 mod cors;
+mod lifecycle;
 mod objects;
 mod policies;
 mod post_object;

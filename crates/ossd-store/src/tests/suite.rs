@@ -299,3 +299,21 @@ fn object_tags_are_committed_record_updates() {
     store.update_object("b", "k", &mut |r| r.tags.clear()).unwrap();
     assert!(store.get_object("b", "k").unwrap().unwrap().tags.is_empty());
 }
+
+/// The lifecycle worker's delete: only the record it judged, never one written since.
+#[test]
+fn delete_if_unchanged_spares_a_newer_record() {
+    let store = Store::open_in_memory().unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let judged = put(&store, "b", "k", b"old");
+    let newer = put(&store, "b", "k", b"new");
+    assert!(!store.delete_object_if_unchanged("b", &judged).unwrap());
+    assert_eq!(read_all(&store, "b", "k"), b"new");
+    // A tag change is a change too.
+    let retagged =
+        store.update_object("b", "k", &mut |r| r.tags = vec![("t".into(), "v".into())]).unwrap();
+    assert!(!store.delete_object_if_unchanged("b", &newer).unwrap());
+    assert!(store.delete_object_if_unchanged("b", &retagged).unwrap());
+    assert_eq!(store.get_object("b", "k").unwrap(), None);
+    assert!(!store.delete_object_if_unchanged("b", &retagged).unwrap());
+}

@@ -1,0 +1,332 @@
+//! The lifecycle worker: applies each bucket's lifecycle rules (`BucketState::lifecycle`) to its
+//! objects and unfinished multipart uploads, a bounded step at a time.
+//!
+//! A pass walks the buckets in name order, each bucket's objects in key order and then its
+//! uploads, [`STEP`] entries per step; each step reads one listing page from a snapshot and then
+//! changes what it found one store commit at a time (group commit, like any request), so a
+//! request never waits behind more than one such commit. Expiry deletes an object only while its
+//! record is still the one judged ([`ossd_store::Store::delete_object_if_unchanged`]), so an
+//! object overwritten meanwhile stays. Every decision depends only on the records and the time,
+//! so a pass cut short by a restart loses nothing: the next pass starts over and finds the same.
+//!
+//! Time: `Days` counts whole days of 24 hours since Last-Modified (an upload's initiation), at
+//! the moment the step runs; `CreatedBeforeDate` takes what was last modified before that UTC
+//! midnight; the legacy `Date` expires every matching object from that midnight on. Where rules
+//! disagree, expiry wins over a transition, and of several transitions due the coldest class is
+//! taken (never back to a warmer one). `NoncurrentVersion*` and `ExpiredObjectDeleteMarker` have
+//! nothing to act on without versioning.
+
+use crate::clock::now_ms;
+use crate::state::{AppState, BucketState};
+use ossd_proto::docs::lifecycle::{Expiration, Rule, When};
+use ossd_store::{
+    ListQuery, ListUploadsQuery, ObjectRecord, StorageClass, StoreError, UploadRecord,
+};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Entries (objects or uploads) one step lists and judges.
+pub const STEP: usize = 1000;
+/// The pause between two steps of a pass: requests get the store in between.
+const STEP_PAUSE: Duration = Duration::from_millis(50);
+/// The pause between two passes.
+const PASS_INTERVAL: Duration = Duration::from_secs(3600);
+const DAY_MS: i64 = 86_400_000;
+
+/// What a pass (or a step) did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Objects deleted by an `Expiration`.
+    pub expired: u64,
+    /// Objects moved to another storage class by a `Transition`.
+    pub transitioned: u64,
+    /// Multipart uploads aborted by `AbortMultipartUpload`.
+    pub aborted: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Phase {
+    #[default]
+    Objects,
+    Uploads,
+}
+
+/// Where a pass is: the bucket, whether objects or uploads, and the last entry judged.
+#[derive(Clone, Debug, Default)]
+pub struct Cursor {
+    bucket: Option<String>,
+    phase: Phase,
+    marker: String,
+    upload_marker: String,
+}
+
+fn is_due(when: When, since_ms: i64, now: i64) -> bool {
+    match when {
+        When::Days(d) => now.saturating_sub(since_ms) >= i64::from(d) * DAY_MS,
+        When::CreatedBefore(day) => since_ms < day * DAY_MS,
+    }
+}
+
+fn expires(rule: &Rule, rec: &ObjectRecord, now: i64) -> bool {
+    match rule.expiration {
+        Some(Expiration::At(when)) => is_due(when, rec.last_modified_ms, now),
+        Some(Expiration::Date(day)) => now >= day * DAY_MS,
+        Some(Expiration::ExpiredObjectDeleteMarker) | None => false,
+    }
+}
+
+/// Colder classes rank higher; a transition never goes back to a warmer one.
+fn rank(class: StorageClass) -> u8 {
+    match class.as_str() {
+        "IA" => 1,
+        "Archive" => 2,
+        "ColdArchive" => 3,
+        "DeepColdArchive" => 4,
+        _ => 0,
+    }
+}
+
+/// What the enabled rules say about one object now.
+enum Verdict {
+    Keep,
+    Expire(String),
+    Transition(StorageClass, String),
+}
+
+fn judge(rules: &[Rule], rec: &ObjectRecord, now: i64) -> Verdict {
+    let matching =
+        || rules.iter().filter(|r| r.enabled && r.matches_object(&rec.key, &rec.tags, rec.size));
+    if let Some(r) = matching().find(|r| expires(r, rec, now)) {
+        return Verdict::Expire(r.id.clone());
+    }
+    let mut target: Option<(StorageClass, String)> = None;
+    for r in matching() {
+        for t in r.transitions.iter().filter(|t| is_due(t.when, rec.last_modified_ms, now)) {
+            let Ok(class) = StorageClass::parse_ignore_case(&t.storage_class) else { continue };
+            let best = target.as_ref().map_or(rank(rec.storage_class), |(c, _)| rank(*c));
+            if rank(class) > best {
+                target = Some((class, r.id.clone()));
+            }
+        }
+    }
+    match target {
+        Some((class, id)) => Verdict::Transition(class, id),
+        None => Verdict::Keep,
+    }
+}
+
+fn aborts(rules: &[Rule], up: &UploadRecord, now: i64) -> Option<String> {
+    rules
+        .iter()
+        .filter(|r| r.enabled && up.key.starts_with(&r.prefix))
+        .find(|r| r.abort_multipart_upload.is_some_and(|w| is_due(w, up.initiated_ms, now)))
+        .map(|r| r.id.clone())
+}
+
+/// The bucket after `name` in name order (the first without `name`), if any.
+fn next_bucket(state: &AppState, name: Option<&str>) -> Result<Option<String>, StoreError> {
+    let names = state.store.list_buckets()?.into_iter().map(|b| b.name);
+    let mut names: Vec<String> = names.filter(|n| name.is_none_or(|c| n.as_str() > c)).collect();
+    names.sort();
+    Ok(names.into_iter().next())
+}
+
+/// Runs one bounded step of a pass at time `now` (Unix ms); returns `true` when the pass is over.
+pub fn step(
+    state: &AppState,
+    cursor: &mut Cursor,
+    now: i64,
+    report: &mut Report,
+) -> Result<bool, StoreError> {
+    let name = match &cursor.bucket {
+        Some(n) => n.clone(),
+        None => match next_bucket(state, None)? {
+            Some(n) => {
+                *cursor = Cursor { bucket: Some(n.clone()), ..Cursor::default() };
+                n
+            }
+            None => return Ok(true),
+        },
+    };
+    let b: Option<Arc<BucketState>> = state.bucket(&name).ok().flatten();
+    let rules = b.as_ref().and_then(|b| b.lifecycle.as_ref()).map(|c| c.rules.as_slice());
+    let finished_bucket = match rules.filter(|r| r.iter().any(|r| r.enabled)) {
+        None => true,
+        Some(rules) => match cursor.phase {
+            Phase::Objects => {
+                objects_step(state, &name, rules, cursor, now, report)?;
+                false
+            }
+            Phase::Uploads => uploads_step(state, &name, rules, cursor, now, report)?,
+        },
+    };
+    if !finished_bucket {
+        return Ok(false);
+    }
+    match next_bucket(state, Some(&name))? {
+        Some(n) => {
+            *cursor = Cursor { bucket: Some(n), ..Cursor::default() };
+            Ok(false)
+        }
+        None => {
+            *cursor = Cursor::default();
+            Ok(true)
+        }
+    }
+}
+
+fn objects_step(
+    state: &AppState,
+    bucket: &str,
+    rules: &[Rule],
+    cursor: &mut Cursor,
+    now: i64,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    let q = ListQuery {
+        prefix: String::new(),
+        delimiter: String::new(),
+        marker: cursor.marker.clone(),
+        max_keys: STEP,
+    };
+    let page = match state.store.list_objects(bucket, &q) {
+        Err(StoreError::NoSuchBucket) => {
+            cursor.phase = Phase::Uploads;
+            return Ok(());
+        }
+        other => other?,
+    };
+    for rec in &page.objects {
+        match judge(rules, rec, now) {
+            Verdict::Keep => {}
+            Verdict::Expire(rule) => {
+                if state.store.delete_object_if_unchanged(bucket, rec)? {
+                    report.expired += 1;
+                    tracing::info!(bucket, key = %rec.key, rule = %rule, "lifecycle expired object");
+                }
+            }
+            Verdict::Transition(class, rule) => {
+                let mut changed = false;
+                let r = state.store.update_object(bucket, &rec.key, &mut |r| {
+                    if r == rec {
+                        r.storage_class = class;
+                        changed = true;
+                    }
+                });
+                match r {
+                    Ok(_) | Err(StoreError::NoSuchKey) => {}
+                    Err(e) => return Err(e),
+                }
+                if changed {
+                    report.transitioned += 1;
+                    tracing::info!(bucket, key = %rec.key, rule = %rule, class = class.as_str(), "lifecycle changed storage class");
+                }
+            }
+        }
+    }
+    match (page.is_truncated, page.objects.last()) {
+        (true, Some(last)) => cursor.marker = last.key.clone(),
+        _ => {
+            cursor.phase = Phase::Uploads;
+            cursor.marker.clear();
+        }
+    }
+    Ok(())
+}
+
+/// Returns `true` when the bucket's uploads are done.
+fn uploads_step(
+    state: &AppState,
+    bucket: &str,
+    rules: &[Rule],
+    cursor: &mut Cursor,
+    now: i64,
+    report: &mut Report,
+) -> Result<bool, StoreError> {
+    if rules.iter().all(|r| r.abort_multipart_upload.is_none()) {
+        return Ok(true);
+    }
+    let q = ListUploadsQuery {
+        prefix: String::new(),
+        delimiter: String::new(),
+        key_marker: cursor.marker.clone(),
+        upload_id_marker: cursor.upload_marker.clone(),
+        max_uploads: STEP,
+    };
+    let page = match state.store.list_uploads(bucket, &q) {
+        Err(StoreError::NoSuchBucket) => return Ok(true),
+        other => other?,
+    };
+    for up in &page.uploads {
+        if let Some(rule) = aborts(rules, up, now) {
+            match state.store.abort_upload(bucket, &up.upload_id) {
+                Ok(()) => {
+                    report.aborted += 1;
+                    tracing::info!(bucket, key = %up.key, upload_id = %up.upload_id, rule = %rule, "lifecycle aborted multipart upload");
+                }
+                Err(StoreError::NoSuchUpload) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    match (page.is_truncated, page.uploads.last()) {
+        (true, Some(last)) => {
+            cursor.marker = last.key.clone();
+            cursor.upload_marker = last.upload_id.clone();
+            Ok(false)
+        }
+        _ => Ok(true),
+    }
+}
+
+/// Runs a whole pass at time `now`, step after step without pausing: the admin API's "run now".
+pub fn run_pass(state: &AppState, now: i64) -> Result<Report, StoreError> {
+    let mut cursor = Cursor::default();
+    let mut report = Report::default();
+    while !step(state, &mut cursor, now, &mut report)? {}
+    Ok(report)
+}
+
+/// Starts the background worker: a pass every hour, one step at a time on the blocking pool
+/// with a pause between steps.
+pub fn spawn(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        loop {
+            let mut cursor = Cursor::default();
+            let mut report = Report::default();
+            loop {
+                let st = state.clone();
+                let (c, r) = (cursor.clone(), report);
+                let done = tokio::task::spawn_blocking(move || {
+                    let (mut c, mut r) = (c, r);
+                    step(&st, &mut c, now_ms(), &mut r).map(|done| (done, c, r))
+                })
+                .await;
+                match done {
+                    Ok(Ok((done, c, r))) => {
+                        (cursor, report) = (c, r);
+                        if done {
+                            break;
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "lifecycle step failed; the pass stops here");
+                        break;
+                    }
+                    Err(_) => break,
+                }
+                tokio::time::sleep(STEP_PAUSE).await;
+            }
+            if report != Report::default() {
+                tracing::info!(
+                    expired = report.expired,
+                    transitioned = report.transitioned,
+                    aborted = report.aborted,
+                    "lifecycle pass done"
+                );
+            }
+            tokio::time::sleep(PASS_INTERVAL).await;
+        }
+    });
+}

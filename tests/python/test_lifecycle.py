@@ -223,3 +223,25 @@ def test_admin_run_needs_root(raw, endpoint):
     assert r.status_code == 403
     r = raw.request("POST", "-", "admin/lifecycle/run", params=[("now-ms", "soon")])
     assert_oss_error(r, 400, "InvalidArgument")
+
+
+def test_worker_runs_at_start_and_after_a_restart(spawn_server, tmp_path):
+    """The background worker's first pass runs when the server starts: rules stored before a
+    restart are applied after it, without the admin hook, and each expiry is logged."""
+    srv = spawn_server(tmp_path / "d")
+    b = oss2_bucket(srv.endpoint, srv.creds, "life-restart")
+    b.create_bucket()
+    b.put_object("d/gone", b"x")
+    b.put_object("keep", b"x")
+    b.put_bucket_lifecycle(oss2.models.BucketLifecycle([oss2.models.LifecycleRule(
+        "past", "d/", status="Enabled",
+        expiration=oss2.models.LifecycleExpiration(created_before_date=datetime.date(2100, 1, 1)))]))
+    srv.stop()
+    srv.start()
+    deadline = time.time() + 10
+    while b.object_exists("d/gone") and time.time() < deadline:
+        time.sleep(0.1)
+    assert not b.object_exists("d/gone")
+    assert b.object_exists("keep")
+    log = srv.log_path.read_text(errors="replace")
+    assert "lifecycle expired object" in log and "d/gone" in log, srv.log_tail()

@@ -30,8 +30,6 @@ use std::time::Duration;
 pub const STEP: usize = 1000;
 /// The pause between two steps of a pass: requests get the store in between.
 const STEP_PAUSE: Duration = Duration::from_millis(50);
-/// The pause between two passes.
-const PASS_INTERVAL: Duration = Duration::from_secs(3600);
 const DAY_MS: i64 = 86_400_000;
 
 /// What a pass (or a step) did.
@@ -288,8 +286,9 @@ pub fn run_pass(state: &AppState, now: i64) -> Result<Report, StoreError> {
     Ok(report)
 }
 
-/// Starts the background worker: a pass every hour, one step at a time on the blocking pool
-/// with a pause between steps.
+/// Starts the background worker: a pass at start and then every `lifecycle_interval` (a
+/// setting, an hour by default), one step at a time on the blocking pool with a pause between
+/// steps.
 pub fn spawn(state: Arc<AppState>) {
     tokio::spawn(async move {
         loop {
@@ -326,7 +325,7 @@ pub fn spawn(state: Arc<AppState>) {
                     "lifecycle pass done"
                 );
             }
-            tokio::time::sleep(PASS_INTERVAL).await;
+            tokio::time::sleep(state.config.lifecycle_interval).await;
         }
     });
 }

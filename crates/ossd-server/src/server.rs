@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub internal_endpoint: Option<String>,
     /// Connection timeouts and the connection cap.
     pub limits: ConnLimits,
+    /// The pause between two passes of the lifecycle worker.
+    pub lifecycle_interval: Duration,
 }
 
 /// A bound, ready server.

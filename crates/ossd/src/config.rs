@@ -58,9 +58,12 @@ pub struct ServeArgs {
     /// [default: (open-files limit - 64) / 2, at most 4096]
     #[arg(long, env = "OSSD_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Seconds between two passes of the lifecycle worker over every bucket's rules [default: 3600]
+    #[arg(long, env = "OSSD_LIFECYCLE_INTERVAL")]
+    pub lifecycle_interval: Option<u64>,
     /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
-    /// min_rate, max_connections)
+    /// min_rate, max_connections, lifecycle_interval)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -98,6 +101,8 @@ pub struct FileConfig {
     pub min_rate: Option<u64>,
     /// Connection cap.
     pub max_connections: Option<usize>,
+    /// Seconds between lifecycle passes.
+    pub lifecycle_interval: Option<u64>,
 }
 
 impl FileConfig {
@@ -193,6 +198,11 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
                 a.internal_endpoint.or(f.internal_endpoint),
             )?,
             limits,
+            lifecycle_interval: seconds(
+                "lifecycle-interval",
+                a.lifecycle_interval.or(f.lifecycle_interval),
+                Duration::from_secs(3600),
+            )?,
         },
     })
 }

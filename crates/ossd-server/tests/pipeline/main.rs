@@ -56,6 +56,7 @@ impl Harness {
             public_endpoint: None,
             internal_endpoint: None,
             limits: ConnLimits::default(),
+            lifecycle_interval: Duration::from_secs(3600),
         };
         Harness { server: InProcess::open(config).unwrap(), _dir: dir }
     }

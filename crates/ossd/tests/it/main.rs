@@ -6,6 +6,7 @@ mod cors;
 mod disk_full;
 mod harness;
 mod keys;
+mod lifecycle;
 mod objects;
 mod permissions;
 mod races;

@@ -2,7 +2,7 @@
 //! (`configs["lifecycle"]`, `ossd_proto::docs::lifecycle`), parsed once into
 //! `BucketState::lifecycle`.
 
-use super::{check_content_md5, read_small_body};
+use super::{read_config_body, set_config};
 use crate::body::Body;
 use crate::headers;
 use crate::pipeline::Ctx;
@@ -20,19 +20,12 @@ pub async fn put(
     body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let too_large = ApiError::msg(
-        ErrorCode::MaxMessageLengthExceeded,
-        "The lifecycle configuration must not be larger than 2 MB.",
-    );
-    let raw = read_small_body(body, MAX_LIFECYCLE_BODY, too_large).await?;
-    check_content_md5(ctx, &raw)?;
+    let raw = read_config_body(ctx, body, MAX_LIFECYCLE_BODY, "lifecycle configuration").await?;
     let allow_overlap = ctx
         .header(headers::X_OSS_ALLOW_SAME_ACTION_OVERLAP)
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let cfg = lifecycle::parse(&raw, allow_overlap)?;
-    state.update_bucket(&b.record.name, |rec| {
-        rec.configs.insert(LIFECYCLE_CONFIG.to_owned(), lifecycle::render(&cfg));
-    })?;
+    set_config(state, b, LIFECYCLE_CONFIG, Some(lifecycle::render(&cfg)))?;
     Ok(render::empty(StatusCode::OK))
 }
 
@@ -47,11 +40,6 @@ pub fn get(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 
 /// DeleteBucketLifecycle: removes every rule; `204` also when there were none.
 pub fn delete(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?;
-    if b.record.configs.contains_key(LIFECYCLE_CONFIG) {
-        state.update_bucket(&b.record.name, |rec| {
-            rec.configs.remove(LIFECYCLE_CONFIG);
-        })?;
-    }
+    set_config(state, ctx.bucket()?, LIFECYCLE_CONFIG, None)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
 }

@@ -136,6 +136,45 @@ pub async fn read_small_body(
     Ok(buf.freeze())
 }
 
+/// Reads a configuration document of at most `limit` bytes (`what` names it in the error) and
+/// checks its `Content-MD5` when one is given.
+pub async fn read_config_body(
+    ctx: &Ctx,
+    body: RequestBody,
+    limit: usize,
+    what: &str,
+) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::msg(
+        ErrorCode::MaxMessageLengthExceeded,
+        format!("The {what} must not be larger than {} KB.", limit / 1024),
+    );
+    let raw = read_small_body(body, limit, too_large).await?;
+    check_content_md5(ctx, &raw)?;
+    Ok(raw)
+}
+
+/// Stores a bucket configuration under `key` of the bucket's `configs` (`None` removes it; a
+/// removal of what is not there writes nothing).
+pub fn set_config(
+    state: &AppState,
+    bucket: &crate::state::BucketState,
+    key: &str,
+    value: Option<String>,
+) -> Result<(), ApiError> {
+    if value.is_none() && !bucket.record.configs.contains_key(key) {
+        return Ok(());
+    }
+    state.update_bucket(&bucket.record.name, |rec| match value {
+        Some(v) => {
+            rec.configs.insert(key.to_owned(), v);
+        }
+        None => {
+            rec.configs.remove(key);
+        }
+    })?;
+    Ok(())
+}
+
 /// Checks `Content-MD5` against a body already read; absent header passes.
 pub fn check_content_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
     let Some(given) = ctx.header(headers::CONTENT_MD5) else { return Ok(()) };

@@ -3,7 +3,7 @@
 //! Put/Get/DeleteBucketTags (stored with the bucket, `configs["tagging"]`, parsed once into
 //! `BucketState::tags`).
 
-use super::{check_content_md5, read_small_body};
+use super::{read_config_body, set_config};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render;
@@ -17,12 +17,7 @@ use ossd_store::ObjectRecord;
 
 /// Reads and parses a tagging body (`Content-MD5` checked when given).
 async fn read_tags(ctx: &Ctx, body: RequestBody) -> Result<Vec<Tag>, ApiError> {
-    let too_large = ApiError::msg(
-        ErrorCode::MaxMessageLengthExceeded,
-        "The tagging document must not be larger than 64 KB.",
-    );
-    let raw = read_small_body(body, MAX_TAGGING_BODY, too_large).await?;
-    check_content_md5(ctx, &raw)?;
+    let raw = read_config_body(ctx, body, MAX_TAGGING_BODY, "tagging document").await?;
     tagging::parse(&raw)
 }
 
@@ -128,12 +123,5 @@ pub fn delete_bucket_tags(state: &AppState, ctx: &Ctx) -> Result<Response<Body>,
 
 /// Stores `tags` as the bucket's (none removes the configuration).
 fn store_bucket_tags(state: &AppState, b: &BucketState, tags: &[Tag]) -> Result<(), ApiError> {
-    state.update_bucket(&b.record.name, |rec| {
-        if tags.is_empty() {
-            rec.configs.remove(TAGGING_CONFIG);
-        } else {
-            rec.configs.insert(TAGGING_CONFIG.to_owned(), tagging::render(tags));
-        }
-    })?;
-    Ok(())
+    set_config(state, b, TAGGING_CONFIG, (!tags.is_empty()).then(|| tagging::render(tags)))
 }

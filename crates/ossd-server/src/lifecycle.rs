@@ -329,3 +329,72 @@ pub fn spawn(state: Arc<AppState>) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests unwrap on values they construct")]
+    use super::*;
+    use ossd_proto::docs::lifecycle::parse;
+
+    fn rules(xml: &str) -> Vec<Rule> {
+        let doc = format!("<LifecycleConfiguration>{xml}</LifecycleConfiguration>");
+        parse(doc.as_bytes(), true).unwrap().rules
+    }
+
+    fn object(key: &str, class: StorageClass) -> ObjectRecord {
+        ObjectRecord { key: key.into(), storage_class: class, ..ObjectRecord::default() }
+    }
+
+    fn verdict(rules: &[Rule], rec: &ObjectRecord, days: i64) -> String {
+        match judge(rules, rec, days * DAY_MS) {
+            Verdict::Keep => "keep".into(),
+            Verdict::Expire(id) => format!("expire {id}"),
+            Verdict::Transition(class, id) => format!("{} {id}", class.as_str()),
+        }
+    }
+
+    #[test]
+    fn expiry_beats_transitions_and_the_coldest_due_class_wins() {
+        let rs = rules(
+            "<Rule><ID>t</ID><Prefix></Prefix><Status>Enabled</Status>\
+             <Transition><Days>1</Days><StorageClass>IA</StorageClass></Transition>\
+             <Transition><Days>3</Days><StorageClass>Archive</StorageClass></Transition></Rule>\
+             <Rule><ID>e</ID><Prefix>tmp/</Prefix><Status>Enabled</Status>\
+             <Expiration><Days>2</Days></Expiration></Rule>\
+             <Rule><ID>off</ID><Prefix>x/</Prefix><Status>Disabled</Status>\
+             <Expiration><Days>1</Days></Expiration></Rule>",
+        );
+        let std = object("a", StorageClass::Standard);
+        assert_eq!(verdict(&rs, &std, 0), "keep");
+        assert_eq!(verdict(&rs, &std, 1), "IA t");
+        assert_eq!(verdict(&rs, &std, 5), "Archive t");
+        // Never back to a warmer class.
+        assert_eq!(verdict(&rs, &object("a", StorageClass::Archive), 5), "keep");
+        assert_eq!(verdict(&rs, &object("a", StorageClass::ColdArchive), 5), "keep");
+        let tmp = object("tmp/a", StorageClass::Standard);
+        assert_eq!(verdict(&rs, &tmp, 1), "IA t");
+        assert_eq!(verdict(&rs, &tmp, 2), "expire e");
+        // A disabled rule does nothing.
+        assert_eq!(verdict(&rs, &object("x/a", StorageClass::Archive), 9), "keep");
+    }
+
+    #[test]
+    fn dates_and_uploads() {
+        let rs = rules(
+            "<Rule><ID>d</ID><Prefix>d/</Prefix><Status>Enabled</Status><Expiration>\
+             <CreatedBeforeDate>1970-01-03T00:00:00.000Z</CreatedBeforeDate></Expiration>\
+             <AbortMultipartUpload><Days>2</Days></AbortMultipartUpload></Rule>",
+        );
+        let mut rec = object("d/a", StorageClass::Standard);
+        rec.last_modified_ms = 2 * DAY_MS - 1;
+        assert_eq!(verdict(&rs, &rec, 100), "expire d");
+        rec.last_modified_ms = 2 * DAY_MS;
+        assert_eq!(verdict(&rs, &rec, 100), "keep");
+        let up =
+            UploadRecord { key: "d/u".into(), initiated_ms: DAY_MS, ..UploadRecord::default() };
+        assert_eq!(aborts(&rs, &up, 3 * DAY_MS - 1), None);
+        assert_eq!(aborts(&rs, &up, 3 * DAY_MS).as_deref(), Some("d"));
+        let other = UploadRecord { key: "e/u".into(), ..up };
+        assert_eq!(aborts(&rs, &other, 30 * DAY_MS), None);
+    }
+}

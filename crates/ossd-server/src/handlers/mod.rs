@@ -12,6 +12,7 @@ mod post_object;
 mod public_access_block;
 mod referer;
 mod regions;
+mod symlink;
 pub mod unsupported;
 mod upload;
 mod versions;
@@ -73,6 +74,8 @@ pub async fn dispatch(
         Operation::HeadObject { key } => object::get_object(state, ctx, key, true),
         Operation::GetObjectMeta { key } => object::get_object_meta(state, ctx, key),
         Operation::DeleteObject { key } => object::delete_object(state, ctx, key).await,
+        Operation::PutSymlink { key } => symlink::put_symlink(state, ctx, key).await,
+        Operation::GetSymlink { key } => symlink::get_symlink(state, ctx, key),
         Operation::GetObjectAcl { key } => object::get_object_acl(state, ctx, key),
         Operation::PutObjectAcl { key } => object::put_object_acl(state, ctx, key),
         Operation::PostObject => post_object::post_object(state, ctx, body).await,

@@ -108,6 +108,14 @@ pub async fn upload_part_copy(
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let (_source_bucket, src, pin) = super::object::copy_source(state, ctx)?;
+    // OSS refuses a symlink as the source of a part (EC 0042-00000308).
+    if src.object_type == ossd_store::ObjectType::Symlink {
+        return Err(ApiError::msg(
+            ErrorCode::InvalidArgument,
+            "The source object of UploadPartCopy cannot be a symbolic link.",
+        )
+        .with_ec(Some("0042-00000308")));
+    }
     let (start, end) = match ctx.header(headers::X_OSS_COPY_SOURCE_RANGE) {
         None => (0, src.size),
         Some(r) => parse_copy_range(r, src.size)?,

@@ -162,6 +162,12 @@ pub(super) fn serve_object(
     let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Ok(None);
     };
+    // A symlink serves its target (conditions and ranges apply to what is served).
+    let ObjectRead { rec, bytes, pin } = if rec.object_type == ObjectType::Symlink {
+        super::symlink::follow(state, authz, b, rec, want_bytes)?
+    } else {
+        ObjectRead { rec, bytes, pin }
+    };
     if as_error.is_none()
         && let Some(status) = check_conditions(ctx, &rec, &conditions::OBJECT)?
     {
@@ -398,6 +404,8 @@ pub async fn copy_object(
         other => other,
     };
     rec.segments = src.segments.clone();
+    // A copy of a symlink is the link itself (OSS copies the link, not its target's bytes).
+    rec.symlink_target = src.symlink_target.clone();
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
     let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);

@@ -17,6 +17,7 @@ use crate::*;
 
 mod blobs;
 mod crc;
+mod crypt;
 mod format_fixture;
 mod group;
 mod leases;

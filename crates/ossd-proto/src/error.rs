@@ -54,6 +54,8 @@ error_codes! {
     InvalidRange => (416, "The requested range cannot be satisfied", None),
     InvalidRequest => (400, "The request is not valid.", None),
     InvalidTargetBucketForCopy => (400, "The target bucket for copy is not valid.", None),
+    // OSS's answer to KMS encryption for an account without KMS; ossd has none.
+    KmsServiceNotEnabled => (403, "The KMS service is not enabled for this account.", None),
     KeyTooLong => (400, "The specified key is too long.", None),
     MalformedXML => (400, "The XML you provided was not well-formed or did not validate against our published schema.", Some("0031-00000001")),
     MalformedPOSTRequest => (400, "The body of your POST request is not well-formed multipart/form-data.", None),

@@ -491,7 +491,12 @@ impl<'txn> Writer<'txn> {
                 if existing.object_type != ObjectType::Appendable {
                     return Err(StoreError::ObjectNotAppendable);
                 }
-                if position != existing.size {
+                // A blob encrypted (or not) for an object that has since been replaced by one
+                // of the other kind must not join it: answered as the object having changed.
+                if position != existing.size
+                    || existing.server_side_encryption.is_some()
+                        != template.server_side_encryption.is_some()
+                {
                     return Err(StoreError::PositionNotEqualToLength { current: existing.size });
                 }
                 let mut rec = existing;

@@ -15,6 +15,7 @@ pub mod complete_multipart;
 pub mod copy_result;
 pub mod create_bucket;
 pub mod delete;
+pub mod encryption;
 pub mod encoding;
 pub mod initiate_multipart;
 pub mod list_buckets;

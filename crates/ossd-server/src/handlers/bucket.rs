@@ -175,6 +175,7 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
         owner: &r.owner,
         acl: r.acl.as_str(),
         block_public_access: b.block_public_access,
+        sse_algorithm: super::encryption::bucket_default(b).map_or("None", |a| a.as_str()),
     };
     Ok(render::ok_xml(doc.to_xml()))
 }

@@ -3,6 +3,7 @@
 mod bucket;
 mod conditions;
 mod cors_api;
+pub mod encryption;
 mod live;
 mod multipart;
 mod object;
@@ -66,6 +67,9 @@ pub async fn dispatch(
         Operation::PutBucketPublicAccessBlock => public_access_block::put(state, ctx, body).await,
         Operation::GetBucketPublicAccessBlock => public_access_block::get(ctx),
         Operation::DeleteBucketPublicAccessBlock => public_access_block::delete(state, ctx),
+        Operation::PutBucketEncryption => encryption::put(state, ctx, body).await,
+        Operation::GetBucketEncryption => encryption::get(ctx),
+        Operation::DeleteBucketEncryption => encryption::delete(state, ctx),
         Operation::DeleteMultipleObjects => object::delete_multiple(state, ctx, body).await,
         Operation::PutObject { key } => object::put_object(state, ctx, key, body).await,
         Operation::CopyObject { key } => object::copy_object(state, ctx, key).await,

@@ -219,3 +219,20 @@ def test_no_plaintext_of_encrypted_objects_on_disk(spawn_server, tmp_path):
     assert found_on_disk(srv.data_dir, plain), "the search finds plaintext"
     key_file = srv.data_dir / "master-key.json"
     assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_master_key_file_setting_and_restart(spawn_server, tmp_path, monkeypatch):
+    key_file = tmp_path / "keys" / "master.json"
+    key_file.parent.mkdir()
+    monkeypatch.setenv("OSSD_MASTER_KEY_FILE", str(key_file))
+    srv = spawn_server(tmp_path / "data")
+    b = oss2_bucket(srv.endpoint, srv.creds, "sse-key")
+    b.create_bucket()
+    data = os.urandom(100_000)
+    b.put_object("k", data, headers=AES)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert not (srv.data_dir / "master-key.json").exists()
+    assert srv.stop() == 0
+    srv2 = spawn_server(tmp_path / "data", creds=srv.creds)
+    b2 = oss2_bucket(srv2.endpoint, srv2.creds, "sse-key")
+    assert b2.get_object("k").read() == data

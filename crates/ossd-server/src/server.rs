@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub internal_endpoint: Option<String>,
     /// Connection timeouts and the connection cap.
     pub limits: ConnLimits,
+    /// The master key file of encryption at rest; `None`: `master-key.json` in the data directory.
+    pub master_key_file: Option<PathBuf>,
 }
 
 /// A bound, ready server.
@@ -69,12 +71,17 @@ impl Server {
     pub async fn bind(addr: SocketAddr, config: ServerConfig) -> Result<Server, StartError> {
         let store = tokio::task::spawn_blocking({
             let dir = config.data_dir.clone();
+            let master_key_file = config.master_key_file.clone();
             // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
             // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
             move || {
                 Store::open_with(
                     &dir,
-                    &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+                    &StoreOptions {
+                        quick_repair: false,
+                        master_key_file,
+                        ..StoreOptions::default()
+                    },
                 )
             }
         })

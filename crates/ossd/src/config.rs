@@ -58,9 +58,13 @@ pub struct ServeArgs {
     /// [default: (open-files limit - 64) / 2, at most 4096]
     #[arg(long, env = "OSSD_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Master key file of encryption at rest (created, mode 0600, when missing)
+    /// [default: DATA_DIR/master-key.json]
+    #[arg(long, env = "OSSD_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
     /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
-    /// min_rate, max_connections)
+    /// min_rate, max_connections, master_key_file)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -98,6 +102,8 @@ pub struct FileConfig {
     pub min_rate: Option<u64>,
     /// Connection cap.
     pub max_connections: Option<usize>,
+    /// Master key file of encryption at rest.
+    pub master_key_file: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -193,6 +199,7 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
                 a.internal_endpoint.or(f.internal_endpoint),
             )?,
             limits,
+            master_key_file: a.master_key_file.or(f.master_key_file),
         },
     })
 }

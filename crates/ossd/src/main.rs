@@ -103,8 +103,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .with_context(|| format!("creating data directory {}", data_dir.display()))?;
     // Other local users get nothing: modes left wider (by an older version, by hand) are
     // narrowed once, here; new files and directories are created 0600 and 0700.
-    let fixed = ossd_store::tighten_permissions(data_dir, &["keys.json", config::ROOT_KEY_FILE])
-        .with_context(|| format!("checking the permissions of {}", data_dir.display()))?;
+    let fixed = ossd_store::tighten_permissions(
+        data_dir,
+        &["keys.json", config::ROOT_KEY_FILE, ossd_store::MASTER_KEY_FILE],
+    )
+    .with_context(|| format!("checking the permissions of {}", data_dir.display()))?;
     for f in fixed {
         tracing::warn!(
             path = %f.path.display(),

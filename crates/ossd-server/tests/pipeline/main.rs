@@ -46,6 +46,7 @@ impl Harness {
     fn new() -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let config = ServerConfig {
+            master_key_file: None,
             data_dir: dir.path().to_owned(),
             region: REGION.to_owned(),
             domains: vec![],

@@ -236,3 +236,12 @@ def test_master_key_file_setting_and_restart(spawn_server, tmp_path, monkeypatch
     srv2 = spawn_server(tmp_path / "data", creds=srv.creds)
     b2 = oss2_bucket(srv2.endpoint, srv2.creds, "sse-key")
     assert b2.get_object("k").read() == data
+
+
+def test_put_bucket_header_sets_the_default(endpoint, creds, bucket_factory):
+    name = bucket_factory()
+    b = oss2_bucket(endpoint, creds, name)
+    b.create_bucket(headers=AES)  # the caller's own bucket: PutBucket again applies the header
+    assert b.get_bucket_encryption().sse_algorithm == "AES256"
+    b.put_object("k", b"x")
+    assert b.head_object("k").headers[SSE] == "AES256"

@@ -174,16 +174,10 @@ impl Decryptor {
         if self.done {
             return Ok(false);
         }
-        let mut ct = vec![0u8; CHUNK + TAG];
-        let mut n = 0;
-        while n < ct.len() {
-            match self.raw.read(&mut ct[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        // Grown as read: a small blob's only chunk does not cost a 64 KiB buffer.
+        let mut ct = Vec::new();
+        (&mut self.raw).take((CHUNK + TAG) as u64).read_to_end(&mut ct)?;
+        let n = ct.len();
         let last = n < CHUNK + TAG;
         if n < TAG {
             return Err(invalid(format!("encrypted blob {} is truncated", self.id)));

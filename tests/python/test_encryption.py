@@ -245,3 +245,38 @@ def test_put_bucket_header_sets_the_default(endpoint, creds, bucket_factory):
     assert b.get_bucket_encryption().sse_algorithm == "AES256"
     b.put_object("k", b"x")
     assert b.head_object("k").headers[SSE] == "AES256"
+
+
+def blob_key_ids(data_dir: Path) -> set[int]:
+    """The master key id in the header of every encrypted blob file."""
+    ids = set()
+    for dirpath, _, files in os.walk(data_dir / "blobs"):
+        for name in files:
+            head = (Path(dirpath) / name).read_bytes()[:12]
+            if head[:8] == b"OSSDSSE1":
+                ids.add(int.from_bytes(head[8:12], "big"))
+    return ids
+
+
+def test_master_key_rotation(spawn_server, tmp_path):
+    import subprocess
+
+    from conftest import ossd_binary
+    srv = spawn_server(tmp_path / "data")
+    b = oss2_bucket(srv.endpoint, srv.creds, "sse-rotate")
+    b.create_bucket()
+    old = os.urandom(100_000)
+    b.put_object("old", old, headers=AES)
+    assert srv.stop() == 0
+    assert blob_key_ids(srv.data_dir) == {1}
+    out = subprocess.run([str(ossd_binary()), "master-key", "--data-dir", str(srv.data_dir),
+                          "rotate"], capture_output=True, text=True, check=True)
+    assert "master key 2 is now current" in out.stdout
+    srv2 = spawn_server(tmp_path / "data", creds=srv.creds)
+    b2 = oss2_bucket(srv2.endpoint, srv2.creds, "sse-rotate")
+    new = os.urandom(100_000)
+    b2.put_object("new", new, headers=AES)
+    assert b2.get_object("old").read() == old
+    assert b2.get_object("new").read() == new
+    assert srv2.stop() == 0
+    assert blob_key_ids(srv.data_dir) == {1, 2}

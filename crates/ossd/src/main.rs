@@ -4,6 +4,7 @@ mod alloc;
 mod client;
 mod config;
 mod keys_cli;
+mod master_key_cli;
 mod nofile;
 
 use anyhow::Context;
@@ -28,6 +29,8 @@ enum Command {
     Serve(ServeArgs),
     /// Manage access keys on a running server (create, list, disable, enable, delete, grant, revoke).
     Key(keys_cli::KeyArgs),
+    /// Manage the master key of encryption at rest (rotate).
+    MasterKey(master_key_cli::MasterKeyArgs),
     /// Client commands (ossutil-style, oss://bucket/key URLs).
     #[command(flatten)]
     Client(client::ClientCommand),
@@ -74,6 +77,7 @@ fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args),
         Command::Key(args) => keys_cli::run(args),
+        Command::MasterKey(args) => master_key_cli::run(args),
         Command::Client(_) => Ok(()),
     }
 }

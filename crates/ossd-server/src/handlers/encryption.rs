@@ -3,7 +3,7 @@
 //! request's `x-oss-server-side-encryption` (only `AES256`), else the bucket default, echoed on
 //! the answer. The bytes are encrypted by the store (`ossd_store::crypt`).
 
-use super::{check_content_md5, read_small_body};
+use super::{delete_config, read_config_body};
 use crate::body::Body;
 use crate::headers::{self, X_OSS_SERVER_SIDE_ENCRYPTION};
 use crate::pipeline::Ctx;
@@ -79,12 +79,8 @@ pub async fn put(
     body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let too_large = ApiError::msg(
-        ErrorCode::MaxMessageLengthExceeded,
-        "The server side encryption configuration must not be larger than 16 KB.",
-    );
-    let raw = read_small_body(body, MAX_ENCRYPTION_BODY, too_large).await?;
-    check_content_md5(ctx, &raw)?;
+    let too_large = "The server side encryption configuration must not be larger than 16 KB.";
+    let raw = read_config_body(ctx, body, MAX_ENCRYPTION_BODY, too_large).await?;
     let algorithm = encryption::parse(&raw)?;
     state.update_bucket(&b.record.name, |rec| {
         rec.configs.insert(ENCRYPTION_CONFIG.to_owned(), algorithm.to_owned());
@@ -104,11 +100,5 @@ pub fn get(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 
 /// DeleteBucketEncryption: no default any more (objects keep theirs); idempotent.
 pub fn delete(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?;
-    if b.record.configs.contains_key(ENCRYPTION_CONFIG) {
-        state.update_bucket(&b.record.name, |rec| {
-            rec.configs.remove(ENCRYPTION_CONFIG);
-        })?;
-    }
-    Ok(render::empty(StatusCode::NO_CONTENT))
+    delete_config(state, ctx, ENCRYPTION_CONFIG)
 }

@@ -113,6 +113,32 @@ pub async fn dispatch(
     }
 }
 
+/// Reads the document of a bucket configuration (PutBucketEncryption, …): at most `limit` bytes,
+/// else `MaxMessageLengthExceeded` with `too_large` as its message; Content-MD5 checked.
+pub async fn read_config_body(
+    ctx: &Ctx,
+    body: RequestBody,
+    limit: usize,
+    too_large: &str,
+) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::msg(ErrorCode::MaxMessageLengthExceeded, too_large);
+    let raw = read_small_body(body, limit, too_large).await?;
+    check_content_md5(ctx, &raw)?;
+    Ok(raw)
+}
+
+/// Deletes the bucket configuration stored under `key` (DeleteBucketEncryption, …): 204, also
+/// when there is none.
+pub fn delete_config(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
+    let b = ctx.bucket()?;
+    if b.record.configs.contains_key(key) {
+        state.update_bucket(&b.record.name, |rec| {
+            rec.configs.remove(key);
+        })?;
+    }
+    Ok(crate::render::empty(http::StatusCode::NO_CONTENT))
+}
+
 /// Reads a whole request body of at most `limit` bytes (XML documents); larger bodies are refused.
 pub async fn read_small_body(
     body: RequestBody,

@@ -66,6 +66,26 @@ fn readable_object(
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
+/// A write that creates or replaces `key` (PutObject, PutSymlink): its overwrite mode, checked
+/// again inside the commit, and whether the key exists. The existing object matters only for its
+/// ACL (which cannot take away a grant, checked here) and for `x-oss-forbid-overwrite`, so it is
+/// read only when one of them needs it.
+pub(super) fn replacing(
+    state: &AppState,
+    ctx: &Ctx,
+    b: &BucketState,
+    key: &str,
+) -> Result<(Overwrite, bool), ApiError> {
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
+    let existing = if ctx.authz.needs_object() || overwrite == Overwrite::Forbid {
+        get_record(state, b, key)?
+    } else {
+        None
+    };
+    ctx.authz.object(b, existing.as_ref().map(|r| r.acl))?;
+    Ok((overwrite, existing.is_some()))
+}
+
 pub async fn put_object(
     state: &AppState,
     ctx: &Ctx,
@@ -74,19 +94,10 @@ pub async fn put_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
-    let forbid_overwrite = overwrite == Overwrite::Forbid;
-    // The existing object matters only for its ACL (which cannot take away a grant) and for
-    // x-oss-forbid-overwrite.
-    let existing = if ctx.authz.needs_object() || forbid_overwrite {
-        get_record(state, &b, key)?
-    } else {
-        None
-    };
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
+    let (overwrite, exists) = replacing(state, ctx, &b, key)?;
     let mut rec = from_request(ctx, key)?;
     rec.server_side_encryption = encryption::from_request(&b, ctx)?;
-    if forbid_overwrite && existing.is_some() {
+    if overwrite == Overwrite::Forbid && exists {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     let encrypted = rec.server_side_encryption.is_some();

@@ -6,7 +6,7 @@
 //! object to anyone the object itself refuses).
 
 use super::object::md5_etag;
-use super::object_template::{Settings, from_request, overwrite_mode};
+use super::object_template::from_request;
 use crate::auth::Authz;
 use crate::body::Body;
 use crate::clock::now_ms;
@@ -40,15 +40,8 @@ pub async fn put_symlink(
         ApiError::invalid_argument("The symlink target is not URL-encoded UTF-8.", name, raw)
     })?;
     check_new_key(&target).map_err(|e| ApiError::invalid_argument(e.message, name, raw))?;
-    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
-    let forbid = overwrite == Overwrite::Forbid;
-    let existing = if ctx.authz.needs_object() || forbid {
-        state.store.get_object(&b.record.name, key).map_err(store_error)?
-    } else {
-        None
-    };
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
-    if forbid && existing.is_some() {
+    let (overwrite, exists) = super::object::replacing(state, ctx, &b, key)?;
+    if overwrite == Overwrite::Forbid && exists {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     let mut rec = from_request(ctx, key)?;

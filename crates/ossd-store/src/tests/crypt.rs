@@ -56,38 +56,15 @@ fn encrypted_objects_read_back_whole_and_by_range() {
 }
 
 fn blob_path(dir: &Path, id: &BlobId) -> std::path::PathBuf {
-    let name = id.as_str();
-    let mut stack = vec![dir.join("blobs")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else if e.file_name().to_string_lossy() == name {
-                return e.path();
-            }
-        }
-    }
-    panic!("blob {name} not found");
+    let found = files_under(&dir.join("blobs"));
+    found.into_iter().find(|p| p.file_name().is_some_and(|n| n == id.as_str())).unwrap()
 }
 
-/// Whether any file under `dir` contains `needle`.
+/// Whether any file under `dir` (the database included) contains `needle`.
 fn found_on_disk(dir: &Path, needle: &[u8]) -> bool {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                let bytes = std::fs::read(e.path()).unwrap();
-                if bytes.windows(needle.len()).any(|w| w == needle) {
-                    return true;
-                }
-            }
-        }
-    }
-    false
+    files_under(dir)
+        .iter()
+        .any(|p| std::fs::read(p).unwrap().windows(needle.len()).any(|w| w == needle))
 }
 
 #[test]

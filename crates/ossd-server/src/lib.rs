@@ -5,7 +5,9 @@ mod auth;
 mod body;
 mod clock;
 mod conn_io;
+pub mod console;
 mod cors;
+pub mod cors_report;
 pub mod form;
 mod handlers;
 mod health;
@@ -24,6 +26,7 @@ mod state;
 mod tests;
 
 pub use body::Body;
+pub use console::session::ConsoleConfig;
 pub use limits::ConnLimits;
 pub use server::{AccessKey, Server, ServerConfig, StartError};
 pub use state::AppState;

@@ -159,6 +159,7 @@ pub async fn handle(
     let has_body = parts.headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
     let mut trace = Trace { op: "Unknown", ..Trace::default() };
+    let mut console_path = None;
 
     let result = if let Some(problem) = host_problem {
         Err(ApiError::msg(ossd_proto::ErrorCode::InvalidRequest, problem))
@@ -169,6 +170,19 @@ pub async fn handle(
             Surface::Healthz => Ok(render::empty(StatusCode::OK)),
             Surface::Readyz => Ok(crate::health::readiness(&state)),
             Surface::Admin => crate::admin::handle(&state, &parts),
+            Surface::Console => {
+                console_path = Some(parts.uri.path().to_owned());
+                match crate::console::handle(&state, parts, body, peer).await {
+                    crate::console::Outcome::Done(r) => r,
+                    crate::console::Outcome::Proxy(proxied) => {
+                        let (principal, parts, body) = *proxied;
+                        let body = RequestBody::new(body, state.config.limits.body_rule());
+                        let clock = (&request_id, secs);
+                        run(&state, &mut trace, log, clock, host, parts, body, Some(principal))
+                            .await
+                    }
+                }
+            }
             Surface::Unknown => Err(ApiError::msg(
                 ossd_proto::ErrorCode::NoSuchKey,
                 "No such surface of this server under /-/.",
@@ -176,7 +190,7 @@ pub async fn handle(
         }
     } else {
         let body = RequestBody::new(body, state.config.limits.body_rule());
-        run(&state, &mut trace, log, (&request_id, secs), host, parts, body).await
+        run(&state, &mut trace, log, (&request_id, secs), host, parts, body, None).await
     };
     let mut resp = match result {
         Ok(r) => r,
@@ -189,6 +203,9 @@ pub async fn handle(
         }
         h.insert(header::DATE, date_header(secs));
         h.insert(header::SERVER, SERVER);
+    }
+    if let Some(path) = &console_path {
+        crate::console::harden(&mut resp, path);
     }
     if !trace.preflight {
         cors::decorate(&mut resp, trace.bucket.as_deref(), trace.origin.as_ref(), &method);
@@ -228,6 +245,10 @@ fn host_problem(parts: &http::request::Parts) -> Option<&'static str> {
     }
 }
 
+/// The OSS pipeline from the query on. `preauth`: the principal of a console session, which
+/// replaces the signature check (and, like a signature, the hotlink check); everything else,
+/// authorization included, is the same as for a signed request.
+#[allow(clippy::too_many_arguments, reason = "the request's pieces, and the console's principal")]
 async fn run(
     state: &AppState,
     trace: &mut Trace,
@@ -236,6 +257,7 @@ async fn run(
     host: &str,
     parts: http::request::Parts,
     body: RequestBody,
+    preauth: Option<Principal>,
 ) -> Result<Response<Body>, ApiError> {
     let query = Query::parse(parts.uri.query().unwrap_or(""))?;
     if parts.method == Method::OPTIONS {
@@ -271,8 +293,11 @@ async fn run(
         return Err(ApiError::no_such_bucket(target.bucket.as_deref().unwrap_or("")));
     }
     // PostObject is authorised by its form fields alone: OSS ignores header and URL signatures there.
+    let signed = preauth.is_some() || parts.headers.contains_key(header::AUTHORIZATION);
     let principal = if matches!(op, Operation::PostObject) {
         Principal::Anonymous
+    } else if let Some(p) = preauth {
+        p
     } else {
         auth::authenticate(state, &parts, &target, &query)?
     };
@@ -280,7 +305,7 @@ async fn run(
     // PostObject is authorized by its signed form, not through a URL.
     if let Some(b) = &bucket
         && let Some(cfg) = &b.referer
-        && !parts.headers.contains_key(header::AUTHORIZATION)
+        && !signed
         && !matches!(op, Operation::PostObject)
     {
         let referer = parts.headers.get(header::REFERER).map(HeaderValue::as_bytes);

@@ -18,6 +18,8 @@ pub enum Surface {
     Readyz,
     /// `/-/admin/…`: the JSON admin API that `ossd key` calls.
     Admin,
+    /// `/-/console` and `/-/console/…`: the web console (`console`).
+    Console,
     /// Any other `/-/…` path on the server's own host: 404.
     Unknown,
 }
@@ -29,6 +31,7 @@ impl Surface {
             Surface::Healthz => "HealthCheck",
             Surface::Readyz => "ReadinessCheck",
             Surface::Admin => "Admin",
+            Surface::Console => "Console",
             Surface::Unknown => "UnknownSurface",
         }
     }
@@ -45,6 +48,7 @@ pub fn route(host: &str, path: &str, domains: &[String]) -> Option<Surface> {
         "healthz" => Surface::Healthz,
         "readyz" => Surface::Readyz,
         r if r.starts_with("admin/") => Surface::Admin,
+        r if r == "console" || r.starts_with("console/") => Surface::Console,
         _ => Surface::Unknown,
     })
 }
@@ -61,11 +65,14 @@ mod tests {
             assert_eq!(route(host, "/-/readyz", &domains), Some(Surface::Readyz));
             assert_eq!(route(host, "/-/admin/keys", &domains), Some(Surface::Admin));
             assert_eq!(route(host, "/-/nothing", &domains), Some(Surface::Unknown));
+            assert_eq!(route(host, "/-/console/", &domains), Some(Surface::Console));
+            assert_eq!(route(host, "/-/console", &domains), Some(Surface::Console));
+            assert_eq!(route(host, "/-/consoles", &domains), Some(Surface::Unknown));
             assert_eq!(route(host, "/bucket/-/healthz", &domains), None);
             assert_eq!(route(host, "/", &domains), None);
         }
         for host in ["b.localhost:9000", "b.oss.example.com", "b.oss-cn-hangzhou.aliyuncs.com"] {
-            for path in ["/-/healthz", "/-/readyz", "/-/admin/keys", "/-/x"] {
+            for path in ["/-/healthz", "/-/readyz", "/-/admin/keys", "/-/x", "/-/console/"] {
                 assert_eq!(route(host, path, &domains), None, "{host}{path}");
             }
         }

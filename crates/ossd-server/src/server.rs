@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub internal_endpoint: Option<String>,
     /// Connection timeouts and the connection cap.
     pub limits: ConnLimits,
+    /// The web console's session and sign-in limits.
+    pub console: crate::console::session::ConsoleConfig,
 }
 
 /// A bound, ready server.

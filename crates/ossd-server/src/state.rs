@@ -220,6 +220,8 @@ pub struct AppState {
     pub config: ServerConfig,
     /// Access keys besides root.
     pub keys: Keys,
+    /// The console's sessions (in memory).
+    pub console: crate::console::session::Sessions,
     buckets: RwLock<HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>>,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
@@ -229,6 +231,7 @@ impl AppState {
     /// Wraps a store and a configuration.
     pub fn new(store: Store, config: ServerConfig, keys: Keys) -> AppState {
         AppState {
+            console: crate::console::session::Sessions::new(config.console),
             store,
             config,
             keys,

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::Args;
-use ossd_server::{AccessKey, ConnLimits, ServerConfig};
+use ossd_server::{AccessKey, ConnLimits, ConsoleConfig, ServerConfig};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -58,9 +58,19 @@ pub struct ServeArgs {
     /// [default: (open-files limit - 64) / 2, at most 4096]
     #[arg(long, env = "OSSD_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Seconds a web console session may go unused before it ends [default: 1800]
+    #[arg(long, env = "OSSD_CONSOLE_SESSION_IDLE")]
+    pub console_session_idle: Option<u64>,
+    /// Seconds a web console session lasts at most, used or not [default: 43200]
+    #[arg(long, env = "OSSD_CONSOLE_SESSION_MAX")]
+    pub console_session_max: Option<u64>,
+    /// Failed console sign-ins one IP address may make per 15 minutes [default: 10]
+    #[arg(long, env = "OSSD_CONSOLE_SIGN_IN_FAILURES")]
+    pub console_sign_in_failures: Option<u32>,
     /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
-    /// min_rate, max_connections)
+    /// min_rate, max_connections, console_session_idle, console_session_max,
+    /// console_sign_in_failures)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -98,6 +108,12 @@ pub struct FileConfig {
     pub min_rate: Option<u64>,
     /// Connection cap.
     pub max_connections: Option<usize>,
+    /// Console session idle expiry in seconds.
+    pub console_session_idle: Option<u64>,
+    /// Console session absolute expiry in seconds.
+    pub console_session_max: Option<u64>,
+    /// Failed console sign-ins per IP address per window.
+    pub console_sign_in_failures: Option<u32>,
 }
 
 impl FileConfig {
@@ -167,6 +183,24 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
         min_rate: a.min_rate.or(f.min_rate).unwrap_or(defaults.min_rate),
         max_connections: max_connections.unwrap_or(defaults.max_connections),
     };
+    let console_defaults = ConsoleConfig::default();
+    let console = ConsoleConfig {
+        session_idle: seconds(
+            "console-session-idle",
+            a.console_session_idle.or(f.console_session_idle),
+            console_defaults.session_idle,
+        )?,
+        session_max: seconds(
+            "console-session-max",
+            a.console_session_max.or(f.console_session_max),
+            console_defaults.session_max,
+        )?,
+        sign_in_failures: match a.console_sign_in_failures.or(f.console_sign_in_failures) {
+            Some(0) => bail!("invalid console-sign-in-failures 0: use at least 1"),
+            v => v.unwrap_or(console_defaults.sign_in_failures),
+        },
+        sign_in_window: console_defaults.sign_in_window,
+    };
     Ok(Settings {
         max_connections,
         listen: a.listen.or(f.listen).unwrap_or(default_listen),
@@ -193,6 +227,7 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
                 a.internal_endpoint.or(f.internal_endpoint),
             )?,
             limits,
+            console,
         },
     })
 }

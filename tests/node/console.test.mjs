@@ -12,7 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { client, env, uniqueBucket, patternBytes, md5hex } from './lib/common.mjs';
+import { client, env, uniqueBucket, patternBytes, md5hex, signedV1 } from './lib/common.mjs';
 
 const LAUNCH_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-dev-shm-usage', '--no-first-run',
@@ -153,6 +153,182 @@ describe('console', () => {
     assert.equal(shared.status, 200);
     assert.equal(shared.body, small.toString());
     await shot(page, 'objects');
+    assert.deepEqual(problems, { errors: [], failed: [], allowed: [] });
+    await context.close();
+  });
+
+  it('edits CORS rules: error beside the field, reorder, lint, export, simulator equal to a real preflight', async () => {
+    const bucket = uniqueBucket('con-cors');
+    await admin.putBucket(bucket);
+    const { context, page, problems } = await open(1280);
+    await signIn(page);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    // A bucket without rules answers GetBucketCors 404 NoSuchCORSConfiguration, as OSS does.
+    problems.allowed.push(/status of 404/);
+    await page.evaluate((b) => { location.hash = `#/b/${b}/cors`; }, bucket);
+    await page.getByRole('heading', { name: `CORS rules of ${bucket}` }).waitFor();
+    await page.getByText('No rules').waitFor();
+    problems.allowed.length = 0;
+    const rule = (n) => page.locator(`section.rule[data-rule="${n}"]`);
+
+    // Rule 1, with a bad origin first: PutBucketCors refuses it and the error sits beside Sources.
+    problems.allowed.push(/status of 400/);
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await rule(1).getByLabel('Sources').fill('https://*.bad.*.com');
+    await rule(1).getByLabel('PUT').check();
+    await rule(1).getByLabel('Allowed headers').fill('content-type');
+    await rule(1).getByLabel('Exposed headers').fill('x-oss-request-id');
+    await rule(1).getByLabel('Cache timeout (MaxAgeSeconds)').fill('600');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    const err = rule(1).locator('.field-error', { hasText: 'InvalidArgument' });
+    await err.waitFor();
+    assert.match(await err.innerText(), /AllowedOrigin "https:\/\/\*\.bad\.\*\.com" contains more than one '\*'/);
+    assert.equal(await rule(1).getByLabel('Sources').getAttribute('aria-invalid'), 'true');
+    assert.equal(await err.evaluate((e) => e.id === e.closest('div').querySelector('textarea').getAttribute('aria-describedby')), true);
+    await assert.rejects(admin.getBucketCORS(bucket), /NoSuchCORSConfiguration|CORS/);
+    problems.allowed.length = 0;
+
+    // Fixed; rule 2 for every origin, GET only; saved; then reorder and save again.
+    await rule(1).getByLabel('Sources').fill(env.appOrigin);
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    await rule(2).getByLabel('Sources').fill('*');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByText(`CORS rules of ${bucket} saved.`).waitFor();
+    let saved = (await admin.getBucketCORS(bucket)).rules;
+    assert.deepEqual(saved.map((r) => r.allowedOrigin), [env.appOrigin, '*']);
+    // Lint: rule 1 allows PUT without exposing ETag.
+    await rule(1).locator('li[data-id="etag-not-exposed"]').waitFor();
+    await rule(2).getByRole('button', { name: 'Move rule 2 up' }).click();
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Move rule 1 down', 'focus stays on the moved rule');
+    assert.equal(await rule(1).getByLabel('Sources').inputValue(), '*');
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByText(`CORS rules of ${bucket} saved.`).waitFor();
+    saved = (await admin.getBucketCORS(bucket)).rules;
+    assert.deepEqual(saved.map((r) => r.allowedOrigin), ['*', env.appOrigin]);
+    await rule(2).locator('li[data-id="etag-not-exposed"]').waitFor();
+    await shot(page, 'cors');
+
+    // Export equals GetBucketCors.
+    await page.getByRole('button', { name: 'Export saved XML' }).click();
+    const direct = await (await signedV1('GET', bucket, '/?cors', { resource: `/${bucket}/?cors` })).text();
+    await page.waitForFunction(() => document.querySelector('textarea[spellcheck]').value.length > 0);
+    assert.equal(await page.getByLabel('CORS XML').inputValue(), direct);
+
+    // The simulator against the saved rules, and a real preflight from another origin.
+    const sim = async (origin, method, headers) => {
+      await page.getByLabel('Origin', { exact: true }).fill(origin);
+      await page.getByLabel('Method', { exact: true }).selectOption(method);
+      await page.getByLabel('Request headers').fill(headers);
+      await page.evaluate(() => { const o = document.getElementById('sim-out'); if (o) o.replaceChildren(); });
+      await page.getByRole('button', { name: 'Simulate' }).click();
+      await page.locator('#sim-preflight').waitFor();
+      return {
+        verdict: await page.locator('#sim-verdict').innerText(),
+        preflight: JSON.parse(await page.locator('#sim-preflight').getAttribute('data-headers')),
+        roles: await page.locator('#sim-out tbody tr').evaluateAll((rows) => rows.map((r) => r.children[1].textContent)),
+        why: await page.locator('#sim-out tbody tr').evaluateAll((rows) => rows.map((r) => r.children[2].textContent)),
+      };
+    };
+    const real = async (origin, method, headers) => {
+      const r = await raw('OPTIONS', `${env.ipEndpoint}/${bucket}/some/key`, {
+        Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': headers,
+      });
+      const cors = Object.fromEntries(Object.entries(r.headers).filter(([k]) => k.startsWith('access-control-') || k === 'vary'));
+      return { status: r.status, cors };
+    };
+    const lowerKeys = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.toLowerCase(), v]));
+    const allowed = await sim(env.appOrigin, 'PUT', 'content-type');
+    assert.match(allowed.verdict, /Allowed by rule 2/);
+    assert.deepEqual(allowed.roles, ['no match', 'decides']);
+    assert.match(allowed.why[0], /method "PUT" is not in AllowedMethod \[GET\]/);
+    const realAllowed = await real(env.appOrigin, 'PUT', 'content-type');
+    assert.equal(realAllowed.status, 200);
+    assert.deepEqual(lowerKeys(allowed.preflight), realAllowed.cors);
+    await shot(page, 'cors-simulator');
+    const refused = await sim(env.deniedOrigin, 'PUT', 'content-type');
+    assert.match(refused.verdict, /Refused/);
+    assert.match(refused.why[1], /matches none of AllowedOrigin/);
+    const realRefused = await real(env.deniedOrigin, 'PUT', 'content-type');
+    assert.equal(realRefused.status, 403);
+    assert.deepEqual(lowerKeys(refused.preflight), realRefused.cors);
+
+    // As edited: the unsaved order decides.
+    await rule(2).getByRole('button', { name: 'Move rule 2 up' }).click();
+    await page.getByLabel('As edited').check();
+    const edited = await sim(env.appOrigin, 'GET', '');
+    assert.match(edited.verdict, /Allowed by rule 1/);
+    assert.deepEqual(edited.roles, ['decides', 'matches, but an earlier rule decides']);
+    assert.deepEqual(problems, { errors: [], failed: [], allowed: [] });
+    await context.close();
+  });
+
+  it('a read-only key cannot delete (refused as the OSS API refuses it); root manages keys', async () => {
+    const bucket = uniqueBucket('con-ro');
+    await admin.putBucket(bucket);
+    await client({ bucket }).put('keep.txt', Buffer.from('keep'));
+    const { context, page, problems } = await open(1280);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Access keys' }).click();
+    await page.getByRole('heading', { name: 'Access keys' }).waitFor();
+    await page.getByLabel('Key name (a note for you)').fill('reader');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secretText = await page.locator('#new-secret').innerText();
+    const secret = secretText.replace('AccessKey secret: ', '');
+    const id = (await page.locator('.secret').first().innerText()).replace('AccessKey ID: ', '');
+    await page.getByLabel(`Bucket for ${id}`).selectOption(bucket);
+    await page.getByLabel(`Permission for ${id}`).selectOption('read');
+    await page.getByRole('button', { name: `Grant to ${id}` }).click();
+    await page.getByText(`${bucket}: read`).waitFor();
+    await shot(page, 'keys');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('AccessKey ID').waitFor();
+    assert.equal(await page.locator('#new-secret').count(), 0, 'the secret is gone from the page');
+
+    // The same refusal as the OSS API gives this key.
+    const direct = await client({ bucket, accessKeyId: id, secret }).delete('keep.txt').catch((e) => e);
+    assert.equal(direct.status, 403);
+    problems.allowed.push(/status of 403/);
+    await signIn(page, id, secret);
+    await page.getByText(`Signed in as ${id}`).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Access keys' }).isVisible(), false);
+    await page.evaluate((b) => { location.hash = `#/b/${b}/objects`; }, bucket);
+    await page.getByRole('button', { name: 'Delete keep.txt' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.locator('#status').getByText(`${direct.code}: ${direct.message}`).waitFor();
+    assert.equal((await client({ bucket }).get('keep.txt')).content.toString(), 'keep');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  });
+
+  it('refuses a cross-site form post, ends the session on sign out, and works at 390 px', async () => {
+    const { context, page, problems } = await open(390);
+    await signIn(page);
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.getByRole('heading', { name: 'Buckets' }).waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal scrolling at 390 px (scrollWidth ${width})`);
+    await shot(page, 'buckets-390');
+    // A form on another origin posting to a console action. Here that origin is another port of
+    // 127.0.0.1, the same site, so even the SameSite=Strict cookie goes along: the missing CSRF
+    // token (and the foreign Origin) refuse it, and nothing is created.
+    const victim = uniqueBucket('con-csrf');
+    const evil = await context.newPage();
+    await evil.route(`${env.appOrigin}/evil`, (r) => r.fulfill({
+      contentType: 'text/html',
+      body: `<form id="f" method="POST" action="${env.ipEndpoint}/-/console/api/oss/${victim}/x" enctype="text/plain"><input name="a" value="b"></form><script>document.getElementById('f').submit()</script>`,
+    }));
+    const answer = evil.waitForResponse((r) => r.url().includes('/-/console/api/oss/'));
+    await evil.goto(`${env.appOrigin}/evil`);
+    assert.equal((await answer).status(), 403);
+    await assert.rejects(admin.getBucketInfo(victim));
+    await evil.close();
+    // Sign out: the old cookie no longer works.
+    const cookie = (await context.cookies()).find((c) => c.name === 'ossd_console').value;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('AccessKey ID').waitFor();
+    const after = await raw('GET', `${env.ipEndpoint}/-/console/api/oss/`, { Cookie: `ossd_console=${cookie}` });
+    assert.equal(after.status, 403);
+    assert.equal(after.headers['x-ossd-console'], 'signed-out');
     assert.deepEqual(problems, { errors: [], failed: [], allowed: [] });
     await context.close();
   });

@@ -54,7 +54,11 @@ export async function renderCors(page, bucket) {
     cards.replaceChildren(...rules.map((r, i) => ruleCard(r, i)));
     if (!rules.length) cards.append(h('p', { class: 'muted' }, 'No rules: browsers get no CORS headers from this bucket.'));
     varyBox.checked = vary;
-    if (focusSel) { const el = cards.querySelector(focusSel); if (el) el.focus(); }
+    // Focus follows the moved rule: its same button, or the other one at the ends of the list.
+    for (const sel of [].concat(focusSel || [])) {
+      const el = cards.querySelector(sel);
+      if (el && !el.disabled) { el.focus(); break; }
+    }
   };
 
   const ruleCard = (r, i) => {
@@ -86,8 +90,8 @@ export async function renderCors(page, bucket) {
       b.addEventListener('click', fn);
       return b;
     };
-    const up = btn('Move up', `Move rule ${n} up`, '', () => { [rules[i - 1], rules[i]] = [rules[i], rules[i - 1]]; render(`[aria-label="Move rule ${n - 1} up"]`); });
-    const down = btn('Move down', `Move rule ${n} down`, '', () => { [rules[i + 1], rules[i]] = [rules[i], rules[i + 1]]; render(`[aria-label="Move rule ${n + 1} down"]`); });
+    const up = btn('Move up', `Move rule ${n} up`, '', () => { [rules[i - 1], rules[i]] = [rules[i], rules[i - 1]]; render([`[aria-label="Move rule ${n - 1} up"]`, `[aria-label="Move rule ${n - 1} down"]`]); });
+    const down = btn('Move down', `Move rule ${n} down`, '', () => { [rules[i + 1], rules[i]] = [rules[i], rules[i + 1]]; render([`[aria-label="Move rule ${n + 1} down"]`, `[aria-label="Move rule ${n + 1} up"]`]); });
     up.disabled = i === 0;
     down.disabled = i === rules.length - 1;
     const del = btn('Delete rule', `Delete rule ${n}`, 'danger', () => { rules.splice(i, 1); render(); });

@@ -235,22 +235,18 @@ struct Lint {
     xml: String,
 }
 
-/// Parses a CORS document as PutBucketCors does; a refusal says which rule and field, when known.
+/// Parses a CORS document as PutBucketCors does, refusing it with PutBucketCors's error, plus
+/// the rule it is about (`RuleNumber`, from 1) and, for a schema violation, the element missing.
 fn parse(xml: &str) -> Result<ossd_cors::CorsConfig, ApiError> {
     parse_and_validate(xml.as_bytes()).map_err(|e| {
-        let (rule, field) = match &e {
-            CorsXmlError::Invalid(v) | CorsXmlError::Schema(v) => (v.rule(), v.argument_name()),
-            CorsXmlError::Malformed(_) => (None, ""),
-        };
-        let code = if e.code() == "InvalidArgument" {
-            ErrorCode::InvalidArgument
-        } else {
-            ErrorCode::MalformedXML
-        };
-        let mut err =
-            ApiError::msg(code, e.to_string()).with_ec(e.ec()).field("ArgumentName", field);
-        if let Some(r) = rule {
-            err = err.field("RuleNumber", (r + 1).to_string());
+        let mut err = crate::handlers::cors_api::refusal(&e);
+        if let CorsXmlError::Invalid(v) | CorsXmlError::Schema(v) = &e {
+            if matches!(e, CorsXmlError::Schema(_)) {
+                err = err.field("ArgumentName", v.argument_name());
+            }
+            if let Some(r) = v.rule() {
+                err = err.field("RuleNumber", (r + 1).to_string());
+            }
         }
         err
     })

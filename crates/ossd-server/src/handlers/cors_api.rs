@@ -13,6 +13,22 @@ use ossd_proto::{ApiError, ErrorCode};
 /// The largest PutBucketCors body OSS accepts.
 pub const MAX_CORS_BODY: usize = 16 * 1024;
 
+/// PutBucketCors's answer to a document it refuses (the console's editor shows the same one).
+/// The ECs are the ones the OSS error pages document (`CorsXmlError::ec`).
+pub fn refusal(e: &CorsXmlError) -> ApiError {
+    match e {
+        CorsXmlError::Malformed(m) => {
+            tracing::debug!(reason = %m, "PutBucketCors: malformed XML");
+            ApiError::new(ErrorCode::MalformedXML)
+        }
+        CorsXmlError::Schema(_) => ApiError::new(ErrorCode::MalformedXML).with_ec(e.ec()),
+        CorsXmlError::Invalid(v) => {
+            ApiError::invalid_argument(v.to_string(), v.argument_name(), &v.argument_value())
+                .with_ec(e.ec())
+        }
+    }
+}
+
 pub async fn put_bucket_cors(
     state: &AppState,
     ctx: &Ctx,
@@ -25,18 +41,7 @@ pub async fn put_bucket_cors(
     );
     let raw = read_small_body(body, MAX_CORS_BODY, too_large).await?;
     check_content_md5(ctx, &raw)?;
-    // The ECs are the ones the OSS error pages document (`CorsXmlError::ec`).
-    let cfg = parse_and_validate(&raw).map_err(|e| match &e {
-        CorsXmlError::Malformed(m) => {
-            tracing::debug!(reason = %m, "PutBucketCors: malformed XML");
-            ApiError::new(ErrorCode::MalformedXML)
-        }
-        CorsXmlError::Schema(_) => ApiError::new(ErrorCode::MalformedXML).with_ec(e.ec()),
-        CorsXmlError::Invalid(v) => {
-            ApiError::invalid_argument(v.to_string(), v.argument_name(), &v.argument_value())
-                .with_ec(e.ec())
-        }
-    })?;
+    let cfg = parse_and_validate(&raw).map_err(|e| refusal(&e))?;
     let xml = render_cors_configuration(&cfg);
     state.update_bucket(&b.record.name, |rec| {
         rec.configs.insert("cors".to_owned(), xml);

@@ -2,7 +2,7 @@
 
 mod bucket;
 mod conditions;
-mod cors_api;
+pub(crate) mod cors_api;
 mod live;
 mod multipart;
 mod object;

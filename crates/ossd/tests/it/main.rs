@@ -2,6 +2,7 @@
 
 mod cli;
 mod connections;
+mod console;
 mod cors;
 mod disk_full;
 mod harness;

@@ -63,6 +63,14 @@ async function signIn(page, id = env.accessKeyId, secret = env.accessKeySecret) 
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+async function waitUntil(fn, what, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) assert.fail(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const shot = (page, name) => page.screenshot({ path: path.join(env.artifactsDir, `console-${name}.png`), fullPage: true });
 
 before(async () => {
@@ -79,6 +87,7 @@ describe('console', () => {
     problems.allowed.push(/status of 403/);
     await signIn(page, env.accessKeyId, 'wrong-secret');
     await page.getByText('SignatureDoesNotMatch').waitFor();
+    await shot(page, 'sign-in');
     problems.allowed.length = 0;
     await signIn(page);
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -329,6 +338,84 @@ describe('console', () => {
     const after = await raw('GET', `${env.ipEndpoint}/-/console/api/oss/`, { Cookie: `ossd_console=${cookie}` });
     assert.equal(after.status, 403);
     assert.equal(after.headers['x-ossd-console'], 'signed-out');
+    assert.deepEqual(problems, { errors: [], failed: [], allowed: [] });
+    await context.close();
+  });
+
+  it('objects at 390 px: keyboard sign-in, drag and drop, cancel a multipart upload, pages, delete selected', async () => {
+    const bucket = uniqueBucket('con-obj');
+    await admin.putBucket(bucket);
+    const ob = client({ bucket });
+    await Promise.all(Array.from({ length: 25 }, (_, i) => ob.put(`many/k${String(i).padStart(2, '0')}`, Buffer.from(`v${i}`))));
+    const { context, page, problems } = await open(390);
+    // Keyboard only: the fields and the button in tab order, Enter submits.
+    await page.getByLabel('AccessKey ID').focus();
+    await page.keyboard.type(env.accessKeyId);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(env.accessKeySecret);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Sign in');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await page.evaluate((b) => { location.hash = `#/b/${b}/objects`; }, bucket);
+    await page.getByRole('heading', { name: `Bucket ${bucket}` }).waitFor();
+
+    // Drag and drop.
+    const dt = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File(['dropped!'], 'dropped.txt', { type: 'text/plain' }));
+      return d;
+    });
+    await page.dispatchEvent('.drop', 'drop', { dataTransfer: dt });
+    await page.locator('tr[data-key="dropped.txt"]').waitFor();
+    assert.equal((await ob.get('dropped.txt')).content.toString(), 'dropped!');
+    assert.equal((await ob.head('dropped.txt')).res.headers['content-type'], 'text/plain');
+
+    // Cancel a multipart upload while its second part is on the way: aborted, nothing left.
+    fs.writeFileSync(path.join(tmp, 'cancel.bin'), patternBytes(12 * 1024 * 1024, 3));
+    let held;
+    const second = new Promise((resolve) => { held = resolve; });
+    await page.route(/partNumber=2&/, (route) => { held(); /* never answered: the upload waits */ void route; });
+    await page.getByLabel('Choose files').setInputFiles(path.join(tmp, 'cancel.bin'));
+    await second;
+    const progress = await page.getByLabel('Upload progress of cancel.bin').evaluate((b) => b.value);
+    assert.ok(progress >= 4 * 1024 * 1024, `the first part counted (${progress})`);
+    await page.getByRole('button', { name: 'Cancel upload of cancel.bin' }).click();
+    await page.locator('.upload[data-key="cancel.bin"]').getByText('cancelled').waitFor();
+    await page.unroute(/partNumber=2&/);
+    await assert.rejects(ob.head('cancel.bin'));
+    await waitUntil(async () => (await ob.listUploads({})).uploads.length === 0, 'the multipart upload is aborted');
+
+    // Pages of 20 keys in the folder many/.
+    await page.getByRole('link', { name: 'many/' }).click();
+    await page.getByLabel('Keys per page').selectOption('20');
+    await page.locator('tr[data-key="many/k19"]').waitFor();
+    assert.equal(await page.locator('tr[data-key]').count(), 20);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.locator('tr[data-key="many/k24"]').waitFor();
+    assert.equal(await page.locator('tr[data-key]').count(), 5);
+    assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+    await shot(page, 'objects-390');
+    // Delete selected.
+    await page.getByLabel('Select many/k20').check();
+    await page.getByLabel('Select many/k21').check();
+    await page.getByRole('button', { name: 'Delete selected' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Deleted 2 object(s).').waitFor();
+    assert.equal(await page.locator('tr[data-key]').count(), 3);
+    await assert.rejects(ob.head('many/k20'));
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.locator('tr[data-key="many/k00"]').waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal scrolling at 390 px (scrollWidth ${width})`);
+
+    // The ACL page.
+    await page.getByRole('link', { name: 'ACL and referer' }).click();
+    await page.getByRole('combobox', { name: 'ACL' }).selectOption('public-read');
+    await page.getByRole('button', { name: 'Save ACL' }).click();
+    await page.getByText(`ACL of ${bucket} is now public-read.`).waitFor();
+    assert.equal((await admin.getBucketACL(bucket)).acl, 'public-read');
+    await shot(page, 'acl-390');
     assert.deepEqual(problems, { errors: [], failed: [], allowed: [] });
     await context.close();
   });

@@ -9,7 +9,7 @@ function aclForm(bucket, current) {
   const sel = h('select', {}, ACLS.map((a) => h('option', { value: a, selected: a === current }, a)));
   const form = h('form', { class: 'card', 'aria-labelledby': 'acl-h' }, h('h2', { id: 'acl-h' }, 'Bucket ACL'),
     h('p', { class: 'muted' }, 'private: only the owner and keys granted access; public-read: anyone may read; public-read-write: anyone may read and write.'),
-    ...field('Bucket ACL', sel), h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Save ACL')));
+    ...field('ACL', sel), h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary' }, 'Save ACL')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try { await oss('PUT', bucket, '', { query: { acl: '' }, headers: { 'x-oss-acl': sel.value } }); say(`ACL of ${bucket} is now ${sel.value}.`); } catch (ex) { sayError(ex); }

@@ -344,3 +344,38 @@ fn share_links_and_the_simulator_are_the_clis() {
         "the same validation as PutBucketCors"
     );
 }
+
+#[test]
+fn console_settings_come_from_the_config_file_and_zero_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join("ossd.toml");
+    std::fs::write(&file, "console_sign_in_failures = 1\nconsole_session_idle = 1\n")
+        .expect("write");
+    let opts = StartOpts {
+        args: vec!["--config".to_owned(), file.to_str().expect("utf8").to_owned()],
+        ..StartOpts::default()
+    };
+    let s = Ossd::start_with(&opts);
+    let sess = sign_in(&s, AK, SK);
+    std::thread::sleep(Duration::from_millis(1300));
+    let r = s.send(&Req::new("GET", "/-/console/api/oss/").header("Cookie", &sess.cookie));
+    assert_eq!(r.status, 403, "console_session_idle = 1 from the file");
+    assert_eq!(sign_in_raw(&s, AK, "bad").status, 403);
+    assert!(sign_in_raw(&s, AK, SK).text().contains("Too many failed sign-ins"));
+    for (flag, value) in [
+        ("--console-session-idle", "0"),
+        ("--console-session-max", "0"),
+        ("--console-sign-in-failures", "0"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ossd"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(tmp.path().join("data"))
+            .args([flag, value])
+            .env("OSSD_ROOT_ACCESS_KEY_ID", AK)
+            .env("OSSD_ROOT_ACCESS_KEY_SECRET", SK)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(&flag[2..]), "{flag} {value}: {err}");
+    }
+}

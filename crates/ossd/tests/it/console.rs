@@ -297,19 +297,12 @@ fn share_links_and_the_simulator_are_the_clis() {
             serde_json::json!({"xml": xml, "origin": origin, "method": method, "headers": headers});
         let console =
             json(&s.send(&sess.req("POST", "/-/console/api/cors/explain").body(body.to_string())));
+        let line = format!(
+            "cors explain oss://web --origin {origin} --method {method} --output json --endpoint http://{} -i {AK} -k {SK}",
+            s.addr
+        );
         let mut cli = Command::new(env!("CARGO_BIN_EXE_ossd"));
-        cli.args([
-            "cors",
-            "explain",
-            "oss://web",
-            "--origin",
-            origin,
-            "--method",
-            method,
-            "--output",
-            "json",
-        ])
-        .args(["--endpoint", &format!("http://{}", s.addr), "-i", AK, "-k", SK]);
+        cli.args(line.split(' '));
         if !headers.is_empty() {
             cli.args(["--headers", headers]);
         }

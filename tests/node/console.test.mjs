@@ -162,6 +162,15 @@ describe('console', () => {
     assert.equal(shared.status, 200);
     assert.equal(shared.body, small.toString());
     await shot(page, 'objects');
+
+    // Deleting a bucket that holds objects: confirmed, refused with a clear message, kept.
+    problems.allowed.push(/status of 409/);
+    await page.getByRole('link', { name: 'Buckets' }).click();
+    await page.getByRole('button', { name: `Delete bucket ${bucket}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete bucket' }).click();
+    await page.getByText(`The bucket ${bucket} is not empty`).waitFor();
+    assert.equal((await admin.getBucketInfo(bucket)).bucket.Name, bucket);
+    problems.allowed.length = 0;
     assert.deepEqual(problems, { errors: [], failed: [], allowed: [] });
     await context.close();
   });
@@ -184,7 +193,7 @@ describe('console', () => {
     problems.allowed.push(/status of 400/);
     await page.getByRole('button', { name: 'Add rule' }).click();
     await rule(1).getByLabel('Sources').fill('https://*.bad.*.com');
-    await rule(1).getByLabel('PUT').check();
+    await rule(1).getByRole('checkbox', { name: 'PUT' }).check();
     await rule(1).getByLabel('Allowed headers').fill('content-type');
     await rule(1).getByLabel('Exposed headers').fill('x-oss-request-id');
     await rule(1).getByLabel('Cache timeout (MaxAgeSeconds)').fill('600');
@@ -267,6 +276,19 @@ describe('console', () => {
     const edited = await sim(env.appOrigin, 'GET', '');
     assert.match(edited.verdict, /Allowed by rule 1/);
     assert.deepEqual(edited.roles, ['decides', 'matches, but an earlier rule decides']);
+
+    // Import: a document replaces the rules in the editor (saved only on Save).
+    await page.getByLabel('CORS XML').fill('<CORSConfiguration><CORSRule><AllowedOrigin>https://imported.example</AllowedOrigin><AllowedMethod>HEAD</AllowedMethod><MaxAgeSeconds>5</MaxAgeSeconds></CORSRule><ResponseVary>true</ResponseVary></CORSConfiguration>');
+    await page.getByRole('button', { name: 'Import XML into the editor' }).click();
+    await page.locator('section.rule').nth(0).waitFor();
+    assert.equal(await page.locator('section.rule').count(), 1);
+    assert.equal(await rule(1).getByLabel('Sources').inputValue(), 'https://imported.example');
+    assert.equal(await rule(1).getByRole('checkbox', { name: 'HEAD' }).isChecked(), true);
+    assert.equal(await page.getByLabel('Vary: Origin (ResponseVary)').isChecked(), true);
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    await page.getByText(`CORS rules of ${bucket} saved.`).waitFor();
+    const after = await admin.getBucketCORS(bucket);
+    assert.deepEqual(after.rules.map((r) => [r.allowedOrigin, r.allowedMethod, r.maxAgeSeconds]), [['https://imported.example', 'HEAD', '5']]);
     assert.deepEqual(problems, { errors: [], failed: [], allowed: [] });
     await context.close();
   });
@@ -288,6 +310,9 @@ describe('console', () => {
     await page.getByLabel(`Permission for ${id}`).selectOption('read');
     await page.getByRole('button', { name: `Grant to ${id}` }).click();
     await page.getByText(`${bucket}: read`).waitFor();
+    await page.getByRole('button', { name: `Disable key ${id}` }).click();
+    await page.getByRole('button', { name: `Enable key ${id}` }).click();
+    await page.getByRole('button', { name: `Disable key ${id}` }).waitFor();
     await shot(page, 'keys');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('AccessKey ID').waitFor();
@@ -415,6 +440,13 @@ describe('console', () => {
     await page.getByRole('button', { name: 'Save ACL' }).click();
     await page.getByText(`ACL of ${bucket} is now public-read.`).waitFor();
     assert.equal((await admin.getBucketACL(bucket)).acl, 'public-read');
+    await page.getByLabel('Allow an empty Referer').uncheck();
+    await page.getByLabel('Allowed referers (one per line; * and ? wildcards)').fill('https://www.example.com/*\nhttps://*.example.org');
+    await page.getByRole('button', { name: 'Save referer settings' }).click();
+    await page.getByText(`Referer settings of ${bucket} saved.`).waitFor();
+    const ref = await admin.getBucketReferer(bucket);
+    assert.equal(ref.allowEmpty, false);
+    assert.deepEqual(ref.referers, ['https://www.example.com/*', 'https://*.example.org']);
     await shot(page, 'acl-390');
     assert.deepEqual(problems, { errors: [], failed: [], allowed: [] });
     await context.close();

@@ -167,8 +167,8 @@ export async function renderCors(page, bucket) {
     const xml = toXml(rules, vary);
     try {
       await oss('PUT', bucket, '', { query: { cors: '' }, body: xml, headers: { 'Content-Type': 'application/xml' } });
-      say(`CORS rules of ${bucket} saved.`);
       await loadSaved();
+      say(`CORS rules of ${bucket} saved.`);
     } catch (e) {
       if (e.code !== 'InvalidArgument' && e.code !== 'MalformedXML') { sayError(e); return; }
       // The server's refusal as sent; the same parser, asked again, names the rule and field.
@@ -181,7 +181,7 @@ export async function renderCors(page, bucket) {
   const delAll = h('button', { type: 'button', class: 'danger' }, 'Delete all rules');
   delAll.addEventListener('click', async () => {
     if (!await confirmDialog(`Delete every CORS rule of ${bucket}?`)) return;
-    try { await oss('DELETE', bucket, '', { query: { cors: '' } }); say('CORS rules deleted.'); await loadSaved(); } catch (e) { sayError(e); }
+    try { await oss('DELETE', bucket, '', { query: { cors: '' } }); await loadSaved(); say('CORS rules deleted.'); } catch (e) { sayError(e); }
   });
 
   // Import and export.

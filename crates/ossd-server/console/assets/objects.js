@@ -95,7 +95,7 @@ export async function renderObjects(page, bucket, prefix) {
       const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${key}` }, 'Delete');
       del.addEventListener('click', async () => {
         if (!await confirmDialog(`Delete ${key}?`)) return;
-        try { await oss('DELETE', bucket, key); say(`Deleted ${key}.`); await load(); } catch (e) { sayError(e); }
+        try { await oss('DELETE', bucket, key); await load(); say(`Deleted ${key}.`); } catch (e) { sayError(e); }
       });
       rows.push(h('tr', { dataset: { key } },
         h('td', {}, h('input', { type: 'checkbox', value: key, 'aria-label': `Select ${key}` })),
@@ -129,8 +129,8 @@ export async function renderObjects(page, bucket, prefix) {
     try {
       const r = await oss('POST', bucket, '', { query: { delete: '' }, body });
       const failed = r.doc ? r.doc.getElementsByTagName('Error').length : 0;
-      say(failed ? `${failed} object(s) could not be deleted.` : `Deleted ${keys.length} object(s).`, failed > 0);
       await load();
+      say(failed ? `${failed} object(s) could not be deleted.` : `Deleted ${keys.length} object(s).`, failed > 0);
     } catch (e) { sayError(e); }
   });
 

@@ -29,7 +29,7 @@ function raw(method, url, headers = {}, body) {
     const req = http.request(url, { method, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks).toString() }));
     });
     req.on('error', reject);
     req.end(body);
@@ -245,6 +245,9 @@ describe('console', () => {
         preflight: JSON.parse(await page.locator('#sim-preflight').getAttribute('data-headers')),
         roles: await page.locator('#sim-out tbody tr').evaluateAll((rows) => rows.map((r) => r.children[1].textContent)),
         why: await page.locator('#sim-out tbody tr').evaluateAll((rows) => rows.map((r) => r.children[2].textContent)),
+        // The text shown, in wire order, names lower-cased.
+        lines: (await page.locator('#sim-preflight').innerText()).split('\n').filter((l) => l.includes(': '))
+          .map((l) => { const i = l.indexOf(': '); return `${l.slice(0, i).toLowerCase()}${l.slice(i)}`; }),
       };
     };
     const real = async (origin, method, headers) => {
@@ -252,7 +255,12 @@ describe('console', () => {
         Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': headers,
       });
       const cors = Object.fromEntries(Object.entries(r.headers).filter(([k]) => k.startsWith('access-control-') || k === 'vary'));
-      return { status: r.status, cors };
+      const lines = [];
+      for (let i = 0; i < r.rawHeaders.length; i += 2) {
+        const k = r.rawHeaders[i].toLowerCase();
+        if (k.startsWith('access-control-') || k === 'vary') lines.push(`${k}: ${r.rawHeaders[i + 1]}`);
+      }
+      return { status: r.status, cors, lines };
     };
     const lowerKeys = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.toLowerCase(), v]));
     const allowed = await sim(env.appOrigin, 'PUT', 'content-type');
@@ -262,6 +270,7 @@ describe('console', () => {
     const realAllowed = await real(env.appOrigin, 'PUT', 'content-type');
     assert.equal(realAllowed.status, 200);
     assert.deepEqual(lowerKeys(allowed.preflight), realAllowed.cors);
+    assert.deepEqual(allowed.lines, realAllowed.lines, 'the same headers in the same order');
     await shot(page, 'cors-simulator');
     const refused = await sim(env.deniedOrigin, 'PUT', 'content-type');
     assert.match(refused.verdict, /Refused/);
@@ -269,6 +278,7 @@ describe('console', () => {
     const realRefused = await real(env.deniedOrigin, 'PUT', 'content-type');
     assert.equal(realRefused.status, 403);
     assert.deepEqual(lowerKeys(refused.preflight), realRefused.cors);
+    assert.deepEqual(refused.lines, realRefused.lines);
 
     // As edited: the unsaved order decides.
     await rule(2).getByRole('button', { name: 'Move rule 2 up' }).click();

@@ -6,7 +6,8 @@ use ossd_cors::CorsConfig;
 use serde_json::{Value, json};
 
 /// `{"allowed", "rule", "rules": [{"rule", "verdict", "role", "reason"}], "preflight": {"status",
-/// "headers"}, "actual": {"allowed", "headers"}}`; rules are numbered from 1. `cfg` `None`: the
+/// "headers", "wire"}, "actual": {"allowed", "headers", "wire"}}`; rules are numbered from 1,
+/// `headers` maps names to values, `wire` lists `[name, value]` in the order they are sent. `cfg` `None`: the
 /// bucket has no CORS configuration (refused).
 pub fn explain_json(
     cfg: Option<&CorsConfig>,
@@ -17,12 +18,15 @@ pub fn explain_json(
     let Some(cfg) = cfg else {
         return json!({"allowed": false, "rule": null, "rules": [],
             "reason": "the bucket has no CORS configuration",
-            "preflight": {"status": 403, "headers": {}}, "actual": {"allowed": false, "headers": {}}});
+            "preflight": {"status": 403, "headers": {}, "wire": []},
+            "actual": {"allowed": false, "headers": {}, "wire": []}});
     };
     let rep = ossd_cors::report::report(cfg, origin, method, request_headers);
     let map = |h: &[(&str, String)]| {
         Value::Object(h.iter().map(|(k, v)| ((*k).to_owned(), v.clone().into())).collect())
     };
+    // The same headers in the order they go on the wire.
+    let wire = |h: &[(&str, String)]| h.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>();
     let rules: Vec<Value> = rep
         .rules
         .iter()
@@ -34,8 +38,10 @@ pub fn explain_json(
         "allowed": rep.preflight.allowed,
         "rule": rep.matched.map(|m| m + 1),
         "rules": rules,
-        "preflight": {"status": status, "headers": map(&rep.preflight.headers)},
-        "actual": {"allowed": rep.actual.allowed, "headers": map(&rep.actual.headers)},
+        "preflight": {"status": status, "headers": map(&rep.preflight.headers),
+            "wire": wire(&rep.preflight.headers)},
+        "actual": {"allowed": rep.actual.allowed, "headers": map(&rep.actual.headers),
+            "wire": wire(&rep.actual.headers)},
     })
 }
 

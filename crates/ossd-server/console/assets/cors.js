@@ -229,7 +229,7 @@ export async function renderCors(page, bucket) {
     const xml = asEdited.checked ? toXml(rules, vary) : savedXml;
     try {
       const r = await api('POST', 'cors/explain', { xml, origin: origin.value.trim(), method: method.value, headers: reqHeaders.value });
-      const hdrs = (o) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join('\n') || '(no CORS headers)';
+      const hdrs = (wire) => wire.map(([k, v]) => `${k}: ${v}`).join('\n') || '(no CORS headers)';
       out.replaceChildren(
         h('p', { id: 'sim-verdict', class: r.allowed ? 'ok' : 'error' },
           r.allowed ? `Allowed by rule ${r.rule} (the first rule that matches decides).` : `Refused: ${r.reason || 'no rule matches; the preflight gets 403 AccessForbidden.'}`),
@@ -238,9 +238,9 @@ export async function renderCors(page, bucket) {
           h('tbody', {}, r.rules.map((x) => h('tr', { dataset: { rule: x.rule } },
             h('td', {}, String(x.rule)), h('td', { class: x.role === 'decides' ? 'verdict-decides' : '' }, x.role), h('td', {}, x.reason)))))) : '',
         h('h3', {}, `Preflight answer: ${r.preflight.status}`),
-        h('pre', { id: 'sim-preflight', dataset: { headers: JSON.stringify(r.preflight.headers) } }, hdrs(r.preflight.headers)),
+        h('pre', { id: 'sim-preflight', dataset: { headers: JSON.stringify(r.preflight.headers) } }, hdrs(r.preflight.wire)),
         h('h3', {}, `Actual ${method.value} response: CORS headers`),
-        h('pre', { id: 'sim-actual', dataset: { headers: JSON.stringify(r.actual.headers) } }, hdrs(r.actual.headers)));
+        h('pre', { id: 'sim-actual', dataset: { headers: JSON.stringify(r.actual.headers) } }, hdrs(r.actual.wire)));
     } catch (e) { showError(e, e); }
   });
 

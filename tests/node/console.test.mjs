@@ -118,7 +118,7 @@ describe('console', () => {
     const small = Buffer.from('hello console\n');
     fs.writeFileSync(path.join(tmp, 'big.bin'), big);
     fs.writeFileSync(path.join(tmp, 'hello.txt'), small);
-    await ob.put('docs/readme.txt', Buffer.from('in a folder'));
+    await ob.put('docs/readme.txt', Buffer.from('in a folder'), { meta: { color: 'blue' } });
     const parts = [];
     page.on('request', (r) => { if (/partNumber=/.test(r.url())) parts.push(r.url()); });
     await page.getByLabel('Choose files').setInputFiles([path.join(tmp, 'big.bin'), path.join(tmp, 'hello.txt')]);
@@ -137,6 +137,11 @@ describe('console', () => {
     // Folders and breadcrumbs.
     await page.getByRole('link', { name: 'docs/' }).click();
     await page.locator('tr[data-key="docs/readme.txt"]').waitFor();
+    await page.getByRole('button', { name: 'Details of docs/readme.txt' }).click();
+    const meta = page.locator('dt', { hasText: 'Metadata color' });
+    await meta.waitFor();
+    assert.equal(await meta.evaluate((dt) => dt.nextElementSibling.textContent), 'blue');
+    assert.equal(await page.locator('dt', { hasText: 'Storage class' }).evaluate((dt) => dt.nextElementSibling.textContent), 'IA');
     await page.getByRole('navigation', { name: 'Folder' }).getByRole('link', { name: bucket }).click();
     await page.locator('tr[data-key="hello.txt"]').waitFor();
 

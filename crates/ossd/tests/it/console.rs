@@ -282,6 +282,9 @@ fn share_links_and_the_simulator_are_the_clis() {
     let path = url.strip_prefix(&format!("http://{}", s.addr)).expect("own host");
     let got = s.send(&Req::new("GET", path));
     assert_eq!((got.status, got.body.as_slice()), (200, b"hello".as_slice()));
+    // The proxy passes the key as encoded, like a signed request.
+    let r = s.send(&sess.req("GET", "/-/console/api/oss/web/dir/a%20b.txt"));
+    assert_eq!((r.status, r.body.as_slice()), (200, b"hello".as_slice()));
     for bad in [0, 604_801] {
         assert_eq!(share(bad).code(), "InvalidArgument");
     }

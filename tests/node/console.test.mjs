@@ -71,7 +71,19 @@ async function waitUntil(fn, what, ms = 5000) {
   }
 }
 
-const shot = (page, name) => page.screenshot({ path: path.join(env.artifactsDir, `console-${name}.png`), fullPage: true });
+/** Every form control and button on the page has an accessible name (label, aria-label or text). */
+async function assertLabelled(page) {
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+    .filter((el) => !el.closest('[hidden]') && el.type !== 'hidden')
+    .filter((el) => !((el.labels && el.labels.length) || el.getAttribute('aria-label') || el.textContent.trim()))
+    .map((el) => el.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, [], 'unlabelled controls');
+}
+
+const shot = async (page, name) => {
+  await assertLabelled(page);
+  await page.screenshot({ path: path.join(env.artifactsDir, `console-${name}.png`), fullPage: true });
+};
 
 before(async () => {
   browser = await chromium.launch({ executablePath: env.chromium, headless: true, args: LAUNCH_ARGS });

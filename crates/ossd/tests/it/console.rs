@@ -375,3 +375,19 @@ fn console_settings_come_from_the_config_file_and_zero_is_refused() {
         assert!(!out.status.success() && err.contains(&flag[2..]), "{flag} {value}: {err}");
     }
 }
+
+#[test]
+fn a_restart_signs_everyone_out() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut s = Ossd::start_in(tmp.path());
+    let sess = sign_in(&s, AK, SK);
+    assert_eq!(s.send(&sess.req("GET", "/-/console/api/oss/")).status, 200);
+    assert_eq!(s.stop(), Some(0));
+    let s = Ossd::start_in(tmp.path());
+    let r = s.send(&sess.req("GET", "/-/console/api/oss/"));
+    assert_eq!(
+        (r.status, r.header("x-ossd-console")),
+        (403, Some("signed-out")),
+        "sessions live in memory"
+    );
+}

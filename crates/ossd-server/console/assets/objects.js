@@ -62,7 +62,7 @@ export async function renderObjects(page, bucket, prefix) {
   const listing = h('div', {});
   const panel = h('div', {});
   const uploads = h('div', { 'aria-label': 'Uploads' });
-  const size = h('select', {}, PAGE_SIZES.map((n) => h('option', { value: n }, String(n))));
+  const size = h('select', { class: 'compact' }, PAGE_SIZES.map((n) => h('option', { value: n }, String(n))));
   const tokens = ['']; // continuation token of each page shown so far
   let pageNo = 0;
 
@@ -149,7 +149,7 @@ export async function renderObjects(page, bucket, prefix) {
   page.replaceChildren(
     h('h1', {}, `Bucket ${bucket}`), bucketTabs(bucket, 'objects'), crumbs(bucket, prefix),
     h('section', { class: 'card', 'aria-label': 'Upload' }, h('div', { class: 'row' }, field('Choose files', picker)), drop, uploads),
-    h('div', { class: 'row' }, delSelected, h('span', { class: 'grow' }), ...field('Keys per page', size), prev, nextBtn),
+    h('div', { class: 'row' }, delSelected, h('span', { class: 'grow' }), h('div', { class: 'row' }, ...field('Keys per page', size)), prev, nextBtn),
     status, listing, panel);
   await load();
 }

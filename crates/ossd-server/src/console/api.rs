@@ -22,6 +22,10 @@ const MAX_JSON: usize = 64 * 1024;
 /// The longest a share link lasts (the limit OSS sets for V4 presigned URLs: 7 days).
 const MAX_SHARE_SECS: i64 = ossd_sig::MAX_V4_PRESIGN_EXPIRES_SECS;
 
+/// Everything but RFC 3986's unreserved characters is percent-encoded in a share link.
+const UNRESERVED_KEPT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// A signed-in request to an endpoint.
 pub struct Call<'a> {
     pub state: &'a AppState,
@@ -210,9 +214,7 @@ fn presign(
         headers: &[],
     };
     let q = ossd_sig::v1::presign_query(ak, secret, &signed, expires);
-    let enc = |s: &str| {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, UNRESERVED_KEPT).to_string();
     let key: Vec<String> = req.key.split('/').map(enc).collect();
     let query: Vec<String> = q.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
     let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");

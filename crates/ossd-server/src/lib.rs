@@ -12,6 +12,7 @@ mod health;
 mod keys;
 mod limits;
 mod log_limit;
+mod metrics;
 mod pipeline;
 mod progress;
 mod render;

@@ -4,6 +4,8 @@ use crate::auth::{self, Authz, Principal};
 use crate::body::Body;
 use crate::cors;
 use crate::handlers;
+use crate::metrics::cors::{CorsRequest, actual_decision, preflight_decision};
+use crate::metrics::{CorsDecision, Finished};
 use crate::render;
 use crate::request_body::RequestBody;
 use crate::router::{self, Surface};
@@ -66,6 +68,11 @@ struct Trace {
     preflight: bool,
     /// The answer already carries the request id, `Date` and `Server` (a matched preflight).
     common_set: bool,
+    /// The access key id that signed the request (logged only; never the secret).
+    access_key: Option<String>,
+    /// What CORS decided, when the request was a preflight or carried an `Origin` to a bucket
+    /// with rules.
+    cors: Option<CorsDecision>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -140,9 +147,10 @@ pub async fn handle(
     req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<Body> {
-    // The log line is the only reader of the start time and of most of the trace.
+    // The log line is the only reader of most of the trace.
     let log = tracing::enabled!(tracing::Level::INFO);
-    let started = log.then(Instant::now);
+    let started = Instant::now();
+    let _in_flight = state.metrics.start();
     let secs = u64::try_from(crate::clock::now_secs()).unwrap_or(0);
     let request_id = RequestId::new(secs);
     let (parts, body) = req.into_parts();
@@ -159,6 +167,9 @@ pub async fn handle(
     let has_body = parts.headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
     let mut trace = Trace { op: "Unknown", ..Trace::default() };
+    let user_agent = if log { parts.headers.get(header::USER_AGENT).cloned() } else { None };
+    // Request body bytes received, counted by the body as the handler reads it.
+    let received = has_body.then(|| Arc::new(AtomicU64::new(0)));
 
     let result = if let Some(problem) = host_problem {
         Err(ApiError::msg(ossd_proto::ErrorCode::InvalidRequest, problem))
@@ -168,6 +179,7 @@ pub async fn handle(
         match surface {
             Surface::Healthz => Ok(render::empty(StatusCode::OK)),
             Surface::Readyz => Ok(crate::health::readiness(&state)),
+            Surface::Metrics => crate::metrics::respond(&state, &parts, false),
             Surface::Admin => crate::admin::handle(&state, &parts),
             Surface::Unknown => Err(ApiError::msg(
                 ossd_proto::ErrorCode::NoSuchKey,
@@ -175,7 +187,10 @@ pub async fn handle(
             )),
         }
     } else {
-        let body = RequestBody::new(body, state.config.limits.body_rule());
+        let mut body = RequestBody::new(body, state.config.limits.body_rule());
+        if let Some(counter) = &received {
+            body = body.counting(counter.clone());
+        }
         run(&state, &mut trace, log, (&request_id, secs), host, parts, body).await
     };
     let mut resp = match result {
@@ -192,14 +207,31 @@ pub async fn handle(
     }
     if !trace.preflight {
         cors::decorate(&mut resp, trace.bucket.as_deref(), trace.origin.as_ref(), &method);
+        if let (Some(b), Some(origin)) = (trace.bucket.as_deref(), trace.origin.as_ref()) {
+            let d = actual_decision(b, origin, &method, resp.headers());
+            state.metrics.cors.count(b.cors_slot, CorsRequest::Actual, d);
+            trace.cors = Some(d);
+        }
     }
     // An error answered before the request body was read leaves unread bytes on the connection:
     // tell the client this connection is done instead of closing it under a reused request.
     if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
         resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    if let Some(started) = started {
-        let status = resp.status().as_u16();
+    let status = resp.status().as_u16();
+    let took = started.elapsed();
+    let bytes_in = received.map_or(0, |r| r.load(Ordering::Relaxed));
+    let bytes_out = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0);
+    state.metrics.finish(&Finished {
+        op: trace.op,
+        status,
+        took,
+        received: bytes_in,
+        sent: bytes_out,
+    });
+    if log {
+        // `render::error`, the one place errors are rendered, tags the response with its code.
+        let error_code = resp.extensions().get::<ossd_proto::ErrorCode>().map(|c| c.as_str());
         tracing::info!(
             request_id = %request_id.as_str(),
             peer = %peer,
@@ -208,7 +240,13 @@ pub async fn handle(
             bucket = trace.bucket_name.as_deref().unwrap_or(""),
             key = trace.key.as_deref().unwrap_or(""),
             status,
-            duration_us = started.elapsed().as_micros() as u64,
+            error_code = error_code.unwrap_or(""),
+            bytes_in,
+            bytes_out,
+            user_agent = user_agent.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+            access_key_id = trace.access_key.as_deref().unwrap_or(""),
+            cors = trace.cors.map_or("", CorsDecision::as_str),
+            duration_us = took.as_micros() as u64,
             "request"
         );
     }
@@ -276,6 +314,9 @@ async fn run(
     } else {
         auth::authenticate(state, &parts, &target, &query)?
     };
+    if log {
+        trace.access_key = principal.owner_id(state).map(str::to_owned);
+    }
     let sets_acl = info.sets_acl && parts.headers.contains_key(X_OSS_OBJECT_ACL);
     let authz =
         auth::authorize(&principal, bucket.as_deref(), info.access, info.object_acl, sets_acl)?;
@@ -340,5 +381,10 @@ fn preflight(
         common,
     );
     trace.common_set = common_set;
+    if let Some(b) = bucket.as_deref() {
+        let d = preflight_decision(b, &parts.headers, r.status());
+        state.metrics.cors.count(b.cors_slot, CorsRequest::Preflight, d);
+        trace.cors = Some(d);
+    }
     Ok(r)
 }

@@ -56,11 +56,19 @@ pub struct ServerConfig {
     pub internal_endpoint: Option<String>,
     /// Connection timeouts and the connection cap.
     pub limits: ConnLimits,
+    /// A second listener serving `/-/metrics`, `/-/healthz` and `/-/readyz` without credentials.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `/-/readyz` answers 503 while the data directory's file system has fewer free bytes (0: off).
+    pub ready_min_free_bytes: u64,
+    /// After SIGTERM, how long the server goes on accepting (with `/-/readyz` at 503, so that load
+    /// balancers take it out) before it stops accepting and drains.
+    pub drain_delay: Duration,
 }
 
 /// A bound, ready server.
 pub struct Server {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: Arc<AppState>,
 }
 
@@ -83,10 +91,18 @@ impl Server {
         .map_err(|e| StartError::Store(e.to_string()))?;
         let listener =
             TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Bind { addr, source })?,
+            ),
+            None => None,
+        };
         let keys = crate::keys::Keys::load(&config.data_dir)
             .map_err(|e| StartError::Store(e.to_string()))?;
         let state = Arc::new(AppState::new(store, config, keys));
-        Ok(Server { listener, state })
+        Ok(Server { listener, metrics_listener, state })
     }
 
     /// The address actually bound (useful with port 0).
@@ -94,9 +110,14 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// The metrics listener's address, if one is configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` resolves, then stops accepting and waits (bounded) for in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        let Server { listener, state } = self;
+        let Server { listener, metrics_listener, state } = self;
         // Sweep blobs orphaned by an earlier crash, in the background: start-up does not wait for it.
         let sweeper = state.clone();
         tokio::task::spawn_blocking(move || match sweeper.store.sweep_orphans() {
@@ -111,7 +132,23 @@ impl Server {
         let slots = Arc::new(Semaphore::new(limits.max_connections));
         let refusals = Arc::new(Semaphore::new(MAX_REFUSING));
         let mut backoff = Duration::ZERO;
+        // After the stop signal: not ready any more, still accepting for the drain delay.
+        let shutdown = async {
+            shutdown.await;
+            state.draining.store(true, std::sync::atomic::Ordering::Release);
+            let delay = state.config.drain_delay;
+            if !delay.is_zero() {
+                tracing::info!(
+                    drain_delay_s = delay.as_secs(),
+                    "stop signal: /-/readyz answers 503; accepting until the drain delay is over"
+                );
+                tokio::time::sleep(delay).await;
+            }
+        };
         tokio::pin!(shutdown);
+        if let Some(l) = metrics_listener {
+            tokio::spawn(crate::metrics::serve(l, state.clone()));
+        }
         loop {
             let accepted = tokio::select! {
                 accepted = listener.accept() => accepted,
@@ -142,6 +179,7 @@ impl Server {
             match slots.clone().try_acquire_owned() {
                 Ok(slot) => serve(&state, &graceful, stream, peer, slot),
                 Err(_) => {
+                    state.metrics.refused();
                     if let Some(left_out) = CAP_REACHED.allow() {
                         tracing::warn!(
                             max_connections = limits.max_connections,
@@ -203,8 +241,10 @@ fn serve(
         .header_read_timeout(limits.idle_timeout);
     let io = TokioIo::new(WriteTimed::new(stream, limits.write_rule()));
     let conn = graceful.watch(builder.serve_connection(io, svc));
+    let open = crate::metrics::Metrics::connection(state);
     tokio::spawn(async move {
         let _slot = slot;
+        let _open = open;
         if let Err(e) = conn.await {
             tracing::debug!(error = %e, "connection ended with an error");
         }

@@ -18,6 +18,8 @@ pub struct BucketState {
     pub cors: Option<CorsConfig>,
     /// Per rule, the response header values that do not depend on the request, prepared once.
     pub cors_headers: Vec<RuleHeaders>,
+    /// The bucket's slot of CORS decision counters (`metrics::cors`).
+    pub(crate) cors_slot: usize,
 }
 
 /// The header values a matching rule always sends (Allow-Methods, Expose-Headers, Max-Age).
@@ -90,7 +92,7 @@ impl BucketState {
     /// The state of `record` with `cors` as its compiled rules (the header values are prepared here).
     pub(crate) fn with_cors(record: BucketRecord, cors: Option<CorsConfig>) -> BucketState {
         let cors_headers = cors.as_ref().map(prepare_headers).unwrap_or_default();
-        BucketState { record, cors, cors_headers }
+        BucketState { record, cors, cors_headers, cors_slot: crate::metrics::cors::MAX_BUCKETS }
     }
 }
 
@@ -194,6 +196,10 @@ pub struct AppState {
     buckets: RwLock<HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>>,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
+    /// Prometheus metrics (`metrics`).
+    pub metrics: crate::metrics::Metrics,
+    /// The stop signal came: `/-/readyz` answers 503 (`health`).
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -205,6 +211,8 @@ impl AppState {
             keys,
             buckets: RwLock::new(HashMap::default()),
             bucket_updates: Mutex::new(()),
+            metrics: crate::metrics::Metrics::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -225,7 +233,9 @@ impl AppState {
 
     /// Replaces the cached state after the record changed in the store.
     pub fn cache_bucket(&self, rec: BucketRecord) -> Arc<BucketState> {
-        let st = Arc::new(BucketState::new(rec));
+        let mut st = BucketState::new(rec);
+        st.cors_slot = self.metrics.cors.slot(&st.record.name);
+        let st = Arc::new(st);
         if let Ok(mut map) = self.buckets.write() {
             map.insert(st.record.name.clone(), st.clone());
         }

@@ -25,6 +25,7 @@ mod perms;
 mod read;
 mod record;
 mod space;
+pub mod stats;
 mod store;
 
 #[cfg(test)]

@@ -134,6 +134,8 @@ pub(crate) struct Inner {
     /// Write transactions committed since open: tells whether [`Inner::snapshot`] is current
     /// (and lets tests check that groups form).
     commits: AtomicU64,
+    /// Monitoring counters (`stats.rs`).
+    stats: crate::stats::StoreStats,
 }
 
 /// Object readers that are running, so that the blobs they may still open outlive them.
@@ -190,7 +192,9 @@ impl Drop for ReadLease {
                     leases.active.remove(&self.epoch);
                 }
             }
-            leases.free()
+            let free = leases.free();
+            self.inner.stats.set_garbage_waiting(leases.graveyard.len());
+            free
         };
         // Best effort, as after a commit: what stays behind is an orphan for the sweep.
         let _ = Store { inner: Arc::clone(&self.inner) }.sweep_batch(&mut free);
@@ -1230,8 +1234,14 @@ impl Store {
                 group: Mutex::new(GroupQueue::default()),
                 committer: Mutex::new(None),
                 commits: AtomicU64::new(0),
+                stats: crate::stats::StoreStats::default(),
             }),
         })
+    }
+
+    /// Monitoring counters: group commits, blobs waiting to be unlinked.
+    pub fn stats(&self) -> &crate::stats::StoreStats {
+        &self.inner.stats
     }
 
     /// The current redb database instance.
@@ -1393,6 +1403,7 @@ impl Store {
         }
         let epoch = leases.epoch;
         leases.graveyard.extend(doomed.into_iter().map(|id| (epoch, id)));
+        self.inner.stats.set_garbage_waiting(leases.graveyard.len());
         leases.epoch += 1;
         Vec::new()
     }
@@ -1486,7 +1497,9 @@ impl Store {
             *slot.lock() = SlotState::Waiting;
         }
         let duty = Leadership { group, committer: &self.inner.committer, slots };
+        let started = std::time::Instant::now();
         let results = self.run_group(&requests);
+        self.inner.stats.group(requests.len(), started.elapsed());
         for (slot, result) in duty.slots.iter().zip(results) {
             slot.set(SlotState::Done(result));
         }

@@ -58,9 +58,21 @@ pub struct ServeArgs {
     /// [default: (open-files limit - 64) / 2, at most 4096]
     #[arg(long, env = "OSSD_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Address of a second listener serving /-/metrics, /-/healthz and /-/readyz without
+    /// credentials (for Prometheus; bind it to loopback or a private interface) [default: none]
+    #[arg(long, env = "OSSD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// /-/readyz answers 503 while the data directory's file system has fewer free MiB; 0: off
+    /// [default: 0]
+    #[arg(long, env = "OSSD_READY_MIN_FREE_MIB")]
+    pub ready_min_free_mib: Option<u64>,
+    /// Seconds the server goes on accepting after SIGTERM, with /-/readyz at 503, before it
+    /// stops accepting and drains [default: 0]
+    #[arg(long, env = "OSSD_DRAIN_DELAY")]
+    pub drain_delay: Option<u64>,
     /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
-    /// min_rate, max_connections)
+    /// min_rate, max_connections, metrics_listen, ready_min_free_mib, drain_delay)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -98,6 +110,12 @@ pub struct FileConfig {
     pub min_rate: Option<u64>,
     /// Connection cap.
     pub max_connections: Option<usize>,
+    /// Metrics listener address.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Minimum free MiB for readiness.
+    pub ready_min_free_mib: Option<u64>,
+    /// Drain delay in seconds.
+    pub drain_delay: Option<u64>,
 }
 
 impl FileConfig {
@@ -193,6 +211,13 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
                 a.internal_endpoint.or(f.internal_endpoint),
             )?,
             limits,
+            metrics_listen: a.metrics_listen.or(f.metrics_listen),
+            ready_min_free_bytes: a
+                .ready_min_free_mib
+                .or(f.ready_min_free_mib)
+                .unwrap_or(0)
+                .saturating_mul(1024 * 1024),
+            drain_delay: Duration::from_secs(a.drain_delay.or(f.drain_delay).unwrap_or(0)),
         },
     })
 }

@@ -156,6 +156,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let server = ossd_server::Server::bind(settings.listen, server_config.clone()).await?;
         let addr = server.local_addr()?;
+        if let Some(m) = server.metrics_addr() {
+            tracing::info!(metrics_listen = %m, "serving /-/metrics, /-/healthz and /-/readyz");
+        }
         tracing::info!(
             listen = %addr,
             data_dir = %server_config.data_dir.display(),

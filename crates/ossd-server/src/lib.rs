@@ -5,6 +5,7 @@ mod auth;
 mod body;
 mod clock;
 mod conn_io;
+mod connection;
 mod cors;
 pub mod form;
 mod handlers;
@@ -22,8 +23,10 @@ mod server;
 mod state;
 #[cfg(test)]
 mod tests;
+mod tls;
 
 pub use body::Body;
 pub use limits::ConnLimits;
 pub use server::{AccessKey, Server, ServerConfig, StartError};
 pub use state::AppState;
+pub use tls::{TlsError, TlsFiles};

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::Args;
-use ossd_server::{AccessKey, ConnLimits, ServerConfig};
+use ossd_server::{AccessKey, ConnLimits, ServerConfig, TlsFiles};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -58,6 +58,16 @@ pub struct ServeArgs {
     /// [default: (open-files limit - 64) / 2, at most 4096]
     #[arg(long, env = "OSSD_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// PEM certificate chain (leaf first): the main listener serves HTTPS (HTTP/1.1 and HTTP/2 by
+    /// ALPN); SIGHUP reloads it and the key for new connections. Needs --tls-key [default: none]
+    #[arg(long, env = "OSSD_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1) [default: none]
+    #[arg(long, env = "OSSD_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Address of a plain HTTP listener beside the HTTPS one (only with --tls-cert) [default: none]
+    #[arg(long, env = "OSSD_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
     /// Address of a second listener serving /-/metrics, /-/healthz and /-/readyz without
     /// credentials (for Prometheus; bind it to loopback or a private interface) [default: none]
     #[arg(long, env = "OSSD_METRICS_LISTEN")]
@@ -72,7 +82,8 @@ pub struct ServeArgs {
     pub drain_delay: Option<u64>,
     /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
-    /// min_rate, max_connections, metrics_listen, ready_min_free_mib, drain_delay)
+    /// min_rate, max_connections, tls_cert, tls_key, http_listen, metrics_listen,
+    /// ready_min_free_mib, drain_delay)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -110,6 +121,12 @@ pub struct FileConfig {
     pub min_rate: Option<u64>,
     /// Connection cap.
     pub max_connections: Option<usize>,
+    /// TLS certificate chain (PEM).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// Plain HTTP listener beside HTTPS.
+    pub http_listen: Option<SocketAddr>,
     /// Metrics listener address.
     pub metrics_listen: Option<SocketAddr>,
     /// Minimum free MiB for readiness.
@@ -166,6 +183,17 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
     if max_connections == Some(0) {
         bail!("invalid max-connections 0: use at least 1");
     }
+    let tls = match (a.tls_cert.or(f.tls_cert), a.tls_key.or(f.tls_key)) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => bail!(
+            "give both tls_cert and tls_key (a PEM certificate chain and its key), or neither"
+        ),
+    };
+    let http_listen = a.http_listen.or(f.http_listen);
+    if http_listen.is_some() && tls.is_none() {
+        bail!("http_listen is the plain listener beside HTTPS: it needs tls_cert and tls_key");
+    }
     let limits = ConnLimits {
         idle_timeout: seconds(
             "idle-timeout",
@@ -211,6 +239,8 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
                 a.internal_endpoint.or(f.internal_endpoint),
             )?,
             limits,
+            tls,
+            http_listen,
             metrics_listen: a.metrics_listen.or(f.metrics_listen),
             ready_min_free_bytes: a
                 .ready_min_free_mib

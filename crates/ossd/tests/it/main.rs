@@ -14,3 +14,4 @@ mod races;
 mod readiness;
 mod safety;
 mod server;
+mod tls;

@@ -1,0 +1,236 @@
+//! HTTPS: a test CA and server certificate made at test time (rcgen); HTTP/1.1 and HTTP/2 chosen
+//! by ALPN with the OSS pipeline behind both; the certificate reloaded on SIGHUP for new
+//! connections while an open one keeps working; the plain listener beside HTTPS; the connection
+//! cap over TLS connections too.
+
+use crate::harness::{AK, Ossd, Req, SK, StartOpts, free_port, make_bucket};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::{CertificateDer, ServerName};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+/// A test CA that signs server certificates for `localhost` and `127.0.0.1`.
+pub struct TestCa {
+    cert: rcgen::Certificate,
+    key: rcgen::KeyPair,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        p.distinguished_name.push(rcgen::DnType::CommonName, "ossd test CA");
+        p.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = p.self_signed(&key).expect("CA");
+        TestCa { cert, key }
+    }
+
+    /// Writes a new server certificate (serial `serial`) and key as `cert.pem` / `key.pem` in
+    /// `dir`; returns the certificate's DER.
+    pub fn issue(&self, dir: &Path, serial: u64) -> CertificateDer<'static> {
+        let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+        let mut p = rcgen::CertificateParams::new(names).expect("params");
+        p.serial_number = Some(rcgen::SerialNumber::from(serial));
+        p.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = p.signed_by(&key, &self.cert, &self.key).expect("sign");
+        // Written aside and renamed, as an operator's renewal would.
+        for (name, text) in [("cert.pem", cert.pem()), ("key.pem", key.serialize_pem())] {
+            let tmp = dir.join(format!("{name}.new"));
+            std::fs::write(&tmp, text).expect("write");
+            std::fs::rename(&tmp, dir.join(name)).expect("rename");
+        }
+        cert.der().clone()
+    }
+
+    fn der(&self) -> CertificateDer<'static> {
+        self.cert.der().clone()
+    }
+}
+
+/// An HTTPS server with a plain listener beside it (also used to wait for it to start).
+pub fn start_https(dir: &Path, extra: &[&str]) -> (Ossd, SocketAddr) {
+    let plain: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let mut args = vec![
+        "--tls-cert".to_owned(),
+        dir.join("cert.pem").display().to_string(),
+        "--tls-key".to_owned(),
+        dir.join("key.pem").display().to_string(),
+        "--http-listen".to_owned(),
+        plain.to_string(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let s = Ossd::start_with(&StartOpts { args, probe: Some(plain), ..StartOpts::default() });
+    (s, plain)
+}
+
+/// Connects over TLS trusting only `ca`, offering `alpn`.
+async fn connect(
+    addr: SocketAddr,
+    ca: &TestCa,
+    alpn: &[&[u8]],
+) -> std::io::Result<TlsStream<TcpStream>> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.der()).expect("root");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let tcp = TcpStream::connect(addr).await?;
+    let name = ServerName::try_from("localhost").expect("name");
+    tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await
+}
+
+/// The certificate the server presented on `s`.
+fn served(s: &TlsStream<TcpStream>) -> CertificateDer<'static> {
+    s.get_ref().1.peer_certificates().expect("peer certificates")[0].clone().into_owned()
+}
+
+/// A request built from the harness's (signed) `Req`, for a hyper client on `host`.
+fn hyper_req(r: &Req, host: &str, h2: bool) -> http::Request<Full<bytes::Bytes>> {
+    let uri = if h2 { format!("https://{host}{}", r.target()) } else { r.target() };
+    let mut b = http::Request::builder().method(r.method.as_str()).uri(uri);
+    if !h2 {
+        b = b.header("host", host);
+    }
+    for (k, v) in &r.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b.body(Full::new(bytes::Bytes::from(r.body.clone()))).expect("request")
+}
+
+fn signed(mut r: Req) -> Req {
+    r.sign(AK, SK);
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_serves_http1_and_http2_by_alpn() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ca = TestCa::new();
+    ca.issue(tmp.path(), 1);
+    let (s, plain) = tokio::task::block_in_place(|| start_https(tmp.path(), &[]));
+    tokio::task::block_in_place(|| make_bucket(&Ossd::client_for(plain), "tls"));
+    let host = format!("localhost:{}", s.addr.port());
+
+    // HTTP/2: a signed PUT and GET of an object through the OSS pipeline.
+    let tls = connect(s.addr, &ca, &[b"h2"]).await.expect("connect");
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
+            .await
+            .expect("h2 handshake");
+    tokio::spawn(conn);
+    let put = signed(Req::new("PUT", "/tls/over-h2").body("sent over HTTP/2"));
+    let r = send.send_request(hyper_req(&put, &host, true)).await.expect("PUT");
+    assert_eq!(r.version(), http::Version::HTTP_2);
+    assert_eq!(r.status(), 200);
+    let get = signed(Req::new("GET", "/tls/over-h2"));
+    let r = send.send_request(hyper_req(&get, &host, true)).await.expect("GET");
+    assert_eq!(r.status(), 200);
+    let body = r.into_body().collect().await.expect("body").to_bytes();
+    assert_eq!(&body[..], b"sent over HTTP/2");
+
+    // HTTP/1.1 when the client offers only that (or nothing).
+    for alpn in [&[&b"http/1.1"[..]][..], &[]] {
+        let tls = connect(s.addr, &ca, alpn).await.expect("connect");
+        let (mut send, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.expect("h1 handshake");
+        tokio::spawn(conn);
+        let r = send.send_request(hyper_req(&get, &host, false)).await.expect("GET");
+        assert_eq!(r.version(), http::Version::HTTP_11);
+        assert_eq!(r.status(), 200);
+    }
+
+    // The plain listener beside HTTPS serves the same store.
+    let r = tokio::task::block_in_place(|| {
+        Ossd::client_for(plain).signed(Req::new("GET", "/tls/over-h2"))
+    });
+    assert_eq!(r.text(), "sent over HTTP/2");
+    // A client that does not trust the CA is refused by its own TLS stack.
+    let other = TestCa::new();
+    assert!(connect(s.addr, &other, &[]).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_certificate_for_new_connections_and_keeps_open_ones() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ca = TestCa::new();
+    let first = ca.issue(tmp.path(), 1001);
+    let (s, _) = tokio::task::block_in_place(|| start_https(tmp.path(), &[]));
+    let host = format!("localhost:{}", s.addr.port());
+    let health = Req::new("GET", "/-/healthz");
+
+    let tls = connect(s.addr, &ca, &[b"http/1.1"]).await.expect("connect");
+    assert_eq!(served(&tls), first);
+    let (mut open, conn) =
+        hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.expect("handshake");
+    tokio::spawn(conn);
+    assert_eq!(
+        open.send_request(hyper_req(&health, &host, false)).await.expect("req").status(),
+        200
+    );
+
+    // A broken file is refused and the old certificate stays.
+    std::fs::write(tmp.path().join("cert.pem"), "not a certificate").expect("write");
+    hup(&s);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let tls = connect(s.addr, &ca, &[]).await.expect("connect after a bad reload");
+    assert_eq!(served(&tls), first);
+
+    let second = ca.issue(tmp.path(), 1002);
+    assert_ne!(first, second);
+    hup(&s);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let tls = connect(s.addr, &ca, &[]).await.expect("connect");
+        if served(&tls) == second {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the new certificate was not served after SIGHUP");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The connection opened before the reload still works.
+    assert_eq!(
+        open.send_request(hyper_req(&health, &host, false)).await.expect("req").status(),
+        200
+    );
+}
+
+fn hup(s: &Ossd) {
+    let pid = s.child.as_ref().expect("child").id().to_string();
+    let st = std::process::Command::new("kill").args(["-HUP", &pid]).status().expect("kill");
+    assert!(st.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connection_cap_covers_tls_connections() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ca = TestCa::new();
+    ca.issue(tmp.path(), 7);
+    // One slot, taken by the first TLS connection.
+    let (s, _) =
+        tokio::task::block_in_place(|| start_https(tmp.path(), &["--max-connections", "1"]));
+    // The start-up probe's connection may still hold the slot for a moment.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let first = loop {
+        match connect(s.addr, &ca, &[]).await {
+            Ok(c) => break c,
+            Err(e) => assert!(Instant::now() < deadline, "first connection: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // The second is closed without a handshake (a TLS client cannot read a plain 503).
+    let second = tokio::time::timeout(Duration::from_secs(5), connect(s.addr, &ca, &[])).await;
+    assert!(matches!(second, Ok(Err(_))), "a connection over the cap was served");
+    drop(first);
+}

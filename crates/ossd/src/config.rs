@@ -338,3 +338,48 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     f.sync_all()?;
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{FileConfig, ServeArgs, resolve};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn settings(file: &str, args: &[&str]) -> anyhow::Result<super::Settings> {
+        let f: FileConfig = toml::from_str(file)?;
+        let argv = std::iter::once("ossd").chain(args.iter().copied());
+        resolve(Cli::try_parse_from(argv)?.serve, f)
+    }
+
+    /// The example in deploy/ is a file the binary accepts, with the values it says.
+    #[test]
+    fn the_example_config_in_deploy_loads() {
+        let s = settings(include_str!("../../../deploy/ossd.toml"), &[]).expect("deploy/ossd.toml");
+        let tls = s.server.tls.expect("tls");
+        assert_eq!(tls.cert.to_str(), Some("/etc/ossd/tls/fullchain.pem"));
+        assert_eq!(s.server.http_listen.map(|a| a.to_string()).as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(
+            s.server.metrics_listen.map(|a| a.to_string()).as_deref(),
+            Some("127.0.0.1:9100")
+        );
+        assert_eq!(s.server.ready_min_free_bytes, 1024 * 1024 * 1024);
+        assert_eq!(s.server.drain_delay.as_secs(), 10);
+        assert_eq!(s.server.data_dir.to_str(), Some("/var/lib/ossd"));
+    }
+
+    #[test]
+    fn tls_settings_come_in_pairs_and_http_listen_needs_tls() {
+        let e = settings("tls_cert = \"c.pem\"\n", &[]).err().expect("cert without key");
+        assert!(e.to_string().contains("tls_key"), "{e}");
+        let e = settings("", &["--http-listen", "127.0.0.1:1"]).err().expect("http without tls");
+        assert!(e.to_string().contains("needs tls_cert"), "{e}");
+        assert!(settings("", &["--tls-cert", "c.pem"]).is_err(), "the flag needs --tls-key");
+        let s = settings("", &["--tls-cert", "c.pem", "--tls-key", "k.pem"]).expect("a pair");
+        assert!(s.server.tls.is_some());
+    }
+}

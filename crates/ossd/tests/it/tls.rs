@@ -234,3 +234,27 @@ async fn the_connection_cap_covers_tls_connections() {
     assert!(matches!(second, Ok(Err(_))), "a connection over the cap was served");
     drop(first);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ca = TestCa::new();
+    ca.issue(tmp.path(), 9);
+    let (s, _) = tokio::task::block_in_place(|| start_https(tmp.path(), &["--idle-timeout", "1"]));
+    let host = format!("localhost:{}", s.addr.port());
+    let tls = connect(s.addr, &ca, &[b"h2"]).await.expect("connect");
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
+            .await
+            .expect("h2 handshake");
+    let conn = tokio::spawn(conn);
+    let health = Req::new("GET", "/-/healthz");
+    assert_eq!(
+        send.send_request(hyper_req(&health, &host, true)).await.expect("req").status(),
+        200
+    );
+    // The server ends the connection (GOAWAY, then close) once it has been idle for a second.
+    let ended = tokio::time::timeout(Duration::from_secs(10), conn).await;
+    assert!(ended.is_ok(), "an idle HTTP/2 connection stayed open");
+    assert!(send.send_request(hyper_req(&health, &host, true)).await.is_err());
+}

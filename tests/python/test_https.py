@@ -34,6 +34,19 @@ def make_ca_and_cert(d: Path) -> tuple[Path, Path, Path]:
     return d / "ca.pem", d / "cert.pem", d / "key.pem"
 
 
+def v2_client(srv: OssdServer, **settings) -> oss.Client:
+    """An alibabacloud-oss-v2 client of `srv` (path style, root key)."""
+    cfg = oss.config.load_default()
+    cfg.credentials_provider = oss.credentials.StaticCredentialsProvider(
+        srv.creds.access_key_id, srv.creds.access_key_secret)
+    cfg.region = REGION
+    cfg.endpoint = srv.endpoint
+    cfg.use_path_style = True
+    for k, v in settings.items():
+        setattr(cfg, k, v)
+    return oss.Client(cfg)
+
+
 @pytest.fixture
 def https_server(tmp_path):
     ca, cert, key = make_ca_and_cert(tmp_path)
@@ -57,13 +70,7 @@ def test_both_sdks_over_https_with_a_private_ca(https_server, monkeypatch):
     bucket.put_object("hello.txt", b"over https")
     assert bucket.get_object("hello.txt").read() == b"over https"
 
-    cfg = oss.config.load_default()
-    cfg.credentials_provider = oss.credentials.StaticCredentialsProvider(
-        creds.access_key_id, creds.access_key_secret)
-    cfg.region = REGION
-    cfg.endpoint = srv.endpoint
-    cfg.use_path_style = True
-    client = oss.Client(cfg)
+    client = v2_client(srv)
     client.put_object(oss.PutObjectRequest(bucket="tls-bucket", key="v2.txt", body=b"v2 over https"))
     got = client.get_object(oss.GetObjectRequest(bucket="tls-bucket", key="v2.txt"))
     assert got.body.read() == b"v2 over https"
@@ -83,13 +90,6 @@ def test_an_untrusted_certificate_is_refused_by_both_sdks(https_server, monkeypa
         bucket.create_bucket()
     assert "CERTIFICATE_VERIFY_FAILED" in str(e.value)
 
-    cfg = oss.config.load_default()
-    cfg.credentials_provider = oss.credentials.StaticCredentialsProvider(
-        creds.access_key_id, creds.access_key_secret)
-    cfg.region = REGION
-    cfg.endpoint = srv.endpoint
-    cfg.use_path_style = True
-    cfg.retry_max_attempts = 1
     with pytest.raises(Exception) as e2:
-        oss.Client(cfg).put_bucket(oss.PutBucketRequest(bucket="tls-bucket"))
+        v2_client(srv, retry_max_attempts=1).put_bucket(oss.PutBucketRequest(bucket="tls-bucket"))
     assert "CERTIFICATE_VERIFY_FAILED" in str(e2.value)

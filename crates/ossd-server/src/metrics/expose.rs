@@ -43,6 +43,12 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
+/// A metric family of one unlabelled sample.
+fn single(out: &mut String, name: &str, kind: &str, help: &str, value: &str) {
+    family(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
+}
+
 /// A label value escaped as the format requires (`\`, `"`, newline).
 fn escape(v: &str) -> String {
     v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
@@ -132,38 +138,7 @@ pub(crate) fn render(state: &AppState) -> String {
             }
         }
     }
-    family(
-        &mut out,
-        "ossd_requests_in_flight",
-        "gauge",
-        "Requests being handled (until their response head is ready).",
-    );
-    let _ = writeln!(out, "ossd_requests_in_flight {}", m.in_flight.load(Ordering::Relaxed).max(0));
-    family(
-        &mut out,
-        "ossd_open_connections",
-        "gauge",
-        "Client connections being served (plain and TLS).",
-    );
-    let _ = writeln!(
-        out,
-        "ossd_open_connections {}",
-        m.open_connections.load(Ordering::Relaxed).max(0)
-    );
-    family(&mut out, "ossd_max_connections", "gauge", "The connection cap.");
-    let _ = writeln!(out, "ossd_max_connections {}", state.config.limits.max_connections);
-    family(
-        &mut out,
-        "ossd_refused_connections_total",
-        "counter",
-        "Connections refused with 503 by the connection cap.",
-    );
-    let _ = writeln!(
-        out,
-        "ossd_refused_connections_total {}",
-        m.refused_connections.load(Ordering::Relaxed)
-    );
-
+    let load = |a: &std::sync::atomic::AtomicI64| a.load(Ordering::Relaxed).max(0).to_string();
     let stats = state.store.stats();
     family(
         &mut out,
@@ -191,33 +166,56 @@ pub(crate) fn render(state: &AppState) -> String {
         &stats.group_size.snapshot(),
         false,
     );
-    family(
-        &mut out,
-        "ossd_store_garbage_blobs",
-        "gauge",
-        "Unreferenced blobs waiting for running reads to end before they are deleted.",
-    );
-    let _ = writeln!(out, "ossd_store_garbage_blobs {}", stats.garbage_waiting());
+    // Unlabelled gauges and counters.
+    let mut scalars = vec![
+        (
+            "ossd_requests_in_flight",
+            "gauge",
+            "Requests being handled (until their response head is ready).",
+            load(&m.in_flight),
+        ),
+        (
+            "ossd_open_connections",
+            "gauge",
+            "Client connections being served (plain and TLS).",
+            load(&m.open_connections),
+        ),
+        (
+            "ossd_max_connections",
+            "gauge",
+            "The connection cap.",
+            state.config.limits.max_connections.to_string(),
+        ),
+        (
+            "ossd_refused_connections_total",
+            "counter",
+            "Connections refused by the connection cap.",
+            m.refused_connections.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "ossd_store_garbage_blobs",
+            "gauge",
+            "Unreferenced blobs waiting for running reads to end before they are deleted.",
+            stats.garbage_waiting().to_string(),
+        ),
+    ];
     if let Some(free) = free_disk_bytes(&state.config.data_dir) {
-        family(
-            &mut out,
+        scalars.push((
             "ossd_disk_free_bytes",
             "gauge",
             "Bytes still writable on the file system of the data directory.",
-        );
-        let _ = writeln!(out, "ossd_disk_free_bytes {free}");
+            free.to_string(),
+        ));
     }
-    family(
-        &mut out,
+    scalars.push((
         "ossd_lifecycle_actions_total",
         "counter",
         "Objects expired or transitioned by lifecycle rules (always 0: lifecycle rules are not implemented yet).",
-    );
-    let _ = writeln!(
-        out,
-        "ossd_lifecycle_actions_total {}",
-        m.lifecycle_actions.load(Ordering::Relaxed)
-    );
+        m.lifecycle_actions.load(Ordering::Relaxed).to_string(),
+    ));
+    for (name, kind, help, value) in scalars {
+        single(&mut out, name, kind, help, &value);
+    }
 
     family(
         &mut out,

@@ -263,7 +263,7 @@ async fn accept_loop(listener: TcpListener, tls: bool, ctx: Arc<Accepting>) {
                     tracing::warn!(
                         max_connections,
                         similar_left_out = left_out,
-                        "connection limit reached: refusing new connections with 503"
+                        "connection limit reached: refusing new connections (503 on plain HTTP, closed on TLS)"
                     );
                 }
                 // A TLS client cannot read a plain 503: its connection is closed at once.

@@ -218,7 +218,7 @@ async fn the_connection_cap_covers_tls_connections() {
     let ca = TestCa::new();
     ca.issue(tmp.path(), 7);
     // One slot, taken by the first TLS connection.
-    let (s, _) =
+    let (s, plain) =
         tokio::task::block_in_place(|| start_https(tmp.path(), &["--max-connections", "1"]));
     // The start-up probe's connection may still hold the slot for a moment.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -233,6 +233,23 @@ async fn the_connection_cap_covers_tls_connections() {
     let second = tokio::time::timeout(Duration::from_secs(5), connect(s.addr, &ca, &[])).await;
     assert!(matches!(second, Ok(Err(_))), "a connection over the cap was served");
     drop(first);
+    // The refusal is counted (the plain listener shares the cap: retry until the slot is free).
+    let plain = Ossd::client_for(plain);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let metrics = loop {
+        match tokio::task::block_in_place(|| {
+            let mut r = Req::new("GET", "/-/metrics");
+            r.sign(AK, SK);
+            plain.try_send(&r)
+        }) {
+            Ok(r) if r.status == 200 => break r.text(),
+            _ => assert!(Instant::now() < deadline, "metrics not served after the slot was freed"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let m = crate::metrics::parse_exposition(&metrics).expect("exposition");
+    assert!(m["ossd_refused_connections_total"] >= 1.0, "{metrics}");
+    assert_eq!(m["ossd_max_connections"], 1.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,4 +274,80 @@ async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
     let ended = tokio::time::timeout(Duration::from_secs(10), conn).await;
     assert!(ended.is_ok(), "an idle HTTP/2 connection stayed open");
     assert!(send.send_request(hyper_req(&health, &host, true)).await.is_err());
+}
+
+/// A request body fed through a channel: it ends when the sender is dropped.
+struct ChanBody(tokio::sync::mpsc::Receiver<bytes::Bytes>);
+
+impl hyper::body::Body for ChanBody {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Self::Error>>> {
+        self.0.poll_recv(cx).map(|b| b.map(|b| Ok(hyper::body::Frame::data(b))))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_connection_runs_at_most_32_requests_at_once() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ca = TestCa::new();
+    ca.issue(tmp.path(), 11);
+    let (s, plain) = tokio::task::block_in_place(|| start_https(tmp.path(), &[]));
+    let plain = Ossd::client_for(plain);
+    tokio::task::block_in_place(|| make_bucket(&plain, "streams"));
+    let host = format!("localhost:{}", s.addr.port());
+    let tls = connect(s.addr, &ca, &[b"h2"]).await.expect("connect");
+    let (send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
+            .await
+            .expect("h2 handshake");
+    tokio::spawn(conn);
+    let request = |r: &Req| {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let mut b = http::Request::builder()
+            .method(r.method.as_str())
+            .uri(format!("https://{host}{}", r.target()));
+        for (k, v) in &r.headers {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        (b.body(ChanBody(rx)).expect("request"), tx)
+    };
+    // 32 uploads that announce 10 bytes and send 5: each stays in flight, waiting for its body.
+    let mut held = Vec::new();
+    for i in 0..32 {
+        let put = signed(Req::new("PUT", &format!("/streams/k{i}")).header("Content-Length", "10"));
+        let (req, tx) = request(&put);
+        tx.send(bytes::Bytes::from_static(b"12345")).await.expect("send");
+        let mut sender = send.clone();
+        held.push((tokio::spawn(async move { sender.send_request(req).await }), tx));
+    }
+    let in_flight = || {
+        let r = plain.signed(Req::new("GET", "/-/metrics"));
+        let m = crate::metrics::parse_exposition(&r.text()).expect("exposition");
+        m.get("ossd_requests_in_flight").copied().unwrap_or(-1.0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // 32 uploads, plus the metrics request itself.
+    while tokio::task::block_in_place(in_flight) != 33.0 {
+        assert!(Instant::now() < deadline, "the 32 uploads did not all start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A 33rd request on the same connection waits for a stream.
+    let (req, tx) = request(&Req::new("GET", "/-/healthz"));
+    drop(tx);
+    let mut sender = send.clone();
+    let mut third = tokio::spawn(async move { sender.send_request(req).await });
+    assert!(tokio::time::timeout(Duration::from_millis(500), &mut third).await.is_err());
+    assert_eq!(tokio::task::block_in_place(in_flight), 33.0, "no 34th request ran");
+    // One upload finishes: its stream frees a slot for the waiting request.
+    let (first, tx) = held.remove(0);
+    tx.send(bytes::Bytes::from_static(b"67890")).await.expect("send");
+    drop(tx);
+    assert_eq!(first.await.expect("join").expect("PUT").status(), 200);
+    let r = tokio::time::timeout(Duration::from_secs(10), third).await.expect("served");
+    assert_eq!(r.expect("join").expect("GET").status(), 200);
 }

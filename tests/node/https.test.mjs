@@ -113,7 +113,12 @@ describe('HTTPS store and mixed content (Chromium)', () => {
   after(async () => {
     if (browser) await browser.close();
     if (pageServer) pageServer.close();
-    if (ossd) ossd.kill('SIGTERM');
+    if (ossd && ossd.exitCode === null) {
+      const exited = new Promise((ok) => ossd.once('exit', ok));
+      ossd.kill('SIGTERM');
+      await Promise.race([exited, new Promise((ok) => setTimeout(ok, 10000))]);
+      if (ossd.exitCode === null) ossd.kill('SIGKILL');
+    }
     fs.rmSync(work, { recursive: true, force: true });
   });
 

@@ -157,9 +157,16 @@ impl Server {
         if let Some(l) = metrics_listener {
             tokio::spawn(crate::metrics::serve(l, state.clone()));
         }
+        // Registered before the first connection is accepted, so no SIGHUP finds the default
+        // action (ending the process) once the server answers.
         #[cfg(unix)]
-        if let Some(tls) = tls {
-            tokio::spawn(reload_on_sighup(tls));
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(hup) => {
+                tokio::spawn(reload_on_sighup(hup, tls));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP; the certificate is not reloaded")
+            }
         }
         let mut loops = tokio::task::JoinSet::new();
         for (listener, tls) in listeners {
@@ -190,18 +197,16 @@ impl Server {
     }
 }
 
-/// Reloads the TLS certificate on every SIGHUP, for the handshakes that follow.
+/// Reloads the TLS certificate on every SIGHUP, for the handshakes that follow. Without TLS the
+/// signal is only logged (its default action would end the process, and `systemctl reload`
+/// sends it).
 #[cfg(unix)]
-async fn reload_on_sighup(tls: Arc<Tls>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut hup = match signal(SignalKind::hangup()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGHUP; the certificate is not reloaded");
-            return;
-        }
-    };
+async fn reload_on_sighup(mut hup: tokio::signal::unix::Signal, tls: Option<Arc<Tls>>) {
     while hup.recv().await.is_some() {
+        let Some(tls) = &tls else {
+            tracing::info!("SIGHUP: no TLS certificate configured, nothing to reload");
+            continue;
+        };
         match tls.reload() {
             Ok(()) => tracing::info!("SIGHUP: reloaded the TLS certificate for new connections"),
             Err(e) => {

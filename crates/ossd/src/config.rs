@@ -60,10 +60,10 @@ pub struct ServeArgs {
     pub max_connections: Option<usize>,
     /// PEM certificate chain (leaf first): the main listener serves HTTPS (HTTP/1.1 and HTTP/2 by
     /// ALPN); SIGHUP reloads it and the key for new connections. Needs --tls-key [default: none]
-    #[arg(long, env = "OSSD_TLS_CERT", requires = "tls_key")]
+    #[arg(long, env = "OSSD_TLS_CERT")]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1) [default: none]
-    #[arg(long, env = "OSSD_TLS_KEY", requires = "tls_cert")]
+    #[arg(long, env = "OSSD_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
     /// Address of a plain HTTP listener beside the HTTPS one (only with --tls-cert) [default: none]
     #[arg(long, env = "OSSD_HTTP_LISTEN")]
@@ -379,6 +379,9 @@ mod tests {
         let e = settings("", &["--http-listen", "127.0.0.1:1"]).err().expect("http without tls");
         assert!(e.to_string().contains("needs tls_cert"), "{e}");
         assert!(settings("", &["--tls-cert", "c.pem"]).is_err(), "the flag needs --tls-key");
+        // A flag and a file key make a pair too (flags override the file key by key).
+        let s = settings("tls_key = \"k.pem\"\n", &["--tls-cert", "c.pem"]).expect("mixed pair");
+        assert_eq!(s.server.tls.map(|t| t.key.display().to_string()).as_deref(), Some("k.pem"));
         let s = settings("", &["--tls-cert", "c.pem", "--tls-key", "k.pem"]).expect("a pair");
         assert!(s.server.tls.is_some());
     }

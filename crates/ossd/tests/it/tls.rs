@@ -351,3 +351,13 @@ async fn an_http2_connection_runs_at_most_32_requests_at_once() {
     let r = tokio::time::timeout(Duration::from_secs(10), third).await.expect("served");
     assert_eq!(r.expect("join").expect("GET").status(), 200);
 }
+
+/// `systemctl reload` sends SIGHUP whatever the configuration: without TLS it changes nothing
+/// (its default action would end the process).
+#[test]
+fn sighup_without_tls_keeps_the_server_serving() {
+    let s = Ossd::start();
+    hup(&s);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(s.send(&Req::new("GET", "/-/healthz")).status, 200);
+}

@@ -361,3 +361,19 @@ fn sighup_without_tls_keeps_the_server_serving() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(s.send(&Req::new("GET", "/-/healthz")).status, 200);
 }
+
+/// A client that connects to the HTTPS port and never starts the handshake is closed after the
+/// idle timeout, and its connection slot is free again.
+#[test]
+fn a_silent_tls_client_is_closed_after_the_idle_timeout() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ca = TestCa::new();
+    ca.issue(tmp.path(), 13);
+    let (s, _) = start_https(tmp.path(), &["--idle-timeout", "1"]);
+    let mut silent = std::net::TcpStream::connect(s.addr).expect("connect");
+    silent.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let mut buf = [0u8; 16];
+    let n = silent.read(&mut buf).expect("closed by the server, not by our read timeout");
+    assert_eq!(n, 0, "the server sent bytes to a client that said nothing");
+}

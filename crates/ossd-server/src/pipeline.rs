@@ -168,8 +168,10 @@ pub async fn handle(
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
     let mut trace = Trace { op: "Unknown", ..Trace::default() };
     let user_agent = if log { parts.headers.get(header::USER_AGENT).cloned() } else { None };
-    // Request body bytes received, counted by the body as the handler reads it.
-    let received = has_body.then(|| Arc::new(AtomicU64::new(0)));
+    // Request body bytes received, counted by the body as the handler reads it (an HTTP/2
+    // request may have a body without Content-Length).
+    let received =
+        (has_body || !http_body::Body::is_end_stream(&body)).then(|| Arc::new(AtomicU64::new(0)));
 
     let result = if let Some(problem) = host_problem {
         Err(ApiError::msg(ossd_proto::ErrorCode::InvalidRequest, problem))

@@ -10,7 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import {
-  client, env, uniqueBucket, presignV1, nowSecs, putCorsXml, md5hex, sha256hex, patternBytes, bareEtag, postPolicyV1,
+  client, env, uniqueBucket, objectUrl, presignV1, nowSecs, putCorsXml, md5hex, sha256hex, patternBytes, bareEtag, postPolicyV1,
 } from './lib/common.mjs';
 
 // Flags from the machine notes: no sandbox as root, and no background traffic to the closed network.
@@ -560,6 +560,53 @@ describe('browser: expired presigned URL (scenario 6)', () => {
       await ctx.close();
     }
   });
+});
+
+describe('browser: hotlink protection (referer whitelist)', () => {
+  // OSS docs, "Hotlink protection": anonymous requests carry the page's Referer; a whitelisted
+  // page shows the image, a page not on the list gets 403 (EC 0003-00000503).
+  const bRef = uniqueBucket('br-ref');
+  const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  before(async () => {
+    await admin.putBucket(bRef);
+    const o = client({ bucket: bRef });
+    await o.putBucketACL(bRef, 'public-read');
+    await o.put('logo.png', PNG, { mime: 'image/png' });
+    // ali-oss's own method; Chromium sends `origin/` as the Referer of a cross-origin image
+    // (strict-origin-when-cross-origin), which the entry `A/` is a prefix of.
+    await o.putBucketReferer(bRef, false, [`${A}/`]);
+    const got = await o.getBucketReferer(bRef);
+    assert.equal(got.allowEmpty, false);
+    assert.deepEqual(got.referers, [`${A}/`]);
+  });
+
+  const showImage = (page, url) => page.evaluate((u) => new Promise((resolve) => {
+    const img = new Image();
+    img.onload = () => resolve({ loaded: true, width: img.naturalWidth });
+    img.onerror = () => resolve({ loaded: false, width: 0 });
+    img.src = u;
+    document.body.appendChild(img);
+  }), url);
+
+  for (const [who, origin, shown] of [['a whitelisted page', () => A, true], ['a page not on the list', () => DENIED, false]]) {
+    it(`${who} ${shown ? 'shows' : 'cannot show'} the image`, async () => {
+      const ctx = await browser.newContext();
+      try {
+        const { page, net } = await openPage(ctx, origin());
+        const url = objectUrl(bRef, 'logo.png');
+        const r = await showImage(page, url);
+        assert.equal(r.loaded, shown);
+        if (shown) assert.equal(r.width, 1);
+        const req = await net.settled('the image', () => net.requests(url, 'GET')[0]);
+        assert.equal(req.reqHeaders.referer, `${origin()}/`, 'the browser sent its origin as Referer');
+        await waitFor('the response', () => (req.status ?? req.rawStatus) !== undefined);
+        assert.equal(req.status ?? req.rawStatus, shown ? 200 : 403);
+        if (!shown) assert.equal(req.respHeaders['x-oss-ec'], '0003-00000503');
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
 });
 
 describe('browser: the demo page by hand', () => {

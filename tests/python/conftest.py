@@ -351,7 +351,7 @@ SUBRESOURCES = frozenset([
     "response-content-encoding", "stat", "restore", "objectInfo", "versions", "versioning",
     "versionId", "policy", "requestPayment", "encryption", "inventory", "inventoryId",
     "continuation-token", "worm", "wormId", "wormExtend", "callback", "callback-var",
-    "transferAcceleration", "qosInfo", "resourceGroup",
+    "transferAcceleration", "qosInfo", "resourceGroup", "publicAccessBlock",
 ])
 
 

@@ -444,3 +444,17 @@ def test_security_token_v2(endpoint, creds, bucket, bucket_name, version):
     with pytest.raises(oss.exceptions.OperationError) as ei:
         c.get_object(oss.GetObjectRequest(bucket=bucket_name, key="k"))
     assert (v2_error(ei).status_code, v2_error(ei).code) == (400, "InvalidArgument")
+
+
+def test_block_public_access_ignores_public_acls_for_keys_without_grant(cli, endpoint, new_key,
+                                                                        bucket, bucket_name):
+    # OSS "Block public access": public ACLs are ignored while it is on; grants are not public.
+    bucket.put_object("k", b"data")
+    bucket.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ)
+    stranger, reader = new_key(), new_key()
+    cli.run("grant", reader.access_key_id, bucket_name, "read")
+    assert oss2_bucket(endpoint, stranger, bucket_name).get_object("k").read() == b"data"
+    bucket.put_bucket_public_access_block(True)
+    with pytest.raises(oss2.exceptions.AccessDenied):
+        oss2_bucket(endpoint, stranger, bucket_name).get_object("k")
+    assert oss2_bucket(endpoint, reader, bucket_name).get_object("k").read() == b"data"

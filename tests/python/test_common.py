@@ -114,7 +114,7 @@ def test_get_object_meta_missing_v2(v2, bucket_name):
 
 
 @pytest.mark.parametrize("method,sub", [
-    ("GET", "lifecycle"), ("PUT", "lifecycle"), ("GET", "website"), ("PUT", "website"),
+    ("GET", "lifecycle"), ("PUT", "lifecycle"), ("GET", "logging"), ("PUT", "logging"),
 ])
 def test_unimplemented_subresource_is_501(raw, bucket_name, method, sub):
     data = b"<x/>" if method == "PUT" else None

@@ -6,9 +6,9 @@
 
 use arbitrary::Arbitrary;
 use ossd_proto::ErrorCode;
-use ossd_proto::bodies::{
-    CompletePart, DeleteRequest, parse_complete, parse_create_bucket, parse_delete,
-};
+use ossd_proto::docs::complete_multipart::{CompleteMultipartUpload, CompletePart};
+use ossd_proto::docs::create_bucket::CreateBucketConfiguration;
+use ossd_proto::docs::delete::DeleteRequest;
 use ossd_proto::request::MAX_KEY_BYTES;
 use ossd_proto::xml::{self, Element, XmlWriter, escape_into};
 
@@ -60,6 +60,18 @@ struct Input {
     delete: DeleteIn,
     parts: Vec<PartIn>,
     create: CreateIn,
+}
+
+fn parse_delete(raw: &[u8]) -> Result<DeleteRequest, ossd_proto::ApiError> {
+    DeleteRequest::parse(raw)
+}
+
+fn parse_complete(raw: &[u8]) -> Result<Vec<CompletePart>, ossd_proto::ApiError> {
+    CompleteMultipartUpload::parse(raw).map(|c| c.parts)
+}
+
+fn parse_create_bucket(raw: &[u8]) -> Result<Option<String>, ossd_proto::ApiError> {
+    CreateBucketConfiguration::parse(raw).map(|c| c.storage_class)
 }
 
 /// The target: every reader on the raw bytes, then `data` as typed documents.

@@ -62,6 +62,7 @@ error_codes! {
     MissingContentLength => (411, "You must provide the Content-Length HTTP header.", None),
     NoSuchBucket => (404, "The specified bucket does not exist.", Some("0015-00000101")),
     NoSuchCORSConfiguration => (404, "The CORS Configuration does not exist.", Some("0034-00000001")),
+    NoSuchWebsiteConfiguration => (404, "The specified bucket does not have a website configuration.", None),
     NoSuchKey => (404, "The specified key does not exist.", Some("0026-00000001")),
     NoSuchRegion => (404, "The specified region does not exist.", None),
     NoSuchUpload => (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", None),
@@ -86,7 +87,7 @@ pub struct ApiError {
     /// Extra children of `<Error>` in order, e.g. `BucketName`, `ArgumentName`, `StringToSign`.
     pub fields: Vec<(&'static str, String)>,
     /// Extra response headers (e.g. `x-oss-next-append-position` on PositionNotEqualToLength).
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(String, String)>,
     /// A more specific EC than the code's default, when the cause is known.
     pub ec: Option<&'static str>,
 }
@@ -118,8 +119,8 @@ impl ApiError {
         self
     }
     /// Adds an extra response header.
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
-        self.headers.push((name, value.into()));
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> ApiError {
+        self.headers.push((name.to_owned(), value.into()));
         self
     }
     /// Sets a specific EC.

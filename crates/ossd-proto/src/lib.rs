@@ -1,7 +1,7 @@
 //! ossd-proto: the OSS wire format: addressing, operation classification, XML bodies and the error table. No I/O.
 
-pub mod bodies;
 pub mod cors_xml;
+pub mod docs;
 pub mod error;
 pub mod operation;
 pub mod range;

@@ -65,6 +65,14 @@ pub enum Operation {
     ListObjectsV2,
     PutBucketCors,
     GetBucketCors,
+    PutBucketReferer,
+    GetBucketReferer,
+    PutBucketWebsite,
+    GetBucketWebsite,
+    DeleteBucketWebsite,
+    PutBucketPublicAccessBlock,
+    GetBucketPublicAccessBlock,
+    DeleteBucketPublicAccessBlock,
     DeleteBucketCors,
     DeleteMultipleObjects,
     PostObject,
@@ -151,6 +159,20 @@ impl Operation {
             O::PutBucketCors => info("PutBucketCors", Owner, false, false, true),
             O::GetBucketCors => info("GetBucketCors", Owner, false, false, false),
             O::DeleteBucketCors => info("DeleteBucketCors", Owner, false, false, true),
+            O::PutBucketReferer => info("PutBucketReferer", Owner, false, false, true),
+            O::GetBucketReferer => info("GetBucketReferer", Owner, false, false, false),
+            O::PutBucketWebsite => info("PutBucketWebsite", Owner, false, false, true),
+            O::GetBucketWebsite => info("GetBucketWebsite", Owner, false, false, false),
+            O::DeleteBucketWebsite => info("DeleteBucketWebsite", Owner, false, false, true),
+            O::PutBucketPublicAccessBlock => {
+                info("PutBucketPublicAccessBlock", Owner, false, false, true)
+            }
+            O::GetBucketPublicAccessBlock => {
+                info("GetBucketPublicAccessBlock", Owner, false, false, false)
+            }
+            O::DeleteBucketPublicAccessBlock => {
+                info("DeleteBucketPublicAccessBlock", Owner, false, false, true)
+            }
             O::DeleteMultipleObjects => info("DeleteMultipleObjects", Write, true, false, true),
             O::PostObject => info("PostObject", Form, true, true, true),
             O::ListMultipartUploads => info("ListMultipartUploads", Read, false, false, false),
@@ -225,9 +247,12 @@ pub const SELECTORS: &[&str] = &[
     "delete",
     "location",
     "objectMeta",
+    "publicAccessBlock",
+    "referer",
     "stat",
     "uploadId",
     "uploads",
+    "website",
 ];
 
 /// Query parameters that name OSS features ossd does not implement: a request carrying any of
@@ -272,13 +297,11 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "policy",
     "policyStatus",
     "processConfiguration",
-    "publicAccessBlock",
     "qos",
     "qosInfo",
     "qosRequester",
     "quota",
     "redundancyTransition",
-    "referer",
     "regionList",
     "replication",
     "replicationLocation",
@@ -308,10 +331,10 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "userDefinedLogFieldsConfig",
     "versionId",
     "vod",
-    "website",
     "worm",
     "wormExtend",
     "wormId",
+    "x-oss-access-point-name",
     "x-oss-async-process",
     "x-oss-process",
     "x-oss-write-get-object-response",
@@ -366,6 +389,11 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
         };
     }
     let Some(_bucket) = &target.bucket else {
+        // Account-level Block Public Access (`/?publicAccessBlock` on the service) is not
+        // implemented; the bucket-level one is.
+        if query.has("publicAccessBlock") {
+            return Operation::NotImplemented { what: "publicAccessBlock".to_owned() };
+        }
         return match method {
             "GET" => Operation::ListBuckets,
             _ => Operation::MethodNotAllowed,
@@ -387,6 +415,9 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("GET", Some("acl")) => O::GetBucketAcl,
             ("GET", Some("cors")) => O::GetBucketCors,
             ("GET", Some("location")) => O::GetBucketLocation,
+            ("GET", Some("referer")) => O::GetBucketReferer,
+            ("GET", Some("publicAccessBlock")) => O::GetBucketPublicAccessBlock,
+            ("GET", Some("website")) => O::GetBucketWebsite,
             ("GET", Some("bucketInfo")) => O::GetBucketInfo,
             ("GET", Some("stat")) => O::GetBucketStat,
             ("GET", Some("uploads")) => O::ListMultipartUploads,
@@ -395,8 +426,13 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("HEAD", None) => O::HeadBucket,
             ("PUT", Some("acl")) => O::PutBucketAcl,
             ("PUT", Some("cors")) => O::PutBucketCors,
+            ("PUT", Some("referer")) => O::PutBucketReferer,
+            ("PUT", Some("publicAccessBlock")) => O::PutBucketPublicAccessBlock,
+            ("PUT", Some("website")) => O::PutBucketWebsite,
             ("PUT", None) => O::PutBucket,
             ("DELETE", Some("cors")) => O::DeleteBucketCors,
+            ("DELETE", Some("publicAccessBlock")) => O::DeleteBucketPublicAccessBlock,
+            ("DELETE", Some("website")) => O::DeleteBucketWebsite,
             ("DELETE", None) => O::DeleteBucket,
             ("POST", Some("delete")) => O::DeleteMultipleObjects,
             ("POST", None) => O::PostObject,

@@ -113,6 +113,23 @@ fn classification() {
     assert_eq!(op("PUT", "/b", "cors", false), Operation::PutBucketCors);
     assert_eq!(op("GET", "/b/", "cors", false), Operation::GetBucketCors);
     assert_eq!(op("DELETE", "/b/", "cors", false), Operation::DeleteBucketCors);
+    assert_eq!(op("PUT", "/b/", "referer", false), Operation::PutBucketReferer);
+    assert_eq!(op("GET", "/b", "referer=", false), Operation::GetBucketReferer);
+    // OSS has no DeleteBucketReferer, and no object-level referer.
+    assert_eq!(op("DELETE", "/b/", "referer", false), Operation::MethodNotAllowed);
+    assert_eq!(op("GET", "/b/k", "referer", false), Operation::MethodNotAllowed);
+    assert_eq!(op("PUT", "/b/", "publicAccessBlock", false), Operation::PutBucketPublicAccessBlock);
+    assert_eq!(op("GET", "/b/", "publicAccessBlock", false), Operation::GetBucketPublicAccessBlock);
+    assert_eq!(
+        op("DELETE", "/b/", "publicAccessBlock", false),
+        Operation::DeleteBucketPublicAccessBlock
+    );
+    // Account level and access points are not implemented.
+    assert!(matches!(op("GET", "/", "publicAccessBlock", false), Operation::NotImplemented { .. }));
+    assert!(matches!(
+        op("GET", "/b/", "publicAccessBlock&x-oss-access-point-name=ap", false),
+        Operation::NotImplemented { .. }
+    ));
     assert_eq!(op("OPTIONS", "/b/", "", false), Operation::Preflight { key: None });
     assert_eq!(
         op("OPTIONS", "/b/k", "x-oss-signature=1", false),
@@ -209,7 +226,7 @@ fn sub_resources_never_fall_back_to_the_base_operation() {
         assert_eq!(op(m, path, q, false).name(), "NotImplemented", "{m} {path}?{q}");
     }
     assert_eq!(op("DELETE", "/b/", "acl", false), Operation::MethodNotAllowed);
-    assert_eq!(op("DELETE", "/b/", "publicAccessBlock", false).name(), "NotImplemented");
+    assert_eq!(op("DELETE", "/b/", "tagging", false).name(), "NotImplemented");
     assert_eq!(op("PUT", "/b/", "uploads", false), Operation::MethodNotAllowed);
     assert_eq!(op("POST", "/b/", "append", false), Operation::MethodNotAllowed);
     assert_eq!(op("GET", "/b/", "acl&cors", false), Operation::Ambiguous);

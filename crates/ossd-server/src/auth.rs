@@ -1,9 +1,10 @@
 //! Authentication (who is asking: a signature check, or anonymous) and authorization (may they do it).
 
 use crate::clock::now_secs;
+use crate::headers::{SECURITY_TOKEN, X_OSS_SECURITY_TOKEN};
 use crate::keys::{KeyRecord, Permission};
 use crate::state::{AppState, BucketState};
-use ossd_proto::{Access, ApiError, ErrorCode, Query, Target};
+use ossd_proto::{Access, ApiError, ErrorCode, Operation, Query, Target};
 use ossd_sig::{SigError, SignedRequest};
 
 /// Who a request acts as.
@@ -47,12 +48,6 @@ impl Principal {
     }
 }
 
-/// `x-oss-security-token`: an STS token, which this server refuses.
-const X_OSS_SECURITY_TOKEN: http::HeaderName =
-    http::HeaderName::from_static("x-oss-security-token");
-/// `security-token`: the same, as some clients name it.
-const SECURITY_TOKEN: http::HeaderName = http::HeaderName::from_static("security-token");
-
 /// The request's headers as (lower-case name, value) pairs, as the signature code wants them.
 /// Values are signed as sent: UTF-8 beyond ASCII (`x-oss-meta-unicode: 测试`, as oss2,
 /// alibabacloud-oss-v2 and ali-oss send it) is kept, not dropped; a value that is not UTF-8 at
@@ -88,7 +83,7 @@ pub fn authenticate(
             token = true;
         }
     }
-    if token || query.has("security-token") || query.has("x-oss-security-token") {
+    if token || query.has(SECURITY_TOKEN.as_str()) || query.has(X_OSS_SECURITY_TOKEN.as_str()) {
         return Err(ApiError::msg(
             ErrorCode::InvalidArgument,
             "Security tokens (STS) are not supported by this server; use an access key, a presigned URL or a PostObject policy.",
@@ -220,15 +215,46 @@ impl Authz {
         match self {
             Authz::Granted => Ok(()),
             Authz::ByAcl { write } => {
-                let ok = match effective_acl(bucket, object_acl) {
-                    "public-read-write" => true,
-                    "public-read" => !write,
-                    _ => false,
-                };
+                // Block Public Access: public ACLs stay stored but grant nothing.
+                let ok = !bucket.block_public_access
+                    && match effective_acl(bucket, object_acl) {
+                        "public-read-write" => true,
+                        "public-read" => !write,
+                        _ => false,
+                    };
                 if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
             }
             Authz::Deferred => Err(ApiError::new(ErrorCode::AccessDenied)),
         }
+    }
+}
+
+/// The ACL a request asks to set, if any: `x-oss-acl` on PutBucketAcl and PutBucket,
+/// `x-oss-object-acl` on PutObjectAcl and every write that can set one with the object
+/// (PostObject's comes in its form and is checked by its handler).
+pub fn requested_acl<'a>(op: &Operation, headers: &'a http::HeaderMap) -> Option<&'a str> {
+    let name = match op {
+        Operation::PutBucketAcl | Operation::PutBucket => crate::headers::X_OSS_ACL,
+        Operation::PutObjectAcl { .. } => crate::headers::X_OSS_OBJECT_ACL,
+        op if op.info().sets_acl => crate::headers::X_OSS_OBJECT_ACL,
+        _ => return None,
+    };
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Block Public Access refuses new public grants: setting `public-read` or `public-read-write`
+/// on the bucket or one of its objects while it is on (OSS: "you cannot configure public access
+/// permissions"; the error is not documented: 403 `AccessDenied`).
+pub fn refuse_public_acl(bucket: &BucketState, acl: Option<&str>) -> Result<(), ApiError> {
+    match acl {
+        Some("public-read" | "public-read-write") if bucket.block_public_access => {
+            Err(ApiError::msg(
+                ErrorCode::AccessDenied,
+                "Block Public Access is enabled for this bucket: public ACLs cannot be set.",
+            )
+            .field("BucketName", bucket.record.name.clone()))
+        }
+        _ => Ok(()),
     }
 }
 

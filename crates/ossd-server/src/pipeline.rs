@@ -4,6 +4,7 @@ use crate::auth::{self, Authz, Principal};
 use crate::body::Body;
 use crate::cors;
 use crate::handlers;
+use crate::headers::{X_OSS_COPY_SOURCE, X_OSS_OBJECT_ACL, X_OSS_REQUEST_ID};
 use crate::metrics::cors::{CorsRequest, actual_decision, preflight_decision};
 use crate::metrics::{CorsDecision, Finished};
 use crate::render;
@@ -41,7 +42,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// A request header as a string, if present and valid.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
     /// The bucket's state or `NoSuchBucket`.
@@ -109,16 +110,11 @@ impl RequestId {
     }
 
     /// The id as the `x-oss-request-id` value: one allocation, no intermediate `String`.
-    fn header_value(&self) -> Option<HeaderValue> {
-        HeaderValue::from_bytes(&self.0).ok()
+    fn header_value(&self) -> HeaderValue {
+        // `from_bytes` refuses only control bytes: 24 hex digits always pass.
+        HeaderValue::from_bytes(&self.0).unwrap_or(HeaderValue::from_static("0"))
     }
 }
-
-/// `x-oss-copy-source` (CopyObject, UploadPartCopy).
-const X_OSS_COPY_SOURCE: http::HeaderName = http::HeaderName::from_static("x-oss-copy-source");
-
-/// `x-oss-object-acl` (an object ACL set with an upload).
-const X_OSS_OBJECT_ACL: http::HeaderName = http::HeaderName::from_static("x-oss-object-acl");
 
 /// `Server: AliyunOSS`.
 const SERVER: HeaderValue = HeaderValue::from_static("AliyunOSS");
@@ -201,9 +197,7 @@ pub async fn handle(
     };
     let h = resp.headers_mut();
     if !trace.common_set {
-        if let Some(v) = request_id.header_value() {
-            h.insert(render::X_OSS_REQUEST_ID, v);
-        }
+        h.insert(X_OSS_REQUEST_ID, request_id.header_value());
         h.insert(header::DATE, date_header(secs));
         h.insert(header::SERVER, SERVER);
     }
@@ -319,9 +313,22 @@ async fn run(
     if log {
         trace.access_key = principal.owner_id(state).map(str::to_owned);
     }
+    // Hotlink protection: anonymous requests and presigned URLs, before the ACLs (`referer`).
+    // PostObject is authorized by its signed form, not through a URL.
+    if let Some(b) = &bucket
+        && let Some(cfg) = &b.referer
+        && !parts.headers.contains_key(header::AUTHORIZATION)
+        && !matches!(op, Operation::PostObject)
+    {
+        let referer = parts.headers.get(header::REFERER).map(HeaderValue::as_bytes);
+        crate::referer::check(cfg, referer).map_err(|r| r.to_error(&b.record.name))?;
+    }
     let sets_acl = info.sets_acl && parts.headers.contains_key(X_OSS_OBJECT_ACL);
     let authz =
         auth::authorize(&principal, bucket.as_deref(), info.access, info.object_acl, sets_acl)?;
+    if let Some(b) = &bucket {
+        auth::refuse_public_acl(b, auth::requested_acl(&op, &parts.headers))?;
+    }
     let ctx = Ctx {
         method: parts.method,
         headers: parts.headers,
@@ -367,14 +374,12 @@ fn preflight(
     }
     let bucket = known_bucket(state, Some(bucket_name))?;
     // A matched preflight writes the headers every answer carries into its prepared slots.
-    let common = || {
-        request_id.header_value().map(|request_id| cors::CommonHeaders {
-            request_id,
-            date: date_header(secs),
-            server: SERVER,
-        })
+    let common = || cors::CommonHeaders {
+        request_id: request_id.header_value(),
+        date: date_header(secs),
+        server: SERVER,
     };
-    let (r, common_set) = cors::preflight_with(
+    let (r, common_set) = cors::preflight(
         bucket.as_deref(),
         Some(bucket_name),
         &parts.headers,

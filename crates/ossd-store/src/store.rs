@@ -1391,8 +1391,10 @@ impl Store {
         result
     }
 
-    /// Of the blobs a commit left unreferenced, those to unlink now: all of them, unless an
-    /// object reader is running, in which case they wait in the graveyard (see [`Leases`]).
+    /// Of the blobs a write left unreferenced (`doomed`), those to unlink now: all of them when
+    /// no object reader is running; otherwise none: they all go to the graveyard, tagged with
+    /// the current epoch (which then moves on), and are unlinked when every reader that started
+    /// before has ended, whatever object it reads (see [`Leases`]).
     fn unless_read(&self, doomed: Vec<BlobId>) -> Vec<BlobId> {
         if doomed.is_empty() {
             return doomed;

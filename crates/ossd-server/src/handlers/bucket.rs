@@ -3,16 +3,22 @@
 use super::{owner_id, read_small_body};
 use crate::body::Body;
 use crate::clock::now_ms;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use http::{Response, StatusCode};
+use http::{Response, StatusCode, header};
+use ossd_proto::docs::acl::AccessControlPolicy;
+use ossd_proto::docs::bucket_info::BucketInfo;
+use ossd_proto::docs::bucket_stat::BucketStat;
+use ossd_proto::docs::create_bucket::CreateBucketConfiguration;
+use ossd_proto::docs::list_buckets::{BucketEntry, BucketsPage, ListAllMyBucketsResult};
+use ossd_proto::docs::list_objects::{ListBucketResult, ObjectEntry, Paging};
+use ossd_proto::docs::location::LocationConstraint;
 use ossd_proto::request::valid_bucket_name;
-use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{BucketRecord, ListQuery};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use ossd_store::{BucketRecord, ListQuery, ObjectRecord};
 
 /// Bucket ACL values OSS accepts.
 pub const BUCKET_ACLS: &[&str] = &["private", "public-read", "public-read-write"];
@@ -51,37 +57,30 @@ pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
         .collect();
     let truncated = matching.len() > max;
     let page = &matching[..matching.len().min(max)];
-    let mut w = XmlWriter::new();
-    w.open("ListAllMyBucketsResult");
-    if paged {
-        w.elem("Prefix", prefix);
-        w.elem("Marker", marker);
-        w.elem("MaxKeys", &max.to_string());
-        w.elem("IsTruncated", if truncated { "true" } else { "false" });
-        if truncated && let Some(last) = page.last() {
-            w.elem("NextMarker", &last.name);
-        }
-    }
-    w.open("Owner");
-    w.elem("ID", owner_id(state));
-    w.elem("DisplayName", owner_id(state));
-    w.close("Owner");
     let (extranet, intranet) = super::endpoints(state, ctx);
-    w.open("Buckets");
-    for b in page {
-        w.open("Bucket");
-        w.elem("CreationDate", &iso8601(b.created_ms));
-        w.elem("ExtranetEndpoint", &extranet);
-        w.elem("IntranetEndpoint", &intranet);
-        w.elem("Location", &format!("oss-{}", b.region));
-        w.elem("Name", &b.name);
-        w.elem("Region", &b.region);
-        w.elem("StorageClass", &b.storage_class);
-        w.close("Bucket");
-    }
-    w.close("Buckets");
-    w.close("ListAllMyBucketsResult");
-    Ok(render::ok_xml(w.finish()))
+    let doc = ListAllMyBucketsResult {
+        page: paged.then(|| BucketsPage {
+            prefix,
+            marker,
+            max_keys: max,
+            is_truncated: truncated,
+            next_marker: page.last().map(|b| b.name.as_str()),
+        }),
+        owner: owner_id(state),
+        buckets: page
+            .iter()
+            .map(|b| BucketEntry {
+                creation_date: iso8601(b.created_ms),
+                extranet_endpoint: &extranet,
+                intranet_endpoint: &intranet,
+                location: format!("oss-{}", b.region),
+                name: &b.name,
+                region: &b.region,
+                storage_class: &b.storage_class,
+            })
+            .collect(),
+    };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub async fn put_bucket(
@@ -93,18 +92,18 @@ pub async fn put_bucket(
     if !valid_bucket_name(name) {
         return Err(ApiError::new(ErrorCode::InvalidBucketName).field("BucketName", name));
     }
-    let acl = ctx.header("x-oss-acl").unwrap_or("private");
+    let acl = ctx.header(headers::X_OSS_ACL).unwrap_or("private");
     if !BUCKET_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
             "no such bucket access control exists",
-            "x-oss-acl",
+            headers::X_OSS_ACL.as_str(),
             acl,
         ));
     }
     let raw = read_small_body(body, 64 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
         .await?;
     let mut storage_class = "Standard".to_owned();
-    if let Some(sc) = ossd_proto::bodies::parse_create_bucket(&raw)? {
+    if let Some(sc) = CreateBucketConfiguration::parse(&raw)?.storage_class {
         let canonical = STORAGE_CLASSES.iter().find(|c| c.eq_ignore_ascii_case(&sc));
         let Some(canonical) = canonical else {
             return Err(ApiError::invalid_argument("Invalid storage class.", "StorageClass", &sc));
@@ -134,7 +133,7 @@ pub async fn put_bucket(
         if !owns {
             return Err(ApiError::new(ErrorCode::BucketAlreadyExists).field("BucketName", name));
         }
-        let acl_given = ctx.header("x-oss-acl").is_some();
+        let acl_given = ctx.header(headers::X_OSS_ACL).is_some();
         let class_given = !raw.iter().all(u8::is_ascii_whitespace);
         if acl_given || class_given {
             state.update_bucket(name, |r| {
@@ -147,7 +146,7 @@ pub async fn put_bucket(
             })?;
         }
         let mut r = render::empty(StatusCode::OK);
-        render::set(&mut r, "location", &format!("/{name}"));
+        render::set(&mut r, header::LOCATION, &format!("/{name}"));
         return Ok(r);
     }
     blocking(|| state.store.create_bucket(&rec)).map_err(|e| match store_error(e) {
@@ -156,7 +155,7 @@ pub async fn put_bucket(
     })?;
     state.cache_bucket(rec);
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "location", &format!("/{name}"));
+    render::set(&mut r, header::LOCATION, &format!("/{name}"));
     Ok(r)
 }
 
@@ -180,127 +179,60 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
         return Ok(render::empty(StatusCode::OK));
     }
     let r = &b.record;
-    let mut w = XmlWriter::new();
-    w.open("BucketInfo");
-    w.open("Bucket");
-    w.elem("AccessMonitor", "Disabled");
-    w.elem("CreationDate", &iso8601(r.created_ms));
     let (extranet, intranet) = super::endpoints(state, ctx);
-    w.elem("ExtranetEndpoint", &extranet);
-    w.elem("IntranetEndpoint", &intranet);
-    w.elem("Location", &format!("oss-{}", r.region));
-    w.elem("StorageClass", &r.storage_class);
-    w.elem("TransferAcceleration", "Disabled");
-    w.elem("CrossRegionReplication", "Disabled");
-    w.elem("Name", &r.name);
-    w.open("Owner");
-    w.elem("DisplayName", &r.owner);
-    w.elem("ID", &r.owner);
-    w.close("Owner");
-    w.open("AccessControlList");
-    w.elem("Grant", &r.acl);
-    w.close("AccessControlList");
-    w.elem("Comment", "");
-    w.elem("DataRedundancyType", "LRS");
-    w.elem("ResourceGroupId", "rg-default-id");
-    w.open("ServerSideEncryptionRule");
-    w.elem("SSEAlgorithm", "None");
-    w.close("ServerSideEncryptionRule");
-    w.open("BucketPolicy");
-    w.elem("LogBucket", "");
-    w.elem("LogPrefix", "");
-    w.close("BucketPolicy");
-    w.elem("BlockPublicAccess", "false");
-    w.close("Bucket");
-    w.close("BucketInfo");
-    Ok(render::ok_xml(w.finish()))
+    let doc = BucketInfo {
+        creation_date: iso8601(r.created_ms),
+        extranet_endpoint: &extranet,
+        intranet_endpoint: &intranet,
+        location: format!("oss-{}", r.region),
+        storage_class: &r.storage_class,
+        name: &r.name,
+        owner: &r.owner,
+        acl: &r.acl,
+        block_public_access: b.block_public_access,
+    };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn get_bucket_location(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     ctx.bucket()?;
-    let mut w = XmlWriter::new();
-    w.elem("LocationConstraint", &location(state));
-    Ok(render::ok_xml(w.finish()))
+    Ok(render::ok_xml(LocationConstraint { location: &location(state) }.to_xml()))
 }
 
 pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let name = b.record.name.clone();
     let s = blocking(|| state.store.bucket_stats(&name)).map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("BucketStat");
-    // Every field of the current OSS document, zero for what ossd does not have (live channels,
-    // delete markers) and per storage class from the one total it keeps: objects are counted
-    // under Standard, as are their bytes.
-    let (bytes, objects) = (s.storage_bytes.to_string(), s.object_count.to_string());
+    // An empty bucket reports 0, as OSS does (alibabacloud-oss-v2's test of an empty bucket).
     let empty = s.object_count == 0 && s.multipart_upload_count == 0;
-    let last_modified = if empty { 0 } else { s.last_modified_ms / 1000 }.to_string();
-    for (name, value) in [
-        ("Storage", bytes.as_str()),
-        ("ObjectCount", objects.as_str()),
-        ("MultipartUploadCount", &s.multipart_upload_count.to_string()),
-        ("LiveChannelCount", "0"),
-        // An empty bucket reports 0, as OSS does (alibabacloud-oss-v2's test of an empty bucket).
-        ("LastModifiedTime", &last_modified),
-        ("StandardStorage", bytes.as_str()),
-        ("StandardObjectCount", objects.as_str()),
-        ("InfrequentAccessStorage", "0"),
-        ("InfrequentAccessRealStorage", "0"),
-        ("InfrequentAccessObjectCount", "0"),
-        ("ArchiveStorage", "0"),
-        ("ArchiveRealStorage", "0"),
-        ("ArchiveObjectCount", "0"),
-        ("ColdArchiveStorage", "0"),
-        ("ColdArchiveRealStorage", "0"),
-        ("ColdArchiveObjectCount", "0"),
-        ("DeepColdArchiveStorage", "0"),
-        ("DeepColdArchiveRealStorage", "0"),
-        ("DeepColdArchiveObjectCount", "0"),
-        ("DeleteMarkerCount", "0"),
-    ] {
-        w.elem(name, value);
-    }
-    w.close("BucketStat");
-    Ok(render::ok_xml(w.finish()))
-}
-
-/// Writes an `AccessControlPolicy` document (bucket and object ACL share the shape).
-pub fn acl_doc(owner: &str, grant: &str) -> String {
-    let mut w = XmlWriter::new();
-    w.open("AccessControlPolicy");
-    w.open("Owner");
-    w.elem("ID", owner);
-    w.elem("DisplayName", owner);
-    w.close("Owner");
-    w.open("AccessControlList");
-    w.elem("Grant", grant);
-    w.close("AccessControlList");
-    w.close("AccessControlPolicy");
-    w.finish()
+    let doc = BucketStat {
+        storage: s.storage_bytes,
+        object_count: s.object_count,
+        multipart_upload_count: s.multipart_upload_count,
+        last_modified_time: if empty { 0 } else { s.last_modified_ms / 1000 },
+    };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    Ok(render::ok_xml(acl_doc(&b.record.owner, &b.record.acl)))
+    let doc = AccessControlPolicy { owner: &b.record.owner, grant: &b.record.acl };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = ctx.header("x-oss-acl").unwrap_or("");
+    let acl = ctx.header(headers::X_OSS_ACL).unwrap_or("");
     if !BUCKET_ACLS.contains(&acl) {
         return Err(ApiError::invalid_argument(
             "no such bucket access control exists",
-            "x-oss-acl",
+            headers::X_OSS_ACL.as_str(),
             acl,
         ));
     }
     state.update_bucket(&b.record.name, |rec| rec.acl = acl.to_owned())?;
     Ok(render::empty(StatusCode::OK))
 }
-
-/// Characters escaped by `encoding-type=url`: all but unreserved ones (the SDKs decode with plain
-/// percent-decoding, so a space must be `%20`, never `+`).
-const URL_ENC: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Reads `encoding-type`: absent → plain keys, `url` → percent-encoded keys, anything else is refused.
 pub fn url_encoding(ctx: &Ctx) -> Result<bool, ApiError> {
@@ -313,20 +245,6 @@ pub fn url_encoding(ctx: &Ctx) -> Result<bool, ApiError> {
             other,
         )),
     }
-}
-
-/// Writes the `<CommonPrefixes>` elements of a listing.
-pub fn common_prefixes(w: &mut XmlWriter, prefixes: &[String], url: bool) {
-    for p in prefixes {
-        w.open("CommonPrefixes");
-        w.elem("Prefix", &enc(p, url));
-        w.close("CommonPrefixes");
-    }
-}
-
-/// Encodes a key or prefix for `encoding-type=url` responses.
-pub fn enc(s: &str, url: bool) -> String {
-    if url { utf8_percent_encode(s, URL_ENC).to_string() } else { s.to_owned() }
 }
 
 pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Body>, ApiError> {
@@ -356,57 +274,44 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
     let name = b.record.name.clone();
     let page = state.store.list_objects(&name, &q).map_err(store_error)?;
     let fetch_owner = !v2 || ctx.query.get("fetch-owner") == Some("true");
-    let mut w = XmlWriter::new();
-    w.open("ListBucketResult");
-    w.elem("Name", &name);
-    w.elem("Prefix", &enc(&prefix, url));
-    if v2 {
-        if let Some(sa) = ctx.query.get("start-after") {
-            w.elem("StartAfter", &enc(sa, url));
-        }
-        if let Some(t) = &token {
-            w.elem("ContinuationToken", t);
+    let paging = if v2 {
+        Paging::V2 {
+            start_after: ctx.query.get("start-after"),
+            continuation_token: token.as_deref(),
+            next_continuation_token: page.next_marker.as_deref().map(encode_token),
         }
     } else {
-        w.elem("Marker", &enc(&marker, url));
+        Paging::V1 { marker: &marker, next_marker: page.next_marker.as_deref() }
+    };
+    let doc = ListBucketResult {
+        name: &name,
+        prefix: &prefix,
+        paging,
+        max_keys,
+        delimiter: &delimiter,
+        url,
+        is_truncated: page.is_truncated,
+        contents: page
+            .objects
+            .iter()
+            .map(|o| object_entry(o, fetch_owner.then_some(b.record.owner.as_str())))
+            .collect(),
+        common_prefixes: &page.common_prefixes,
+    };
+    Ok(render::ok_xml(doc.to_xml()))
+}
+
+/// An object as the listings show it (`<Contents>`, `<Version>`), with the owner if given.
+pub fn object_entry<'a>(o: &'a ObjectRecord, owner: Option<&'a str>) -> ObjectEntry<'a> {
+    ObjectEntry {
+        key: &o.key,
+        last_modified: iso8601(o.last_modified_ms),
+        etag: &o.etag,
+        object_type: &o.object_type,
+        size: o.size,
+        storage_class: &o.storage_class,
+        owner,
     }
-    w.elem("MaxKeys", &max_keys.to_string());
-    w.elem("Delimiter", &enc(&delimiter, url));
-    if url {
-        w.elem("EncodingType", "url");
-    }
-    w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
-    if page.is_truncated
-        && let Some(next) = &page.next_marker
-    {
-        if v2 {
-            w.elem("NextContinuationToken", &encode_token(next));
-        } else {
-            w.elem("NextMarker", &enc(next, url));
-        }
-    }
-    if v2 {
-        w.elem("KeyCount", &(page.objects.len() + page.common_prefixes.len()).to_string());
-    }
-    for o in &page.objects {
-        w.open("Contents");
-        w.elem("Key", &enc(&o.key, url));
-        w.elem("LastModified", &iso8601(o.last_modified_ms));
-        w.elem("ETag", &o.etag);
-        w.elem("Type", &o.object_type);
-        w.elem("Size", &o.size.to_string());
-        w.elem("StorageClass", &o.storage_class);
-        if fetch_owner {
-            w.open("Owner");
-            w.elem("ID", &b.record.owner);
-            w.elem("DisplayName", &b.record.owner);
-            w.close("Owner");
-        }
-        w.close("Contents");
-    }
-    common_prefixes(&mut w, &page.common_prefixes, url);
-    w.close("ListBucketResult");
-    Ok(render::ok_xml(w.finish()))
 }
 
 fn encode_token(marker: &str) -> String {

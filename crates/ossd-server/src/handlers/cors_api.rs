@@ -47,7 +47,7 @@ pub async fn put_bucket_cors(
 pub fn get_bucket_cors(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     match &b.cors {
-        Some(cfg) => Ok(render::ok_xml(render_cors_configuration(cfg))),
+        Some(cors) => Ok(render::ok_xml(render_cors_configuration(cors.config()))),
         None => Err(ApiError::new(ErrorCode::NoSuchCORSConfiguration)
             .field("BucketName", b.record.name.clone())),
     }

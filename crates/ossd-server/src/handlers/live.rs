@@ -6,18 +6,15 @@ use crate::pipeline::Ctx;
 use crate::render;
 use http::Response;
 use ossd_proto::ApiError;
-use ossd_proto::xml::XmlWriter;
+use ossd_proto::docs::list_live_channels::ListLiveChannelResult;
 
 pub fn list_live_channels(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     ctx.bucket()?;
     let max = super::bucket::parse_max(ctx, "max-keys", 100, 1000)?;
-    let mut w = XmlWriter::new();
-    w.open("ListLiveChannelResult");
-    w.elem("Prefix", ctx.query.get("prefix").unwrap_or(""));
-    w.elem("Marker", ctx.query.get("marker").unwrap_or(""));
-    w.elem("MaxKeys", &max.to_string());
-    w.elem("IsTruncated", "false");
-    w.elem("NextMarker", "");
-    w.close("ListLiveChannelResult");
-    Ok(render::ok_xml(w.finish()))
+    let doc = ListLiveChannelResult {
+        prefix: ctx.query.get("prefix").unwrap_or(""),
+        marker: ctx.query.get("marker").unwrap_or(""),
+        max_keys: max,
+    };
+    Ok(render::ok_xml(doc.to_xml()))
 }

@@ -7,20 +7,26 @@ mod live;
 mod multipart;
 mod object;
 mod object_headers;
+mod object_template;
 mod post_object;
+mod public_access_block;
+mod referer;
 mod regions;
 pub mod unsupported;
 mod upload;
 mod versions;
+mod website;
 
 use crate::body::Body;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::request_body::RequestBody;
 use crate::state::AppState;
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
-use http::Response;
+use http::{Response, header};
 use md5::{Digest, Md5};
+use ossd_proto::docs::encoding::url_encode;
 use ossd_proto::{ApiError, ErrorCode, Operation};
 
 /// Runs the handler for the request's operation.
@@ -43,11 +49,22 @@ pub async fn dispatch(
         Operation::GetBucketStat => bucket::get_bucket_stat(state, ctx),
         Operation::GetBucketAcl => bucket::get_bucket_acl(ctx),
         Operation::PutBucketAcl => bucket::put_bucket_acl(state, ctx),
-        Operation::ListObjects => bucket::list_objects(state, ctx, false),
+        Operation::ListObjects => match website::root(state, ctx) {
+            Some(index) => index,
+            None => bucket::list_objects(state, ctx, false),
+        },
         Operation::ListObjectsV2 => bucket::list_objects(state, ctx, true),
         Operation::PutBucketCors => cors_api::put_bucket_cors(state, ctx, body).await,
         Operation::GetBucketCors => cors_api::get_bucket_cors(ctx),
         Operation::DeleteBucketCors => cors_api::delete_bucket_cors(state, ctx),
+        Operation::PutBucketReferer => referer::put_bucket_referer(state, ctx, body).await,
+        Operation::GetBucketReferer => referer::get_bucket_referer(ctx),
+        Operation::PutBucketWebsite => website::put(state, ctx, body).await,
+        Operation::GetBucketWebsite => website::get(ctx),
+        Operation::DeleteBucketWebsite => website::delete(state, ctx),
+        Operation::PutBucketPublicAccessBlock => public_access_block::put(state, ctx, body).await,
+        Operation::GetBucketPublicAccessBlock => public_access_block::get(ctx),
+        Operation::DeleteBucketPublicAccessBlock => public_access_block::delete(state, ctx),
         Operation::DeleteMultipleObjects => object::delete_multiple(state, ctx, body).await,
         Operation::PutObject { key } => object::put_object(state, ctx, key, body).await,
         Operation::CopyObject { key } => object::copy_object(state, ctx, key).await,
@@ -108,7 +125,7 @@ pub async fn read_small_body(
 
 /// Checks `Content-MD5` against a body already read; absent header passes.
 pub fn check_content_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
-    let Some(given) = ctx.header("content-md5") else { return Ok(()) };
+    let Some(given) = ctx.header(headers::CONTENT_MD5) else { return Ok(()) };
     let actual = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body));
     if given.trim() == actual { Ok(()) } else { Err(ApiError::new(ErrorCode::InvalidDigest)) }
 }
@@ -118,7 +135,7 @@ pub fn check_content_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
 /// (`aos_base64_encode(md5, 20, …)`), which OSS accepts. Only the first 16 bytes are compared, and
 /// only for a value of exactly 20 bytes; every other form is checked as everywhere else.
 pub fn check_batch_delete_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
-    let Some(given) = ctx.header("content-md5") else { return Ok(()) };
+    let Some(given) = ctx.header(headers::CONTENT_MD5) else { return Ok(()) };
     let raw = base64::engine::general_purpose::STANDARD.decode(given.trim());
     if let Ok(raw) = raw
         && raw.len() == 20
@@ -146,7 +163,8 @@ pub fn parse_content_md5(v: &str) -> Result<[u8; 16], ApiError> {
 /// fixtures building a client from them reach this server and never Alibaba Cloud.
 pub fn endpoints(state: &AppState, ctx: &Ctx) -> (String, String) {
     let public = state.config.public_endpoint.clone().unwrap_or_else(|| {
-        let host = ctx.header("host").map(str::to_owned).unwrap_or_else(|| "localhost".to_owned());
+        let host =
+            ctx.header(header::HOST).map(str::to_owned).unwrap_or_else(|| "localhost".to_owned());
         match (ctx.target.virtual_hosted, host.split_once('.')) {
             (true, Some((_bucket, rest))) => rest.to_owned(),
             _ => host,
@@ -159,7 +177,7 @@ pub fn endpoints(state: &AppState, ctx: &Ctx) -> (String, String) {
 /// The URL of an object as `Location` documents name it (path-style on the public endpoint).
 pub fn object_url(state: &AppState, ctx: &Ctx, bucket: &str, key: &str) -> String {
     let (public, _) = endpoints(state, ctx);
-    format!("http://{public}/{bucket}/{}", bucket::enc(key, true).replace("%2F", "/"))
+    format!("http://{public}/{bucket}/{}", url_encode(key, true).replace("%2F", "/"))
 }
 
 /// The owner id shown in XML documents.

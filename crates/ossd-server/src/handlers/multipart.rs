@@ -1,19 +1,27 @@
 //! Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
 
-use super::bucket::{enc, parse_max, url_encoding};
-use super::object::{MAX_OBJECT_SIZE, md5_etag, object_template, overwrite_mode, write_body};
+use super::bucket::{parse_max, url_encoding};
+use super::object::{MAX_OBJECT_SIZE, md5_etag, write_body};
+use super::object_template::{Settings, from_request, object_acl, overwrite_mode};
 use super::{check_content_md5, read_small_body};
 use crate::body::Body;
 use crate::clock::now_ms;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use http::{Response, StatusCode};
+use http::{Response, StatusCode, header};
 use md5::{Digest, Md5};
+use ossd_proto::docs::complete_multipart::{
+    CompleteMultipartUpload, CompleteMultipartUploadResult,
+};
+use ossd_proto::docs::copy_result::CopyResult;
+use ossd_proto::docs::initiate_multipart::InitiateMultipartUploadResult;
+use ossd_proto::docs::list_parts::{ListPartsResult, PartEntry};
+use ossd_proto::docs::list_uploads::{ListMultipartUploadsResult, UploadEntry};
 use ossd_proto::range::parse_copy_range;
 use ossd_proto::request::check_new_key;
-use ossd_proto::xml::XmlWriter;
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{ListUploadsQuery, PartRecord, Segment, UploadRecord};
 
@@ -53,8 +61,8 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let b = ctx.bucket()?;
     check_new_key(key)?;
     let url = url_encoding(ctx)?;
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
-    let mut template = object_template(ctx, key)?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
+    let mut template = from_request(ctx, key)?;
     template.object_type = "Multipart".to_owned();
     let rec = UploadRecord {
         upload_id: new_upload_id(),
@@ -64,16 +72,8 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     };
     let id = rec.upload_id.clone();
     blocking(|| state.store.create_upload(&b.record.name, rec, overwrite)).map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("InitiateMultipartUploadResult");
-    w.elem("Bucket", &b.record.name);
-    w.elem("Key", &enc(key, url));
-    w.elem("UploadId", &id);
-    if url {
-        w.elem("EncodingType", "url");
-    }
-    w.close("InitiateMultipartUploadResult");
-    Ok(render::ok_xml(w.finish()))
+    let doc = InitiateMultipartUploadResult { bucket: &b.record.name, key, upload_id: &id, url };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub async fn upload_part(
@@ -95,10 +95,7 @@ pub async fn upload_part(
     let etag = part.etag.clone();
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
-    use base64::Engine;
-    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    super::upload::upload_answer(&mut r, &etag, &blob);
     Ok(r)
 }
 
@@ -111,7 +108,7 @@ pub async fn upload_part_copy(
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let (_source_bucket, src, pin) = super::object::copy_source(state, ctx)?;
-    let (start, end) = match ctx.header("x-oss-copy-source-range") {
+    let (start, end) = match ctx.header(headers::X_OSS_COPY_SOURCE_RANGE) {
         None => (0, src.size),
         Some(r) => parse_copy_range(r, src.size)?,
     };
@@ -119,13 +116,9 @@ pub async fn upload_part_copy(
     let part = PartRecord { number, etag: md5_etag(&blob.md5), last_modified_ms: now_ms(), blob };
     let (etag, lm) = (part.etag.clone(), part.last_modified_ms);
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("CopyPartResult");
-    w.elem("LastModified", &iso8601(lm));
-    w.elem("ETag", &etag);
-    w.close("CopyPartResult");
-    let mut r = render::ok_xml(w.finish());
-    render::set(&mut r, "etag", &etag);
+    let doc = CopyResult { etag: &etag, last_modified: &iso8601(lm) };
+    let mut r = render::ok_xml(doc.part_xml());
+    render::set(&mut r, header::ETAG, &etag);
     Ok(r)
 }
 
@@ -151,7 +144,7 @@ pub async fn complete(
     let b = ctx.bucket()?.clone();
     let url = url_encoding(ctx)?;
     // The header on Complete decides (OSS EC 0042-00000214), checked inside the commit.
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     let up = upload_for(state, ctx, key)?;
     // Completing replaces the object at the key: its own ACL decides for those without a grant.
     if ctx.authz.needs_object() {
@@ -160,17 +153,8 @@ pub async fn complete(
         ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
     }
     // An ACL given here replaces the one given at initiation (its right was checked by `authorize`).
-    let acl_override = match ctx.header("x-oss-object-acl") {
-        None => None,
-        Some(a) if super::object::OBJECT_ACLS.contains(&a) => Some(a.to_owned()),
-        Some(a) => {
-            return Err(ApiError::invalid_argument(
-                "no such object access control exists",
-                "x-oss-object-acl",
-                a,
-            ));
-        }
-    };
+    let acl_override =
+        ctx.header(headers::X_OSS_OBJECT_ACL).map(object_acl).transpose()?.map(str::to_owned);
     let raw =
         read_small_body(body, 4 * 1024 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
@@ -178,7 +162,7 @@ pub async fn complete(
     let stored =
         blocking(|| state.store.all_parts(&b.record.name, &up.upload_id)).map_err(store_error)?;
     let complete_all =
-        ctx.header("x-oss-complete-all").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+        ctx.header(headers::X_OSS_COMPLETE_ALL).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
     let chosen: Vec<PartRecord> = if complete_all {
         if !raw.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::msg(
@@ -189,7 +173,7 @@ pub async fn complete(
         stored
     } else {
         let mut chosen = Vec::new();
-        for p in ossd_proto::bodies::parse_complete(&raw)? {
+        for p in CompleteMultipartUpload::parse(&raw)?.parts {
             let found = stored.iter().find(|s| {
                 s.number == p.number
                     && strip_quotes(&s.etag).eq_ignore_ascii_case(strip_quotes(&p.etag))
@@ -228,19 +212,16 @@ pub async fn complete(
     let (etag, crc) = (rec.etag.clone(), rec.crc64);
     blocking(|| state.store.complete_upload(&b.record.name, &up.upload_id, rec, overwrite))
         .map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("CompleteMultipartUploadResult");
-    if url {
-        w.elem("EncodingType", "url");
-    }
-    w.elem("Location", &super::object_url(state, ctx, &b.record.name, key));
-    w.elem("Bucket", &b.record.name);
-    w.elem("Key", &enc(key, url));
-    w.elem("ETag", &etag);
-    w.close("CompleteMultipartUploadResult");
-    let mut r = render::ok_xml(w.finish());
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
+    let doc = CompleteMultipartUploadResult {
+        url,
+        location: &super::object_url(state, ctx, &b.record.name, key),
+        bucket: &b.record.name,
+        key,
+        etag: &etag,
+    };
+    let mut r = render::ok_xml(doc.to_xml());
+    render::set(&mut r, header::ETAG, &etag);
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     Ok(r)
 }
 
@@ -270,32 +251,30 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
     };
     let page = blocking(|| state.store.list_parts(&b.record.name, &up.upload_id, marker, max))
         .map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("ListPartsResult");
-    if url {
-        w.elem("EncodingType", "url");
-    }
-    w.elem("Bucket", &b.record.name);
-    w.elem("Key", &enc(key, url));
-    w.elem("UploadId", &up.upload_id);
-    w.elem("PartNumberMarker", &marker.to_string());
-    // The last part listed (OSS sends it when not truncated too); empty when there is none.
-    let next = page.next_marker.or_else(|| page.parts.last().map(|p| p.number));
-    w.elem("NextPartNumberMarker", &next.map(|n| n.to_string()).unwrap_or_default());
-    w.elem("MaxParts", &max.to_string());
-    w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
-    w.elem("StorageClass", &up.template.storage_class);
-    for p in &page.parts {
-        w.open("Part");
-        w.elem("PartNumber", &p.number.to_string());
-        w.elem("LastModified", &iso8601(p.last_modified_ms));
-        w.elem("ETag", &p.etag);
-        w.elem("HashCrc64ecma", &p.blob.crc64.to_string());
-        w.elem("Size", &p.blob.size.to_string());
-        w.close("Part");
-    }
-    w.close("ListPartsResult");
-    Ok(render::ok_xml(w.finish()))
+    let doc = ListPartsResult {
+        url,
+        bucket: &b.record.name,
+        key,
+        upload_id: &up.upload_id,
+        part_number_marker: marker,
+        // The last part listed (OSS sends it when not truncated too); empty when there is none.
+        next_part_number_marker: page.next_marker.or_else(|| page.parts.last().map(|p| p.number)),
+        max_parts: max,
+        is_truncated: page.is_truncated,
+        storage_class: &up.template.storage_class,
+        parts: page
+            .parts
+            .iter()
+            .map(|p| PartEntry {
+                number: p.number,
+                last_modified: iso8601(p.last_modified_ms),
+                etag: &p.etag,
+                crc64: p.blob.crc64,
+                size: p.blob.size,
+            })
+            .collect(),
+    };
+    Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
@@ -309,33 +288,32 @@ pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
         max_uploads: parse_max(ctx, "max-uploads", 1000, 1000)?,
     };
     let page = blocking(|| state.store.list_uploads(&b.record.name, &q)).map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("ListMultipartUploadsResult");
-    if url {
-        w.elem("EncodingType", "url");
-    }
-    w.elem("Bucket", &b.record.name);
-    w.elem("KeyMarker", &enc(&q.key_marker, url));
-    w.elem("UploadIdMarker", &q.upload_id_marker);
     // Not truncated, OSS names the last upload listed all the same.
     let last = page.uploads.last();
     let next_key = page.next_key_marker.as_deref().or(last.map(|u| u.key.as_str()));
     let next_id = page.next_upload_id_marker.as_deref().or(last.map(|u| u.upload_id.as_str()));
-    w.elem("NextKeyMarker", &enc(next_key.unwrap_or(""), url));
-    w.elem("NextUploadIdMarker", next_id.unwrap_or(""));
-    w.elem("Delimiter", &enc(&q.delimiter, url));
-    w.elem("Prefix", &enc(&q.prefix, url));
-    w.elem("MaxUploads", &q.max_uploads.to_string());
-    w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
-    for u in &page.uploads {
-        w.open("Upload");
-        w.elem("Key", &enc(&u.key, url));
-        w.elem("UploadId", &u.upload_id);
-        w.elem("StorageClass", &u.template.storage_class);
-        w.elem("Initiated", &iso8601(u.initiated_ms));
-        w.close("Upload");
-    }
-    super::bucket::common_prefixes(&mut w, &page.common_prefixes, url);
-    w.close("ListMultipartUploadsResult");
-    Ok(render::ok_xml(w.finish()))
+    let doc = ListMultipartUploadsResult {
+        url,
+        bucket: &b.record.name,
+        key_marker: &q.key_marker,
+        upload_id_marker: &q.upload_id_marker,
+        next_key_marker: next_key.unwrap_or(""),
+        next_upload_id_marker: next_id.unwrap_or(""),
+        delimiter: &q.delimiter,
+        prefix: &q.prefix,
+        max_uploads: q.max_uploads,
+        is_truncated: page.is_truncated,
+        uploads: page
+            .uploads
+            .iter()
+            .map(|u| UploadEntry {
+                key: &u.key,
+                upload_id: &u.upload_id,
+                storage_class: &u.template.storage_class,
+                initiated: iso8601(u.initiated_ms),
+            })
+            .collect(),
+        common_prefixes: &page.common_prefixes,
+    };
+    Ok(render::ok_xml(doc.to_xml()))
 }

@@ -62,14 +62,14 @@ fn object_headers_one_by_one(r: &mut Response<Body>, rec: &ObjectRecord, len: u6
     put_header(h, hn::LAST_MODIFIED, &http_date(rec.last_modified_ms));
     h.insert(hn::ACCEPT_RANGES, ACCEPT_BYTES);
     if let Some(v) = class_value(&rec.object_type) {
-        h.insert(render::X_OSS_OBJECT_TYPE, v);
+        h.insert(crate::headers::X_OSS_OBJECT_TYPE, v);
     }
     if let Some(v) = class_value(&rec.storage_class) {
-        h.insert(render::X_OSS_STORAGE_CLASS, v);
+        h.insert(crate::headers::X_OSS_STORAGE_CLASS, v);
     }
-    h.insert(render::X_OSS_HASH_CRC64ECMA, HeaderValue::from(rec.crc64));
+    h.insert(crate::headers::X_OSS_HASH_CRC64ECMA, HeaderValue::from(rec.crc64));
     if rec.object_type == "Appendable" {
-        h.insert(render::X_OSS_NEXT_APPEND_POSITION, HeaderValue::from(rec.size));
+        h.insert(crate::headers::X_OSS_NEXT_APPEND_POSITION, HeaderValue::from(rec.size));
     }
     for (name, v) in [
         (hn::CONTENT_ENCODING, &rec.content_encoding),
@@ -99,9 +99,9 @@ const PLAIN_NAMES: [http::HeaderName; 8] = [
     http::header::ETAG,
     http::header::LAST_MODIFIED,
     http::header::ACCEPT_RANGES,
-    render::X_OSS_OBJECT_TYPE,
-    render::X_OSS_STORAGE_CLASS,
-    render::X_OSS_HASH_CRC64ECMA,
+    crate::headers::X_OSS_OBJECT_TYPE,
+    crate::headers::X_OSS_STORAGE_CLASS,
+    crate::headers::X_OSS_HASH_CRC64ECMA,
     http::header::CONTENT_LENGTH,
 ];
 
@@ -228,7 +228,7 @@ mod tests {
                 // and replacements in the prepared map behave as in the other.
                 for r in [&mut prepared, &mut one_by_one] {
                     let h = r.headers_mut();
-                    h.insert(crate::render::X_OSS_REQUEST_ID, HeaderValue::from_static("ID"));
+                    h.insert(crate::headers::X_OSS_REQUEST_ID, HeaderValue::from_static("ID"));
                     h.insert(header::DATE, HeaderValue::from_static("Sat, 28 Nov 2026"));
                     h.insert(header::SERVER, HeaderValue::from_static("AliyunOSS"));
                     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
@@ -237,7 +237,7 @@ mod tests {
                     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("60"));
                     h.insert(header::VARY, HeaderValue::from_static("Origin"));
                     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-                    h.insert("content-range", HeaderValue::from_static("bytes 0-9/10"));
+                    h.insert(header::CONTENT_RANGE, HeaderValue::from_static("bytes 0-9/10"));
                 }
                 assert_eq!(lines(&prepared), lines(&one_by_one), "{rec:?}");
                 for (name, _) in lines(&one_by_one) {

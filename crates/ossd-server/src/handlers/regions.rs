@@ -6,7 +6,7 @@ use crate::pipeline::Ctx;
 use crate::render;
 use crate::state::AppState;
 use http::Response;
-use ossd_proto::xml::XmlWriter;
+use ossd_proto::docs::regions::{RegionInfo, RegionInfoList};
 use ossd_proto::{ApiError, ErrorCode};
 
 pub fn describe_regions(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
@@ -19,14 +19,13 @@ pub fn describe_regions(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, A
         return Err(ApiError::msg(ErrorCode::NoSuchRegion, format!("{asked} does not exist.")));
     }
     let (public, internal) = super::endpoints(state, ctx);
-    let mut w = XmlWriter::new();
-    w.open("RegionInfoList");
-    w.open("RegionInfo");
-    w.elem("Region", &region);
-    w.elem("InternetEndpoint", &public);
-    w.elem("InternalEndpoint", &internal);
-    w.elem("AccelerateEndpoint", &public);
-    w.close("RegionInfo");
-    w.close("RegionInfoList");
-    Ok(render::ok_xml(w.finish()))
+    let doc = RegionInfoList {
+        regions: vec![RegionInfo {
+            region: &region,
+            internet_endpoint: &public,
+            internal_endpoint: &internal,
+            accelerate_endpoint: &public,
+        }],
+    };
+    Ok(render::ok_xml(doc.to_xml()))
 }

@@ -2,14 +2,15 @@
 //! document) and ListObjectVersions (the current objects, each version `null` and the latest).
 //! Full versioning is not implemented: PutBucketVersioning and every `versionId` use are 501.
 
-use super::bucket::{enc, url_encoding};
+use super::bucket::url_encoding;
 use crate::body::Body;
 use crate::pipeline::Ctx;
-use crate::render::{self, iso8601};
+use crate::render;
 use crate::state::{AppState, store_error};
 use http::Response;
 use ossd_proto::ApiError;
-use ossd_proto::xml::XmlWriter;
+use ossd_proto::docs::list_versions::{ListVersionsResult, VersionEntry};
+use ossd_proto::docs::versioning::VersioningConfiguration;
 use ossd_store::ListQuery;
 
 /// The id OSS gives a version written while versioning was never enabled.
@@ -17,10 +18,7 @@ const NULL_VERSION: &str = "null";
 
 pub fn get_bucket_versioning(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     ctx.bucket()?;
-    let mut w = XmlWriter::new();
-    w.open("VersioningConfiguration");
-    w.close("VersioningConfiguration");
-    Ok(render::ok_xml(w.finish()))
+    Ok(render::ok_xml(VersioningConfiguration.to_xml()))
 }
 
 /// A listing parameter of ListObjectVersions, empty meaning absent, shorter than 1024 bytes.
@@ -84,39 +82,27 @@ pub fn list_object_versions(state: &AppState, ctx: &Ctx) -> Result<Response<Body
         max_keys,
     };
     let page = state.store.list_objects(&b.record.name, &q).map_err(store_error)?;
-    let mut w = XmlWriter::new();
-    w.open("ListVersionsResult");
-    w.elem("Name", &b.record.name);
-    w.elem("Prefix", &enc(prefix, url));
-    w.elem("KeyMarker", &enc(key_marker, url));
-    w.elem("VersionIdMarker", version_marker);
-    w.elem("MaxKeys", &max_keys.to_string());
-    w.elem("Delimiter", &enc(delimiter, url));
-    if url {
-        w.elem("EncodingType", "url");
-    }
-    w.elem("IsTruncated", if page.is_truncated { "true" } else { "false" });
-    if page.is_truncated {
-        w.elem("NextKeyMarker", &enc(page.next_marker.as_deref().unwrap_or(""), url));
-        w.elem("NextVersionIdMarker", NULL_VERSION);
-    }
-    for o in &page.objects {
-        w.open("Version");
-        w.elem("Key", &enc(&o.key, url));
-        w.elem("VersionId", NULL_VERSION);
-        w.elem("IsLatest", "true");
-        w.elem("LastModified", &iso8601(o.last_modified_ms));
-        w.elem("ETag", &o.etag);
-        w.elem("Type", &o.object_type);
-        w.elem("Size", &o.size.to_string());
-        w.elem("StorageClass", &o.storage_class);
-        w.open("Owner");
-        w.elem("ID", &b.record.owner);
-        w.elem("DisplayName", &b.record.owner);
-        w.close("Owner");
-        w.close("Version");
-    }
-    super::bucket::common_prefixes(&mut w, &page.common_prefixes, url);
-    w.close("ListVersionsResult");
-    Ok(render::ok_xml(w.finish()))
+    let doc = ListVersionsResult {
+        name: &b.record.name,
+        prefix,
+        key_marker,
+        version_id_marker: version_marker,
+        max_keys,
+        delimiter,
+        url,
+        is_truncated: page.is_truncated,
+        next_key_marker: page.next_marker.as_deref().unwrap_or(""),
+        next_version_id_marker: NULL_VERSION,
+        versions: page
+            .objects
+            .iter()
+            .map(|o| VersionEntry {
+                object: super::bucket::object_entry(o, Some(&b.record.owner)),
+                version_id: NULL_VERSION,
+                is_latest: true,
+            })
+            .collect(),
+        common_prefixes: &page.common_prefixes,
+    };
+    Ok(render::ok_xml(doc.to_xml()))
 }

@@ -172,7 +172,7 @@ pub(crate) fn preflight_decision(
     let asked: Vec<String> =
         headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS).iter().filter_map(text).collect();
     let asked = (!asked.is_empty()).then(|| asked.join(","));
-    CorsDecision::refusal(&cfg.explain(&origin, &method, asked.as_deref()))
+    CorsDecision::refusal(&cfg.config().explain(&origin, &method, asked.as_deref()))
 }
 
 /// The decision behind an actual request with `origin` on a bucket with rules, from whether
@@ -187,7 +187,9 @@ pub(crate) fn actual_decision(
         return CorsDecision::Allowed;
     }
     match (&bucket.cors, origin.to_str()) {
-        (Some(cfg), Ok(o)) => CorsDecision::refusal(&cfg.explain(o, method.as_str(), None)),
+        (Some(cfg), Ok(o)) => {
+            CorsDecision::refusal(&cfg.config().explain(o, method.as_str(), None))
+        }
         _ => CorsDecision::RefusedOrigin,
     }
 }

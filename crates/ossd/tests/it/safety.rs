@@ -23,12 +23,13 @@ fn snapshot(s: &Ossd) -> Vec<String> {
 
 /// Every OSS sub-resource ossd does not implement, with every method, on the service, the bucket
 /// and an object: `501 NotImplemented`, and nothing changes (before the fix `DELETE
-/// /?publicAccessBlock` deleted an empty bucket and `PUT ?publicAccessBlock` ran PutBucket).
+/// /?publicAccessBlock` deleted an empty bucket and `PUT ?publicAccessBlock` ran PutBucket,
+/// before Block Public Access was implemented).
 #[test]
 fn unknown_sub_resources_change_nothing() {
     let s = Ossd::start();
     make_bucket(&s, "empty");
-    for (method, sub) in [("DELETE", "publicAccessBlock"), ("DELETE", "accessMonitor")] {
+    for (method, sub) in [("DELETE", "inventory"), ("DELETE", "accessMonitor")] {
         let r = s.signed(Req::new(method, &format!("/empty/?{sub}")));
         assert_eq!((r.status, r.code()), (501, "NotImplemented".into()), "{method} ?{sub}");
     }
@@ -63,6 +64,9 @@ fn unknown_sub_resources_change_nothing() {
         ("DELETE", "/subs/?stat"),
         ("DELETE", "/subs/?bucketInfo"),
         ("DELETE", "/subs/?uploads"),
+        ("DELETE", "/subs/?referer"),
+        ("POST", "/subs/?publicAccessBlock"),
+        ("HEAD", "/subs/?publicAccessBlock"),
         ("PUT", "/subs/?uploads"),
         ("PUT", "/subs/?location"),
         ("POST", "/subs/?append"),

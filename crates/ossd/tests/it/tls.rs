@@ -70,6 +70,15 @@ pub fn start_https(dir: &Path, extra: &[&str]) -> (Ossd, SocketAddr) {
     (s, plain)
 }
 
+/// A test CA, a certificate (`serial`) for it in a fresh directory, and an HTTPS server using it.
+fn https_fixture(serial: u64, extra: &[&str]) -> (tempfile::TempDir, TestCa, Ossd, SocketAddr) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ca = TestCa::new();
+    ca.issue(tmp.path(), serial);
+    let (s, plain) = start_https(tmp.path(), extra);
+    (tmp, ca, s, plain)
+}
+
 /// Connects over TLS trusting only `ca`, offering `alpn`.
 async fn connect(
     addr: SocketAddr,
@@ -97,6 +106,11 @@ fn served(s: &TlsStream<TcpStream>) -> CertificateDer<'static> {
 
 /// A request built from the harness's (signed) `Req`, for a hyper client on `host`.
 fn hyper_req(r: &Req, host: &str, h2: bool) -> http::Request<Full<bytes::Bytes>> {
+    with_body(r, host, h2, Full::new(bytes::Bytes::from(r.body.clone())))
+}
+
+/// The same with `body` as the body.
+fn with_body<B>(r: &Req, host: &str, h2: bool, body: B) -> http::Request<B> {
     let uri = if h2 { format!("https://{host}{}", r.target()) } else { r.target() };
     let mut b = http::Request::builder().method(r.method.as_str()).uri(uri);
     if !h2 {
@@ -105,7 +119,7 @@ fn hyper_req(r: &Req, host: &str, h2: bool) -> http::Request<Full<bytes::Bytes>>
     for (k, v) in &r.headers {
         b = b.header(k.as_str(), v.as_str());
     }
-    b.body(Full::new(bytes::Bytes::from(r.body.clone()))).expect("request")
+    b.body(body).expect("request")
 }
 
 fn signed(mut r: Req) -> Req {
@@ -115,10 +129,7 @@ fn signed(mut r: Req) -> Req {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_serves_http1_and_http2_by_alpn() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let ca = TestCa::new();
-    ca.issue(tmp.path(), 1);
-    let (s, plain) = tokio::task::block_in_place(|| start_https(tmp.path(), &[]));
+    let (_tmp, ca, s, plain) = tokio::task::block_in_place(|| https_fixture(1, &[]));
     tokio::task::block_in_place(|| make_bucket(&Ossd::client_for(plain), "tls"));
     let host = format!("localhost:{}", s.addr.port());
 
@@ -254,10 +265,8 @@ async fn the_connection_cap_covers_tls_connections() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let ca = TestCa::new();
-    ca.issue(tmp.path(), 9);
-    let (s, _) = tokio::task::block_in_place(|| start_https(tmp.path(), &["--idle-timeout", "1"]));
+    let (_tmp, ca, s, _) =
+        tokio::task::block_in_place(|| https_fixture(9, &["--idle-timeout", "1"]));
     let host = format!("localhost:{}", s.addr.port());
     let tls = connect(s.addr, &ca, &[b"h2"]).await.expect("connect");
     let (mut send, conn) =
@@ -293,10 +302,7 @@ impl hyper::body::Body for ChanBody {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_http2_connection_runs_at_most_32_requests_at_once() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let ca = TestCa::new();
-    ca.issue(tmp.path(), 11);
-    let (s, plain) = tokio::task::block_in_place(|| start_https(tmp.path(), &[]));
+    let (_tmp, ca, s, plain) = tokio::task::block_in_place(|| https_fixture(11, &[]));
     let plain = Ossd::client_for(plain);
     tokio::task::block_in_place(|| make_bucket(&plain, "streams"));
     let host = format!("localhost:{}", s.addr.port());
@@ -308,13 +314,7 @@ async fn an_http2_connection_runs_at_most_32_requests_at_once() {
     tokio::spawn(conn);
     let request = |r: &Req| {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
-        let mut b = http::Request::builder()
-            .method(r.method.as_str())
-            .uri(format!("https://{host}{}", r.target()));
-        for (k, v) in &r.headers {
-            b = b.header(k.as_str(), v.as_str());
-        }
-        (b.body(ChanBody(rx)).expect("request"), tx)
+        (with_body(r, &host, true, ChanBody(rx)), tx)
     };
     // 32 uploads that announce 10 bytes and send 5: each stays in flight, waiting for its body.
     let mut held = Vec::new();
@@ -367,10 +367,7 @@ fn sighup_without_tls_keeps_the_server_serving() {
 #[test]
 fn a_silent_tls_client_is_closed_after_the_idle_timeout() {
     use std::io::Read;
-    let tmp = tempfile::tempdir().expect("tmp");
-    let ca = TestCa::new();
-    ca.issue(tmp.path(), 13);
-    let (s, _) = start_https(tmp.path(), &["--idle-timeout", "1"]);
+    let (_tmp, _ca, s, _) = https_fixture(13, &["--idle-timeout", "1"]);
     let mut silent = std::net::TcpStream::connect(s.addr).expect("connect");
     silent.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let mut buf = [0u8; 16];

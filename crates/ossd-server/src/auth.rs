@@ -6,6 +6,7 @@ use crate::keys::{KeyRecord, Permission};
 use crate::state::{AppState, BucketState};
 use ossd_proto::{Access, ApiError, ErrorCode, Operation, Query, Target};
 use ossd_sig::{SigError, SignedRequest};
+use ossd_store::{BucketAcl, ObjectAcl};
 
 /// Who a request acts as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,10 +182,12 @@ pub fn sig_error(e: SigError, ak: Option<&str>, provided: Option<&str>) -> ApiEr
 }
 
 /// The ACL that applies to an object: its own unless `default`, then the bucket's.
-fn effective_acl<'a>(bucket: &'a BucketState, object_acl: Option<&'a str>) -> &'a str {
+fn effective_acl(bucket: &BucketState, object_acl: Option<ObjectAcl>) -> BucketAcl {
     match object_acl {
-        Some(a) if a != "default" && !a.is_empty() => a,
-        _ => &bucket.record.acl,
+        Some(ObjectAcl::Private) => BucketAcl::Private,
+        Some(ObjectAcl::PublicRead) => BucketAcl::PublicRead,
+        Some(ObjectAcl::PublicReadWrite) => BucketAcl::PublicReadWrite,
+        Some(ObjectAcl::Default) | None => bucket.record.acl,
     }
 }
 
@@ -211,16 +214,20 @@ impl Authz {
     }
 
     /// The decision for one object of `bucket`, with `object_acl` its ACL if it exists.
-    pub fn object(self, bucket: &BucketState, object_acl: Option<&str>) -> Result<(), ApiError> {
+    pub fn object(
+        self,
+        bucket: &BucketState,
+        object_acl: Option<ObjectAcl>,
+    ) -> Result<(), ApiError> {
         match self {
             Authz::Granted => Ok(()),
             Authz::ByAcl { write } => {
                 // Block Public Access: public ACLs stay stored but grant nothing.
                 let ok = !bucket.block_public_access
                     && match effective_acl(bucket, object_acl) {
-                        "public-read-write" => true,
-                        "public-read" => !write,
-                        _ => false,
+                        BucketAcl::PublicReadWrite => true,
+                        BucketAcl::PublicRead => !write,
+                        BucketAcl::Private => false,
                     };
                 if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
             }

@@ -63,7 +63,7 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let url = url_encoding(ctx)?;
     let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     let mut template = from_request(ctx, key)?;
-    template.object_type = "Multipart".to_owned();
+    template.object_type = ossd_store::ObjectType::Multipart;
     let rec = UploadRecord {
         upload_id: new_upload_id(),
         key: key.to_owned(),
@@ -150,11 +150,10 @@ pub async fn complete(
     if ctx.authz.needs_object() {
         let existing =
             blocking(|| state.store.get_object(&b.record.name, key)).map_err(store_error)?;
-        ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+        ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     }
     // An ACL given here replaces the one given at initiation (its right was checked by `authorize`).
-    let acl_override =
-        ctx.header(headers::X_OSS_OBJECT_ACL).map(object_acl).transpose()?.map(str::to_owned);
+    let acl_override = ctx.header(headers::X_OSS_OBJECT_ACL).map(object_acl).transpose()?;
     let raw =
         read_small_body(body, 4 * 1024 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
@@ -208,7 +207,7 @@ pub async fn complete(
     rec.segments =
         chosen.iter().map(|p| Segment { blob: p.blob.id.clone(), len: p.blob.size }).collect();
     rec.last_modified_ms = now_ms();
-    rec.object_type = "Multipart".to_owned();
+    rec.object_type = ossd_store::ObjectType::Multipart;
     let (etag, crc) = (rec.etag.clone(), rec.crc64);
     blocking(|| state.store.complete_upload(&b.record.name, &up.upload_id, rec, overwrite))
         .map_err(store_error)?;
@@ -261,7 +260,7 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
         next_part_number_marker: page.next_marker.or_else(|| page.parts.last().map(|p| p.number)),
         max_parts: max,
         is_truncated: page.is_truncated,
-        storage_class: &up.template.storage_class,
+        storage_class: up.template.storage_class.as_str(),
         parts: page
             .parts
             .iter()
@@ -309,7 +308,7 @@ pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
             .map(|u| UploadEntry {
                 key: &u.key,
                 upload_id: &u.upload_id,
-                storage_class: &u.template.storage_class,
+                storage_class: u.template.storage_class.as_str(),
                 initiated: iso8601(u.initiated_ms),
             })
             .collect(),

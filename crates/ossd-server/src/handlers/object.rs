@@ -20,7 +20,7 @@ use ossd_proto::docs::delete::{DeleteRequest, DeleteResult};
 use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
+use ossd_store::{Blob, ObjectRead, ObjectRecord, ObjectType, Overwrite, ReadPin, Segment};
 use percent_encoding::percent_decode_str;
 
 /// The largest single PutObject / AppendObject / UploadPart body OSS accepts: 5 GiB.
@@ -61,7 +61,7 @@ fn readable_object(
     key: &str,
 ) -> Result<ObjectRecord, ApiError> {
     let rec = get_record(state, b, key)?;
-    authz.object(b, rec.as_ref().map(|r| r.acl.as_str()))?;
+    authz.object(b, rec.as_ref().map(|r| r.acl))?;
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
@@ -82,7 +82,7 @@ pub async fn put_object(
     } else {
         None
     };
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     let mut rec = from_request(ctx, key)?;
     if forbid_overwrite && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
@@ -158,7 +158,7 @@ pub(super) fn serve_object(
     // cannot unlink them before this read ends.
     let found =
         state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    authz.object(b, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    authz.object(b, found.as_ref().map(|o| o.rec.acl))?;
     let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Ok(None);
     };
@@ -252,7 +252,7 @@ pub async fn delete_object(
     // An explicit object ACL wins over the bucket's, for deletion as for overwriting.
     if ctx.authz.needs_object() {
         let existing = get_record(state, b, key)?;
-        ctx.authz.object(b, existing.as_ref().map(|r| r.acl.as_str()))?;
+        ctx.authz.object(b, existing.as_ref().map(|r| r.acl))?;
     }
     state.store.delete_object_async(&b.record.name, key).await.map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
@@ -280,7 +280,7 @@ pub async fn delete_multiple(
         for k in &keys {
             let existing = get_record(state, b, k)?;
             ctx.authz
-                .object(b, existing.as_ref().map(|r| r.acl.as_str()))
+                .object(b, existing.as_ref().map(|r| r.acl))
                 .map_err(|e| e.field("Key", k.clone()))?;
         }
     }
@@ -337,7 +337,7 @@ pub fn copy_source(
     let authz = auth::authorize(&ctx.principal, Some(&sb), ossd_proto::Access::Read, true, false)?;
     let found =
         state.store.get_object_with_bytes(&sb.record.name, &src_key, 0).map_err(store_error)?;
-    authz.object(&sb, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    authz.object(&sb, found.as_ref().map(|o| o.rec.acl))?;
     let src = found.ok_or_else(|| ApiError::no_such_key(&src_key))?;
     Ok((sb, src.rec, src.pin))
 }
@@ -352,7 +352,7 @@ pub async fn copy_object(
     // `_pin` keeps the source's blobs until the copy, which shares them, has committed.
     let (sb, src, _pin) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
@@ -393,8 +393,10 @@ pub async fn copy_object(
     rec.size = src.size;
     rec.etag = src.etag.clone();
     rec.crc64 = src.crc64;
-    rec.object_type =
-        if src.object_type == "Appendable" { "Normal".to_owned() } else { src.object_type.clone() };
+    rec.object_type = match src.object_type {
+        ObjectType::Appendable => ObjectType::Normal,
+        other => other,
+    };
     rec.segments = src.segments.clone();
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
@@ -424,9 +426,9 @@ pub async fn append_object(
         ApiError::invalid_argument("Position must be a non-negative integer.", "position", pos_raw)
     })?;
     let existing = get_record(state, &b, key)?;
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     let mut template = from_request(ctx, key)?;
-    template.object_type = "Appendable".to_owned();
+    template.object_type = ossd_store::ObjectType::Appendable;
     let limit = MAX_OBJECT_SIZE.saturating_sub(position);
     let blob = write_body(state, ctx, body, limit).await?;
     let rec = blocking(|| state.store.append_object(&b.record.name, key, position, blob, template))
@@ -441,17 +443,18 @@ pub async fn append_object(
 pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
-    let doc = AccessControlPolicy { owner: &b.record.owner, grant: &rec.acl };
+    let doc = AccessControlPolicy { owner: &b.record.owner, grant: rec.acl.as_str() };
     Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = object_acl(ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or(""))?.to_owned();
-    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl.clone()))
-        .map_err(|e| match store_error(e) {
+    let acl = object_acl(ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or(""))?;
+    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl)).map_err(
+        |e| match store_error(e) {
             e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
             e => e,
-        })?;
+        },
+    )?;
     Ok(render::empty(StatusCode::OK))
 }

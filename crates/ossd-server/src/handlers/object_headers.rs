@@ -61,14 +61,14 @@ fn object_headers_one_by_one(r: &mut Response<Body>, rec: &ObjectRecord, len: u6
     put_header(h, hn::ETAG, &rec.etag);
     put_header(h, hn::LAST_MODIFIED, &http_date(rec.last_modified_ms));
     h.insert(hn::ACCEPT_RANGES, ACCEPT_BYTES);
-    if let Some(v) = class_value(&rec.object_type) {
+    if let Some(v) = class_value(rec.object_type.as_str()) {
         h.insert(crate::headers::X_OSS_OBJECT_TYPE, v);
     }
-    if let Some(v) = class_value(&rec.storage_class) {
+    if let Some(v) = class_value(rec.storage_class.as_str()) {
         h.insert(crate::headers::X_OSS_STORAGE_CLASS, v);
     }
     h.insert(crate::headers::X_OSS_HASH_CRC64ECMA, HeaderValue::from(rec.crc64));
-    if rec.object_type == "Appendable" {
+    if rec.object_type == ossd_store::ObjectType::Appendable {
         h.insert(crate::headers::X_OSS_NEXT_APPEND_POSITION, HeaderValue::from(rec.size));
     }
     for (name, v) in [
@@ -128,7 +128,7 @@ fn owned_value(s: String) -> Option<http::HeaderValue> {
 /// in the same order as [`object_headers_one_by_one`]. A plain object's headers fill a prepared map.
 pub(super) fn object_headers(r: &mut Response<Body>, rec: ObjectRecord, len: u64) {
     use http::HeaderValue;
-    let plain = rec.object_type != ossd_store::OBJECT_TYPE_APPENDABLE
+    let plain = rec.object_type != ossd_store::ObjectType::Appendable
         && rec.content_encoding.is_none()
         && rec.content_disposition.is_none()
         && rec.cache_control.is_none()
@@ -147,8 +147,8 @@ pub(super) fn object_headers(r: &mut Response<Body>, rec: ObjectRecord, len: u64
         owned_value(rec.etag),
         render::http_date_value(rec.last_modified_ms),
         Some(ACCEPT_BYTES),
-        class_value(&rec.object_type),
-        class_value(&rec.storage_class),
+        class_value(rec.object_type.as_str()),
+        class_value(rec.storage_class.as_str()),
         Some(HeaderValue::from(rec.crc64)),
         Some(HeaderValue::from(len)),
     ];
@@ -188,9 +188,9 @@ mod tests {
             etag: "\"0123456789ABCDEF0123456789ABCDEF\"".into(),
             last_modified_ms: 1_764_355_947_123,
             content_type: Some("application/x-bench".into()),
-            acl: "default".into(),
-            storage_class: "Standard".into(),
-            object_type: "Normal".into(),
+            acl: ossd_store::ObjectAcl::Default,
+            storage_class: ossd_store::StorageClass::Standard,
+            object_type: ossd_store::ObjectType::Normal,
             crc64: u64::MAX,
             ..ObjectRecord::default()
         };
@@ -204,10 +204,10 @@ mod tests {
             with(&|r| r.content_type = None),
             with(&|r| r.content_type = Some("bad\nvalue".into())),
             with(&|r| r.etag = "\u{7f}".into()),
-            with(&|r| r.storage_class = "Cold Storage".into()),
-            with(&|r| r.storage_class = "bad\r".into()),
-            with(&|r| r.object_type = "Multipart".into()),
-            with(&|r| r.object_type = "Appendable".into()),
+            with(&|r| r.storage_class = ossd_store::StorageClass::IA),
+            with(&|r| r.storage_class = ossd_store::StorageClass::DeepColdArchive),
+            with(&|r| r.object_type = ossd_store::ObjectType::Multipart),
+            with(&|r| r.object_type = ossd_store::ObjectType::Appendable),
             with(&|r| r.last_modified_ms = 0),
             with(&|r| r.last_modified_ms = -1_500),
             with(&|r| r.cache_control = Some("no-cache".into())),

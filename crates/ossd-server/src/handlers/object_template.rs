@@ -8,12 +8,10 @@ use crate::headers;
 use crate::pipeline::Ctx;
 use http::{HeaderMap, HeaderName, header};
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{BucketRecord, ObjectRecord, Overwrite};
+use ossd_store::{
+    BucketAcl, BucketRecord, ObjectAcl, ObjectRecord, ObjectType, Overwrite, StorageClass,
+};
 
-/// Object ACL values OSS accepts.
-const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
-/// Storage classes accepted on objects.
-const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
 /// The most user metadata (`x-oss-meta-*` names and values together) an object may carry: 8 KB.
 pub const MAX_USER_META: usize = 8 * 1024;
 /// The type of an object nothing names a type for.
@@ -90,18 +88,8 @@ pub fn object_template(
     let acl = object_acl(settings.get(&headers::X_OSS_OBJECT_ACL).unwrap_or("default"))?;
     // Without a class of its own an object takes its bucket's (an IA bucket's objects are IA).
     let class = match settings.get(&headers::X_OSS_STORAGE_CLASS) {
-        None => bucket.storage_class.clone(),
-        Some(c) => STORAGE_CLASSES
-            .iter()
-            .find(|s| s.eq_ignore_ascii_case(c))
-            .map(|s| (*s).to_owned())
-            .ok_or_else(|| {
-                ApiError::invalid_argument(
-                    "Invalid storage class.",
-                    headers::X_OSS_STORAGE_CLASS.as_str(),
-                    c,
-                )
-            })?,
+        None => bucket.storage_class,
+        Some(c) => storage_class(c, headers::X_OSS_STORAGE_CLASS.as_str())?,
     };
     Ok(ObjectRecord {
         key: key.to_owned(),
@@ -115,9 +103,9 @@ pub fn object_template(
         expires: h(header::EXPIRES),
         content_language: h(header::CONTENT_LANGUAGE),
         user_meta: settings.user_meta()?,
-        acl: acl.to_owned(),
+        acl,
         storage_class: class,
-        object_type: "Normal".to_owned(),
+        object_type: ObjectType::Normal,
         crc64: 0,
         segments: Vec::new(),
     })
@@ -148,16 +136,31 @@ pub fn from_form(
 }
 
 /// An object ACL value, refused unless OSS knows it.
-pub fn object_acl(acl: &str) -> Result<&str, ApiError> {
-    if OBJECT_ACLS.contains(&acl) {
-        Ok(acl)
-    } else {
-        Err(ApiError::invalid_argument(
+pub fn object_acl(acl: &str) -> Result<ObjectAcl, ApiError> {
+    acl.parse().map_err(|_| {
+        ApiError::invalid_argument(
             "no such object access control exists",
             headers::X_OSS_OBJECT_ACL.as_str(),
             acl,
-        ))
-    }
+        )
+    })
+}
+
+/// A bucket ACL value (`x-oss-acl`), refused unless OSS knows it.
+pub fn bucket_acl(acl: &str) -> Result<BucketAcl, ApiError> {
+    acl.parse().map_err(|_| {
+        ApiError::invalid_argument(
+            "no such bucket access control exists",
+            headers::X_OSS_ACL.as_str(),
+            acl,
+        )
+    })
+}
+
+/// A storage class named by `argument` (any case, as OSS accepts), refused unless OSS knows it.
+pub fn storage_class(class: &str, argument: &str) -> Result<StorageClass, ApiError> {
+    StorageClass::parse_ignore_case(class)
+        .map_err(|_| ApiError::invalid_argument("Invalid storage class.", argument, class))
 }
 
 /// `x-oss-forbid-overwrite`: `true` forbids replacing an existing object, `false` or absent

@@ -187,7 +187,7 @@ pub async fn post_object(
     let overwrite = overwrite_mode(Settings::Form(&fields))?;
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
-    authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }

@@ -29,6 +29,9 @@ pub struct BucketState {
     pub(crate) cors_slot: usize,
 }
 
+/// The key of the CORS configuration in [`BucketRecord::configs`].
+pub const CORS_CONFIG: &str = "cors";
+
 /// The key of the website configuration in [`BucketRecord::configs`].
 pub const WEBSITE_CONFIG: &str = "website";
 
@@ -52,7 +55,7 @@ fn stored<T, E: std::fmt::Debug>(
 
 impl BucketState {
     fn new(record: BucketRecord) -> BucketState {
-        let cors = record.configs.get("cors").and_then(|xml| {
+        let cors = record.configs.get(CORS_CONFIG).and_then(|xml| {
             match ossd_proto::cors_xml::parse_and_validate(xml.as_bytes()) {
                 Ok(c) => Some(c),
                 Err(e) => {

@@ -1,6 +1,7 @@
 //! Operation handlers, one file per API area; `dispatch` maps an operation to its handler.
 
 mod bucket;
+mod bucket_config;
 mod conditions;
 mod cors_api;
 mod live;

@@ -106,4 +106,5 @@ export APP_ORIGIN="http://127.0.0.1:$APP_PORT"
 export APP_ORIGIN_2="http://127.0.0.1:$APP2_PORT"
 export APP_ORIGIN_DENIED="http://127.0.0.1:$DENIED_PORT"
 export ARTIFACTS_DIR="$ARTIFACTS" CHROMIUM
-node --test --test-reporter=spec "$@" sdk.test.mjs browser.test.mjs console.test.mjs
+export OSSD_BIN
+node --test --test-reporter=spec "$@" sdk.test.mjs browser.test.mjs https.test.mjs console.test.mjs

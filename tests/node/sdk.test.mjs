@@ -110,6 +110,33 @@ for (const v4 of [false, true]) {
       });
     });
 
+    describe('bucket website and referer API (issue 19)', () => {
+      it('putBucketWebsite, getBucketWebsite, deleteBucketWebsite', async () => {
+        let err = await rejection(oss.getBucketWebsite(bucket));
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'NoSuchWebsiteConfiguration');
+        await oss.putBucketWebsite(bucket, { index: 'index.html', error: 'error.html', supportSubDir: 'true', type: '2' });
+        const got = await oss.getBucketWebsite(bucket);
+        assert.deepEqual([got.index, got.error, got.supportSubDir, got.type], ['index.html', 'error.html', 'true', '2']);
+        assert.equal((await oss.deleteBucketWebsite(bucket)).res.status, 204);
+        err = await rejection(oss.getBucketWebsite(bucket));
+        assert.equal(err.code, 'NoSuchWebsiteConfiguration');
+      });
+
+      it('putBucketReferer and getBucketReferer', async () => {
+        const none = await oss.getBucketReferer(bucket);
+        assert.equal(none.allowEmpty, true);
+        assert.equal(none.referers, null, 'ali-oss reads an empty RefererList as null');
+        await oss.putBucketReferer(bucket, false, ['https://www.a.com/', 'https://*.b.com']);
+        const got = await oss.getBucketReferer(bucket);
+        assert.equal(got.allowEmpty, false);
+        assert.deepEqual(got.referers, ['https://www.a.com/', 'https://*.b.com']);
+        // ali-oss "deletes" as ossutil does: an empty list with empty referers allowed.
+        await oss.deleteBucketReferer(bucket);
+        assert.equal((await oss.getBucketReferer(bucket)).referers, null);
+      });
+    });
+
     describe('objects', () => {
       const key = 'dir/a b+c ü.txt';
       const body = Buffer.from(`hello from ali-oss ${sig}\n`);

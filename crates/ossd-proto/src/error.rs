@@ -87,7 +87,7 @@ pub struct ApiError {
     /// Extra children of `<Error>` in order, e.g. `BucketName`, `ArgumentName`, `StringToSign`.
     pub fields: Vec<(&'static str, String)>,
     /// Extra response headers (e.g. `x-oss-next-append-position` on PositionNotEqualToLength).
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(String, String)>,
     /// A more specific EC than the code's default, when the cause is known.
     pub ec: Option<&'static str>,
 }
@@ -119,8 +119,8 @@ impl ApiError {
         self
     }
     /// Adds an extra response header.
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
-        self.headers.push((name, value.into()));
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> ApiError {
+        self.headers.push((name.to_owned(), value.into()));
         self
     }
     /// Sets a specific EC.

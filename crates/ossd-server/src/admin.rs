@@ -51,8 +51,8 @@ fn key_error(e: KeyError) -> ApiError {
     }
 }
 
-/// Only the root key may use the admin API.
-fn authenticate(
+/// Only the root key may use the admin API (and `/-/metrics` on the main listener).
+pub(crate) fn authenticate(
     state: &AppState,
     parts: &http::request::Parts,
     rest: &str,

@@ -1,10 +1,12 @@
 //! Authentication (who is asking: a signature check, or anonymous) and authorization (may they do it).
 
 use crate::clock::now_secs;
+use crate::headers::{SECURITY_TOKEN, X_OSS_SECURITY_TOKEN};
 use crate::keys::{KeyRecord, Permission};
 use crate::state::{AppState, BucketState};
 use ossd_proto::{Access, ApiError, ErrorCode, Operation, Query, Target};
 use ossd_sig::{SigError, SignedRequest};
+use ossd_store::{BucketAcl, ObjectAcl};
 
 /// Who a request acts as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,12 +49,6 @@ impl Principal {
     }
 }
 
-/// `x-oss-security-token`: an STS token, which this server refuses.
-const X_OSS_SECURITY_TOKEN: http::HeaderName =
-    http::HeaderName::from_static("x-oss-security-token");
-/// `security-token`: the same, as some clients name it.
-const SECURITY_TOKEN: http::HeaderName = http::HeaderName::from_static("security-token");
-
 /// The request's headers as (lower-case name, value) pairs, as the signature code wants them.
 /// Values are signed as sent: UTF-8 beyond ASCII (`x-oss-meta-unicode: 测试`, as oss2,
 /// alibabacloud-oss-v2 and ali-oss send it) is kept, not dropped; a value that is not UTF-8 at
@@ -88,7 +84,7 @@ pub fn authenticate(
             token = true;
         }
     }
-    if token || query.has("security-token") || query.has("x-oss-security-token") {
+    if token || query.has(SECURITY_TOKEN.as_str()) || query.has(X_OSS_SECURITY_TOKEN.as_str()) {
         return Err(ApiError::msg(
             ErrorCode::InvalidArgument,
             "Security tokens (STS) are not supported by this server; use an access key, a presigned URL or a PostObject policy.",
@@ -186,10 +182,12 @@ pub fn sig_error(e: SigError, ak: Option<&str>, provided: Option<&str>) -> ApiEr
 }
 
 /// The ACL that applies to an object: its own unless `default`, then the bucket's.
-fn effective_acl<'a>(bucket: &'a BucketState, object_acl: Option<&'a str>) -> &'a str {
+fn effective_acl(bucket: &BucketState, object_acl: Option<ObjectAcl>) -> BucketAcl {
     match object_acl {
-        Some(a) if a != "default" && !a.is_empty() => a,
-        _ => &bucket.record.acl,
+        Some(ObjectAcl::Private) => BucketAcl::Private,
+        Some(ObjectAcl::PublicRead) => BucketAcl::PublicRead,
+        Some(ObjectAcl::PublicReadWrite) => BucketAcl::PublicReadWrite,
+        Some(ObjectAcl::Default) | None => bucket.record.acl,
     }
 }
 
@@ -216,16 +214,20 @@ impl Authz {
     }
 
     /// The decision for one object of `bucket`, with `object_acl` its ACL if it exists.
-    pub fn object(self, bucket: &BucketState, object_acl: Option<&str>) -> Result<(), ApiError> {
+    pub fn object(
+        self,
+        bucket: &BucketState,
+        object_acl: Option<ObjectAcl>,
+    ) -> Result<(), ApiError> {
         match self {
             Authz::Granted => Ok(()),
             Authz::ByAcl { write } => {
                 // Block Public Access: public ACLs stay stored but grant nothing.
                 let ok = !bucket.block_public_access
                     && match effective_acl(bucket, object_acl) {
-                        "public-read-write" => true,
-                        "public-read" => !write,
-                        _ => false,
+                        BucketAcl::PublicReadWrite => true,
+                        BucketAcl::PublicRead => !write,
+                        BucketAcl::Private => false,
                     };
                 if ok { Ok(()) } else { Err(ApiError::new(ErrorCode::AccessDenied)) }
             }
@@ -239,9 +241,9 @@ impl Authz {
 /// (PostObject's comes in its form and is checked by its handler).
 pub fn requested_acl<'a>(op: &Operation, headers: &'a http::HeaderMap) -> Option<&'a str> {
     let name = match op {
-        Operation::PutBucketAcl | Operation::PutBucket => "x-oss-acl",
-        Operation::PutObjectAcl { .. } => "x-oss-object-acl",
-        op if op.info().sets_acl => "x-oss-object-acl",
+        Operation::PutBucketAcl | Operation::PutBucket => crate::headers::X_OSS_ACL,
+        Operation::PutObjectAcl { .. } => crate::headers::X_OSS_OBJECT_ACL,
+        op if op.info().sets_acl => crate::headers::X_OSS_OBJECT_ACL,
         _ => return None,
     };
     headers.get(name).and_then(|v| v.to_str().ok())

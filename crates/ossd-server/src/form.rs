@@ -230,7 +230,7 @@ impl<C: Chunks> FormReader<C> {
         let mut content_type = None;
         for line in head.split("\r\n").map(str::trim).filter(|l| !l.is_empty()) {
             let Some((k, v)) = line.split_once(':') else { continue };
-            if k.trim().eq_ignore_ascii_case("content-disposition") {
+            if k.trim().eq_ignore_ascii_case(http::header::CONTENT_DISPOSITION.as_str()) {
                 for attr in v.split(';').skip(1) {
                     if let Some((ak, av)) = attr.split_once('=') {
                         let av = av.trim().trim_matches('"').to_owned();
@@ -241,7 +241,7 @@ impl<C: Chunks> FormReader<C> {
                         }
                     }
                 }
-            } else if k.trim().eq_ignore_ascii_case("content-type") {
+            } else if k.trim().eq_ignore_ascii_case(http::header::CONTENT_TYPE.as_str()) {
                 content_type = Some(v.trim().to_owned());
             }
         }

@@ -4,6 +4,9 @@ use crate::auth::{self, Authz, Principal};
 use crate::body::Body;
 use crate::cors;
 use crate::handlers;
+use crate::headers::{X_OSS_COPY_SOURCE, X_OSS_OBJECT_ACL, X_OSS_REQUEST_ID};
+use crate::metrics::cors::{CorsRequest, actual_decision, preflight_decision};
+use crate::metrics::{CorsDecision, Finished};
 use crate::render;
 use crate::request_body::RequestBody;
 use crate::router::{self, Surface};
@@ -39,7 +42,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// A request header as a string, if present and valid.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: impl http::header::AsHeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
     /// The bucket's state or `NoSuchBucket`.
@@ -66,6 +69,11 @@ struct Trace {
     preflight: bool,
     /// The answer already carries the request id, `Date` and `Server` (a matched preflight).
     common_set: bool,
+    /// The access key id that signed the request (logged only; never the secret).
+    access_key: Option<String>,
+    /// What CORS decided, when the request was a preflight or carried an `Origin` to a bucket
+    /// with rules.
+    cors: Option<CorsDecision>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -102,16 +110,11 @@ impl RequestId {
     }
 
     /// The id as the `x-oss-request-id` value: one allocation, no intermediate `String`.
-    fn header_value(&self) -> Option<HeaderValue> {
-        HeaderValue::from_bytes(&self.0).ok()
+    fn header_value(&self) -> HeaderValue {
+        // `from_bytes` refuses only control bytes: 24 hex digits always pass.
+        HeaderValue::from_bytes(&self.0).unwrap_or(HeaderValue::from_static("0"))
     }
 }
-
-/// `x-oss-copy-source` (CopyObject, UploadPartCopy).
-const X_OSS_COPY_SOURCE: http::HeaderName = http::HeaderName::from_static("x-oss-copy-source");
-
-/// `x-oss-object-acl` (an object ACL set with an upload).
-const X_OSS_OBJECT_ACL: http::HeaderName = http::HeaderName::from_static("x-oss-object-acl");
 
 /// `Server: AliyunOSS`.
 const SERVER: HeaderValue = HeaderValue::from_static("AliyunOSS");
@@ -140,9 +143,10 @@ pub async fn handle(
     req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<Body> {
-    // The log line is the only reader of the start time and of most of the trace.
+    // The log line is the only reader of most of the trace.
     let log = tracing::enabled!(tracing::Level::INFO);
-    let started = log.then(Instant::now);
+    let started = Instant::now();
+    let _in_flight = state.metrics.start();
     let secs = u64::try_from(crate::clock::now_secs()).unwrap_or(0);
     let request_id = RequestId::new(secs);
     let (parts, body) = req.into_parts();
@@ -160,6 +164,11 @@ pub async fn handle(
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
     let mut trace = Trace { op: "Unknown", ..Trace::default() };
     let mut console_path = None;
+    let user_agent = if log { parts.headers.get(header::USER_AGENT).cloned() } else { None };
+    // Request body bytes received, counted by the body as the handler reads it (an HTTP/2
+    // request may have a body without Content-Length).
+    let received =
+        (has_body || !http_body::Body::is_end_stream(&body)).then(|| Arc::new(AtomicU64::new(0)));
 
     let result = if let Some(problem) = host_problem {
         Err(ApiError::msg(ossd_proto::ErrorCode::InvalidRequest, problem))
@@ -169,6 +178,7 @@ pub async fn handle(
         match surface {
             Surface::Healthz => Ok(render::empty(StatusCode::OK)),
             Surface::Readyz => Ok(crate::health::readiness(&state)),
+            Surface::Metrics => crate::metrics::respond(&state, &parts, false),
             Surface::Admin => crate::admin::handle(&state, &parts),
             Surface::Console => {
                 console_path = Some(parts.uri.path().to_owned());
@@ -189,7 +199,10 @@ pub async fn handle(
             )),
         }
     } else {
-        let body = RequestBody::new(body, state.config.limits.body_rule());
+        let mut body = RequestBody::new(body, state.config.limits.body_rule());
+        if let Some(counter) = &received {
+            body = body.counting(counter.clone());
+        }
         run(&state, &mut trace, log, (&request_id, secs), host, parts, body, None).await
     };
     let mut resp = match result {
@@ -198,9 +211,7 @@ pub async fn handle(
     };
     let h = resp.headers_mut();
     if !trace.common_set {
-        if let Some(v) = request_id.header_value() {
-            h.insert(render::X_OSS_REQUEST_ID, v);
-        }
+        h.insert(X_OSS_REQUEST_ID, request_id.header_value());
         h.insert(header::DATE, date_header(secs));
         h.insert(header::SERVER, SERVER);
     }
@@ -209,14 +220,31 @@ pub async fn handle(
     }
     if !trace.preflight {
         cors::decorate(&mut resp, trace.bucket.as_deref(), trace.origin.as_ref(), &method);
+        if let (Some(b), Some(origin)) = (trace.bucket.as_deref(), trace.origin.as_ref()) {
+            let d = actual_decision(b, origin, &method, resp.headers());
+            state.metrics.cors.count(b.cors_slot, CorsRequest::Actual, d);
+            trace.cors = Some(d);
+        }
     }
     // An error answered before the request body was read leaves unread bytes on the connection:
     // tell the client this connection is done instead of closing it under a reused request.
     if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
         resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    if let Some(started) = started {
-        let status = resp.status().as_u16();
+    let status = resp.status().as_u16();
+    let took = started.elapsed();
+    let bytes_in = received.map_or(0, |r| r.load(Ordering::Relaxed));
+    let bytes_out = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0);
+    state.metrics.finish(&Finished {
+        op: trace.op,
+        status,
+        took,
+        received: bytes_in,
+        sent: bytes_out,
+    });
+    if log {
+        // `render::error`, the one place errors are rendered, tags the response with its code.
+        let error_code = resp.extensions().get::<ossd_proto::ErrorCode>().map(|c| c.as_str());
         tracing::info!(
             request_id = %request_id.as_str(),
             peer = %peer,
@@ -225,7 +253,13 @@ pub async fn handle(
             bucket = trace.bucket_name.as_deref().unwrap_or(""),
             key = trace.key.as_deref().unwrap_or(""),
             status,
-            duration_us = started.elapsed().as_micros() as u64,
+            error_code = error_code.unwrap_or(""),
+            bytes_in,
+            bytes_out,
+            user_agent = user_agent.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+            access_key_id = trace.access_key.as_deref().unwrap_or(""),
+            cors = trace.cors.map_or("", CorsDecision::as_str),
+            duration_us = took.as_micros() as u64,
             "request"
         );
     }
@@ -301,6 +335,9 @@ async fn run(
     } else {
         auth::authenticate(state, &parts, &target, &query)?
     };
+    if log {
+        trace.access_key = principal.owner_id(state).map(str::to_owned);
+    }
     // Hotlink protection: anonymous requests and presigned URLs, before the ACLs (`referer`).
     // PostObject is authorized by its signed form, not through a URL.
     if let Some(b) = &bucket
@@ -362,14 +399,12 @@ fn preflight(
     }
     let bucket = known_bucket(state, Some(bucket_name))?;
     // A matched preflight writes the headers every answer carries into its prepared slots.
-    let common = || {
-        request_id.header_value().map(|request_id| cors::CommonHeaders {
-            request_id,
-            date: date_header(secs),
-            server: SERVER,
-        })
+    let common = || cors::CommonHeaders {
+        request_id: request_id.header_value(),
+        date: date_header(secs),
+        server: SERVER,
     };
-    let (r, common_set) = cors::preflight_with(
+    let (r, common_set) = cors::preflight(
         bucket.as_deref(),
         Some(bucket_name),
         &parts.headers,
@@ -378,5 +413,10 @@ fn preflight(
         common,
     );
     trace.common_set = common_set;
+    if let Some(b) = bucket.as_deref() {
+        let d = preflight_decision(b, &parts.headers, r.status());
+        state.metrics.cors.count(b.cors_slot, CorsRequest::Preflight, d);
+        trace.cors = Some(d);
+    }
     Ok(r)
 }

@@ -1,6 +1,7 @@
 //! Turning results and errors into HTTP responses: status, common headers, XML bodies, `x-oss-err` for HEAD.
 
 use crate::body::Body;
+use crate::headers::{X_OSS_EC, X_OSS_ERR};
 use base64::Engine;
 use http::{HeaderName, HeaderValue, Response, StatusCode, header};
 use ossd_proto::ApiError;
@@ -18,49 +19,10 @@ pub fn ok_xml(doc: String) -> Response<Body> {
     xml(StatusCode::OK, doc)
 }
 
-/// `x-oss-request-id`, built at compile time: inserting by `&str` parses and checks the name each time.
-pub const X_OSS_REQUEST_ID: HeaderName = HeaderName::from_static("x-oss-request-id");
-/// `x-oss-hash-crc64ecma`.
-pub const X_OSS_HASH_CRC64ECMA: HeaderName = HeaderName::from_static("x-oss-hash-crc64ecma");
-/// `x-oss-object-type`.
-pub const X_OSS_OBJECT_TYPE: HeaderName = HeaderName::from_static("x-oss-object-type");
-/// `x-oss-storage-class`.
-pub const X_OSS_STORAGE_CLASS: HeaderName = HeaderName::from_static("x-oss-storage-class");
-/// `x-oss-next-append-position`.
-pub const X_OSS_NEXT_APPEND_POSITION: HeaderName =
-    HeaderName::from_static("x-oss-next-append-position");
-/// `x-oss-last-access-time`.
-pub const X_OSS_LAST_ACCESS_TIME: HeaderName = HeaderName::from_static("x-oss-last-access-time");
-/// `content-md5`.
-const CONTENT_MD5: HeaderName = HeaderName::from_static("content-md5");
-/// `x-oss-ec`.
-const X_OSS_EC: HeaderName = HeaderName::from_static("x-oss-ec");
-/// `x-oss-err`.
-const X_OSS_ERR: HeaderName = HeaderName::from_static("x-oss-err");
 /// `0`, validated at compile time (`from_static` at run time checks every byte on each call).
 const ZERO: HeaderValue = HeaderValue::from_static("0");
 /// `application/xml`.
 const APPLICATION_XML: HeaderValue = HeaderValue::from_static("application/xml");
-
-/// The prepared name for the header names handlers set most, `None` for others. Must return the
-/// name spelled exactly like `name` (a test checks every arm).
-fn known_name(name: &str) -> Option<HeaderName> {
-    Some(match name {
-        "etag" => header::ETAG,
-        "last-modified" => header::LAST_MODIFIED,
-        "accept-ranges" => header::ACCEPT_RANGES,
-        "content-length" => header::CONTENT_LENGTH,
-        "content-md5" => CONTENT_MD5,
-        "location" => header::LOCATION,
-        "x-oss-hash-crc64ecma" => X_OSS_HASH_CRC64ECMA,
-        "x-oss-object-type" => X_OSS_OBJECT_TYPE,
-        "x-oss-storage-class" => X_OSS_STORAGE_CLASS,
-        "x-oss-next-append-position" => X_OSS_NEXT_APPEND_POSITION,
-        "x-oss-last-access-time" => X_OSS_LAST_ACCESS_TIME,
-        "x-oss-request-id" => X_OSS_REQUEST_ID,
-        _ => return None,
-    })
-}
 
 /// A response with no body.
 pub fn empty(status: StatusCode) -> Response<Body> {
@@ -88,12 +50,14 @@ pub fn error(err: &ApiError, request_id: &str, host_id: &str, head: bool) -> Res
     } else {
         xml(status, doc)
     };
+    // For the access log (the pipeline reads it back).
+    r.extensions_mut().insert(err.code);
     if let Some(ec) = err.effective_ec() {
         r.headers_mut().insert(X_OSS_EC, HeaderValue::from_static(ec));
     }
     for (k, v) in &err.headers {
-        if let Ok(v) = HeaderValue::from_str(v) {
-            r.headers_mut().insert(*k, v);
+        if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+            r.headers_mut().insert(k, v);
         }
     }
     r
@@ -185,11 +149,8 @@ fn format_http_date(secs: u64) -> Option<HeaderValue> {
 }
 
 /// Sets a header from a string, skipping values that are not valid header values.
-pub fn set(r: &mut Response<Body>, name: &'static str, value: &str) {
+pub fn set(r: &mut Response<Body>, name: HeaderName, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
-        match known_name(name) {
-            Some(n) => r.headers_mut().insert(n, v),
-            None => r.headers_mut().insert(name, v),
-        };
+        r.headers_mut().insert(name, v);
     }
 }

@@ -71,7 +71,7 @@ fn put_4k(store: &Store, key: &str, data: &[u8]) {
         key: key.to_owned(),
         size: blob.size,
         crc64: blob.crc64,
-        object_type: "Normal".to_owned(),
+        object_type: ossd_store::ObjectType::Normal,
         segments: vec![Segment { blob: blob.id, len: blob.size }],
         ..Default::default()
     };

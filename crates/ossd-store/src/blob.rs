@@ -489,7 +489,7 @@ pub(crate) type BlobOpener =
 
 /// At most this many segment blobs are opened eagerly by `open_object` (bounding the open
 /// files per reader); the others are opened when the read gets to them, and the store's read
-/// leases keep them from being unlinked before that (see `Leases` in `store.rs`).
+/// leases keep them from being unlinked before that (see `Leases` in `lease.rs`).
 const EAGER_OPEN: usize = 16;
 
 /// One piece of a read: `len` bytes of `blob` from `offset`.

@@ -41,7 +41,8 @@ pub enum StoreError {
     #[error("metadata database error: {0}")]
     Db(Box<redb::Error>),
     /// Persisted data could not be understood (unknown format version, undecodable record,
-    /// malformed blob id) or a caller handed in an inconsistent record.
+    /// malformed blob id, a stored key that is not UTF-8). A caller's inconsistent record or
+    /// any other broken invariant of the store's own code is [`StoreError::Internal`].
     #[error("corrupt store data: {0}")]
     Corrupt(String),
     /// An invariant of the store's own code was violated (a bug, not bad data on disk).

@@ -20,25 +20,32 @@ mod codec;
 pub mod crc64;
 mod dbfile;
 mod error;
-mod list;
+mod group;
+mod lease;
+mod meta;
 mod perms;
 mod read;
 mod record;
 mod space;
+pub mod stats;
 mod store;
+mod txn;
+mod values;
+mod writer;
 
 #[cfg(test)]
 mod tests;
 
 pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader};
 pub use error::StoreError;
+pub use group::{Commit, Committing};
 pub use perms::{ModeFix, tighten_permissions};
 pub use read::{ObjectRead, ReadPin};
 pub use record::{
     Blob, BlobId, BucketRecord, BucketStats, ClassStats, ListPage, ListQuery, ListUploadsQuery,
-    OBJECT_TYPE_APPENDABLE, OBJECT_TYPE_MULTIPART, OBJECT_TYPE_NORMAL, ObjectRecord, PartRecord,
-    PartsPage, Segment, UploadRecord, UploadsPage,
+    ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord, UploadsPage,
 };
 pub use store::{
     DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, DEFAULT_RESERVE_BYTES, Overwrite, Store, StoreOptions,
 };
+pub use values::{BucketAcl, InvalidValue, ObjectAcl, ObjectType, StorageClass};

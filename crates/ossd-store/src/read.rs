@@ -1,14 +1,16 @@
 //! Object reads that cannot lose their bytes to a concurrent overwrite or delete: the record is
 //! read from a snapshot taken under a read lease, so every blob it names stays readable until
-//! the read ends (see `Leases` in `store.rs` and docs/design.md, Rule 3a).
+//! the read ends (see `Leases` in `lease.rs` and docs/design.md, Rule 3a).
 
 use std::io;
 use std::sync::Arc;
 
 use crate::blob::{BlobOpener, ObjectReader};
-use crate::codec::decode;
+use crate::lease::ReadLease;
+use crate::meta::View;
 use crate::record::ObjectRecord;
-use crate::store::{Inner, ReadLease, Snapshot, check_segments, missing_blob};
+use crate::store::Inner;
+use crate::writer::{check_segments, missing_blob};
 use crate::{Store, StoreError};
 
 /// An object's record and what it takes to read its bytes, from [`Store::get_object_with_bytes`].
@@ -26,7 +28,7 @@ pub struct ObjectRead {
 /// is dropped, whatever commits meanwhile.
 pub struct ReadPin {
     inner: Arc<Inner>,
-    snap: Arc<Snapshot>,
+    snap: Arc<dyn View>,
     lease: Option<ReadLease>,
 }
 
@@ -59,7 +61,7 @@ impl ReadPin {
         let open: BlobOpener = Arc::new(move |id, offset| {
             let ReadPin { inner, snap, lease } = &self;
             let _held = lease;
-            Store::open_blob(inner, snap, id, offset)
+            Store::open_blob(inner, &**snap, id, offset)
         });
         ObjectReader::new(open, &rec.segments, start, end)
     }
@@ -78,8 +80,8 @@ impl Store {
         max_bytes: u64,
     ) -> Result<Option<ObjectRead>, StoreError> {
         // First without a lease: small inline objects, the common case, need none.
-        let snap = self.snapshot()?;
-        let Some(rec) = Self::record_in(&snap, bucket, key)? else {
+        let snap = self.view()?;
+        let Some(rec) = Self::record_in(&*snap, bucket, key)? else {
             return Ok(None);
         };
         if rec.segments.iter().all(|s| s.blob.is_inline()) {
@@ -89,22 +91,19 @@ impl Store {
         // blob that snapshot shows referenced stays until the lease ends (a blob unlinked between
         // the first read and the lease is no longer named by the record read now).
         let lease = self.lease();
-        let snap = self.snapshot()?;
-        match Self::record_in(&snap, bucket, key)? {
+        let snap = self.view()?;
+        match Self::record_in(&*snap, bucket, key)? {
             Some(rec) => self.finish_read(rec, snap, Some(lease), max_bytes).map(Some),
             None => Ok(None),
         }
     }
 
     fn record_in(
-        snap: &Snapshot,
+        snap: &dyn View,
         bucket: &str,
         key: &str,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        let Some(guard) = snap.objects.get((bucket, key.as_bytes()))? else {
-            return Ok(None);
-        };
-        decode("object", guard.value()).map(Some)
+        snap.object(bucket, key)
     }
 
     /// Builds the [`ObjectRead`] of `rec`, read from `snap`, copying its bytes out when it is
@@ -112,7 +111,7 @@ impl Store {
     fn finish_read(
         &self,
         rec: ObjectRecord,
-        snap: Arc<Snapshot>,
+        snap: Arc<dyn View>,
         lease: Option<ReadLease>,
         max_bytes: u64,
     ) -> Result<ObjectRead, StoreError> {
@@ -121,19 +120,23 @@ impl Store {
             check_segments(&rec)?;
             let mut out = Vec::with_capacity(usize::try_from(rec.size).unwrap_or(0));
             for seg in &rec.segments {
-                let bytes = snap
-                    .inline
-                    .get(seg.blob.as_str().as_bytes())?
-                    .ok_or_else(|| missing_blob(&seg.blob))?;
-                if bytes.value().len() as u64 != seg.len {
+                let mut held = None;
+                let found = snap.inline(&seg.blob, &mut |bytes| {
+                    if bytes.len() as u64 == seg.len {
+                        out.extend_from_slice(bytes);
+                    } else {
+                        held = Some(bytes.len());
+                    }
+                })?;
+                if !found {
+                    return Err(missing_blob(&seg.blob));
+                }
+                if let Some(held) = held {
                     return Err(StoreError::Corrupt(format!(
-                        "inline blob {} holds {} bytes, its segment says {}",
-                        seg.blob,
-                        bytes.value().len(),
-                        seg.len
+                        "inline blob {} holds {held} bytes, its segment says {}",
+                        seg.blob, seg.len
                     )));
                 }
-                out.extend_from_slice(bytes.value());
             }
             Some(out)
         } else {

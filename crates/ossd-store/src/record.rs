@@ -6,12 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// `object_type` of objects written by PutObject/CopyObject.
-pub const OBJECT_TYPE_NORMAL: &str = "Normal";
-/// `object_type` of objects created by AppendObject; only these accept further appends.
-pub const OBJECT_TYPE_APPENDABLE: &str = "Appendable";
-/// `object_type` of objects assembled by CompleteMultipartUpload.
-pub const OBJECT_TYPE_MULTIPART: &str = "Multipart";
+use crate::values::{BucketAcl, ObjectAcl, ObjectType, StorageClass};
 
 /// Name of one immutable blob of bytes: `"<generation>-<32 lowercase hex>"` for a blob file, or
 /// `"i<generation>-<32 lowercase hex>"` for a small blob kept inline in the metadata database.
@@ -168,10 +163,10 @@ pub struct BucketRecord {
     pub owner: String,
     /// Creation time, ms since the Unix epoch.
     pub created_ms: i64,
-    /// Canned ACL, e.g. "private".
-    pub acl: String,
-    /// Default storage class, e.g. "Standard".
-    pub storage_class: String,
+    /// Canned ACL.
+    pub acl: BucketAcl,
+    /// Default storage class of its objects.
+    pub storage_class: StorageClass,
     /// Region the bucket reports.
     pub region: String,
     /// Sub-resource configurations by name, e.g. "cors" -> canonical XML.
@@ -203,12 +198,12 @@ pub struct ObjectRecord {
     pub content_language: Option<String>,
     /// User metadata as lower-cased full header names ("x-oss-meta-...") and values.
     pub user_meta: Vec<(String, String)>,
-    /// Object ACL, e.g. "default".
-    pub acl: String,
-    /// Storage class, e.g. "Standard".
-    pub storage_class: String,
-    /// "Normal" | "Appendable" | "Multipart".
-    pub object_type: String,
+    /// Object ACL.
+    pub acl: ObjectAcl,
+    /// Storage class.
+    pub storage_class: StorageClass,
+    /// How the object was made (only appendable objects take appends).
+    pub object_type: ObjectType,
     /// CRC-64/XZ of the whole object.
     pub crc64: u64,
     /// The bytes, in order.
@@ -333,5 +328,5 @@ pub struct BucketStats {
     /// When the counters last changed, ms since the Unix epoch.
     pub last_modified_ms: i64,
     /// Object counters by storage class (classes with no objects are absent).
-    pub by_storage_class: BTreeMap<String, ClassStats>,
+    pub by_storage_class: BTreeMap<StorageClass, ClassStats>,
 }

@@ -1,13 +1,15 @@
 //! Service and bucket operations: ListBuckets, Put/DeleteBucket, bucket info, location, stat, ACL, listings.
 
+use super::object_template::{bucket_acl, storage_class};
 use super::{owner_id, read_small_body};
 use crate::body::Body;
 use crate::clock::now_ms;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use http::{Response, StatusCode};
+use http::{Response, StatusCode, header};
 use ossd_proto::docs::acl::AccessControlPolicy;
 use ossd_proto::docs::bucket_info::BucketInfo;
 use ossd_proto::docs::bucket_stat::BucketStat;
@@ -17,12 +19,7 @@ use ossd_proto::docs::list_objects::{ListBucketResult, ObjectEntry, Paging};
 use ossd_proto::docs::location::LocationConstraint;
 use ossd_proto::request::valid_bucket_name;
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{BucketRecord, ListQuery, ObjectRecord};
-
-/// Bucket ACL values OSS accepts.
-pub const BUCKET_ACLS: &[&str] = &["private", "public-read", "public-read-write"];
-/// Storage classes OSS accepts.
-const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
+use ossd_store::{BucketRecord, ListQuery, ObjectRecord, StorageClass};
 
 fn location(state: &AppState) -> String {
     format!("oss-{}", state.config.region)
@@ -75,7 +72,7 @@ pub fn list_buckets(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
                 location: format!("oss-{}", b.region),
                 name: &b.name,
                 region: &b.region,
-                storage_class: &b.storage_class,
+                storage_class: b.storage_class.as_str(),
             })
             .collect(),
     };
@@ -91,30 +88,19 @@ pub async fn put_bucket(
     if !valid_bucket_name(name) {
         return Err(ApiError::new(ErrorCode::InvalidBucketName).field("BucketName", name));
     }
-    let acl = ctx.header("x-oss-acl").unwrap_or("private");
-    if !BUCKET_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such bucket access control exists",
-            "x-oss-acl",
-            acl,
-        ));
-    }
+    let acl = bucket_acl(ctx.header(headers::X_OSS_ACL).unwrap_or("private"))?;
     let raw = read_small_body(body, 64 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
         .await?;
-    let mut storage_class = "Standard".to_owned();
-    if let Some(sc) = CreateBucketConfiguration::parse(&raw)?.storage_class {
-        let canonical = STORAGE_CLASSES.iter().find(|c| c.eq_ignore_ascii_case(&sc));
-        let Some(canonical) = canonical else {
-            return Err(ApiError::invalid_argument("Invalid storage class.", "StorageClass", &sc));
-        };
-        storage_class = (*canonical).to_owned();
-    }
+    let storage_class = match CreateBucketConfiguration::parse(&raw)?.storage_class {
+        Some(sc) => storage_class(&sc, "StorageClass")?,
+        None => StorageClass::Standard,
+    };
     let rec = BucketRecord {
         name: name.to_owned(),
         owner: ctx.principal.owner_id(state).unwrap_or_default().to_owned(),
         created_ms: now_ms(),
-        acl: acl.to_owned(),
-        storage_class: storage_class.clone(),
+        acl,
+        storage_class,
         region: state.config.region.clone(),
         configs: Default::default(),
     };
@@ -132,20 +118,20 @@ pub async fn put_bucket(
         if !owns {
             return Err(ApiError::new(ErrorCode::BucketAlreadyExists).field("BucketName", name));
         }
-        let acl_given = ctx.header("x-oss-acl").is_some();
+        let acl_given = ctx.header(headers::X_OSS_ACL).is_some();
         let class_given = !raw.iter().all(u8::is_ascii_whitespace);
         if acl_given || class_given {
             state.update_bucket(name, |r| {
                 if acl_given {
-                    r.acl = acl.to_owned();
+                    r.acl = acl;
                 }
                 if class_given {
-                    r.storage_class = storage_class.clone();
+                    r.storage_class = storage_class;
                 }
             })?;
         }
         let mut r = render::empty(StatusCode::OK);
-        render::set(&mut r, "location", &format!("/{name}"));
+        render::set(&mut r, header::LOCATION, &format!("/{name}"));
         return Ok(r);
     }
     blocking(|| state.store.create_bucket(&rec)).map_err(|e| match store_error(e) {
@@ -154,7 +140,7 @@ pub async fn put_bucket(
     })?;
     state.cache_bucket(rec);
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "location", &format!("/{name}"));
+    render::set(&mut r, header::LOCATION, &format!("/{name}"));
     Ok(r)
 }
 
@@ -184,10 +170,10 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
         extranet_endpoint: &extranet,
         intranet_endpoint: &intranet,
         location: format!("oss-{}", r.region),
-        storage_class: &r.storage_class,
+        storage_class: r.storage_class.as_str(),
         name: &r.name,
         owner: &r.owner,
-        acl: &r.acl,
+        acl: r.acl.as_str(),
         block_public_access: b.block_public_access,
     };
     Ok(render::ok_xml(doc.to_xml()))
@@ -215,21 +201,14 @@ pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
 
 pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let doc = AccessControlPolicy { owner: &b.record.owner, grant: &b.record.acl };
+    let doc = AccessControlPolicy { owner: &b.record.owner, grant: b.record.acl.as_str() };
     Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn put_bucket_acl(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = ctx.header("x-oss-acl").unwrap_or("");
-    if !BUCKET_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such bucket access control exists",
-            "x-oss-acl",
-            acl,
-        ));
-    }
-    state.update_bucket(&b.record.name, |rec| rec.acl = acl.to_owned())?;
+    let acl = bucket_acl(ctx.header(headers::X_OSS_ACL).unwrap_or(""))?;
+    state.update_bucket(&b.record.name, |rec| rec.acl = acl)?;
     Ok(render::empty(StatusCode::OK))
 }
 
@@ -306,9 +285,9 @@ pub fn object_entry<'a>(o: &'a ObjectRecord, owner: Option<&'a str>) -> ObjectEn
         key: &o.key,
         last_modified: iso8601(o.last_modified_ms),
         etag: &o.etag,
-        object_type: &o.object_type,
+        object_type: o.object_type.as_str(),
         size: o.size,
-        storage_class: &o.storage_class,
+        storage_class: o.storage_class.as_str(),
         owner,
     }
 }

@@ -1,8 +1,9 @@
 //! Conditional requests: `If-Match`, `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since`
 //! (and their `x-oss-copy-source-` forms), evaluated in RFC 7232 order.
 
+use crate::headers;
 use crate::pipeline::Ctx;
-use http::StatusCode;
+use http::{HeaderName, StatusCode, header};
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::ObjectRecord;
 
@@ -70,45 +71,79 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Evaluates If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), in RFC 7232 order.
-/// The header a failed condition names: `If-Match` on GET, `x-oss-copy-source-if-match` on a copy.
-fn condition_name(prefix: &str, header: &str) -> String {
-    if prefix.is_empty() {
-        header.to_owned()
-    } else {
-        format!("{prefix}{}", header.to_ascii_lowercase())
+/// The four condition headers of a request, and how a failed one is named in the error.
+pub struct Conditions {
+    /// If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, in that order.
+    names: [HeaderName; 4],
+    /// The `Condition` of a failed If-Match and If-Unmodified-Since when it is not the header's
+    /// name as sent.
+    titles: Option<[&'static str; 2]>,
+}
+
+impl Conditions {
+    /// The `Condition` a failed If-Match (0) or If-Unmodified-Since (1) is reported as.
+    fn failed(&self, i: usize) -> &str {
+        match self.titles {
+            Some(titles) => titles[i],
+            None => self.names[i].as_str(),
+        }
     }
 }
 
+/// The conditions of a GET or HEAD.
+pub const OBJECT: Conditions = Conditions {
+    names: [
+        header::IF_MATCH,
+        header::IF_UNMODIFIED_SINCE,
+        header::IF_NONE_MATCH,
+        header::IF_MODIFIED_SINCE,
+    ],
+    titles: Some(["If-Match", "If-Unmodified-Since"]),
+};
+
+/// The conditions on a copy's source (`x-oss-copy-source-if-*`), named as sent.
+pub const COPY_SOURCE: Conditions = Conditions {
+    names: [
+        headers::X_OSS_COPY_SOURCE_IF_MATCH,
+        headers::X_OSS_COPY_SOURCE_IF_UNMODIFIED_SINCE,
+        headers::X_OSS_COPY_SOURCE_IF_NONE_MATCH,
+        headers::X_OSS_COPY_SOURCE_IF_MODIFIED_SINCE,
+    ],
+    titles: None,
+};
+
+/// Evaluates If-Match / If-Unmodified-Since (412) and If-None-Match / If-Modified-Since (304), in
+/// RFC 7232 order, read from the headers `which` names.
 pub fn check_conditions(
     ctx: &Ctx,
     rec: &ObjectRecord,
-    prefix: &str,
+    which: &Conditions,
 ) -> Result<Option<StatusCode>, ApiError> {
-    use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE};
-    let conditional = [IF_MATCH, IF_UNMODIFIED_SINCE, IF_NONE_MATCH, IF_MODIFIED_SINCE];
+    let [if_match, if_unmodified_since, if_none_match, if_modified_since] = &which.names;
     // One pass over the request's few header names instead of four hashed lookups.
-    if prefix.is_empty() && !ctx.headers.keys().any(|n| conditional.contains(n)) {
+    if !ctx.headers.keys().any(|n| which.names.contains(n)) {
         return Ok(None);
     }
-    let h = |n: &str| ctx.header(&format!("{prefix}{n}")).map(str::to_owned);
+    let h = |n: &HeaderName| ctx.header(n).map(str::to_owned);
     let modified = rec.last_modified_ms / 1000;
-    if let Some(m) = h("if-match") {
+    if let Some(m) = h(if_match) {
         if !etag_matches(&m, &rec.etag) {
-            return Err(ApiError::new(ErrorCode::PreconditionFailed)
-                .field("Condition", condition_name(prefix, "If-Match")));
+            return Err(
+                ApiError::new(ErrorCode::PreconditionFailed).field("Condition", which.failed(0))
+            );
         }
-    } else if let Some(d) = h("if-unmodified-since").and_then(|d| parse_http_date_secs(&d))
+    } else if let Some(d) = h(if_unmodified_since).and_then(|d| parse_http_date_secs(&d))
         && modified > d
     {
-        return Err(ApiError::new(ErrorCode::PreconditionFailed)
-            .field("Condition", condition_name(prefix, "If-Unmodified-Since")));
+        return Err(
+            ApiError::new(ErrorCode::PreconditionFailed).field("Condition", which.failed(1))
+        );
     }
-    if let Some(m) = h("if-none-match") {
+    if let Some(m) = h(if_none_match) {
         if etag_matches(&m, &rec.etag) {
             return Ok(Some(StatusCode::NOT_MODIFIED));
         }
-    } else if let Some(d) = h("if-modified-since").and_then(|d| parse_http_date_secs(&d))
+    } else if let Some(d) = h(if_modified_since).and_then(|d| parse_http_date_secs(&d))
         && modified <= d
     {
         return Ok(Some(StatusCode::NOT_MODIFIED));

@@ -1,12 +1,14 @@
 //! Operation handlers, one file per API area; `dispatch` maps an operation to its handler.
 
 mod bucket;
+mod bucket_config;
 mod conditions;
 pub(crate) mod cors_api;
 mod live;
 mod multipart;
 mod object;
 mod object_headers;
+mod object_template;
 mod post_object;
 mod public_access_block;
 mod referer;
@@ -17,12 +19,13 @@ mod versions;
 mod website;
 
 use crate::body::Body;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::request_body::RequestBody;
 use crate::state::AppState;
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
-use http::Response;
+use http::{Response, header};
 use md5::{Digest, Md5};
 use ossd_proto::docs::encoding::url_encode;
 use ossd_proto::{ApiError, ErrorCode, Operation};
@@ -123,7 +126,7 @@ pub async fn read_small_body(
 
 /// Checks `Content-MD5` against a body already read; absent header passes.
 pub fn check_content_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
-    let Some(given) = ctx.header("content-md5") else { return Ok(()) };
+    let Some(given) = ctx.header(headers::CONTENT_MD5) else { return Ok(()) };
     let actual = base64::engine::general_purpose::STANDARD.encode(Md5::digest(body));
     if given.trim() == actual { Ok(()) } else { Err(ApiError::new(ErrorCode::InvalidDigest)) }
 }
@@ -133,7 +136,7 @@ pub fn check_content_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
 /// (`aos_base64_encode(md5, 20, …)`), which OSS accepts. Only the first 16 bytes are compared, and
 /// only for a value of exactly 20 bytes; every other form is checked as everywhere else.
 pub fn check_batch_delete_md5(ctx: &Ctx, body: &[u8]) -> Result<(), ApiError> {
-    let Some(given) = ctx.header("content-md5") else { return Ok(()) };
+    let Some(given) = ctx.header(headers::CONTENT_MD5) else { return Ok(()) };
     let raw = base64::engine::general_purpose::STANDARD.decode(given.trim());
     if let Ok(raw) = raw
         && raw.len() == 20
@@ -161,7 +164,8 @@ pub fn parse_content_md5(v: &str) -> Result<[u8; 16], ApiError> {
 /// fixtures building a client from them reach this server and never Alibaba Cloud.
 pub fn endpoints(state: &AppState, ctx: &Ctx) -> (String, String) {
     let public = state.config.public_endpoint.clone().unwrap_or_else(|| {
-        let host = ctx.header("host").map(str::to_owned).unwrap_or_else(|| "localhost".to_owned());
+        let host =
+            ctx.header(header::HOST).map(str::to_owned).unwrap_or_else(|| "localhost".to_owned());
         match (ctx.target.virtual_hosted, host.split_once('.')) {
             (true, Some((_bucket, rest))) => rest.to_owned(),
             _ => host,

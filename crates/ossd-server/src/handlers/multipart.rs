@@ -1,15 +1,17 @@
 //! Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
 
 use super::bucket::{parse_max, url_encoding};
-use super::object::{MAX_OBJECT_SIZE, md5_etag, object_template, overwrite_mode, write_body};
+use super::object::{MAX_OBJECT_SIZE, md5_etag, write_body};
+use super::object_template::{Settings, from_request, object_acl, overwrite_mode};
 use super::{check_content_md5, read_small_body};
 use crate::body::Body;
 use crate::clock::now_ms;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render::{self, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use http::{Response, StatusCode};
+use http::{Response, StatusCode, header};
 use md5::{Digest, Md5};
 use ossd_proto::docs::complete_multipart::{
     CompleteMultipartUpload, CompleteMultipartUploadResult,
@@ -59,9 +61,9 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let b = ctx.bucket()?;
     check_new_key(key)?;
     let url = url_encoding(ctx)?;
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
-    let mut template = object_template(ctx, key)?;
-    template.object_type = "Multipart".to_owned();
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
+    let mut template = from_request(ctx, key)?;
+    template.object_type = ossd_store::ObjectType::Multipart;
     let rec = UploadRecord {
         upload_id: new_upload_id(),
         key: key.to_owned(),
@@ -93,10 +95,7 @@ pub async fn upload_part(
     let etag = part.etag.clone();
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
-    use base64::Engine;
-    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    super::upload::upload_answer(&mut r, &etag, &blob);
     Ok(r)
 }
 
@@ -109,7 +108,7 @@ pub async fn upload_part_copy(
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let (_source_bucket, src, pin) = super::object::copy_source(state, ctx)?;
-    let (start, end) = match ctx.header("x-oss-copy-source-range") {
+    let (start, end) = match ctx.header(headers::X_OSS_COPY_SOURCE_RANGE) {
         None => (0, src.size),
         Some(r) => parse_copy_range(r, src.size)?,
     };
@@ -119,7 +118,7 @@ pub async fn upload_part_copy(
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let doc = CopyResult { etag: &etag, last_modified: &iso8601(lm) };
     let mut r = render::ok_xml(doc.part_xml());
-    render::set(&mut r, "etag", &etag);
+    render::set(&mut r, header::ETAG, &etag);
     Ok(r)
 }
 
@@ -145,26 +144,16 @@ pub async fn complete(
     let b = ctx.bucket()?.clone();
     let url = url_encoding(ctx)?;
     // The header on Complete decides (OSS EC 0042-00000214), checked inside the commit.
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     let up = upload_for(state, ctx, key)?;
     // Completing replaces the object at the key: its own ACL decides for those without a grant.
     if ctx.authz.needs_object() {
         let existing =
             blocking(|| state.store.get_object(&b.record.name, key)).map_err(store_error)?;
-        ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+        ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     }
     // An ACL given here replaces the one given at initiation (its right was checked by `authorize`).
-    let acl_override = match ctx.header("x-oss-object-acl") {
-        None => None,
-        Some(a) if super::object::OBJECT_ACLS.contains(&a) => Some(a.to_owned()),
-        Some(a) => {
-            return Err(ApiError::invalid_argument(
-                "no such object access control exists",
-                "x-oss-object-acl",
-                a,
-            ));
-        }
-    };
+    let acl_override = ctx.header(headers::X_OSS_OBJECT_ACL).map(object_acl).transpose()?;
     let raw =
         read_small_body(body, 4 * 1024 * 1024, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
@@ -172,7 +161,7 @@ pub async fn complete(
     let stored =
         blocking(|| state.store.all_parts(&b.record.name, &up.upload_id)).map_err(store_error)?;
     let complete_all =
-        ctx.header("x-oss-complete-all").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+        ctx.header(headers::X_OSS_COMPLETE_ALL).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
     let chosen: Vec<PartRecord> = if complete_all {
         if !raw.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::msg(
@@ -218,7 +207,7 @@ pub async fn complete(
     rec.segments =
         chosen.iter().map(|p| Segment { blob: p.blob.id.clone(), len: p.blob.size }).collect();
     rec.last_modified_ms = now_ms();
-    rec.object_type = "Multipart".to_owned();
+    rec.object_type = ossd_store::ObjectType::Multipart;
     let (etag, crc) = (rec.etag.clone(), rec.crc64);
     blocking(|| state.store.complete_upload(&b.record.name, &up.upload_id, rec, overwrite))
         .map_err(store_error)?;
@@ -230,8 +219,8 @@ pub async fn complete(
         etag: &etag,
     };
     let mut r = render::ok_xml(doc.to_xml());
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
+    render::set(&mut r, header::ETAG, &etag);
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     Ok(r)
 }
 
@@ -271,7 +260,7 @@ pub fn list_parts(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Bod
         next_part_number_marker: page.next_marker.or_else(|| page.parts.last().map(|p| p.number)),
         max_parts: max,
         is_truncated: page.is_truncated,
-        storage_class: &up.template.storage_class,
+        storage_class: up.template.storage_class.as_str(),
         parts: page
             .parts
             .iter()
@@ -319,7 +308,7 @@ pub fn list_uploads(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiEr
             .map(|u| UploadEntry {
                 key: &u.key,
                 upload_id: &u.upload_id,
-                storage_class: &u.template.storage_class,
+                storage_class: u.template.storage_class.as_str(),
                 initiated: iso8601(u.initiated_ms),
             })
             .collect(),

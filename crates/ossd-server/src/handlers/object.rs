@@ -1,146 +1,36 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
-use super::conditions::check_conditions;
+use super::conditions::{self, check_conditions};
 use super::object_headers::object_headers;
+use super::object_template::{Settings, from_request, object_acl, overwrite_mode};
 use super::read_small_body;
 pub use super::upload::write_body;
 use crate::auth::{self, Authz};
 use crate::body::Body;
 use crate::clock::now_ms;
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render::{self, http_date, iso8601};
 use crate::request_body::RequestBody;
 use crate::state::{AppState, BucketState, blocking, store_error};
-use base64::Engine;
-use http::{Response, StatusCode};
+use http::{Response, StatusCode, header};
 use ossd_proto::docs::acl::AccessControlPolicy;
 use ossd_proto::docs::copy_result::CopyResult;
 use ossd_proto::docs::delete::{DeleteRequest, DeleteResult};
 use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, ObjectRead, ObjectRecord, Overwrite, ReadPin, Segment};
+use ossd_store::{Blob, ObjectRead, ObjectRecord, ObjectType, Overwrite, ReadPin, Segment};
 use percent_encoding::percent_decode_str;
 
 /// The largest single PutObject / AppendObject / UploadPart body OSS accepts: 5 GiB.
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
-/// Object ACL values OSS accepts.
-pub const OBJECT_ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
-/// Storage classes accepted on objects.
-const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
 /// Bodies up to this size are read in one go and sent whole; larger ones stream from a reader thread.
 const INLINE_BODY: u64 = 256 * 1024;
 
 /// The quoted upper-case hex MD5 OSS uses as the ETag of a simple upload.
 pub fn md5_etag(md5: &[u8; 16]) -> String {
     format!("\"{}\"", hex::encode_upper(md5))
-}
-
-/// A guess of the content type from the key's extension, as OSS does when none is given
-/// ("Configure the Content-Type header": from the extension, else `application/octet-stream`).
-fn guess_content_type(key: &str) -> &'static str {
-    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
-        "txt" => "text/plain",
-        "html" | "htm" => "text/html",
-        "css" => "text/css",
-        "js" | "mjs" => "application/javascript",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "svg" => "image/svg+xml",
-        "webp" => "image/webp",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "mp4" => "video/mp4",
-        "mp3" => "audio/mpeg",
-        "wasm" => "application/wasm",
-        _ => "application/octet-stream",
-    }
-}
-
-/// The type of an object uploaded without a `Content-Type`: guessed from the name, except for a
-/// presigned URL (V1 `Signature`, V4 `x-oss-signature`), whose uploads alibabacloud-oss-v2
-/// expects as `application/octet-stream` (a presigned PUT of `photo.jpg` with no type).
-fn default_content_type(ctx: &Ctx, key: &str) -> String {
-    let presigned = ctx.query.has("Signature") || ctx.query.has("x-oss-signature");
-    if presigned { "application/octet-stream" } else { guess_content_type(key) }.to_owned()
-}
-
-/// Builds the metadata of a new object from the request headers (content headers, `x-oss-meta-*`, ACL, class).
-pub fn object_template(ctx: &Ctx, key: &str) -> Result<ObjectRecord, ApiError> {
-    let h = |n: &str| ctx.header(n).map(str::to_owned);
-    let acl = ctx.header("x-oss-object-acl").unwrap_or("default");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            "x-oss-object-acl",
-            acl,
-        ));
-    }
-    // Without a class of its own an object takes its bucket's (an IA bucket's objects are IA).
-    let class = match ctx.header("x-oss-storage-class") {
-        None => ctx.bucket()?.record.storage_class.clone(),
-        Some(c) => STORAGE_CLASSES
-            .iter()
-            .find(|s| s.eq_ignore_ascii_case(c))
-            .map(|s| (*s).to_owned())
-            .ok_or_else(|| {
-                ApiError::invalid_argument("Invalid storage class.", "x-oss-storage-class", c)
-            })?,
-    };
-    Ok(ObjectRecord {
-        key: key.to_owned(),
-        size: 0,
-        etag: String::new(),
-        last_modified_ms: now_ms(),
-        content_type: Some(h("content-type").unwrap_or_else(|| default_content_type(ctx, key))),
-        content_encoding: h("content-encoding"),
-        content_disposition: h("content-disposition"),
-        cache_control: h("cache-control"),
-        expires: h("expires"),
-        content_language: h("content-language"),
-        user_meta: user_meta(&ctx.headers)?,
-        acl: acl.to_owned(),
-        storage_class: class,
-        object_type: "Normal".to_owned(),
-        crc64: 0,
-        segments: Vec::new(),
-    })
-}
-
-/// The most user metadata (`x-oss-meta-*` names and values together) an object may carry: 8 KB.
-pub const MAX_USER_META: usize = 8 * 1024;
-
-fn user_meta(headers: &http::HeaderMap) -> Result<Vec<(String, String)>, ApiError> {
-    let mut meta: Vec<(String, String)> = headers
-        .iter()
-        .filter(|(k, _)| k.as_str().starts_with("x-oss-meta-"))
-        // Values are kept as sent: UTF-8 (`x-oss-meta-unicode: 测试`) is stored and returned as is.
-        .filter_map(|(k, v)| {
-            std::str::from_utf8(v.as_bytes()).ok().map(|v| (k.as_str().to_owned(), v.to_owned()))
-        })
-        .collect();
-    check_user_meta(&meta)?;
-    meta.sort();
-    Ok(meta)
-}
-
-/// OSS's limit on user metadata: names and values together under 8 KB (EC 0011-00000002).
-pub fn check_user_meta(meta: &[(String, String)]) -> Result<(), ApiError> {
-    let size: usize = meta.iter().map(|(k, v)| k.len() + v.len()).sum();
-    if size > MAX_USER_META {
-        return Err(ApiError::msg(
-            ErrorCode::InvalidArgument,
-            format!(
-                "The user metadata (x-oss-meta-* names and values) is {size} bytes; at most {MAX_USER_META} are allowed."
-            ),
-        )
-        .with_ec(Some("0011-00000002")));
-    }
-    Ok(())
 }
 
 #[track_caller]
@@ -171,23 +61,8 @@ fn readable_object(
     key: &str,
 ) -> Result<ObjectRecord, ApiError> {
     let rec = get_record(state, b, key)?;
-    authz.object(b, rec.as_ref().map(|r| r.acl.as_str()))?;
+    authz.object(b, rec.as_ref().map(|r| r.acl))?;
     rec.ok_or_else(|| ApiError::no_such_key(key))
-}
-
-/// `x-oss-forbid-overwrite` (header or PostObject field): `true` forbids replacing an existing
-/// object, `false` or absent allows it; OSS refuses any other value (EC 0017-00000279).
-pub fn overwrite_mode(value: Option<&str>) -> Result<Overwrite, ApiError> {
-    match value {
-        None => Ok(Overwrite::Allow),
-        Some(v) if v.eq_ignore_ascii_case("false") => Ok(Overwrite::Allow),
-        Some(v) if v.eq_ignore_ascii_case("true") => Ok(Overwrite::Forbid),
-        Some(v) => Err(ApiError::invalid_argument(
-            "The value of x-oss-forbid-overwrite must be true or false.",
-            "x-oss-forbid-overwrite",
-            v,
-        )),
-    }
 }
 
 pub async fn put_object(
@@ -198,7 +73,7 @@ pub async fn put_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     let forbid_overwrite = overwrite == Overwrite::Forbid;
     // The existing object matters only for its ACL (which cannot take away a grant) and for
     // x-oss-forbid-overwrite.
@@ -207,8 +82,8 @@ pub async fn put_object(
     } else {
         None
     };
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    let mut rec = object_template(ctx, key)?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
+    let mut rec = from_request(ctx, key)?;
     if forbid_overwrite && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
@@ -225,19 +100,17 @@ pub async fn put_object(
         state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()], overwrite);
     commit.await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
-    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    super::upload::upload_answer(&mut r, &etag, &blob);
     Ok(r)
 }
 
-const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
-    ("response-content-type", "content-type"),
-    ("response-content-language", "content-language"),
-    ("response-expires", "expires"),
-    ("response-cache-control", "cache-control"),
-    ("response-content-disposition", "content-disposition"),
-    ("response-content-encoding", "content-encoding"),
+const RESPONSE_OVERRIDES: &[(&str, http::HeaderName)] = &[
+    ("response-content-type", header::CONTENT_TYPE),
+    ("response-content-language", header::CONTENT_LANGUAGE),
+    ("response-expires", header::EXPIRES),
+    ("response-cache-control", header::CACHE_CONTROL),
+    ("response-content-disposition", header::CONTENT_DISPOSITION),
+    ("response-content-encoding", header::CONTENT_ENCODING),
 ];
 
 pub fn get_object(
@@ -285,31 +158,33 @@ pub(super) fn serve_object(
     // cannot unlink them before this read ends.
     let found =
         state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    authz.object(b, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    authz.object(b, found.as_ref().map(|o| o.rec.acl))?;
     let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Ok(None);
     };
     if as_error.is_none()
-        && let Some(status) = check_conditions(ctx, &rec, "")?
+        && let Some(status) = check_conditions(ctx, &rec, &conditions::OBJECT)?
     {
         let mut r = render::empty(status);
-        render::set(&mut r, "etag", &rec.etag);
-        render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
+        render::set(&mut r, header::ETAG, &rec.etag);
+        render::set(&mut r, header::LAST_MODIFIED, &http_date(rec.last_modified_ms));
         return Ok(Some(r));
     }
     // Typed lookups; the range behaviour matters only with a range.
     let range = ctx.headers.get(http::header::RANGE).and_then(|v| v.to_str().ok());
     let range = if as_error.is_some() { None } else { range };
     let standard = range.is_some()
-        && ctx.header("x-oss-range-behavior").is_some_and(|v| v.eq_ignore_ascii_case("standard"));
+        && ctx
+            .header(headers::X_OSS_RANGE_BEHAVIOR)
+            .is_some_and(|v| v.eq_ignore_ascii_case("standard"));
     let (status, start, end) = match parse_range(range, rec.size, standard) {
         RangeSpec::Full => (StatusCode::OK, 0, rec.size),
         RangeSpec::Part(s, e) => (StatusCode::PARTIAL_CONTENT, s, e),
         RangeSpec::Unsatisfiable => {
             return Err(ApiError::new(ErrorCode::InvalidRange)
-                .field("RangeRequested", ctx.header("range").unwrap_or("").to_owned())
+                .field("RangeRequested", ctx.header(header::RANGE).unwrap_or("").to_owned())
                 .field("ActualObjectSize", rec.size.to_string())
-                .header("content-range", format!("bytes */{}", rec.size)));
+                .header(header::CONTENT_RANGE.as_str(), format!("bytes */{}", rec.size)));
         }
     };
     let len = end - start;
@@ -343,13 +218,13 @@ pub(super) fn serve_object(
     if status == StatusCode::PARTIAL_CONTENT {
         render::set(
             &mut r,
-            "content-range",
+            header::CONTENT_RANGE,
             &format!("bytes {}-{}/{}", start, end.saturating_sub(1), size),
         );
     }
     for (param, header) in RESPONSE_OVERRIDES {
         if let Some(v) = ctx.query.get(param) {
-            render::set(&mut r, header, v);
+            render::set(&mut r, header.clone(), v);
         }
     }
     Ok(Some(r))
@@ -359,11 +234,11 @@ pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Respons
     let b = ctx.bucket()?;
     let rec = readable_object(state, ctx.authz, b, key)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &rec.etag);
-    render::set(&mut r, "content-length", &rec.size.to_string());
-    render::set(&mut r, "last-modified", &http_date(rec.last_modified_ms));
-    render::set(&mut r, "x-oss-last-access-time", &http_date(rec.last_modified_ms));
-    render::set(&mut r, "x-oss-hash-crc64ecma", &rec.crc64.to_string());
+    render::set(&mut r, header::ETAG, &rec.etag);
+    render::set(&mut r, header::CONTENT_LENGTH, &rec.size.to_string());
+    render::set(&mut r, header::LAST_MODIFIED, &http_date(rec.last_modified_ms));
+    render::set(&mut r, headers::X_OSS_LAST_ACCESS_TIME, &http_date(rec.last_modified_ms));
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &rec.crc64.to_string());
     Ok(r)
 }
 
@@ -377,7 +252,7 @@ pub async fn delete_object(
     // An explicit object ACL wins over the bucket's, for deletion as for overwriting.
     if ctx.authz.needs_object() {
         let existing = get_record(state, b, key)?;
-        ctx.authz.object(b, existing.as_ref().map(|r| r.acl.as_str()))?;
+        ctx.authz.object(b, existing.as_ref().map(|r| r.acl))?;
     }
     state.store.delete_object_async(&b.record.name, key).await.map_err(store_error)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
@@ -405,7 +280,7 @@ pub async fn delete_multiple(
         for k in &keys {
             let existing = get_record(state, b, k)?;
             ctx.authz
-                .object(b, existing.as_ref().map(|r| r.acl.as_str()))
+                .object(b, existing.as_ref().map(|r| r.acl))
                 .map_err(|e| e.field("Key", k.clone()))?;
         }
     }
@@ -419,7 +294,7 @@ fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
     let bad = || {
         ApiError::invalid_argument(
             "Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
-            "x-oss-copy-source",
+            headers::X_OSS_COPY_SOURCE.as_str(),
             v,
         )
     };
@@ -455,13 +330,14 @@ pub fn copy_source(
     state: &AppState,
     ctx: &Ctx,
 ) -> Result<(std::sync::Arc<BucketState>, ObjectRecord, ReadPin), ApiError> {
-    let (src_bucket, src_key) = parse_copy_source(ctx.header("x-oss-copy-source").unwrap_or(""))?;
+    let (src_bucket, src_key) =
+        parse_copy_source(ctx.header(headers::X_OSS_COPY_SOURCE).unwrap_or(""))?;
     let sb = state.require_bucket(&src_bucket)?;
     // Reading the source is a decision of its own, on the source's bucket.
     let authz = auth::authorize(&ctx.principal, Some(&sb), ossd_proto::Access::Read, true, false)?;
     let found =
         state.store.get_object_with_bytes(&sb.record.name, &src_key, 0).map_err(store_error)?;
-    authz.object(&sb, found.as_ref().map(|o| o.rec.acl.as_str()))?;
+    authz.object(&sb, found.as_ref().map(|o| o.rec.acl))?;
     let src = found.ok_or_else(|| ApiError::no_such_key(&src_key))?;
     Ok((sb, src.rec, src.pin))
 }
@@ -476,17 +352,17 @@ pub async fn copy_object(
     // `_pin` keeps the source's blobs until the copy, which shares them, has committed.
     let (sb, src, _pin) = copy_source(state, ctx)?;
     let existing = get_record(state, &b, key)?;
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    let overwrite = overwrite_mode(ctx.header("x-oss-forbid-overwrite"))?;
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     // A condition on the source that does not hold: 412 for if-match / if-unmodified-since, and
     // 304 (no body) for if-none-match / if-modified-since, as OSS answers.
-    if let Some(status) = check_conditions(ctx, &src, "x-oss-copy-source-")? {
+    if let Some(status) = check_conditions(ctx, &src, &conditions::COPY_SOURCE)? {
         return Ok(render::empty(status));
     }
-    let directive = ctx.header("x-oss-metadata-directive").unwrap_or("COPY");
+    let directive = ctx.header(headers::X_OSS_METADATA_DIRECTIVE).unwrap_or("COPY");
     let replace = if directive.eq_ignore_ascii_case("REPLACE") {
         true
     } else if directive.eq_ignore_ascii_case("COPY") {
@@ -494,7 +370,7 @@ pub async fn copy_object(
     } else {
         return Err(ApiError::invalid_argument(
             "Invalid metadata directive.",
-            "x-oss-metadata-directive",
+            headers::X_OSS_METADATA_DIRECTIVE.as_str(),
             directive,
         ));
     };
@@ -502,13 +378,13 @@ pub async fn copy_object(
     // metadata then, whatever the directive says.
     let onto_itself = sb.record.name == b.record.name && src.key == key;
     let mut rec = if replace || onto_itself {
-        object_template(ctx, key)?
+        from_request(ctx, key)?
     } else {
         let mut r = src.clone();
         r.key = key.to_owned();
-        let t = object_template(ctx, key)?;
+        let t = from_request(ctx, key)?;
         r.acl = t.acl;
-        if ctx.header("x-oss-storage-class").is_some() {
+        if ctx.header(headers::X_OSS_STORAGE_CLASS).is_some() {
             r.storage_class = t.storage_class;
         }
         r
@@ -517,8 +393,10 @@ pub async fn copy_object(
     rec.size = src.size;
     rec.etag = src.etag.clone();
     rec.crc64 = src.crc64;
-    rec.object_type =
-        if src.object_type == "Appendable" { "Normal".to_owned() } else { src.object_type.clone() };
+    rec.object_type = match src.object_type {
+        ObjectType::Appendable => ObjectType::Normal,
+        other => other,
+    };
     rec.segments = src.segments.clone();
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
@@ -527,8 +405,8 @@ pub async fn copy_object(
         .map_err(store_error)?;
     let doc = CopyResult { etag: &etag, last_modified: &iso8601(lm) };
     let mut r = render::ok_xml(doc.object_xml());
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
+    render::set(&mut r, header::ETAG, &etag);
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     Ok(r)
 }
 
@@ -548,42 +426,35 @@ pub async fn append_object(
         ApiError::invalid_argument("Position must be a non-negative integer.", "position", pos_raw)
     })?;
     let existing = get_record(state, &b, key)?;
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
-    let mut template = object_template(ctx, key)?;
-    template.object_type = "Appendable".to_owned();
+    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
+    let mut template = from_request(ctx, key)?;
+    template.object_type = ossd_store::ObjectType::Appendable;
     let limit = MAX_OBJECT_SIZE.saturating_sub(position);
     let blob = write_body(state, ctx, body, limit).await?;
     let rec = blocking(|| state.store.append_object(&b.record.name, key, position, blob, template))
         .map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
-    render::set(&mut r, "etag", &rec.etag);
-    render::set(&mut r, "x-oss-next-append-position", &rec.size.to_string());
-    render::set(&mut r, "x-oss-hash-crc64ecma", &rec.crc64.to_string());
+    render::set(&mut r, header::ETAG, &rec.etag);
+    render::set(&mut r, headers::X_OSS_NEXT_APPEND_POSITION, &rec.size.to_string());
+    render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &rec.crc64.to_string());
     Ok(r)
 }
 
 pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
-    let doc = AccessControlPolicy { owner: &b.record.owner, grant: &rec.acl };
+    let doc = AccessControlPolicy { owner: &b.record.owner, grant: rec.acl.as_str() };
     Ok(render::ok_xml(doc.to_xml()))
 }
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let acl = ctx.header("x-oss-object-acl").unwrap_or("");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            "x-oss-object-acl",
-            acl,
-        ));
-    }
-    let acl = acl.to_owned();
-    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl.clone()))
-        .map_err(|e| match store_error(e) {
+    let acl = object_acl(ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or(""))?;
+    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl)).map_err(
+        |e| match store_error(e) {
             e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
             e => e,
-        })?;
+        },
+    )?;
     Ok(render::empty(StatusCode::OK))
 }

@@ -61,15 +61,15 @@ fn object_headers_one_by_one(r: &mut Response<Body>, rec: &ObjectRecord, len: u6
     put_header(h, hn::ETAG, &rec.etag);
     put_header(h, hn::LAST_MODIFIED, &http_date(rec.last_modified_ms));
     h.insert(hn::ACCEPT_RANGES, ACCEPT_BYTES);
-    if let Some(v) = class_value(&rec.object_type) {
-        h.insert(render::X_OSS_OBJECT_TYPE, v);
+    if let Some(v) = class_value(rec.object_type.as_str()) {
+        h.insert(crate::headers::X_OSS_OBJECT_TYPE, v);
     }
-    if let Some(v) = class_value(&rec.storage_class) {
-        h.insert(render::X_OSS_STORAGE_CLASS, v);
+    if let Some(v) = class_value(rec.storage_class.as_str()) {
+        h.insert(crate::headers::X_OSS_STORAGE_CLASS, v);
     }
-    h.insert(render::X_OSS_HASH_CRC64ECMA, HeaderValue::from(rec.crc64));
-    if rec.object_type == "Appendable" {
-        h.insert(render::X_OSS_NEXT_APPEND_POSITION, HeaderValue::from(rec.size));
+    h.insert(crate::headers::X_OSS_HASH_CRC64ECMA, HeaderValue::from(rec.crc64));
+    if rec.object_type == ossd_store::ObjectType::Appendable {
+        h.insert(crate::headers::X_OSS_NEXT_APPEND_POSITION, HeaderValue::from(rec.size));
     }
     for (name, v) in [
         (hn::CONTENT_ENCODING, &rec.content_encoding),
@@ -99,9 +99,9 @@ const PLAIN_NAMES: [http::HeaderName; 8] = [
     http::header::ETAG,
     http::header::LAST_MODIFIED,
     http::header::ACCEPT_RANGES,
-    render::X_OSS_OBJECT_TYPE,
-    render::X_OSS_STORAGE_CLASS,
-    render::X_OSS_HASH_CRC64ECMA,
+    crate::headers::X_OSS_OBJECT_TYPE,
+    crate::headers::X_OSS_STORAGE_CLASS,
+    crate::headers::X_OSS_HASH_CRC64ECMA,
     http::header::CONTENT_LENGTH,
 ];
 
@@ -128,7 +128,7 @@ fn owned_value(s: String) -> Option<http::HeaderValue> {
 /// in the same order as [`object_headers_one_by_one`]. A plain object's headers fill a prepared map.
 pub(super) fn object_headers(r: &mut Response<Body>, rec: ObjectRecord, len: u64) {
     use http::HeaderValue;
-    let plain = rec.object_type != ossd_store::OBJECT_TYPE_APPENDABLE
+    let plain = rec.object_type != ossd_store::ObjectType::Appendable
         && rec.content_encoding.is_none()
         && rec.content_disposition.is_none()
         && rec.cache_control.is_none()
@@ -147,8 +147,8 @@ pub(super) fn object_headers(r: &mut Response<Body>, rec: ObjectRecord, len: u64
         owned_value(rec.etag),
         render::http_date_value(rec.last_modified_ms),
         Some(ACCEPT_BYTES),
-        class_value(&rec.object_type),
-        class_value(&rec.storage_class),
+        class_value(rec.object_type.as_str()),
+        class_value(rec.storage_class.as_str()),
         Some(HeaderValue::from(rec.crc64)),
         Some(HeaderValue::from(len)),
     ];
@@ -188,9 +188,9 @@ mod tests {
             etag: "\"0123456789ABCDEF0123456789ABCDEF\"".into(),
             last_modified_ms: 1_764_355_947_123,
             content_type: Some("application/x-bench".into()),
-            acl: "default".into(),
-            storage_class: "Standard".into(),
-            object_type: "Normal".into(),
+            acl: ossd_store::ObjectAcl::Default,
+            storage_class: ossd_store::StorageClass::Standard,
+            object_type: ossd_store::ObjectType::Normal,
             crc64: u64::MAX,
             ..ObjectRecord::default()
         };
@@ -204,10 +204,10 @@ mod tests {
             with(&|r| r.content_type = None),
             with(&|r| r.content_type = Some("bad\nvalue".into())),
             with(&|r| r.etag = "\u{7f}".into()),
-            with(&|r| r.storage_class = "Cold Storage".into()),
-            with(&|r| r.storage_class = "bad\r".into()),
-            with(&|r| r.object_type = "Multipart".into()),
-            with(&|r| r.object_type = "Appendable".into()),
+            with(&|r| r.storage_class = ossd_store::StorageClass::IA),
+            with(&|r| r.storage_class = ossd_store::StorageClass::DeepColdArchive),
+            with(&|r| r.object_type = ossd_store::ObjectType::Multipart),
+            with(&|r| r.object_type = ossd_store::ObjectType::Appendable),
             with(&|r| r.last_modified_ms = 0),
             with(&|r| r.last_modified_ms = -1_500),
             with(&|r| r.cache_control = Some("no-cache".into())),
@@ -228,7 +228,7 @@ mod tests {
                 // and replacements in the prepared map behave as in the other.
                 for r in [&mut prepared, &mut one_by_one] {
                     let h = r.headers_mut();
-                    h.insert(crate::render::X_OSS_REQUEST_ID, HeaderValue::from_static("ID"));
+                    h.insert(crate::headers::X_OSS_REQUEST_ID, HeaderValue::from_static("ID"));
                     h.insert(header::DATE, HeaderValue::from_static("Sat, 28 Nov 2026"));
                     h.insert(header::SERVER, HeaderValue::from_static("AliyunOSS"));
                     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
@@ -237,7 +237,7 @@ mod tests {
                     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("60"));
                     h.insert(header::VARY, HeaderValue::from_static("Origin"));
                     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-                    h.insert("content-range", HeaderValue::from_static("bytes 0-9/10"));
+                    h.insert(header::CONTENT_RANGE, HeaderValue::from_static("bytes 0-9/10"));
                 }
                 assert_eq!(lines(&prepared), lines(&one_by_one), "{rec:?}");
                 for (name, _) in lines(&one_by_one) {

@@ -1,22 +1,23 @@
 //! PostObject: a browser form upload (`multipart/form-data`) authorised by a signed policy, or anonymous
 //! on a public-read-write bucket. The file part is streamed to disk; the fields before it are bounded.
 
-use super::object::{MAX_OBJECT_SIZE, OBJECT_ACLS, md5_etag};
+use super::object::{MAX_OBJECT_SIZE, md5_etag};
+use super::object_template::{Settings, from_form, object_acl, overwrite_mode};
 use crate::auth::{self, Principal};
 use crate::body::Body;
-use crate::clock::{now_ms, now_secs};
+use crate::clock::now_secs;
 use crate::form::{FormReader, boundary};
+use crate::headers;
 use crate::pipeline::Ctx;
 use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
-use base64::Engine;
-use http::{Response, StatusCode};
+use http::{HeaderName, Response, StatusCode, header};
 use ossd_proto::docs::post_response::PostResponse;
 use ossd_proto::request::check_new_key;
 use ossd_proto::{Access, ApiError, ErrorCode};
 use ossd_sig::post_policy;
-use ossd_store::{ObjectRecord, Overwrite, Segment};
+use ossd_store::{Overwrite, Segment};
 use std::io::Write;
 
 /// Longest single form field value (OSS: 2 MB).
@@ -61,7 +62,7 @@ fn authorize_form(
             ));
         }
         let cred = field(fields, "x-oss-credential").unwrap_or("");
-        let date = field(fields, "x-oss-date").unwrap_or("");
+        let date = field(fields, headers::X_OSS_DATE.as_str()).unwrap_or("");
         let signature = field(fields, "x-oss-signature").unwrap_or("");
         let c = post_policy::check_v4_form(cred, date, &state.config.region, now)
             .map_err(|e| auth::sig_error(e, None, None))?;
@@ -100,18 +101,18 @@ fn authorize_form(
 /// Form fields whose values become response headers of the object (or of this answer, the
 /// redirect's `Location`).
 fn is_header_field(name: &str) -> bool {
-    const HEADERS: &[&str] = &[
-        "cache-control",
-        "content-disposition",
-        "content-encoding",
-        "content-language",
-        "content-type",
-        "expires",
-        "success_action_redirect",
-        "x-oss-content-type",
+    static HEADERS: [HeaderName; 7] = [
+        header::CACHE_CONTROL,
+        header::CONTENT_DISPOSITION,
+        header::CONTENT_ENCODING,
+        header::CONTENT_LANGUAGE,
+        header::CONTENT_TYPE,
+        header::EXPIRES,
+        headers::X_OSS_CONTENT_TYPE,
     ];
-    HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
-        || name.get(..11).is_some_and(|p| p.eq_ignore_ascii_case("x-oss-meta-"))
+    HEADERS.iter().any(|h| h.as_str().eq_ignore_ascii_case(name))
+        || name.eq_ignore_ascii_case("success_action_redirect")
+        || name.get(..11).is_some_and(|p| p.eq_ignore_ascii_case(headers::USER_META_PREFIX))
 }
 
 /// Refuses a field stored or sent as a header whose value cannot be one (CR, LF, other controls):
@@ -146,7 +147,7 @@ pub async fn post_object(
     body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
-    let ct = ctx.header("content-type").unwrap_or("");
+    let ct = ctx.header(header::CONTENT_TYPE).unwrap_or("");
     let boundary = boundary(ct)?;
     let mut form = FormReader::new(body, &boundary);
     let mut fields: Vec<(String, String)> = Vec::new();
@@ -174,30 +175,24 @@ pub async fn post_object(
         fields.iter().map(|(k, v)| (k.as_str(), v.as_bytes())),
     )?;
     // The same decision as for every other write, now that the form named its principal.
-    let sets_acl = field(&fields, "x-oss-object-acl").is_some();
+    let sets_acl = field(&fields, headers::X_OSS_OBJECT_ACL.as_str()).is_some();
     let authz = auth::authorize(&principal, Some(&b), Access::Write, true, sets_acl)?;
-    auth::refuse_public_acl(&b, field(&fields, "x-oss-object-acl"))?;
+    auth::refuse_public_acl(&b, field(&fields, headers::X_OSS_OBJECT_ACL.as_str()))?;
     let raw_key = field(&fields, "key").ok_or_else(|| {
         ApiError::msg(ErrorCode::InvalidArgument, "The form has no key field.")
             .field("ArgumentName", "key")
     })?;
     let key = raw_key.replace("${filename}", file_head.filename.as_deref().unwrap_or(""));
     check_new_key(&key)?;
-    let overwrite = super::object::overwrite_mode(field(&fields, "x-oss-forbid-overwrite"))?;
+    let overwrite = overwrite_mode(Settings::Form(&fields))?;
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
-    authz.object(&b, existing.as_ref().map(|r| r.acl.as_str()))?;
+    authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     if overwrite == Overwrite::Forbid && existing.is_some() {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
-    let acl = field(&fields, "x-oss-object-acl").unwrap_or("default");
-    if !OBJECT_ACLS.contains(&acl) {
-        return Err(ApiError::invalid_argument(
-            "no such object access control exists",
-            "x-oss-object-acl",
-            acl,
-        ));
-    }
+    // Refused before the file is read, as every error about the form's own fields.
+    object_acl(field(&fields, headers::X_OSS_OBJECT_ACL.as_str()).unwrap_or("default"))?;
     let range = policy.as_ref().and_then(|p| p.content_length_range());
     let limit = range.map_or(MAX_OBJECT_SIZE, |(_, max)| max.min(MAX_OBJECT_SIZE));
     // Stream the file part into a blob.
@@ -242,40 +237,11 @@ pub async fn post_object(
         }
     }
     let blob = blocking(|| writer.finish()).map_err(store_error)?;
-    let user_meta: Vec<(String, String)> = {
-        let mut m: Vec<(String, String)> = fields
-            .iter()
-            .filter(|(k, _)| k.to_ascii_lowercase().starts_with("x-oss-meta-"))
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-            .collect();
-        m.sort();
-        m
-    };
-    super::object::check_user_meta(&user_meta)?;
-    let content_type = field(&fields, "Content-Type")
-        .or(field(&fields, "x-oss-content-type"))
-        .map(str::to_owned)
-        .or_else(|| file_head.content_type.clone())
-        .unwrap_or_else(|| "application/octet-stream".to_owned());
-    let opt = |n: &str| field(&fields, n).map(str::to_owned);
-    let rec = ObjectRecord {
-        key: key.clone(),
-        size: blob.size,
-        etag: md5_etag(&blob.md5),
-        last_modified_ms: now_ms(),
-        content_type: Some(content_type),
-        content_encoding: opt("Content-Encoding"),
-        content_disposition: opt("Content-Disposition"),
-        cache_control: opt("Cache-Control"),
-        expires: opt("Expires"),
-        content_language: opt("Content-Language"),
-        user_meta,
-        acl: acl.to_owned(),
-        storage_class: "Standard".to_owned(),
-        object_type: "Normal".to_owned(),
-        crc64: blob.crc64,
-        segments: vec![Segment { blob: blob.id.clone(), len: blob.size }],
-    };
+    let mut rec = from_form(&fields, &b.record, &key, file_head.content_type.as_deref())?;
+    rec.size = blob.size;
+    rec.etag = md5_etag(&blob.md5);
+    rec.crc64 = blob.crc64;
+    rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
     let etag = rec.etag.clone();
     // Checked again inside the commit: of concurrent creates, one wins.
     blocking(|| state.store.put_object_with(&b.record.name, rec, vec![blob.clone()], overwrite))
@@ -294,7 +260,7 @@ pub async fn post_object(
             enc(&etag)
         );
         let mut r = render::empty(StatusCode::SEE_OTHER);
-        render::set(&mut r, "location", &loc);
+        render::set(&mut r, header::LOCATION, &loc);
         r
     } else {
         match field(&fields, "success_action_status") {
@@ -311,8 +277,6 @@ pub async fn post_object(
             _ => render::empty(StatusCode::NO_CONTENT),
         }
     };
-    render::set(&mut r, "etag", &etag);
-    render::set(&mut r, "x-oss-hash-crc64ecma", &blob.crc64.to_string());
-    render::set(&mut r, "content-md5", &base64::engine::general_purpose::STANDARD.encode(blob.md5));
+    super::upload::upload_answer(&mut r, &etag, &blob);
     Ok(r)
 }

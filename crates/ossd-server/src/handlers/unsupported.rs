@@ -1,21 +1,31 @@
 //! Request headers (and PostObject form fields) that ask for OSS features ossd does not implement:
 //! refused with OSS's error instead of being accepted and ignored.
 
+use crate::headers::{
+    X_OSS_CALLBACK, X_OSS_CALLBACK_VAR, X_OSS_SERVER_SIDE_DATA_ENCRYPTION,
+    X_OSS_SERVER_SIDE_ENCRYPTION, X_OSS_SERVER_SIDE_ENCRYPTION_KEY_ID, X_OSS_TAGGING,
+};
+use http::HeaderName;
 use ossd_proto::{ApiError, ErrorCode};
 
 /// The server-side encryption algorithms OSS knows (`x-oss-server-side-encryption`).
 const SSE_ALGORITHMS: &[&str] = &["AES256", "KMS", "SM4"];
 
-/// Headers (and form fields) that ask for a feature ossd does not implement, whatever their value.
-const UNIMPLEMENTED: &[&str] = &[
-    "x-oss-callback",
-    "x-oss-callback-var",
-    "callback",
-    "callback-var",
-    "x-oss-server-side-encryption-key-id",
-    "x-oss-server-side-data-encryption",
-    "x-oss-tagging",
+/// Headers (and form fields of the same name) that ask for a feature ossd does not implement,
+/// whatever their value, with the feature's name.
+static UNIMPLEMENTED: [(HeaderName, &str); 5] = [
+    (X_OSS_CALLBACK, CALLBACKS),
+    (X_OSS_CALLBACK_VAR, CALLBACKS),
+    (X_OSS_SERVER_SIDE_ENCRYPTION_KEY_ID, ENCRYPTION),
+    (X_OSS_SERVER_SIDE_DATA_ENCRYPTION, ENCRYPTION),
+    (X_OSS_TAGGING, "Object tagging"),
 ];
+
+/// PostObject form fields (not headers) that ask for upload callbacks.
+const CALLBACK_FIELDS: [&str; 2] = ["callback", "callback-var"];
+
+const CALLBACKS: &str = "Upload callbacks";
+const ENCRYPTION: &str = "Server-side encryption";
 
 /// Refuses a write that asks for a feature ossd does not implement: server-side encryption
 /// (a known algorithm is `501 NotImplemented`, anything else `400
@@ -26,7 +36,9 @@ pub fn refuse_unimplemented<'a>(
     fields: impl IntoIterator<Item = (&'a str, &'a [u8])>,
 ) -> Result<(), ApiError> {
     for (name, value) in fields {
-        if name.eq_ignore_ascii_case("x-oss-server-side-encryption") {
+        let sse = &X_OSS_SERVER_SIDE_ENCRYPTION;
+        let sse = sse.as_str();
+        if name.eq_ignore_ascii_case(sse) {
             let v = String::from_utf8_lossy(value);
             let v = v.trim();
             if !SSE_ALGORITHMS.contains(&v) {
@@ -34,26 +46,25 @@ pub fn refuse_unimplemented<'a>(
                     ErrorCode::InvalidEncryptionAlgorithmError,
                     "The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4",
                 )
-                .field("ArgumentName", "x-oss-server-side-encryption")
+                .field("ArgumentName", sse)
                 .field("ArgumentValue", v.to_owned()));
             }
-            return Err(not_implemented("x-oss-server-side-encryption", "Server-side encryption"));
+            return Err(not_implemented(sse, ENCRYPTION));
         }
-        if let Some(h) = UNIMPLEMENTED.iter().find(|h| h.eq_ignore_ascii_case(name)) {
-            let what = if h.contains("callback") {
-                "Upload callbacks"
-            } else if h.contains("tagging") {
-                "Object tagging"
-            } else {
-                "Server-side encryption"
-            };
-            return Err(not_implemented(h, what));
+        let unimplemented = UNIMPLEMENTED
+            .iter()
+            .map(|(h, what)| (h.as_str(), *what))
+            .chain(CALLBACK_FIELDS.map(|f| (f, CALLBACKS)));
+        for (h, what) in unimplemented {
+            if h.eq_ignore_ascii_case(name) {
+                return Err(not_implemented(h, what));
+            }
         }
     }
     Ok(())
 }
 
-fn not_implemented(header: &'static str, what: &str) -> ApiError {
+fn not_implemented(header: &str, what: &str) -> ApiError {
     ApiError::msg(
         ErrorCode::NotImplemented,
         format!(

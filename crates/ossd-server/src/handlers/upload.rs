@@ -3,9 +3,13 @@
 
 use super::object::io_error;
 use super::parse_content_md5;
+use crate::body::Body;
+use crate::headers;
 use crate::pipeline::Ctx;
+use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, blocking, store_error};
+use http::{Response, header};
 use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{Blob, BlobWriter};
 use std::io::Write;
@@ -33,6 +37,15 @@ fn chunk_writers() -> &'static Arc<Semaphore> {
     })
 }
 
+/// Sets the headers of an upload's answer: the ETag, and the blob's CRC-64 and MD5.
+pub fn upload_answer(r: &mut Response<Body>, etag: &str, blob: &Blob) {
+    use base64::Engine;
+    render::set(r, header::ETAG, etag);
+    render::set(r, headers::X_OSS_HASH_CRC64ECMA, &blob.crc64.to_string());
+    let md5 = base64::engine::general_purpose::STANDARD.encode(blob.md5);
+    render::set(r, headers::CONTENT_MD5, &md5);
+}
+
 /// Streams a request body into a new blob: never buffered whole, at most `limit` bytes, Content-MD5 checked.
 pub async fn write_body(
     state: &AppState,
@@ -40,11 +53,11 @@ pub async fn write_body(
     mut body: RequestBody,
     limit: u64,
 ) -> Result<Blob, ApiError> {
-    let declared = ctx.header("content-length").and_then(|v| v.parse::<u64>().ok());
+    let declared = ctx.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::new(ErrorCode::EntityTooLarge));
     }
-    let expected_md5 = ctx.header("content-md5").map(parse_content_md5).transpose()?;
+    let expected_md5 = ctx.header(headers::CONTENT_MD5).map(parse_content_md5).transpose()?;
     // A small body of known length is kept in memory and stored inline by the commit.
     let mut writer = match declared {
         Some(len) if len <= state.store.inline_max() => {

@@ -15,7 +15,11 @@ use ossd_store::{
 };
 
 pub(crate) fn bucket(name: &str) -> BucketRecord {
-    BucketRecord { name: name.to_owned(), acl: "private".to_owned(), ..Default::default() }
+    BucketRecord {
+        name: name.to_owned(),
+        acl: ossd_store::BucketAcl::Private,
+        ..Default::default()
+    }
 }
 
 pub(crate) fn write_blob(store: &Store, data: &[u8]) -> Blob {
@@ -29,7 +33,7 @@ pub(crate) fn record(key: &str, blob: &Blob) -> ObjectRecord {
         key: key.to_owned(),
         size: blob.size,
         crc64: blob.crc64,
-        object_type: "Normal".to_owned(),
+        object_type: ossd_store::ObjectType::Normal,
         segments: vec![Segment { blob: blob.id.clone(), len: blob.size }],
         ..Default::default()
     }

@@ -1,12 +1,23 @@
 //! Where CORS is decided: the preflight answer (before authentication) and the headers added to every
 //! other response of a bucket (results and errors alike). CORS never changes whether a request is allowed.
+//!
+//! The pipeline calls [`preflight`] and [`decorate`] only. A bucket's rules come as one
+//! [`BucketCors`] (`prepared`): the compiled configuration and each rule's prepared headers, built
+//! together. A matched preflight is answered from a prepared header block filled by position
+//! (`prepared`); an actual response gets the rule's headers inserted one by one (`reference`),
+//! and the tests hold the prepared preflight to the same answer built that way.
+
+mod prepared;
+mod reference;
+#[cfg(test)]
+mod tests;
+
+pub use prepared::BucketCors;
 
 use crate::body::Body;
 use crate::render;
 use crate::state::BucketState;
-use http::header::ACCESS_CONTROL_ALLOW_ORIGIN;
-use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
-use ossd_cors::{AllowOrigin, Allowed, Decision};
+use http::{HeaderMap, HeaderValue, Method, Response};
 use ossd_proto::{ApiError, ErrorCode};
 use std::borrow::Cow;
 
@@ -16,20 +27,6 @@ const VARY_PREFLIGHT: HeaderValue = HeaderValue::from_static(
 );
 /// `Vary: Origin`.
 const VARY_ORIGIN: HeaderValue = HeaderValue::from_static("Origin");
-/// `Access-Control-Allow-Origin: *`.
-const ANY_ORIGIN: HeaderValue = HeaderValue::from_static("*");
-
-/// Answers an OPTIONS request from the bucket's rules. Signatures are not looked at.
-#[cfg(test)]
-pub(crate) fn preflight(
-    bucket: Option<&BucketState>,
-    bucket_name: Option<&str>,
-    headers: &HeaderMap,
-    request_id: &str,
-    host: &str,
-) -> Response<Body> {
-    preflight_with(bucket, bucket_name, headers, || request_id, host, || None).0
-}
 
 /// The headers every response carries, in the order they follow the rest: `x-oss-request-id`,
 /// `Date`, `Server`.
@@ -42,19 +39,19 @@ pub struct CommonHeaders {
     pub server: HeaderValue,
 }
 
-/// [`preflight`], and for a matched preflight also the headers `common` gives written at the end of
-/// the answer (`true` in the result then): the same headers in the same order as inserting them
-/// afterwards, filled into prepared slots instead. `request_id` is called only for an error answer,
-/// `common` only for a match.
-/// With common headers, a matched answer has no `Content-Length: 0` header: hyper's HTTP/1 encoder
-/// writes that line itself for the empty body, in the same place (last) as when the header is set.
-pub fn preflight_with<'r>(
+/// Answers an OPTIONS request naming a bucket from the bucket's rules; signatures are not looked
+/// at. A matched preflight's answer carries the headers `common` gives, last (`true` in the
+/// result then); a refusal is an OSS error answer without them, for the caller to add as to any
+/// other answer. `request_id` is called only for a refusal, `common` only for a match.
+/// A matched answer has no `Content-Length: 0` header: hyper's HTTP/1 encoder writes that line
+/// itself for the empty body, in the same place (last) as when the header is set.
+pub fn preflight<'r>(
     bucket: Option<&BucketState>,
     bucket_name: Option<&str>,
     headers: &HeaderMap,
     request_id: impl Fn() -> &'r str,
     host: &str,
-    common: impl FnOnce() -> Option<CommonHeaders>,
+    common: impl FnOnce() -> CommonHeaders,
 ) -> (Response<Body>, bool) {
     let fail = |e: ApiError, vary: bool| {
         let mut r = render::error(&e, request_id(), host, false);
@@ -66,7 +63,7 @@ pub fn preflight_with<'r>(
     let Some(bucket) = bucket else {
         return fail(ApiError::no_such_bucket(bucket_name.unwrap_or("")), false);
     };
-    let response_vary = bucket.cors.as_ref().is_some_and(|c| c.response_vary());
+    let response_vary = bucket.cors.as_ref().is_some_and(BucketCors::response_vary);
     // `HeaderValue::to_str` accepts only visible ASCII, space and tab, so every value read here also
     // passes `ossd_cors::is_safe_header_value` and may be reflected once a rule matched.
     let asked = Asked::of(headers);
@@ -120,7 +117,7 @@ pub fn preflight_with<'r>(
     debug_assert!(
         ossd_cors::is_safe_header_value(origin) && acrh.is_none_or(ossd_cors::is_safe_header_value)
     );
-    let Decision::Allowed(allowed) = cfg.preflight(origin, acrm, acrh) else {
+    let Some(matched) = cfg.preflight(origin, acrm, acrh) else {
         return fail(ApiError::new(ErrorCode::AccessForbidden), response_vary);
     };
     let allow_headers = match ossd_cors::allow_headers(acrh) {
@@ -129,42 +126,7 @@ pub fn preflight_with<'r>(
         Some(v) => HeaderValue::from_str(&v).ok(),
         None => None,
     };
-    let echo = allowed.allow_origin == AllowOrigin::Echo;
-    let Some(pre) = bucket.cors_headers.get(allowed.rule) else {
-        // Not reached: every rule has its prepared headers. The same answer, header by header.
-        let mut r = render::empty(StatusCode::OK);
-        apply(&mut r, bucket, &allowed, origin_value);
-        if let Some(v) = allow_headers {
-            r.headers_mut().insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, v);
-        }
-        if let Some(v) = preflight_vary(echo, response_vary) {
-            r.headers_mut().insert(http::header::VARY, v);
-        }
-        return (r, false);
-    };
-    let common = common();
-    let head = pre.preflight(echo, allow_headers.is_some(), common.is_some());
-    let mut r = Response::new(Body::Empty);
-    *r.headers_mut() = head.headers.clone();
-    // Fills the slots by position in one pass (no hashing); the placeholders are all replaced.
-    let mut allow_headers = allow_headers;
-    let mut common = common.map(|c| [c.request_id, c.date, c.server].into_iter());
-    for (i, slot) in r.headers_mut().values_mut().enumerate() {
-        if i == head.origin_at {
-            if echo {
-                *slot = origin_value.clone();
-            }
-        } else if Some(i) == head.allow_headers_at {
-            if let Some(v) = allow_headers.take() {
-                *slot = v;
-            }
-        } else if head.common_at.is_some_and(|at| i >= at)
-            && let Some(v) = common.as_mut().and_then(Iterator::next)
-        {
-            *slot = v;
-        }
-    }
-    (r, head.common_at.is_some())
+    (matched.rule.preflight_answer(matched.echo, origin_value, allow_headers, common()), true)
 }
 
 /// The request headers a preflight reads, found in one pass over the request's headers (cheaper than
@@ -202,43 +164,13 @@ impl<'h> Asked<'h> {
 
 /// `Vary` of a matched preflight: all three request headers when the origin is echoed, `Origin`
 /// for `*` when the bucket sets `ResponseVary`, else none.
-pub(crate) fn preflight_vary(echo: bool, response_vary: bool) -> Option<HeaderValue> {
+fn preflight_vary(echo: bool, response_vary: bool) -> Option<HeaderValue> {
     if echo {
         Some(VARY_PREFLIGHT)
     } else if response_vary {
         Some(VARY_ORIGIN)
     } else {
         None
-    }
-}
-
-/// Adds Allow-Origin (`*`, or the request's own `Origin` value) and the rule's prepared headers.
-fn apply(
-    r: &mut Response<Body>,
-    bucket: &BucketState,
-    allowed: &Allowed<'_>,
-    origin: &HeaderValue,
-) {
-    use http::header::{
-        ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
-    };
-    let h = r.headers_mut();
-    let acao = match allowed.allow_origin {
-        AllowOrigin::Any => ANY_ORIGIN,
-        AllowOrigin::Echo => origin.clone(),
-    };
-    h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, acao);
-    // The rest depends only on the rule: prepared once per configuration (state::RuleHeaders).
-    if let Some(pre) = bucket.cors_headers.get(allowed.rule) {
-        if let Some(v) = &pre.allow_methods {
-            h.insert(ACCESS_CONTROL_ALLOW_METHODS, v.clone());
-        }
-        if let Some(v) = &pre.expose_headers {
-            h.insert(ACCESS_CONTROL_EXPOSE_HEADERS, v.clone());
-        }
-        if let Some(v) = &pre.max_age {
-            h.insert(ACCESS_CONTROL_MAX_AGE, v.clone());
-        }
     }
 }
 
@@ -255,12 +187,10 @@ pub fn decorate(
     // As in `preflight`: a value `to_str` accepts is safe to reflect.
     if let Some(origin_value) = origin
         && let Some(origin) = origin_value.to_str().ok().filter(|o| !o.is_empty())
-        && let Decision::Allowed(allowed) = cfg.actual(origin, method.as_str())
+        && let Some(matched) = cfg.actual(origin, method.as_str())
     {
-        apply(r, bucket, &allowed, origin_value);
-        if matches!(allowed.allow_origin, AllowOrigin::Echo) {
-            vary_origin = true;
-        }
+        reference::insert_allowed(r.headers_mut(), &matched, origin_value);
+        vary_origin |= matched.echo;
     }
     if vary_origin {
         merge_vary(r.headers_mut(), "Origin");

@@ -59,6 +59,7 @@ impl Harness {
             metrics_listen: None,
             ready_min_free_bytes: 0,
             drain_delay: Duration::ZERO,
+            console: ossd_server::ConsoleConfig::default(),
         };
         Harness { server: InProcess::open(config).unwrap(), _dir: dir }
     }

@@ -29,6 +29,7 @@ mod read;
 mod record;
 mod record_v1;
 mod space;
+pub mod stats;
 mod store;
 mod txn;
 mod values;

@@ -106,6 +106,8 @@ pub(crate) struct Inner {
     pub(crate) committer: Mutex<Option<Arc<CommitterSignal>>>,
     /// Object readers still running, and the blobs whose deletion waits for them.
     pub(crate) leases: Mutex<Leases>,
+    /// Monitoring counters (`stats.rs`).
+    pub(crate) stats: crate::stats::StoreStats,
 }
 
 /// The embedded store (cheap to clone; all clones share one database).
@@ -179,8 +181,14 @@ impl Store {
                 leases: Mutex::new(Leases::default()),
                 group: Mutex::new(GroupQueue::default()),
                 committer: Mutex::new(None),
+                stats: crate::stats::StoreStats::default(),
             }),
         })
+    }
+
+    /// Monitoring counters: group commits, blobs waiting to be unlinked.
+    pub fn stats(&self) -> &crate::stats::StoreStats {
+        &self.inner.stats
     }
 
     /// The redb backend (tests look into its tables).

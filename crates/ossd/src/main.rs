@@ -163,8 +163,15 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let server = ossd_server::Server::bind(settings.listen, server_config.clone()).await?;
         let addr = server.local_addr()?;
+        if let Some(h) = server.http_addr() {
+            tracing::info!(http_listen = %h, "also serving plain HTTP");
+        }
+        if let Some(m) = server.metrics_addr() {
+            tracing::info!(metrics_listen = %m, "serving /-/metrics, /-/healthz and /-/readyz");
+        }
         tracing::info!(
             listen = %addr,
+            scheme = if server_config.tls.is_some() { "https" } else { "http" },
             data_dir = %server_config.data_dir.display(),
             region = %server_config.region,
             access_key_id = %server_config.root.id,

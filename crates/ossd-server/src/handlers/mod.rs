@@ -1,8 +1,9 @@
 //! Operation handlers, one file per API area; `dispatch` maps an operation to its handler.
 
 mod bucket;
+mod bucket_config;
 mod conditions;
-mod cors_api;
+pub(crate) mod cors_api;
 pub mod encryption;
 mod live;
 mod multipart;

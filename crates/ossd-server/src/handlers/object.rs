@@ -501,10 +501,11 @@ pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let acl = object_acl(ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or(""))?;
-    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl))
-        .map_err(|e| match store_error(e) {
+    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl)).map_err(
+        |e| match store_error(e) {
             e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
             e => e,
-        })?;
+        },
+    )?;
     Ok(render::empty(StatusCode::OK))
 }

@@ -55,6 +55,12 @@ impl Harness {
             public_endpoint: None,
             internal_endpoint: None,
             limits: ConnLimits::default(),
+            tls: None,
+            http_listen: None,
+            metrics_listen: None,
+            ready_min_free_bytes: 0,
+            drain_delay: Duration::ZERO,
+            console: ossd_server::ConsoleConfig::default(),
         };
         Harness { server: InProcess::open(config).unwrap(), _dir: dir }
     }

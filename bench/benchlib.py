@@ -239,6 +239,8 @@ RATIOS = [
     ("PUT 4 KiB, 16 conns vs write+fsync+rename", "put4k.ossd.c16", "put4k.baseline.fsync", 1.5),
     ("PUT 4 KiB, 64 conns vs write+fsync+rename", "put4k.ossd.c64", "put4k.baseline.fsync", None),
     ("PUT 4 KiB, 1 conn vs write+fsync+rename+dir fsync", "put4k.ossd.c1", "put4k.baseline.fsync-dirsync", None),
+    ("GET 4 KiB encrypted at rest vs unencrypted", "get4k.ossd.sse", "get4k.ossd.unencrypted", None),
+    ("PUT 4 KiB encrypted at rest vs unencrypted, 16 conns", "put4k.ossd.sse.c16", "put4k.ossd.c16", None),
 ]
 
 LABELS = {
@@ -250,6 +252,9 @@ LABELS = {
     "put4k.ossd.c1": "PUT 4 KiB, unique keys — ossd, 1 conn",
     "put4k.ossd.c16": "PUT 4 KiB, unique keys — ossd, 16 conns",
     "put4k.ossd.c64": "PUT 4 KiB, unique keys — ossd, 64 conns",
+    "get4k.ossd.unencrypted": "GET 4 KiB, no Origin — ossd, unencrypted",
+    "get4k.ossd.sse": "GET 4 KiB, no Origin — ossd, x-oss-server-side-encryption: AES256",
+    "put4k.ossd.sse.c16": "PUT 4 KiB, unique keys — ossd, 16 conns, AES256 at rest",
     "put4k.baseline.fsync.before": "write+fsync+rename loop (Python, sequential), before the PUT runs",
     "put4k.baseline.fsync.after": "write+fsync+rename loop (Python, sequential), after the PUT runs",
     "put4k.baseline.fsync-dirsync": "write+fsync+rename+fsync(dir) loop (Python, sequential)",

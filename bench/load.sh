@@ -217,6 +217,19 @@ run_wrk get4k.ossd 32 "$OSSD_PID" "http://127.0.0.1:$P_OSSD$OBJ_PATH" -H "Origin
 warm "http://127.0.0.1:$P_STATIC$OBJ_PATH"
 run_wrk get4k.nginx 32 "$(nginx_pids)" "http://127.0.0.1:$P_STATIC$OBJ_PATH"
 
+# ---- 2b. GET 4 KiB encrypted at rest -------------------------------------------------------------------
+log "2b. GET of a 4 KiB object stored without and with x-oss-server-side-encryption: AES256; 32 connections, ${DURATION}s each"
+for v in plain sse; do
+    sse=()
+    [ "$v" = sse ] && sse=(-H "x-oss-server-side-encryption: AES256")
+    curl -sS -f -o /dev/null -X PUT --data-binary "@$WORK/static/$CORS_BUCKET/$OBJECT_KEY" ${sse[@]+"${sse[@]}"} \
+        -H "Content-Type: application/octet-stream" "http://127.0.0.1:$P_OSSD/$PUT_BUCKET/get4k-$v" \
+        || die "uploading get4k-$v"
+done
+check get4k.ossd.sse 200 "^x-oss-server-side-encryption: AES256" "http://127.0.0.1:$P_OSSD/$PUT_BUCKET/get4k-sse"
+run_wrk get4k.ossd.unencrypted 32 "$OSSD_PID" "http://127.0.0.1:$P_OSSD/$PUT_BUCKET/get4k-plain"
+run_wrk get4k.ossd.sse 32 "$OSSD_PID" "http://127.0.0.1:$P_OSSD/$PUT_BUCKET/get4k-sse"
+
 kill "$HYPER_PID" "$NGINX_PID" 2>/dev/null || true
 
 # ---- 3. PUT 4 KiB ------------------------------------------------------------------------------------
@@ -231,6 +244,10 @@ for c in 1 16 64; do
     export BENCH_PUT_PREFIX="/$PUT_BUCKET/c$c-"
     run_wrk "put4k.ossd.c$c" "$c" "$OSSD_PID" "http://127.0.0.1:$P_OSSD/" -s "$BENCH/put.lua"
 done
+# The same with encryption at rest (put.lua adds the header when BENCH_PUT_SSE is set).
+export BENCH_PUT_PREFIX="/$PUT_BUCKET/sse-c16-" BENCH_PUT_SSE=AES256
+run_wrk put4k.ossd.sse.c16 16 "$OSSD_PID" "http://127.0.0.1:$P_OSSD/" -s "$BENCH/put.lua"
+unset BENCH_PUT_SSE
 python3 "$BENCH/benchlib.py" fsync-loop --results "$RESULTS" --name put4k.baseline.fsync.after \
     --dir "$WORK/fsync-baseline" --seconds "$BASE_SECS"
 rm -rf "$WORK/fsync-baseline"

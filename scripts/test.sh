@@ -20,6 +20,9 @@ cargo test --workspace --release
 export OSSD_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ossd"
 test -x "$OSSD_BIN"
 
+step "deployment files (systemd-analyze on deploy/ossd.service)"
+bash deploy/check.sh
+
 step "python SDK suite (oss2, alibabacloud-oss-v2)"
 VENV="$ROOT/tests/python/.venv"
 if [ ! -x "$VENV/bin/python" ]; then

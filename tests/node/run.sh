@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real-client suites: ali-oss in Node and Chromium (playwright-core) against one ossd process.
+# Real-client suites: ali-oss in Node and Chromium (playwright-core) against one ossd process
+# (the demo page, and the web console at /-/console/).
 # Starts ossd (free port, temp data dir, fresh root key) and a static server for the demo page on
 # three other ports (two allowed app origins, one not allowed), runs `node --test`, stops
 # everything it started, and exits non-zero on any failure. Screenshots: <repo>/test-artifacts/.
@@ -105,4 +106,5 @@ export APP_ORIGIN="http://127.0.0.1:$APP_PORT"
 export APP_ORIGIN_2="http://127.0.0.1:$APP2_PORT"
 export APP_ORIGIN_DENIED="http://127.0.0.1:$DENIED_PORT"
 export ARTIFACTS_DIR="$ARTIFACTS" CHROMIUM
-node --test --test-reporter=spec "$@" sdk.test.mjs browser.test.mjs
+export OSSD_BIN
+node --test --test-reporter=spec "$@" sdk.test.mjs browser.test.mjs https.test.mjs console.test.mjs

@@ -282,6 +282,45 @@ for (const v4 of [false, true]) {
       });
     });
 
+    describe('symlinks and encryption at rest (issue 19)', () => {
+      it('putSymlink, getSymlink, and get/head follow the link', async () => {
+        await oss.put('sym/target ü.txt', Buffer.from('target body'));
+        const put = await oss.putSymlink('sym/link', 'sym/target ü.txt', { meta: { who: 'link' } });
+        assert.equal(put.res.status, 200);
+        const got = await oss.getSymlink('sym/link');
+        assert.equal(got.targetName, 'sym/target ü.txt');
+        const g = await oss.get('sym/link');
+        assert.equal(g.content.toString(), 'target body');
+        assert.equal(g.res.headers['x-oss-meta-who'], 'link');
+        await oss.putSymlink('sym/dangling', 'sym/none');
+        const err = await rejection(oss.get('sym/dangling'));
+        assert.equal(err.status, 404);
+        assert.equal(err.code, 'SymlinkTargetNotExist');
+      });
+
+      it('bucket encryption and x-oss-server-side-encryption: AES256', async () => {
+        const none = await rejection(oss.getBucketEncryption(bucket));
+        assert.equal(none.status, 404);
+        assert.equal(none.code, 'NoSuchServerSideEncryptionRule');
+        await oss.put('sse/explicit', Buffer.from('secret'), { headers: { 'x-oss-server-side-encryption': 'AES256' } });
+        const h = await oss.head('sse/explicit');
+        assert.equal(h.res.headers['x-oss-server-side-encryption'], 'AES256');
+        const put = await oss.putBucketEncryption(bucket, { SSEAlgorithm: 'AES256' });
+        assert.equal(put.status, 200);
+        const got = await oss.getBucketEncryption(bucket);
+        assert.equal(got.encryption.SSEAlgorithm, 'AES256');
+        await oss.put('sse/default', Buffer.from('by default'));
+        const g = await oss.get('sse/default');
+        assert.equal(g.content.toString(), 'by default');
+        assert.equal(g.res.headers['x-oss-server-side-encryption'], 'AES256');
+        const del = await oss.deleteBucketEncryption(bucket);
+        assert.equal(del.status, 204);
+        const kms = await rejection(oss.putBucketEncryption(bucket, { SSEAlgorithm: 'KMS' }));
+        assert.equal(kms.status, 403);
+        assert.equal(kms.code, 'KmsServiceNotEnabled');
+      });
+    });
+
     describe('presigned URLs (localhost endpoint, sldEnable)', () => {
       const local = client({ bucket, v4, style: 'localhost' });
       const key = 'signed/read me.txt';

@@ -92,10 +92,15 @@ class OssdServer:
         self.proc: subprocess.Popen | None = None
         self.log_path = self.data_dir.parent / f"ossd-{self.data_dir.name}.log"
         self.starts = 0
+        # More `ossd serve` flags (e.g. --tls-cert), and how `requests` checks the certificate.
+        self.extra_args: list[str] = []
+        self.verify: bool | str = True
+        self.scheme = "http"
+        self.host = "127.0.0.1"
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self) -> "OssdServer":
         binary = ossd_binary()
@@ -112,6 +117,7 @@ class OssdServer:
                 "--listen", f"127.0.0.1:{self.port}",
                 "--data-dir", str(self.data_dir),
                 "--region", REGION,
+                *self.extra_args,
             ],
             env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
@@ -138,7 +144,7 @@ class OssdServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     pass
-                r = requests.get(f"{self.endpoint}/-/healthz", timeout=2)
+                r = requests.get(f"{self.endpoint}/-/healthz", timeout=2, verify=self.verify)
                 if r.status_code == 200:
                     return
                 last = f"healthz answered {r.status_code}"

@@ -13,6 +13,7 @@ mod error;
 pub mod headers;
 pub mod lint;
 mod pattern;
+pub mod report;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -46,6 +46,7 @@ error_codes! {
     InvalidBucketName => (400, "The specified bucket is not valid.", None),
     InvalidDigest => (400, "The Content-MD5 you specified was invalid.", None),
     InvalidEncryptionAlgorithmError => (400, "The encryption algorithm specified is not valid.", None),
+    InvalidTargetType => (400, "The symlink target object type is not supported.", None),
     InvalidObjectName => (400, "The specified object is not valid.", None),
     InvalidPart => (400, "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.", None),
     InvalidPartOrder => (400, "The list of parts was not in ascending order. Parts list must be specified in order by part number.", None),
@@ -53,6 +54,8 @@ error_codes! {
     InvalidRange => (416, "The requested range cannot be satisfied", None),
     InvalidRequest => (400, "The request is not valid.", None),
     InvalidTargetBucketForCopy => (400, "The target bucket for copy is not valid.", None),
+    // OSS's answer to KMS encryption for an account without KMS; ossd has none.
+    KmsServiceNotEnabled => (403, "The KMS service is not enabled for this account.", None),
     KeyTooLong => (400, "The specified key is too long.", None),
     MalformedXML => (400, "The XML you provided was not well-formed or did not validate against our published schema.", Some("0031-00000001")),
     MalformedPOSTRequest => (400, "The body of your POST request is not well-formed multipart/form-data.", None),
@@ -66,7 +69,10 @@ error_codes! {
     NoSuchLifecycle => (404, "No Row found in Lifecycle Table.", None),
     NoSuchKey => (404, "The specified key does not exist.", Some("0026-00000001")),
     NoSuchRegion => (404, "The specified region does not exist.", None),
+    NoSuchServerSideEncryptionRule => (404, "The server side encryption configuration was not found.", None),
     NoSuchUpload => (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", None),
+    // OSS documents only the EC of GetSymlink on a normal object; the code is ossd's choice.
+    NotSymlink => (400, "The specified object is not a symlink.", Some("0043-00000101")),
     NotImplemented => (501, "A header you provided implies functionality that is not implemented.", None),
     ObjectNotAppendable => (409, "The object is not appendable", None),
     PositionNotEqualToLength => (409, "Position is not equal to file length", None),
@@ -75,6 +81,7 @@ error_codes! {
     RequestTimeTooSkewed => (403, "The difference between the request time and the current time is too large.", None),
     RequestTimeout => (400, "Your socket connection to the server was not read from or written to within the timeout period.", None),
     SignatureDoesNotMatch => (403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.", None),
+    SymlinkTargetNotExist => (404, "The symlink target object does not exist.", Some("0026-00000012")),
     TooManyBuckets => (400, "You have attempted to create more buckets than allowed.", None),
 }
 

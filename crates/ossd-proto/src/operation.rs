@@ -73,6 +73,9 @@ pub enum Operation {
     PutBucketPublicAccessBlock,
     GetBucketPublicAccessBlock,
     DeleteBucketPublicAccessBlock,
+    PutBucketEncryption,
+    GetBucketEncryption,
+    DeleteBucketEncryption,
     DeleteBucketCors,
     PutBucketTags,
     GetBucketTags,
@@ -105,6 +108,12 @@ pub enum Operation {
         key: String,
     },
     DeleteObject {
+        key: String,
+    },
+    PutSymlink {
+        key: String,
+    },
+    GetSymlink {
         key: String,
     },
     GetObjectAcl {
@@ -194,6 +203,9 @@ impl Operation {
             O::PutBucketTags => info("PutBucketTags", Owner, false, false, true),
             O::GetBucketTags => info("GetBucketTags", Owner, false, false, false),
             O::DeleteBucketTags => info("DeleteBucketTags", Owner, false, false, true),
+            O::PutBucketEncryption => info("PutBucketEncryption", Owner, false, false, true),
+            O::GetBucketEncryption => info("GetBucketEncryption", Owner, false, false, false),
+            O::DeleteBucketEncryption => info("DeleteBucketEncryption", Owner, false, false, true),
             O::DeleteMultipleObjects => info("DeleteMultipleObjects", Write, true, false, true),
             O::PostObject => info("PostObject", Form, true, true, true),
             O::ListMultipartUploads => info("ListMultipartUploads", Read, false, false, false),
@@ -205,6 +217,8 @@ impl Operation {
             O::HeadObject { .. } => info("HeadObject", Read, true, false, false),
             O::GetObjectMeta { .. } => info("GetObjectMeta", Read, true, false, false),
             O::DeleteObject { .. } => info("DeleteObject", Write, true, false, true),
+            O::PutSymlink { .. } => info("PutSymlink", Write, true, true, true),
+            O::GetSymlink { .. } => info("GetSymlink", Read, true, false, false),
             O::GetObjectAcl { .. } => info("GetObjectAcl", Owner, false, false, false),
             O::PutObjectAcl { .. } => info("PutObjectAcl", Owner, false, false, true),
             // Tags are read like the object's bytes and changed like the object: the object's own
@@ -251,6 +265,8 @@ impl Operation {
             | Operation::HeadObject { key }
             | Operation::GetObjectMeta { key }
             | Operation::DeleteObject { key }
+            | Operation::PutSymlink { key }
+            | Operation::GetSymlink { key }
             | Operation::GetObjectAcl { key }
             | Operation::PutObjectAcl { key }
             | Operation::PutObjectTagging { key }
@@ -275,12 +291,14 @@ pub const SELECTORS: &[&str] = &[
     "bucketInfo",
     "cors",
     "delete",
+    "encryption",
     "lifecycle",
     "location",
     "objectMeta",
     "publicAccessBlock",
     "referer",
     "stat",
+    "symlink",
     "tagging",
     "uploadId",
     "uploads",
@@ -308,7 +326,6 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "comp",
     "dataPipeline",
     "dataRedundancyTransition",
-    "encryption",
     "endTime",
     "group",
     "httpsConfig",
@@ -356,7 +373,6 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "status",
     "style",
     "styleName",
-    "symlink",
     "transferAcceleration",
     "userDefinedLogFieldsConfig",
     "versionId",
@@ -444,6 +460,7 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
         None => match (method, selector) {
             ("GET", Some("acl")) => O::GetBucketAcl,
             ("GET", Some("cors")) => O::GetBucketCors,
+            ("GET", Some("encryption")) => O::GetBucketEncryption,
             ("GET", Some("location")) => O::GetBucketLocation,
             ("GET", Some("referer")) => O::GetBucketReferer,
             ("GET", Some("publicAccessBlock")) => O::GetBucketPublicAccessBlock,
@@ -458,6 +475,7 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("HEAD", None) => O::HeadBucket,
             ("PUT", Some("acl")) => O::PutBucketAcl,
             ("PUT", Some("cors")) => O::PutBucketCors,
+            ("PUT", Some("encryption")) => O::PutBucketEncryption,
             ("PUT", Some("referer")) => O::PutBucketReferer,
             ("PUT", Some("publicAccessBlock")) => O::PutBucketPublicAccessBlock,
             ("PUT", Some("website")) => O::PutBucketWebsite,
@@ -465,6 +483,7 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("PUT", Some("lifecycle")) => O::PutBucketLifecycle,
             ("PUT", None) => O::PutBucket,
             ("DELETE", Some("cors")) => O::DeleteBucketCors,
+            ("DELETE", Some("encryption")) => O::DeleteBucketEncryption,
             ("DELETE", Some("publicAccessBlock")) => O::DeleteBucketPublicAccessBlock,
             ("DELETE", Some("website")) => O::DeleteBucketWebsite,
             ("DELETE", Some("tagging")) => O::DeleteBucketTags,
@@ -481,11 +500,13 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
                 ("GET", Some("objectMeta")) => O::GetObjectMeta { key },
                 ("GET", Some("uploadId")) => O::ListParts { key },
                 ("GET", Some("tagging")) => O::GetObjectTagging { key },
+                ("GET", Some("symlink")) => O::GetSymlink { key },
                 ("GET", None) => O::GetObject { key },
                 ("HEAD", Some("objectMeta")) => O::GetObjectMeta { key },
                 ("HEAD", None) => O::HeadObject { key },
                 ("PUT", Some("acl")) => O::PutObjectAcl { key },
                 ("PUT", Some("tagging")) => O::PutObjectTagging { key },
+                ("PUT", Some("symlink")) => O::PutSymlink { key },
                 ("PUT", Some("uploadId")) if copy_source => O::UploadPartCopy { key },
                 ("PUT", Some("uploadId")) => O::UploadPart { key },
                 ("PUT", None) if copy_source => O::CopyObject { key },

@@ -118,6 +118,16 @@ fn classification() {
     // OSS has no DeleteBucketReferer, and no object-level referer.
     assert_eq!(op("DELETE", "/b/", "referer", false), Operation::MethodNotAllowed);
     assert_eq!(op("GET", "/b/k", "referer", false), Operation::MethodNotAllowed);
+    // Symlinks are object-level, encryption bucket-level (issue 19).
+    let key = || "k".to_owned();
+    assert_eq!(op("PUT", "/b/k", "symlink", false), Operation::PutSymlink { key: key() });
+    assert_eq!(op("GET", "/b/k", "symlink=", false), Operation::GetSymlink { key: key() });
+    assert_eq!(op("DELETE", "/b/k", "symlink", false), Operation::MethodNotAllowed);
+    assert_eq!(op("PUT", "/b/", "symlink", false), Operation::MethodNotAllowed);
+    assert_eq!(op("PUT", "/b/", "encryption", false), Operation::PutBucketEncryption);
+    assert_eq!(op("GET", "/b", "encryption", false), Operation::GetBucketEncryption);
+    assert_eq!(op("DELETE", "/b", "encryption", false), Operation::DeleteBucketEncryption);
+    assert_eq!(op("GET", "/b/k", "encryption", false), Operation::MethodNotAllowed);
     assert_eq!(op("PUT", "/b/", "publicAccessBlock", false), Operation::PutBucketPublicAccessBlock);
     assert_eq!(op("GET", "/b/", "publicAccessBlock", false), Operation::GetBucketPublicAccessBlock);
     assert_eq!(

@@ -33,7 +33,7 @@ fn view(k: &KeyRecord, with_secret: bool) -> KeyView<'_> {
     }
 }
 
-fn json(status: StatusCode, v: &impl Serialize) -> Result<Response<Body>, ApiError> {
+pub(crate) fn json(status: StatusCode, v: &impl Serialize) -> Result<Response<Body>, ApiError> {
     let text = serde_json::to_string_pretty(v).map_err(|_| ApiError::internal())?;
     let mut r = Response::new(Body::full(text));
     *r.status_mut() = status;
@@ -51,8 +51,8 @@ fn key_error(e: KeyError) -> ApiError {
     }
 }
 
-/// Only the root key may use the admin API.
-fn authenticate(
+/// Only the root key may use the admin API (and `/-/metrics` on the main listener).
+pub(crate) fn authenticate(
     state: &AppState,
     parts: &http::request::Parts,
     rest: &str,
@@ -89,23 +89,41 @@ pub fn handle(state: &AppState, parts: &http::request::Parts) -> Result<Response
     let rest = path.strip_prefix(crate::router::PREFIX).unwrap_or("");
     authenticate(state, parts, rest, &query)?;
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.split_first() {
+        Some((&"admin", rest)) => keys(state, parts.method.as_str(), rest, &query),
+        _ => Err(unknown()),
+    }
+}
+
+fn unknown() -> ApiError {
+    ApiError::msg(ErrorCode::InvalidRequest, "Unknown admin API request.")
+}
+
+/// The access-key requests (`keys`, `keys/<id>`, `keys/<id>/grants/<bucket>`), for a caller
+/// already known to act as root: the admin API (root's signature) and the console (a root session).
+pub(crate) fn keys(
+    state: &AppState,
+    method: &str,
+    segs: &[&str],
+    query: &Query,
+) -> Result<Response<Body>, ApiError> {
     let now_ms = now_secs() * 1000;
-    match (parts.method.as_str(), segs.as_slice()) {
-        ("GET", ["admin", "keys"]) => {
+    match (method, segs) {
+        ("GET", ["keys"]) => {
             let keys = state.keys.list();
             let views: Vec<KeyView<'_>> = keys.iter().map(|k| view(k, false)).collect();
             json(StatusCode::OK, &views)
         }
-        ("POST", ["admin", "keys"]) => {
+        ("POST", ["keys"]) => {
             let k =
                 state.keys.create(query.get("name").unwrap_or(""), now_ms).map_err(key_error)?;
             json(StatusCode::CREATED, &view(&k, true))
         }
-        ("GET", ["admin", "keys", id]) => {
+        ("GET", ["keys", id]) => {
             let k = state.keys.get(id).ok_or_else(|| key_error(KeyError::NotFound))?;
             json(StatusCode::OK, &view(&k, false))
         }
-        ("PUT", ["admin", "keys", id]) => {
+        ("PUT", ["keys", id]) => {
             let enabled = match query.get("enabled") {
                 Some("true") => true,
                 Some("false") => false,
@@ -120,11 +138,11 @@ pub fn handle(state: &AppState, parts: &http::request::Parts) -> Result<Response
             let k = state.keys.update(id, |k| k.enabled = enabled).map_err(key_error)?;
             json(StatusCode::OK, &view(&k, false))
         }
-        ("DELETE", ["admin", "keys", id]) => {
+        ("DELETE", ["keys", id]) => {
             state.keys.delete(id).map_err(key_error)?;
             Ok(render::empty(StatusCode::NO_CONTENT))
         }
-        ("PUT", ["admin", "keys", id, "grants", bucket]) => {
+        ("PUT", ["keys", id, "grants", bucket]) => {
             let raw = query.get("permission").unwrap_or("");
             let p = Permission::parse(raw).ok_or_else(|| {
                 ApiError::invalid_argument(
@@ -139,7 +157,7 @@ pub fn handle(state: &AppState, parts: &http::request::Parts) -> Result<Response
             });
             json(StatusCode::OK, &view(&k.map_err(key_error)?, false))
         }
-        ("DELETE", ["admin", "keys", id, "grants", bucket]) => {
+        ("DELETE", ["keys", id, "grants", bucket]) => {
             let k = state.keys.update(id, |k| {
                 k.grants.remove(*bucket);
             });
@@ -158,6 +176,6 @@ pub fn handle(state: &AppState, parts: &http::request::Parts) -> Result<Response
                 .map_err(crate::state::store_error)?;
             json(StatusCode::OK, &report)
         }
-        _ => Err(ApiError::msg(ErrorCode::InvalidRequest, "Unknown admin API request.")),
+        _ => Err(unknown()),
     }
 }

@@ -71,6 +71,8 @@ names! {
     SECURITY_TOKEN = "security-token";
     /// `x-oss-content-type`: PostObject's form field for the object's Content-Type.
     X_OSS_CONTENT_TYPE = "x-oss-content-type";
+    /// `x-oss-symlink-target`: a symlink's target key, URL-encoded (PutSymlink, GetSymlink).
+    X_OSS_SYMLINK_TARGET = "x-oss-symlink-target";
     /// `x-oss-server-side-encryption` (not implemented: refused).
     X_OSS_SERVER_SIDE_ENCRYPTION = "x-oss-server-side-encryption";
     /// `x-oss-server-side-encryption-key-id` (not implemented: refused).

@@ -5,6 +5,8 @@ use crate::body::Body;
 use crate::cors;
 use crate::handlers;
 use crate::headers::{X_OSS_COPY_SOURCE, X_OSS_OBJECT_ACL, X_OSS_REQUEST_ID};
+use crate::metrics::cors::{CorsRequest, actual_decision, preflight_decision};
+use crate::metrics::{CorsDecision, Finished};
 use crate::render;
 use crate::request_body::RequestBody;
 use crate::router::{self, Surface};
@@ -67,6 +69,11 @@ struct Trace {
     preflight: bool,
     /// The answer already carries the request id, `Date` and `Server` (a matched preflight).
     common_set: bool,
+    /// The access key id that signed the request (logged only; never the secret).
+    access_key: Option<String>,
+    /// What CORS decided, when the request was a preflight or carried an `Origin` to a bucket
+    /// with rules.
+    cors: Option<CorsDecision>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -136,9 +143,10 @@ pub async fn handle(
     req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<Body> {
-    // The log line is the only reader of the start time and of most of the trace.
+    // The log line is the only reader of most of the trace.
     let log = tracing::enabled!(tracing::Level::INFO);
-    let started = log.then(Instant::now);
+    let started = Instant::now();
+    let _in_flight = state.metrics.start();
     let secs = u64::try_from(crate::clock::now_secs()).unwrap_or(0);
     let request_id = RequestId::new(secs);
     let (parts, body) = req.into_parts();
@@ -155,6 +163,12 @@ pub async fn handle(
     let has_body = parts.headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
         || parts.headers.contains_key(header::TRANSFER_ENCODING);
     let mut trace = Trace { op: "Unknown", ..Trace::default() };
+    let mut console_path = None;
+    let user_agent = if log { parts.headers.get(header::USER_AGENT).cloned() } else { None };
+    // Request body bytes received, counted by the body as the handler reads it (an HTTP/2
+    // request may have a body without Content-Length).
+    let received =
+        (has_body || !http_body::Body::is_end_stream(&body)).then(|| Arc::new(AtomicU64::new(0)));
 
     let result = if let Some(problem) = host_problem {
         Err(ApiError::msg(ossd_proto::ErrorCode::InvalidRequest, problem))
@@ -164,15 +178,32 @@ pub async fn handle(
         match surface {
             Surface::Healthz => Ok(render::empty(StatusCode::OK)),
             Surface::Readyz => Ok(crate::health::readiness(&state)),
+            Surface::Metrics => crate::metrics::respond(&state, &parts, false),
             Surface::Admin => crate::admin::handle(&state, &parts),
+            Surface::Console => {
+                console_path = Some(parts.uri.path().to_owned());
+                match crate::console::handle(&state, parts, body, peer).await {
+                    crate::console::Outcome::Done(r) => r,
+                    crate::console::Outcome::Proxy(proxied) => {
+                        let (principal, parts, body) = *proxied;
+                        let body = RequestBody::new(body, state.config.limits.body_rule());
+                        let clock = (&request_id, secs);
+                        run(&state, &mut trace, log, clock, host, parts, body, Some(principal))
+                            .await
+                    }
+                }
+            }
             Surface::Unknown => Err(ApiError::msg(
                 ossd_proto::ErrorCode::NoSuchKey,
                 "No such surface of this server under /-/.",
             )),
         }
     } else {
-        let body = RequestBody::new(body, state.config.limits.body_rule());
-        run(&state, &mut trace, log, (&request_id, secs), host, parts, body).await
+        let mut body = RequestBody::new(body, state.config.limits.body_rule());
+        if let Some(counter) = &received {
+            body = body.counting(counter.clone());
+        }
+        run(&state, &mut trace, log, (&request_id, secs), host, parts, body, None).await
     };
     let mut resp = match result {
         Ok(r) => r,
@@ -184,16 +215,36 @@ pub async fn handle(
         h.insert(header::DATE, date_header(secs));
         h.insert(header::SERVER, SERVER);
     }
+    if let Some(path) = &console_path {
+        crate::console::harden(&mut resp, path);
+    }
     if !trace.preflight {
         cors::decorate(&mut resp, trace.bucket.as_deref(), trace.origin.as_ref(), &method);
+        if let (Some(b), Some(origin)) = (trace.bucket.as_deref(), trace.origin.as_ref()) {
+            let d = actual_decision(b, origin, &method, resp.headers());
+            state.metrics.cors.count(b.cors_slot, CorsRequest::Actual, d);
+            trace.cors = Some(d);
+        }
     }
     // An error answered before the request body was read leaves unread bytes on the connection:
     // tell the client this connection is done instead of closing it under a reused request.
     if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
         resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    if let Some(started) = started {
-        let status = resp.status().as_u16();
+    let status = resp.status().as_u16();
+    let took = started.elapsed();
+    let bytes_in = received.map_or(0, |r| r.load(Ordering::Relaxed));
+    let bytes_out = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0);
+    state.metrics.finish(&Finished {
+        op: trace.op,
+        status,
+        took,
+        received: bytes_in,
+        sent: bytes_out,
+    });
+    if log {
+        // `render::error`, the one place errors are rendered, tags the response with its code.
+        let error_code = resp.extensions().get::<ossd_proto::ErrorCode>().map(|c| c.as_str());
         tracing::info!(
             request_id = %request_id.as_str(),
             peer = %peer,
@@ -202,7 +253,13 @@ pub async fn handle(
             bucket = trace.bucket_name.as_deref().unwrap_or(""),
             key = trace.key.as_deref().unwrap_or(""),
             status,
-            duration_us = started.elapsed().as_micros() as u64,
+            error_code = error_code.unwrap_or(""),
+            bytes_in,
+            bytes_out,
+            user_agent = user_agent.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+            access_key_id = trace.access_key.as_deref().unwrap_or(""),
+            cors = trace.cors.map_or("", CorsDecision::as_str),
+            duration_us = took.as_micros() as u64,
             "request"
         );
     }
@@ -222,6 +279,10 @@ fn host_problem(parts: &http::request::Parts) -> Option<&'static str> {
     }
 }
 
+/// The OSS pipeline from the query on. `preauth`: the principal of a console session, which
+/// replaces the signature check (and, like a signature, the hotlink check); everything else,
+/// authorization included, is the same as for a signed request.
+#[allow(clippy::too_many_arguments, reason = "the request's pieces, and the console's principal")]
 async fn run(
     state: &AppState,
     trace: &mut Trace,
@@ -230,6 +291,7 @@ async fn run(
     host: &str,
     parts: http::request::Parts,
     body: RequestBody,
+    preauth: Option<Principal>,
 ) -> Result<Response<Body>, ApiError> {
     let query = Query::parse(parts.uri.query().unwrap_or(""))?;
     if parts.method == Method::OPTIONS {
@@ -265,16 +327,22 @@ async fn run(
         return Err(ApiError::no_such_bucket(target.bucket.as_deref().unwrap_or("")));
     }
     // PostObject is authorised by its form fields alone: OSS ignores header and URL signatures there.
+    let signed = preauth.is_some() || parts.headers.contains_key(header::AUTHORIZATION);
     let principal = if matches!(op, Operation::PostObject) {
         Principal::Anonymous
+    } else if let Some(p) = preauth {
+        p
     } else {
         auth::authenticate(state, &parts, &target, &query)?
     };
+    if log {
+        trace.access_key = principal.owner_id(state).map(str::to_owned);
+    }
     // Hotlink protection: anonymous requests and presigned URLs, before the ACLs (`referer`).
     // PostObject is authorized by its signed form, not through a URL.
     if let Some(b) = &bucket
         && let Some(cfg) = &b.referer
-        && !parts.headers.contains_key(header::AUTHORIZATION)
+        && !signed
         && !matches!(op, Operation::PostObject)
     {
         let referer = parts.headers.get(header::REFERER).map(HeaderValue::as_bytes);
@@ -345,5 +413,10 @@ fn preflight(
         common,
     );
     trace.common_set = common_set;
+    if let Some(b) = bucket.as_deref() {
+        let d = preflight_decision(b, &parts.headers, r.status());
+        state.metrics.cors.count(b.cors_slot, CorsRequest::Preflight, d);
+        trace.cors = Some(d);
+    }
     Ok(r)
 }

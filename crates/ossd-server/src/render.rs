@@ -50,6 +50,8 @@ pub fn error(err: &ApiError, request_id: &str, host_id: &str, head: bool) -> Res
     } else {
         xml(status, doc)
     };
+    // For the access log (the pipeline reads it back).
+    r.extensions_mut().insert(err.code);
     if let Some(ec) = err.effective_ec() {
         r.headers_mut().insert(X_OSS_EC, HeaderValue::from_static(ec));
     }

@@ -8,6 +8,8 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use ossd_proto::{ApiError, ErrorCode};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 /// Why a request body could not be read.
@@ -39,12 +41,20 @@ impl From<BodyError> for ApiError {
 pub struct RequestBody {
     inner: Incoming,
     clock: ProgressClock,
+    /// Where the data bytes received are added up (metrics and the access log), if anywhere.
+    received: Option<Arc<AtomicU64>>,
 }
 
 impl RequestBody {
     /// `inner`, held to `rule`.
     pub fn new(inner: Incoming, rule: ProgressRule) -> RequestBody {
-        RequestBody { inner, clock: ProgressClock::new(rule) }
+        RequestBody { inner, clock: ProgressClock::new(rule), received: None }
+    }
+
+    /// The same body, adding the data bytes it receives to `counter`.
+    pub fn counting(mut self, counter: Arc<AtomicU64>) -> RequestBody {
+        self.received = Some(counter);
+        self
     }
 
     /// The next chunk of data (trailers are skipped), `None` at the end.
@@ -69,7 +79,11 @@ impl Body for RequestBody {
         let this = self.get_mut();
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
-                this.clock.progress(frame.data_ref().map_or(0, |d| d.len() as u64));
+                let n = frame.data_ref().map_or(0, |d| d.len() as u64);
+                this.clock.progress(n);
+                if let Some(r) = &this.received {
+                    r.fetch_add(n, Ordering::Relaxed);
+                }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(BodyError::Read(e)))),

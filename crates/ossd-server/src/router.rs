@@ -1,4 +1,4 @@
-//! The server's own surfaces under `/-/` (health, readiness, the admin API; later metrics and the
+//! The server's own surfaces under `/-/` (health, readiness, metrics, the admin API; later the
 //! console), in front of the OSS pipeline. They are reached only on the server's own host: on a
 //! virtual-hosted bucket host (`bucket.localhost`, `bucket.<domain>`) `/-/healthz` is the object
 //! `-/healthz` of that bucket and goes to the OSS pipeline like any key. On a path-style host
@@ -16,8 +16,12 @@ pub enum Surface {
     Healthz,
     /// `GET /-/readyz`: readiness (the store takes writes).
     Readyz,
+    /// `GET /-/metrics`: Prometheus metrics (root-signed on the main listener, `metrics`).
+    Metrics,
     /// `/-/admin/…`: the JSON admin API that `ossd key` calls.
     Admin,
+    /// `/-/console` and `/-/console/…`: the web console (`console`).
+    Console,
     /// Any other `/-/…` path on the server's own host: 404.
     Unknown,
 }
@@ -28,7 +32,9 @@ impl Surface {
         match self {
             Surface::Healthz => "HealthCheck",
             Surface::Readyz => "ReadinessCheck",
+            Surface::Metrics => "Metrics",
             Surface::Admin => "Admin",
+            Surface::Console => "Console",
             Surface::Unknown => "UnknownSurface",
         }
     }
@@ -44,7 +50,9 @@ pub fn route(host: &str, path: &str, domains: &[String]) -> Option<Surface> {
     Some(match rest {
         "healthz" => Surface::Healthz,
         "readyz" => Surface::Readyz,
+        "metrics" => Surface::Metrics,
         r if r.starts_with("admin/") => Surface::Admin,
+        r if r == "console" || r.starts_with("console/") => Surface::Console,
         _ => Surface::Unknown,
     })
 }
@@ -59,13 +67,19 @@ mod tests {
         for host in ["127.0.0.1:9000", "localhost:9000", "oss.example.com", "[::1]:9000"] {
             assert_eq!(route(host, "/-/healthz", &domains), Some(Surface::Healthz), "{host}");
             assert_eq!(route(host, "/-/readyz", &domains), Some(Surface::Readyz));
+            assert_eq!(route(host, "/-/metrics", &domains), Some(Surface::Metrics));
             assert_eq!(route(host, "/-/admin/keys", &domains), Some(Surface::Admin));
             assert_eq!(route(host, "/-/nothing", &domains), Some(Surface::Unknown));
+            assert_eq!(route(host, "/-/console/", &domains), Some(Surface::Console));
+            assert_eq!(route(host, "/-/console", &domains), Some(Surface::Console));
+            assert_eq!(route(host, "/-/consoles", &domains), Some(Surface::Unknown));
             assert_eq!(route(host, "/bucket/-/healthz", &domains), None);
             assert_eq!(route(host, "/", &domains), None);
         }
         for host in ["b.localhost:9000", "b.oss.example.com", "b.oss-cn-hangzhou.aliyuncs.com"] {
-            for path in ["/-/healthz", "/-/readyz", "/-/admin/keys", "/-/x"] {
+            for path in
+                ["/-/healthz", "/-/readyz", "/-/metrics", "/-/admin/keys", "/-/x", "/-/console/"]
+            {
                 assert_eq!(route(host, path, &domains), None, "{host}{path}");
             }
         }

@@ -1,15 +1,13 @@
-//! The listener: accepts connections up to the cap, serves HTTP/1.1 with hyper under the
-//! connection timeouts, backs off when accepting fails, and shuts down gracefully.
+//! The listeners: the main one (HTTPS when a certificate is configured, else plain HTTP), a
+//! plain HTTP one beside HTTPS if asked, and the metrics listener. Accepts connections up to one
+//! cap over all of them, backs off when accepting fails, reloads the certificate on SIGHUP, and
+//! shuts down gracefully (`connection` serves each connection).
 
-use crate::conn_io::WriteTimed;
 use crate::limits::ConnLimits;
 use crate::log_limit::LogLimit;
 use crate::pipeline;
 use crate::state::AppState;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use crate::tls::{Tls, TlsFiles};
 use ossd_store::{Store, StoreOptions};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -18,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 
 /// An access key pair.
 #[derive(Clone)]
@@ -58,47 +56,97 @@ pub struct ServerConfig {
     pub limits: ConnLimits,
     /// The pause between two passes of the lifecycle worker.
     pub lifecycle_interval: Duration,
+    /// The master key file of encryption at rest; `None`: `master-key.json` in the data directory.
+    pub master_key_file: Option<PathBuf>,
+    /// The web console's session and sign-in limits.
+    pub console: crate::console::session::ConsoleConfig,
+    /// HTTPS on the main listener with this certificate and key; `None`: plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// A plain HTTP listener beside the HTTPS one (only with `tls`).
+    pub http_listen: Option<SocketAddr>,
+    /// A second listener serving `/-/metrics`, `/-/healthz` and `/-/readyz` without credentials.
+    pub metrics_listen: Option<SocketAddr>,
+    /// `/-/readyz` answers 503 while the data directory's file system has fewer free bytes (0: off).
+    pub ready_min_free_bytes: u64,
+    /// After SIGTERM, how long the server goes on accepting (with `/-/readyz` at 503, so that load
+    /// balancers take it out) before it stops accepting and drains.
+    pub drain_delay: Duration,
 }
 
 /// A bound, ready server.
 pub struct Server {
-    listener: TcpListener,
+    /// The main listener (HTTPS when TLS is configured) and, beside it, the plain HTTP one.
+    listeners: Vec<(TcpListener, bool)>,
+    metrics_listener: Option<TcpListener>,
+    tls: Option<Arc<Tls>>,
     state: Arc<AppState>,
 }
 
+/// Binds `addr`.
+async fn bind_one(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
+}
+
 impl Server {
-    /// Opens the store and binds the listener.
+    /// Opens the store, loads the TLS certificate if configured, and binds the listeners.
     pub async fn bind(addr: SocketAddr, config: ServerConfig) -> Result<Server, StartError> {
+        let tls = match &config.tls {
+            Some(files) => Some(Arc::new(Tls::new(files.clone()).map_err(StartError::Tls)?)),
+            None => None,
+        };
         let store = tokio::task::spawn_blocking({
             let dir = config.data_dir.clone();
+            let master_key_file = config.master_key_file.clone();
             // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
             // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
             move || {
                 Store::open_with(
                     &dir,
-                    &StoreOptions { quick_repair: false, ..StoreOptions::default() },
+                    &StoreOptions {
+                        quick_repair: false,
+                        master_key_file,
+                        ..StoreOptions::default()
+                    },
                 )
             }
         })
         .await
         .map_err(|e| StartError::Store(e.to_string()))?
         .map_err(|e| StartError::Store(e.to_string()))?;
-        let listener =
-            TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })?;
+        let mut listeners = vec![(bind_one(addr).await?, tls.is_some())];
+        if let Some(http) = config.http_listen {
+            listeners.push((bind_one(http).await?, false));
+        }
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(bind_one(addr).await?),
+            None => None,
+        };
         let keys = crate::keys::Keys::load(&config.data_dir)
             .map_err(|e| StartError::Store(e.to_string()))?;
         let state = Arc::new(AppState::new(store, config, keys));
-        Ok(Server { listener, state })
+        Ok(Server { listeners, metrics_listener, tls, state })
     }
 
-    /// The address actually bound (useful with port 0).
+    /// The main listener's address (useful with port 0).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
+        self.listeners
+            .first()
+            .map_or_else(|| Err(std::io::Error::other("no listener")), |(l, _)| l.local_addr())
+    }
+
+    /// The plain HTTP listener's address beside an HTTPS main listener, if configured.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.listeners.get(1).and_then(|(l, _)| l.local_addr().ok())
+    }
+
+    /// The metrics listener's address, if one is configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// Serves until `shutdown` resolves, then stops accepting and waits (bounded) for in-flight requests.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        let Server { listener, state } = self;
+        let Server { listeners, metrics_listener, tls, state } = self;
         // Sweep blobs orphaned by an earlier crash, in the background: start-up does not wait for it.
         let sweeper = state.clone();
         tokio::task::spawn_blocking(move || match sweeper.store.sweep_orphans() {
@@ -109,59 +157,137 @@ impl Server {
             Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
         });
         crate::lifecycle::spawn(state.clone());
-        let graceful = GracefulShutdown::new();
         let limits = state.config.limits;
-        let slots = Arc::new(Semaphore::new(limits.max_connections));
-        let refusals = Arc::new(Semaphore::new(MAX_REFUSING));
-        let mut backoff = Duration::ZERO;
-        tokio::pin!(shutdown);
-        loop {
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
-                () = &mut shutdown => break,
-            };
-            let (stream, peer) = match accepted {
-                Ok(x) => x,
-                Err(e) => {
-                    // Out of file descriptors (or memory): nothing to accept with until
-                    // connections close, so wait longer each time instead of spinning.
-                    backoff = (backoff * 2).clamp(ACCEPT_BACKOFF_MIN, ACCEPT_BACKOFF_MAX);
-                    if let Some(left_out) = ACCEPT_FAILED.allow() {
-                        tracing::warn!(
-                            error = %e,
-                            retry_in_ms = backoff.as_millis() as u64,
-                            similar_left_out = left_out,
-                            "accept failed"
-                        );
-                    }
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => continue,
-                        () = &mut shutdown => break,
-                    }
-                }
-            };
-            backoff = Duration::ZERO;
-            let _ = stream.set_nodelay(true);
-            match slots.clone().try_acquire_owned() {
-                Ok(slot) => serve(&state, &graceful, stream, peer, slot),
-                Err(_) => {
-                    if let Some(left_out) = CAP_REACHED.allow() {
-                        tracing::warn!(
-                            max_connections = limits.max_connections,
-                            similar_left_out = left_out,
-                            "connection limit reached: refusing new connections with 503"
-                        );
-                    }
-                    refuse(stream, &refusals);
-                }
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let ctx = Arc::new(Accepting {
+            state: state.clone(),
+            slots: Arc::new(Semaphore::new(limits.max_connections)),
+            refusals: Arc::new(Semaphore::new(MAX_REFUSING)),
+            tls: tls.clone(),
+            stop,
+        });
+        if let Some(l) = metrics_listener {
+            tokio::spawn(crate::metrics::serve(l, state.clone()));
+        }
+        // Registered before the first connection is accepted, so no SIGHUP finds the default
+        // action (ending the process) once the server answers.
+        #[cfg(unix)]
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(hup) => {
+                tokio::spawn(reload_on_sighup(hup, tls));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP; the certificate is not reloaded")
             }
         }
-        drop(listener);
+        let mut loops = tokio::task::JoinSet::new();
+        for (listener, tls) in listeners {
+            loops.spawn(accept_loop(listener, tls, ctx.clone()));
+        }
+        shutdown.await;
+        // After the stop signal: not ready any more, still accepting for the drain delay.
+        state.draining.store(true, std::sync::atomic::Ordering::Release);
+        let delay = state.config.drain_delay;
+        if !delay.is_zero() {
+            tracing::info!(
+                drain_delay_s = delay.as_secs(),
+                "stop signal: /-/readyz answers 503; accepting until the drain delay is over"
+            );
+            tokio::time::sleep(delay).await;
+        }
+        let _ = stop_tx.send(true);
+        while loops.join_next().await.is_some() {}
         tracing::info!("shutting down: no new connections, waiting for in-flight requests");
         let grace = state.config.shutdown_grace;
+        // Every connection shuts down gracefully on `stop` by itself (`connection::drive`); all
+        // are done when every connection slot is back.
+        let max = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
         tokio::select! {
-            () = graceful.shutdown() => tracing::info!("all connections closed"),
+            _ = ctx.slots.acquire_many(max) => tracing::info!("all connections closed"),
             () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
+        }
+    }
+}
+
+/// Reloads the TLS certificate on every SIGHUP, for the handshakes that follow. Without TLS the
+/// signal is only logged (its default action would end the process, and `systemctl reload`
+/// sends it).
+#[cfg(unix)]
+async fn reload_on_sighup(mut hup: tokio::signal::unix::Signal, tls: Option<Arc<Tls>>) {
+    while hup.recv().await.is_some() {
+        let Some(tls) = &tls else {
+            tracing::info!("SIGHUP: no TLS certificate configured, nothing to reload");
+            continue;
+        };
+        match tls.reload() {
+            Ok(()) => tracing::info!("SIGHUP: reloaded the TLS certificate for new connections"),
+            Err(e) => {
+                tracing::error!(error = %e, "SIGHUP: the TLS certificate did not load; keeping the old one")
+            }
+        }
+    }
+}
+
+/// What the accept loops share.
+pub(crate) struct Accepting {
+    pub(crate) state: Arc<AppState>,
+    /// One permit per connection served (the connection cap), over every listener.
+    pub(crate) slots: Arc<Semaphore>,
+    refusals: Arc<Semaphore>,
+    pub(crate) tls: Option<Arc<Tls>>,
+    /// Becomes true when the server stops accepting.
+    pub(crate) stop: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Accepts on one listener until the stop signal, serving each connection on its own task.
+async fn accept_loop(listener: TcpListener, tls: bool, ctx: Arc<Accepting>) {
+    let mut stop = ctx.stop.clone();
+    let mut backoff = Duration::ZERO;
+    let max_connections = ctx.state.config.limits.max_connections;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of file descriptors (or memory): nothing to accept with until
+                // connections close, so wait longer each time instead of spinning.
+                backoff = (backoff * 2).clamp(ACCEPT_BACKOFF_MIN, ACCEPT_BACKOFF_MAX);
+                if let Some(left_out) = ACCEPT_FAILED.allow() {
+                    tracing::warn!(
+                        error = %e,
+                        retry_in_ms = backoff.as_millis() as u64,
+                        similar_left_out = left_out,
+                        "accept failed"
+                    );
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => continue,
+                    _ = stop.wait_for(|s| *s) => break,
+                }
+            }
+        };
+        backoff = Duration::ZERO;
+        let _ = stream.set_nodelay(true);
+        match ctx.slots.clone().try_acquire_owned() {
+            Ok(slot) if tls => crate::connection::serve_tls(&ctx, stream, peer, slot),
+            Ok(slot) => crate::connection::serve_plain(&ctx, stream, peer, slot),
+            Err(_) => {
+                ctx.state.metrics.refused();
+                if let Some(left_out) = CAP_REACHED.allow() {
+                    tracing::warn!(
+                        max_connections,
+                        similar_left_out = left_out,
+                        "connection limit reached: refusing new connections (503 on plain HTTP, closed on TLS)"
+                    );
+                }
+                // A TLS client cannot read a plain 503: its connection is closed at once.
+                if !tls {
+                    refuse(stream, &ctx.refusals);
+                }
+            }
         }
     }
 }
@@ -180,39 +306,6 @@ const MAX_REFUSING: usize = 64;
 const REFUSE_LINGER: Duration = Duration::from_secs(1);
 /// Largest request part read (and dropped) from a refused connection before closing it.
 const REFUSE_DRAIN: usize = 64 * 1024;
-
-/// Serves one connection on its own task, holding its `slot` until it ends.
-fn serve(
-    state: &Arc<AppState>,
-    graceful: &GracefulShutdown,
-    stream: TcpStream,
-    peer: SocketAddr,
-    slot: OwnedSemaphorePermit,
-) {
-    let limits = state.config.limits;
-    let svc_state = state.clone();
-    let svc = service_fn(move |req| {
-        let state = svc_state.clone();
-        async move { Ok::<_, std::convert::Infallible>(pipeline::handle(state, req, peer).await) }
-    });
-    // HTTP/1.1 only (no h2c): OSS speaks HTTP/2 only over TLS, and HTTP/1 keeps one request per
-    // connection in flight, which the connection cap and the timeouts below bound.
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .max_buf_size(64 * 1024)
-        // Hyper's head timer runs whenever the connection waits for a request head: on a fresh
-        // connection, between keep-alive requests, and while a head trickles in.
-        .header_read_timeout(limits.idle_timeout);
-    let io = TokioIo::new(WriteTimed::new(stream, limits.write_rule()));
-    let conn = graceful.watch(builder.serve_connection(io, svc));
-    tokio::spawn(async move {
-        let _slot = slot;
-        if let Err(e) = conn.await {
-            tracing::debug!(error = %e, "connection ended with an error");
-        }
-    });
-}
 
 /// The answer to a connection over the cap: OSS's `503 ActiveRequestLimitExceeded`.
 fn refusal() -> Vec<u8> {
@@ -273,6 +366,9 @@ pub enum StartError {
     /// The data directory could not be opened.
     #[error("opening the data directory: {0}")]
     Store(String),
+    /// The TLS certificate or key could not be loaded.
+    #[error("loading the TLS certificate: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// The listen address could not be bound.
     #[error("binding {addr}: {source}")]
     Bind {

@@ -30,7 +30,12 @@ pub struct BucketState {
     pub lifecycle: Option<LifecycleConfiguration>,
     /// The bucket's tags (PutBucketTags), in the order given; empty when it has none.
     pub tags: Vec<ossd_proto::tags::Tag>,
+    /// The bucket's slot of CORS decision counters (`metrics::cors`).
+    pub(crate) cors_slot: usize,
 }
+
+/// The key of the CORS configuration in [`BucketRecord::configs`].
+pub const CORS_CONFIG: &str = "cors";
 
 /// The key of the website configuration in [`BucketRecord::configs`].
 pub const WEBSITE_CONFIG: &str = "website";
@@ -61,7 +66,7 @@ fn stored<T, E: std::fmt::Debug>(
 
 impl BucketState {
     fn new(record: BucketRecord) -> BucketState {
-        let cors = record.configs.get("cors").and_then(|xml| {
+        let cors = record.configs.get(CORS_CONFIG).and_then(|xml| {
             match ossd_proto::cors_xml::parse_and_validate(xml.as_bytes()) {
                 Ok(c) => Some(c),
                 Err(e) => {
@@ -90,6 +95,7 @@ impl BucketState {
             website,
             tags: tags.unwrap_or_default(),
             lifecycle,
+            cors_slot: crate::metrics::cors::MAX_BUCKETS,
         }
     }
 }
@@ -124,20 +130,29 @@ pub struct AppState {
     pub config: ServerConfig,
     /// Access keys besides root.
     pub keys: Keys,
+    /// The console's sessions (in memory).
+    pub console: crate::console::session::Sessions,
     buckets: RwLock<HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>>,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
+    /// Prometheus metrics (`metrics`).
+    pub metrics: crate::metrics::Metrics,
+    /// The stop signal came: `/-/readyz` answers 503 (`health`).
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
     /// Wraps a store and a configuration.
     pub fn new(store: Store, config: ServerConfig, keys: Keys) -> AppState {
         AppState {
+            console: crate::console::session::Sessions::new(config.console),
             store,
             config,
             keys,
             buckets: RwLock::new(HashMap::default()),
             bucket_updates: Mutex::new(()),
+            metrics: crate::metrics::Metrics::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -158,7 +173,9 @@ impl AppState {
 
     /// Replaces the cached state after the record changed in the store.
     pub fn cache_bucket(&self, rec: BucketRecord) -> Arc<BucketState> {
-        let st = Arc::new(BucketState::new(rec));
+        let mut st = BucketState::new(rec);
+        st.cors_slot = self.metrics.cors.slot(&st.record.name);
+        let st = Arc::new(st);
         if let Ok(mut map) = self.buckets.write() {
             map.insert(st.record.name.clone(), st.clone());
         }

@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use md5::{Digest, Md5};
 
+use crate::crypt::Keyring;
+use crate::crypt::stream::Encryptor;
 use crate::record::{Blob, BlobId, InlineBytes, Segment};
 use crate::space::Space;
 use crate::{StoreError, crc64};
@@ -380,6 +382,8 @@ pub struct BlobWriter {
     md5: Md5,
     crc64: crc64::Hasher,
     size: u64,
+    /// Encrypts the bytes on their way to the sink (an object with server-side encryption).
+    enc: Option<Encryptor>,
 }
 
 impl BlobWriter {
@@ -391,7 +395,14 @@ impl BlobWriter {
             md5: Md5::new(),
             crc64: crc64::Hasher::new(),
             size: 0,
+            enc: None,
         }
+    }
+
+    /// Encrypts every byte this writer stores (called before the first write).
+    pub(crate) fn encrypt_with(&mut self, keys: &Keyring) -> io::Result<()> {
+        self.enc = Some(Encryptor::new(keys, &self.id)?);
+        Ok(())
     }
 
     /// A writer that keeps at most `limit` bytes in memory for an inline blob.
@@ -404,6 +415,7 @@ impl BlobWriter {
             md5: Md5::new(),
             crc64: crc64::Hasher::new(),
             size: 0,
+            enc: None,
         }
     }
 
@@ -425,8 +437,12 @@ impl BlobWriter {
     /// Finishes the blob and returns it. A file blob is made durable here (fsync, rename into
     /// place, fsync the directory); an inline blob becomes durable with the commit that
     /// references it, so it must be handed to the store with that operation.
-    pub fn finish(self) -> Result<Blob, StoreError> {
-        let BlobWriter { id, sink, space, md5, crc64, size } = self;
+    pub fn finish(mut self) -> Result<Blob, StoreError> {
+        if let Some(enc) = self.enc.take() {
+            let (sink, space) = (&mut self.sink, &self.space);
+            enc.finish(&mut |c| write_all_to(sink, space, c))?;
+        }
+        let BlobWriter { id, sink, space, md5, crc64, size, enc: _ } = self;
         let inline = match sink {
             Sink::Backend(sink) => {
                 if let Err(e) = sink.commit() {
@@ -443,30 +459,56 @@ impl BlobWriter {
     }
 }
 
+/// Writes some of `buf` to `sink`; a full disk is told to `space`.
+fn write_to(sink: &mut Sink, space: &Option<Arc<Space>>, buf: &[u8]) -> io::Result<usize> {
+    match sink {
+        Sink::Backend(sink) => match sink.write(buf) {
+            Ok(n) => Ok(n),
+            Err(e) => {
+                if crate::space::is_full_io(&e)
+                    && let Some(space) = space
+                {
+                    space.mark_full();
+                }
+                Err(e)
+            }
+        },
+        Sink::Inline { buf: held, limit } => {
+            if held.len() + buf.len() > *limit {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("more than the {limit} bytes declared for an inline blob"),
+                ));
+            }
+            held.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+    }
+}
+
+/// Writes all of `buf` to `sink`.
+fn write_all_to(sink: &mut Sink, space: &Option<Arc<Space>>, mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match write_to(sink, space, buf) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 impl Write for BlobWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = match &mut self.sink {
-            Sink::Backend(sink) => match sink.write(buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    if crate::space::is_full_io(&e)
-                        && let Some(space) = &self.space
-                    {
-                        space.mark_full();
-                    }
-                    return Err(e);
-                }
-            },
-            Sink::Inline { buf: held, limit } => {
-                if held.len() + buf.len() > *limit {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("more than the {limit} bytes declared for an inline blob"),
-                    ));
-                }
-                held.extend_from_slice(buf);
+        let n = match &mut self.enc {
+            // Encrypted: the whole of `buf` is taken (the chunks go out in full).
+            Some(enc) => {
+                let (sink, space) = (&mut self.sink, &self.space);
+                enc.update(buf, &mut |c| write_all_to(sink, space, c))?;
                 buf.len()
             }
+            None => write_to(&mut self.sink, &self.space, buf)?,
         };
         let written = buf.get(..n).unwrap_or(buf);
         self.md5.update(written);

@@ -334,7 +334,9 @@ impl Store {
             *slot.lock() = SlotState::Waiting;
         }
         let duty = Leadership { group, committer: &self.inner.committer, slots };
+        let started = std::time::Instant::now();
         let results = self.run_group(&requests);
+        self.inner.stats.group(requests.len(), started.elapsed());
         for (slot, result) in duty.slots.iter().zip(results) {
             slot.set(SlotState::Done(result));
         }

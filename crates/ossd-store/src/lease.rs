@@ -61,7 +61,9 @@ impl Drop for ReadLease {
                     leases.active.remove(&self.epoch);
                 }
             }
-            leases.free()
+            let free = leases.free();
+            self.inner.stats.set_garbage_waiting(leases.graveyard.len());
+            free
         };
         // Best effort, as after a commit: what stays behind is an orphan for the sweep.
         let _ = Store { inner: Arc::clone(&self.inner) }.sweep_batch(&mut free);
@@ -83,6 +85,7 @@ impl Store {
         }
         let epoch = leases.epoch;
         leases.graveyard.extend(doomed.into_iter().map(|id| (epoch, id)));
+        self.inner.stats.set_garbage_waiting(leases.graveyard.len());
         leases.epoch += 1;
         Vec::new()
     }

@@ -18,6 +18,7 @@
 mod blob;
 mod codec;
 pub mod crc64;
+pub mod crypt;
 mod dbfile;
 mod error;
 mod group;
@@ -28,6 +29,7 @@ mod read;
 mod record;
 mod record_v1;
 mod space;
+pub mod stats;
 mod store;
 mod txn;
 mod values;
@@ -46,7 +48,8 @@ pub use record::{
     ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord, UploadsPage,
 };
 pub use store::{
-    DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, DEFAULT_RESERVE_BYTES, Overwrite, Store, StoreOptions,
+    DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, DEFAULT_RESERVE_BYTES, MASTER_KEY_FILE, Overwrite,
+    Store, StoreOptions,
 };
 pub use values::{
     BucketAcl, InvalidValue, ObjectAcl, ObjectType, ServerSideEncryption, StorageClass,

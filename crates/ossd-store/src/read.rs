@@ -6,6 +6,8 @@ use std::io;
 use std::sync::Arc;
 
 use crate::blob::{BlobOpener, ObjectReader};
+use crate::crypt::encrypted_len;
+use crate::crypt::stream::decrypt_all;
 use crate::lease::ReadLease;
 use crate::meta::View;
 use crate::record::ObjectRecord;
@@ -58,10 +60,11 @@ impl ReadPin {
                 "a record naming blob files was read without a lease".to_owned(),
             ));
         }
+        let encrypted = rec.server_side_encryption.is_some();
         let open: BlobOpener = Arc::new(move |id, offset| {
             let ReadPin { inner, snap, lease } = &self;
             let _held = lease;
-            Store::open_blob(inner, &**snap, id, offset)
+            Store::open_blob(inner, &**snap, id, offset, encrypted)
         });
         ObjectReader::new(open, &rec.segments, start, end)
     }
@@ -119,15 +122,23 @@ impl Store {
         let bytes = if all_inline && rec.size <= max_bytes {
             check_segments(&rec)?;
             let mut out = Vec::with_capacity(usize::try_from(rec.size).unwrap_or(0));
+            let encrypted = rec.server_side_encryption.is_some();
             for seg in &rec.segments {
                 let mut held = None;
+                let mut sealed = None;
+                let stored_len = if encrypted { encrypted_len(seg.len) } else { seg.len };
                 let found = snap.inline(&seg.blob, &mut |bytes| {
-                    if bytes.len() as u64 == seg.len {
-                        out.extend_from_slice(bytes);
-                    } else {
+                    if bytes.len() as u64 != stored_len {
                         held = Some(bytes.len());
+                    } else if encrypted {
+                        sealed = Some(decrypt_all(&self.inner.keys, &seg.blob, bytes));
+                    } else {
+                        out.extend_from_slice(bytes);
                     }
                 })?;
+                if let Some(plain) = sealed {
+                    out.extend_from_slice(&plain?);
+                }
                 if !found {
                     return Err(missing_blob(&seg.blob));
                 }

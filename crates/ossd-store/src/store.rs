@@ -12,6 +12,8 @@ use redb::Database;
 
 use crate::StoreError;
 use crate::blob::{BlobBackend, BlobOpener, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
+use crate::crypt::Keyring;
+use crate::crypt::stream::Decryptor;
 use crate::dbfile::MetaFile;
 use crate::group::{Commit, CommitterSignal, Committing, GroupQueue};
 use crate::lease::{Leases, ReadLease};
@@ -58,7 +60,13 @@ pub struct StoreOptions {
     /// given up when the disk fills, so that repairs and deletes still have room; the store
     /// takes new data again once this much is free besides the reserve (see `space.rs`).
     pub reserve_bytes: u64,
+    /// The master key file of encryption at rest; `None`: `master-key.json` beside the
+    /// database (created, mode 0600, when missing).
+    pub master_key_file: Option<std::path::PathBuf>,
 }
+
+/// Name of the master key file in the data directory (unless configured elsewhere).
+pub const MASTER_KEY_FILE: &str = "master-key.json";
 
 /// Default size of the space reserve.
 pub const DEFAULT_RESERVE_BYTES: u64 = 8 * 1024 * 1024;
@@ -73,6 +81,7 @@ impl Default for StoreOptions {
             inline_max: DEFAULT_INLINE_MAX,
             cache_bytes: DEFAULT_CACHE_BYTES,
             reserve_bytes: DEFAULT_RESERVE_BYTES,
+            master_key_file: None,
         }
     }
 }
@@ -86,6 +95,8 @@ pub(crate) struct Inner {
     pub(crate) blobs: Arc<dyn BlobBackend>,
     pub(crate) generation: u64,
     pub(crate) inline_max: u64,
+    /// Master keys wrapping the data keys of encrypted blobs.
+    pub(crate) keys: Arc<Keyring>,
     /// Held across each write transaction and the blob deletions that follow its commit, and by
     /// the sweep, so that no commit can re-reference a blob between "count is zero" and unlink.
     pub(crate) write_lock: Mutex<()>,
@@ -95,6 +106,8 @@ pub(crate) struct Inner {
     pub(crate) committer: Mutex<Option<Arc<CommitterSignal>>>,
     /// Object readers still running, and the blobs whose deletion waits for them.
     pub(crate) leases: Mutex<Leases>,
+    /// Monitoring counters (`stats.rs`).
+    pub(crate) stats: crate::stats::StoreStats,
 }
 
 /// The embedded store (cheap to clone; all clones share one database).
@@ -127,15 +140,23 @@ impl Store {
         let (meta, db) = MetaFile::open(meta_path, opts.cache_bytes)?;
         blobs.clear_staging()?;
         let dir = meta_path.parent().map(Path::to_path_buf);
+        let key_file = match (&opts.master_key_file, &dir) {
+            (Some(f), _) => f.clone(),
+            (None, Some(d)) => d.join(MASTER_KEY_FILE),
+            (None, None) => Path::new(MASTER_KEY_FILE).to_path_buf(),
+        };
+        let keys =
+            Keyring::load_or_create(&key_file).map_err(|e| StoreError::Internal(e.to_string()))?;
         let space = Space::new(dir, opts.reserve_bytes);
-        Store::init(db, blobs, opts, Some(meta), space)
+        Store::init(db, blobs, opts, Some(meta), space, keys)
     }
 
     /// A store entirely in memory (redb's in-memory backend and a map of blobs), for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
         let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
-        Store::init(db, Arc::new(MemBlobs::default()), &opts, None, Space::new(None, 0))
+        let keys = Keyring::ephemeral();
+        Store::init(db, Arc::new(MemBlobs::default()), &opts, None, Space::new(None, 0), keys)
     }
 
     fn init(
@@ -144,6 +165,7 @@ impl Store {
         opts: &StoreOptions,
         meta: Option<MetaFile>,
         space: Space,
+        keys: Keyring,
     ) -> Result<Store, StoreError> {
         let space = Arc::new(space);
         let (meta, generation) = RedbMeta::open(db, meta, Arc::clone(&space), opts.quick_repair)?;
@@ -154,12 +176,19 @@ impl Store {
                 blobs,
                 generation,
                 inline_max: opts.inline_max,
+                keys: Arc::new(keys),
                 write_lock: Mutex::new(()),
                 leases: Mutex::new(Leases::default()),
                 group: Mutex::new(GroupQueue::default()),
                 committer: Mutex::new(None),
+                stats: crate::stats::StoreStats::default(),
             }),
         })
+    }
+
+    /// Monitoring counters: group commits, blobs waiting to be unlinked.
+    pub fn stats(&self) -> &crate::stats::StoreStats {
+        &self.inner.stats
     }
 
     /// The redb backend (tests look into its tables).
@@ -298,8 +327,45 @@ impl Store {
         }
     }
 
-    /// Opens blob `id` at `offset`: from the view `snap` when inline, else from the backend.
+    /// Starts a new blob as [`Store::blob_writer_for`] does, encrypted when `encrypted` (the
+    /// blob of an object with server-side encryption; `size` is the plaintext size).
+    pub fn blob_writer_with(
+        &self,
+        size: Option<u64>,
+        encrypted: bool,
+    ) -> Result<BlobWriter, StoreError> {
+        if !encrypted {
+            return self.blob_writer_for(size);
+        }
+        let mut w = match size {
+            Some(n) if n <= self.inner.inline_max => {
+                let limit = usize::try_from(crate::crypt::encrypted_len(n)).unwrap_or(usize::MAX);
+                BlobWriter::inline(BlobId::generate_inline(self.inner.generation), limit)
+            }
+            _ => self.blob_writer()?,
+        };
+        w.encrypt_with(&self.inner.keys)?;
+        Ok(w)
+    }
+
+    /// Opens blob `id` at plaintext `offset`, decrypting it when `encrypted`.
     pub(crate) fn open_blob(
+        inner: &Inner,
+        snap: &dyn View,
+        id: &BlobId,
+        offset: u64,
+        encrypted: bool,
+    ) -> io::Result<Box<dyn Read + Send>> {
+        if !encrypted {
+            return Self::open_stored(inner, snap, id, offset);
+        }
+        let open = |off| Self::open_stored(inner, snap, id, off);
+        Ok(Box::new(Decryptor::open(&inner.keys, id, offset, &open)?))
+    }
+
+    /// Opens the stored bytes of blob `id` at `offset`: from the view `snap` when inline, else
+    /// from the backend.
+    fn open_stored(
         inner: &Inner,
         snap: &dyn View,
         id: &BlobId,
@@ -504,9 +570,10 @@ impl Store {
             }
         }
         let inner = Arc::clone(&self.inner);
+        let encrypted = rec.server_side_encryption.is_some();
         let open: BlobOpener = Arc::new(move |id, offset| {
             let _held = &lease;
-            Store::open_blob(&inner, &*snap, id, offset)
+            Store::open_blob(&inner, &*snap, id, offset, encrypted)
         });
         ObjectReader::new(open, &rec.segments, start, end)
     }

@@ -326,7 +326,9 @@ impl<'txn> Writer<'txn> {
         self.fresh.clear();
         for b in op.fresh_inline() {
             if let Some(bytes) = &b.inline.0 {
-                if bytes.len() as u64 != b.size {
+                // An encrypted blob holds the header and the chunk tags besides its bytes.
+                let stored = bytes.len() as u64;
+                if stored != b.size && stored != crate::crypt::encrypted_len(b.size) {
                     self.fresh.clear();
                     return Err(StoreError::Internal(format!(
                         "inline blob {} holds {} bytes, not its size {}",
@@ -489,7 +491,12 @@ impl<'txn> Writer<'txn> {
                 if existing.object_type != ObjectType::Appendable {
                     return Err(StoreError::ObjectNotAppendable);
                 }
-                if position != existing.size {
+                // A blob encrypted (or not) for an object that has since been replaced by one
+                // of the other kind must not join it: answered as the object having changed.
+                if position != existing.size
+                    || existing.server_side_encryption.is_some()
+                        != template.server_side_encryption.is_some()
+                {
                     return Err(StoreError::PositionNotEqualToLength { current: existing.size });
                 }
                 let mut rec = existing;

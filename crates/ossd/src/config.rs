@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::Args;
-use ossd_server::{AccessKey, ConnLimits, ServerConfig};
+use ossd_server::{AccessKey, ConnLimits, ConsoleConfig, ServerConfig, TlsFiles};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -61,9 +61,47 @@ pub struct ServeArgs {
     /// Seconds between two passes of the lifecycle worker over every bucket's rules [default: 3600]
     #[arg(long, env = "OSSD_LIFECYCLE_INTERVAL")]
     pub lifecycle_interval: Option<u64>,
+    /// Master key file of encryption at rest (created, mode 0600, when missing)
+    /// [default: DATA_DIR/master-key.json]
+    #[arg(long, env = "OSSD_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Seconds a web console session may go unused before it ends [default: 1800]
+    #[arg(long, env = "OSSD_CONSOLE_SESSION_IDLE")]
+    pub console_session_idle: Option<u64>,
+    /// Seconds a web console session lasts at most, used or not [default: 43200]
+    #[arg(long, env = "OSSD_CONSOLE_SESSION_MAX")]
+    pub console_session_max: Option<u64>,
+    /// Failed console sign-ins one IP address may make per 15 minutes [default: 10]
+    #[arg(long, env = "OSSD_CONSOLE_SIGN_IN_FAILURES")]
+    pub console_sign_in_failures: Option<u32>,
+    /// PEM certificate chain (leaf first): the main listener serves HTTPS (HTTP/1.1 and HTTP/2 by
+    /// ALPN); SIGHUP reloads it and the key for new connections. Needs --tls-key [default: none]
+    #[arg(long, env = "OSSD_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1) [default: none]
+    #[arg(long, env = "OSSD_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Address of a plain HTTP listener beside the HTTPS one (only with --tls-cert) [default: none]
+    #[arg(long, env = "OSSD_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
+    /// Address of a second listener serving /-/metrics, /-/healthz and /-/readyz without
+    /// credentials (for Prometheus; bind it to loopback or a private interface) [default: none]
+    #[arg(long, env = "OSSD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// /-/readyz answers 503 while the data directory's file system has fewer free MiB; 0: off
+    /// [default: 0]
+    #[arg(long, env = "OSSD_READY_MIN_FREE_MIB")]
+    pub ready_min_free_mib: Option<u64>,
+    /// Seconds the server goes on accepting after SIGTERM, with /-/readyz at 503, before it
+    /// stops accepting and drains [default: 0]
+    #[arg(long, env = "OSSD_DRAIN_DELAY")]
+    pub drain_delay: Option<u64>,
     /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
-    /// min_rate, max_connections, lifecycle_interval)
+    /// min_rate, max_connections, tls_cert, tls_key, http_listen, metrics_listen,
+    /// ready_min_free_mib, drain_delay, console_session_idle, console_session_max,
+    /// console_sign_in_failures, master_key_file,
+    /// lifecycle_interval)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -103,6 +141,26 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     /// Seconds between lifecycle passes.
     pub lifecycle_interval: Option<u64>,
+    /// Master key file of encryption at rest.
+    pub master_key_file: Option<PathBuf>,
+    /// Console session idle expiry in seconds.
+    pub console_session_idle: Option<u64>,
+    /// Console session absolute expiry in seconds.
+    pub console_session_max: Option<u64>,
+    /// Failed console sign-ins per IP address per window.
+    pub console_sign_in_failures: Option<u32>,
+    /// TLS certificate chain (PEM).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// Plain HTTP listener beside HTTPS.
+    pub http_listen: Option<SocketAddr>,
+    /// Metrics listener address.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Minimum free MiB for readiness.
+    pub ready_min_free_mib: Option<u64>,
+    /// Drain delay in seconds.
+    pub drain_delay: Option<u64>,
 }
 
 impl FileConfig {
@@ -153,6 +211,17 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
     if max_connections == Some(0) {
         bail!("invalid max-connections 0: use at least 1");
     }
+    let tls = match (a.tls_cert.or(f.tls_cert), a.tls_key.or(f.tls_key)) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => bail!(
+            "give both tls_cert and tls_key (a PEM certificate chain and its key), or neither"
+        ),
+    };
+    let http_listen = a.http_listen.or(f.http_listen);
+    if http_listen.is_some() && tls.is_none() {
+        bail!("http_listen is the plain listener beside HTTPS: it needs tls_cert and tls_key");
+    }
     let limits = ConnLimits {
         idle_timeout: seconds(
             "idle-timeout",
@@ -171,6 +240,24 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
         )?,
         min_rate: a.min_rate.or(f.min_rate).unwrap_or(defaults.min_rate),
         max_connections: max_connections.unwrap_or(defaults.max_connections),
+    };
+    let console_defaults = ConsoleConfig::default();
+    let console = ConsoleConfig {
+        session_idle: seconds(
+            "console-session-idle",
+            a.console_session_idle.or(f.console_session_idle),
+            console_defaults.session_idle,
+        )?,
+        session_max: seconds(
+            "console-session-max",
+            a.console_session_max.or(f.console_session_max),
+            console_defaults.session_max,
+        )?,
+        sign_in_failures: match a.console_sign_in_failures.or(f.console_sign_in_failures) {
+            Some(0) => bail!("invalid console-sign-in-failures 0: use at least 1"),
+            v => v.unwrap_or(console_defaults.sign_in_failures),
+        },
+        sign_in_window: console_defaults.sign_in_window,
     };
     Ok(Settings {
         max_connections,
@@ -203,6 +290,17 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
                 a.lifecycle_interval.or(f.lifecycle_interval),
                 Duration::from_secs(3600),
             )?,
+            master_key_file: a.master_key_file.or(f.master_key_file),
+            console,
+            tls,
+            http_listen,
+            metrics_listen: a.metrics_listen.or(f.metrics_listen),
+            ready_min_free_bytes: a
+                .ready_min_free_mib
+                .or(f.ready_min_free_mib)
+                .unwrap_or(0)
+                .saturating_mul(1024 * 1024),
+            drain_delay: Duration::from_secs(a.drain_delay.or(f.drain_delay).unwrap_or(0)),
         },
     })
 }
@@ -292,4 +390,52 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     f.write_all(data)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FileConfig, ServeArgs, resolve};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn settings(file: &str, args: &[&str]) -> anyhow::Result<super::Settings> {
+        let f: FileConfig = toml::from_str(file)?;
+        let argv = std::iter::once("ossd").chain(args.iter().copied());
+        resolve(Cli::try_parse_from(argv)?.serve, f)
+    }
+
+    /// The example in deploy/ is a file the binary accepts, with the values it says.
+    #[test]
+    fn the_example_config_in_deploy_loads() {
+        let s = settings(include_str!("../../../deploy/ossd.toml"), &[]).expect("deploy/ossd.toml");
+        let tls = s.server.tls.expect("tls");
+        assert_eq!(tls.cert.to_str(), Some("/etc/ossd/tls/fullchain.pem"));
+        assert_eq!(s.server.http_listen.map(|a| a.to_string()).as_deref(), Some("127.0.0.1:9000"));
+        assert_eq!(
+            s.server.metrics_listen.map(|a| a.to_string()).as_deref(),
+            Some("127.0.0.1:9100")
+        );
+        assert_eq!(s.server.ready_min_free_bytes, 1024 * 1024 * 1024);
+        assert_eq!(s.server.drain_delay.as_secs(), 10);
+        assert_eq!(s.server.data_dir.to_str(), Some("/var/lib/ossd"));
+    }
+
+    #[test]
+    fn tls_settings_come_in_pairs_and_http_listen_needs_tls() {
+        let e = settings("tls_cert = \"c.pem\"\n", &[]).err().expect("cert without key");
+        assert!(e.to_string().contains("tls_key"), "{e}");
+        let e = settings("", &["--http-listen", "127.0.0.1:1"]).err().expect("http without tls");
+        assert!(e.to_string().contains("needs tls_cert"), "{e}");
+        assert!(settings("", &["--tls-cert", "c.pem"]).is_err(), "the flag needs --tls-key");
+        // A flag and a file key make a pair too (flags override the file key by key).
+        let s = settings("tls_key = \"k.pem\"\n", &["--tls-cert", "c.pem"]).expect("mixed pair");
+        assert_eq!(s.server.tls.map(|t| t.key.display().to_string()).as_deref(), Some("k.pem"));
+        let s = settings("", &["--tls-cert", "c.pem", "--tls-key", "k.pem"]).expect("a pair");
+        assert!(s.server.tls.is_some());
+    }
 }

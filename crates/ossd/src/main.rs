@@ -4,6 +4,7 @@ mod alloc;
 mod client;
 mod config;
 mod keys_cli;
+mod master_key_cli;
 mod nofile;
 
 use anyhow::Context;
@@ -28,6 +29,8 @@ enum Command {
     Serve(ServeArgs),
     /// Manage access keys on a running server (create, list, disable, enable, delete, grant, revoke).
     Key(keys_cli::KeyArgs),
+    /// Manage the master key of encryption at rest (rotate).
+    MasterKey(master_key_cli::MasterKeyArgs),
     /// Client commands (ossutil-style, oss://bucket/key URLs).
     #[command(flatten)]
     Client(client::ClientCommand),
@@ -74,6 +77,7 @@ fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args),
         Command::Key(args) => keys_cli::run(args),
+        Command::MasterKey(args) => master_key_cli::run(args),
         Command::Client(_) => Ok(()),
     }
 }
@@ -103,8 +107,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .with_context(|| format!("creating data directory {}", data_dir.display()))?;
     // Other local users get nothing: modes left wider (by an older version, by hand) are
     // narrowed once, here; new files and directories are created 0600 and 0700.
-    let fixed = ossd_store::tighten_permissions(data_dir, &["keys.json", config::ROOT_KEY_FILE])
-        .with_context(|| format!("checking the permissions of {}", data_dir.display()))?;
+    let fixed = ossd_store::tighten_permissions(
+        data_dir,
+        &["keys.json", config::ROOT_KEY_FILE, ossd_store::MASTER_KEY_FILE],
+    )
+    .with_context(|| format!("checking the permissions of {}", data_dir.display()))?;
     for f in fixed {
         tracing::warn!(
             path = %f.path.display(),
@@ -156,8 +163,15 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let server = ossd_server::Server::bind(settings.listen, server_config.clone()).await?;
         let addr = server.local_addr()?;
+        if let Some(h) = server.http_addr() {
+            tracing::info!(http_listen = %h, "also serving plain HTTP");
+        }
+        if let Some(m) = server.metrics_addr() {
+            tracing::info!(metrics_listen = %m, "serving /-/metrics, /-/healthz and /-/readyz");
+        }
         tracing::info!(
             listen = %addr,
+            scheme = if server_config.tls.is_some() { "https" } else { "http" },
             data_dir = %server_config.data_dir.display(),
             region = %server_config.region,
             access_key_id = %server_config.root.id,

@@ -25,6 +25,8 @@ pub struct BucketInfo<'a> {
     pub acl: &'a str,
     /// Block Public Access is on.
     pub block_public_access: bool,
+    /// The default server-side encryption algorithm (`None` when there is none).
+    pub sse_algorithm: &'a str,
 }
 
 impl BucketInfo<'_> {
@@ -54,7 +56,7 @@ impl BucketInfo<'_> {
         w.elem("DataRedundancyType", "LRS");
         w.elem("ResourceGroupId", "rg-default-id");
         w.open("ServerSideEncryptionRule");
-        w.elem("SSEAlgorithm", "None");
+        w.elem("SSEAlgorithm", self.sse_algorithm);
         w.close("ServerSideEncryptionRule");
         w.open("BucketPolicy");
         w.elem("LogBucket", "");
@@ -83,6 +85,7 @@ mod tests {
             owner: "o&",
             acl: "public-read",
             block_public_access: false,
+            sse_algorithm: "None",
         };
         assert_eq!(
             doc.to_xml(),

@@ -16,6 +16,7 @@ pub mod copy_result;
 pub mod create_bucket;
 pub mod delete;
 pub mod encoding;
+pub mod encryption;
 pub mod initiate_multipart;
 pub mod lifecycle;
 pub mod list_buckets;

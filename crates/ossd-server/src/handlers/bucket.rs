@@ -95,6 +95,10 @@ pub async fn put_bucket(
         Some(sc) => storage_class(&sc, "StorageClass")?,
         None => StorageClass::Standard,
     };
+    // `x-oss-server-side-encryption` on PutBucket sets the bucket default (as PutBucketEncryption).
+    let sse =
+        super::encryption::parse_requested(ctx.header(headers::X_OSS_SERVER_SIDE_ENCRYPTION))?
+            .map(|a| (super::encryption::ENCRYPTION_CONFIG.to_owned(), a.as_str().to_owned()));
     let rec = BucketRecord {
         name: name.to_owned(),
         owner: ctx.principal.owner_id(state).unwrap_or_default().to_owned(),
@@ -102,7 +106,7 @@ pub async fn put_bucket(
         acl,
         storage_class,
         region: state.config.region.clone(),
-        configs: Default::default(),
+        configs: sse.iter().cloned().collect(),
     };
     // PutBucket on a bucket the caller already owns succeeds, as on OSS, applying the ACL and
     // storage class it names; another owner's bucket stays 409 BucketAlreadyExists.
@@ -120,7 +124,7 @@ pub async fn put_bucket(
         }
         let acl_given = ctx.header(headers::X_OSS_ACL).is_some();
         let class_given = !raw.iter().all(u8::is_ascii_whitespace);
-        if acl_given || class_given {
+        if acl_given || class_given || sse.is_some() {
             state.update_bucket(name, |r| {
                 if acl_given {
                     r.acl = acl;
@@ -128,6 +132,7 @@ pub async fn put_bucket(
                 if class_given {
                     r.storage_class = storage_class;
                 }
+                r.configs.extend(sse.clone());
             })?;
         }
         let mut r = render::empty(StatusCode::OK);
@@ -175,6 +180,7 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
         owner: &r.owner,
         acl: r.acl.as_str(),
         block_public_access: b.block_public_access,
+        sse_algorithm: super::encryption::bucket_default(b).map_or("None", |a| a.as_str()),
     };
     Ok(render::ok_xml(doc.to_xml()))
 }

@@ -1,32 +1,22 @@
 //! PutBucketCors, GetBucketCors and DeleteBucketCors: the rules are stored with the bucket as canonical XML.
 
-use super::{check_content_md5, read_small_body};
+use super::bucket_config;
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render;
 use crate::request_body::RequestBody;
-use crate::state::AppState;
-use http::{Response, StatusCode};
+use crate::state::{AppState, CORS_CONFIG};
+use http::Response;
 use ossd_proto::cors_xml::{CorsXmlError, parse_and_validate, render_cors_configuration};
 use ossd_proto::{ApiError, ErrorCode};
 
 /// The largest PutBucketCors body OSS accepts.
 pub const MAX_CORS_BODY: usize = 16 * 1024;
 
-pub async fn put_bucket_cors(
-    state: &AppState,
-    ctx: &Ctx,
-    body: RequestBody,
-) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?;
-    let too_large = ApiError::msg(
-        ErrorCode::MaxMessageLengthExceeded,
-        "The CORS configuration must not be larger than 16 KB.",
-    );
-    let raw = read_small_body(body, MAX_CORS_BODY, too_large).await?;
-    check_content_md5(ctx, &raw)?;
-    // The ECs are the ones the OSS error pages document (`CorsXmlError::ec`).
-    let cfg = parse_and_validate(&raw).map_err(|e| match &e {
+/// PutBucketCors's answer to a document it refuses (the console's editor shows the same one).
+/// The ECs are the ones the OSS error pages document (`CorsXmlError::ec`).
+pub fn refusal(e: &CorsXmlError) -> ApiError {
+    match e {
         CorsXmlError::Malformed(m) => {
             tracing::debug!(reason = %m, "PutBucketCors: malformed XML");
             ApiError::new(ErrorCode::MalformedXML)
@@ -36,12 +26,17 @@ pub async fn put_bucket_cors(
             ApiError::invalid_argument(v.to_string(), v.argument_name(), &v.argument_value())
                 .with_ec(e.ec())
         }
-    })?;
-    let xml = render_cors_configuration(&cfg);
-    state.update_bucket(&b.record.name, |rec| {
-        rec.configs.insert("cors".to_owned(), xml);
-    })?;
-    Ok(render::empty(StatusCode::OK))
+    }
+}
+
+pub async fn put_bucket_cors(
+    state: &AppState,
+    ctx: &Ctx,
+    body: RequestBody,
+) -> Result<Response<Body>, ApiError> {
+    let raw = bucket_config::read(ctx, body, MAX_CORS_BODY, "CORS configuration").await?;
+    let cfg = parse_and_validate(&raw).map_err(|e| refusal(&e))?;
+    bucket_config::store(state, ctx, CORS_CONFIG, Some(render_cors_configuration(&cfg)))
 }
 
 pub fn get_bucket_cors(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
@@ -54,11 +49,5 @@ pub fn get_bucket_cors(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 }
 
 pub fn delete_bucket_cors(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?;
-    if b.record.configs.contains_key("cors") {
-        state.update_bucket(&b.record.name, |rec| {
-            rec.configs.remove("cors");
-        })?;
-    }
-    Ok(render::empty(StatusCode::NO_CONTENT))
+    bucket_config::delete(state, ctx, CORS_CONFIG)
 }

@@ -2,7 +2,7 @@
 //! (`configs["lifecycle"]`, `ossd_proto::docs::lifecycle`), parsed once into
 //! `BucketState::lifecycle`.
 
-use super::{read_config_body, set_config};
+use super::bucket_config;
 use crate::body::Body;
 use crate::headers;
 use crate::pipeline::Ctx;
@@ -20,12 +20,12 @@ pub async fn put(
     body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let raw = read_config_body(ctx, body, MAX_LIFECYCLE_BODY, "lifecycle configuration").await?;
+    let raw = bucket_config::read(ctx, body, MAX_LIFECYCLE_BODY, "lifecycle configuration").await?;
     let allow_overlap = ctx
         .header(headers::X_OSS_ALLOW_SAME_ACTION_OVERLAP)
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let cfg = lifecycle::parse(&raw, allow_overlap)?;
-    set_config(state, b, LIFECYCLE_CONFIG, Some(lifecycle::render(&cfg)))?;
+    bucket_config::set(state, b, LIFECYCLE_CONFIG, Some(lifecycle::render(&cfg)))?;
     Ok(render::empty(StatusCode::OK))
 }
 
@@ -40,6 +40,6 @@ pub fn get(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 
 /// DeleteBucketLifecycle: removes every rule; `204` also when there were none.
 pub fn delete(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    set_config(state, ctx.bucket()?, LIFECYCLE_CONFIG, None)?;
+    bucket_config::set(state, ctx.bucket()?, LIFECYCLE_CONFIG, None)?;
     Ok(render::empty(StatusCode::NO_CONTENT))
 }

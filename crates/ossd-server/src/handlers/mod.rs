@@ -1,8 +1,10 @@
 //! Operation handlers, one file per API area; `dispatch` maps an operation to its handler.
 
 mod bucket;
+mod bucket_config;
 mod conditions;
-mod cors_api;
+pub(crate) mod cors_api;
+pub mod encryption;
 mod lifecycle;
 mod live;
 mod multipart;
@@ -13,6 +15,7 @@ mod post_object;
 mod public_access_block;
 mod referer;
 mod regions;
+mod symlink;
 mod tagging;
 pub mod unsupported;
 mod upload;
@@ -73,6 +76,9 @@ pub async fn dispatch(
         Operation::PutBucketTags => tagging::put_bucket_tags(state, ctx, body).await,
         Operation::GetBucketTags => tagging::get_bucket_tags(ctx),
         Operation::DeleteBucketTags => tagging::delete_bucket_tags(state, ctx),
+        Operation::PutBucketEncryption => encryption::put(state, ctx, body).await,
+        Operation::GetBucketEncryption => encryption::get(ctx),
+        Operation::DeleteBucketEncryption => encryption::delete(state, ctx),
         Operation::DeleteMultipleObjects => object::delete_multiple(state, ctx, body).await,
         Operation::PutObject { key } => object::put_object(state, ctx, key, body).await,
         Operation::CopyObject { key } => object::copy_object(state, ctx, key).await,
@@ -81,6 +87,8 @@ pub async fn dispatch(
         Operation::HeadObject { key } => object::get_object(state, ctx, key, true),
         Operation::GetObjectMeta { key } => object::get_object_meta(state, ctx, key),
         Operation::DeleteObject { key } => object::delete_object(state, ctx, key).await,
+        Operation::PutSymlink { key } => symlink::put_symlink(state, ctx, key).await,
+        Operation::GetSymlink { key } => symlink::get_symlink(state, ctx, key),
         Operation::GetObjectAcl { key } => object::get_object_acl(state, ctx, key),
         Operation::PutObjectAcl { key } => object::put_object_acl(state, ctx, key),
         Operation::PutObjectTagging { key } => {
@@ -134,45 +142,6 @@ pub async fn read_small_body(
         buf.extend_from_slice(&data);
     }
     Ok(buf.freeze())
-}
-
-/// Reads a configuration document of at most `limit` bytes (`what` names it in the error) and
-/// checks its `Content-MD5` when one is given.
-pub async fn read_config_body(
-    ctx: &Ctx,
-    body: RequestBody,
-    limit: usize,
-    what: &str,
-) -> Result<Bytes, ApiError> {
-    let too_large = ApiError::msg(
-        ErrorCode::MaxMessageLengthExceeded,
-        format!("The {what} must not be larger than {} KB.", limit / 1024),
-    );
-    let raw = read_small_body(body, limit, too_large).await?;
-    check_content_md5(ctx, &raw)?;
-    Ok(raw)
-}
-
-/// Stores a bucket configuration under `key` of the bucket's `configs` (`None` removes it; a
-/// removal of what is not there writes nothing).
-pub fn set_config(
-    state: &AppState,
-    bucket: &crate::state::BucketState,
-    key: &str,
-    value: Option<String>,
-) -> Result<(), ApiError> {
-    if value.is_none() && !bucket.record.configs.contains_key(key) {
-        return Ok(());
-    }
-    state.update_bucket(&bucket.record.name, |rec| match value {
-        Some(v) => {
-            rec.configs.insert(key.to_owned(), v);
-        }
-        None => {
-            rec.configs.remove(key);
-        }
-    })?;
-    Ok(())
 }
 
 /// Checks `Content-MD5` against a body already read; absent header passes.

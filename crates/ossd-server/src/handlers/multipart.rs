@@ -1,6 +1,7 @@
 //! Multipart upload: initiate, upload part (and part copy), complete, abort, list parts, list uploads.
 
 use super::bucket::{parse_max, url_encoding};
+use super::encryption;
 use super::object::{MAX_OBJECT_SIZE, md5_etag, write_body};
 use super::object_template::{Settings, from_request, object_acl, overwrite_mode};
 use super::{check_content_md5, read_small_body};
@@ -64,6 +65,8 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
     let mut template = from_request(ctx, key)?;
     template.object_type = ossd_store::ObjectType::Multipart;
+    template.server_side_encryption = encryption::from_request(b, ctx)?;
+    let sse = template.server_side_encryption;
     let rec = UploadRecord {
         upload_id: new_upload_id(),
         key: key.to_owned(),
@@ -73,7 +76,9 @@ pub fn initiate(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>
     let id = rec.upload_id.clone();
     blocking(|| state.store.create_upload(&b.record.name, rec, overwrite)).map_err(store_error)?;
     let doc = InitiateMultipartUploadResult { bucket: &b.record.name, key, upload_id: &id, url };
-    Ok(render::ok_xml(doc.to_xml()))
+    let mut r = render::ok_xml(doc.to_xml());
+    encryption::echo(&mut r, sse);
+    Ok(r)
 }
 
 pub async fn upload_part(
@@ -84,8 +89,10 @@ pub async fn upload_part(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     let number = part_number(ctx)?;
+    encryption::refuse_on_part(ctx)?;
     let up = upload_for(state, ctx, key)?;
-    let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE).await?;
+    let sse = up.template.server_side_encryption;
+    let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE, sse.is_some()).await?;
     let part = PartRecord {
         number,
         etag: md5_etag(&blob.md5),
@@ -96,6 +103,7 @@ pub async fn upload_part(
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     super::upload::upload_answer(&mut r, &etag, &blob);
+    encryption::echo(&mut r, sse);
     Ok(r)
 }
 
@@ -108,17 +116,27 @@ pub async fn upload_part_copy(
     let number = part_number(ctx)?;
     let up = upload_for(state, ctx, key)?;
     let (_source_bucket, src, pin) = super::object::copy_source(state, ctx)?;
+    // OSS refuses a symlink as the source of a part (EC 0042-00000308).
+    if src.object_type == ossd_store::ObjectType::Symlink {
+        return Err(ApiError::msg(
+            ErrorCode::InvalidArgument,
+            "The source object of UploadPartCopy cannot be a symbolic link.",
+        )
+        .with_ec(Some("0042-00000308")));
+    }
     let (start, end) = match ctx.header(headers::X_OSS_COPY_SOURCE_RANGE) {
         None => (0, src.size),
         Some(r) => parse_copy_range(r, src.size)?,
     };
-    let blob = super::object::copy_bytes(state, &src, pin, start, end)?;
+    let sse = up.template.server_side_encryption;
+    let blob = super::object::copy_bytes(state, &src, pin, (start, end), sse.is_some())?;
     let part = PartRecord { number, etag: md5_etag(&blob.md5), last_modified_ms: now_ms(), blob };
     let (etag, lm) = (part.etag.clone(), part.last_modified_ms);
     state.store.put_part_async(&b.record.name, &up.upload_id, part).await.map_err(store_error)?;
     let doc = CopyResult { etag: &etag, last_modified: &iso8601(lm) };
     let mut r = render::ok_xml(doc.part_xml());
     render::set(&mut r, header::ETAG, &etag);
+    encryption::echo(&mut r, sse);
     Ok(r)
 }
 
@@ -145,6 +163,7 @@ pub async fn complete(
     let url = url_encoding(ctx)?;
     // The header on Complete decides (OSS EC 0042-00000214), checked inside the commit.
     let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
+    encryption::refuse_on_part(ctx)?;
     let up = upload_for(state, ctx, key)?;
     // Completing replaces the object at the key: its own ACL decides for those without a grant.
     if ctx.authz.needs_object() {
@@ -208,7 +227,7 @@ pub async fn complete(
         chosen.iter().map(|p| Segment { blob: p.blob.id.clone(), len: p.blob.size }).collect();
     rec.last_modified_ms = now_ms();
     rec.object_type = ossd_store::ObjectType::Multipart;
-    let (etag, crc) = (rec.etag.clone(), rec.crc64);
+    let (etag, crc, sse) = (rec.etag.clone(), rec.crc64, rec.server_side_encryption);
     blocking(|| state.store.complete_upload(&b.record.name, &up.upload_id, rec, overwrite))
         .map_err(store_error)?;
     let doc = CompleteMultipartUploadResult {
@@ -221,6 +240,7 @@ pub async fn complete(
     let mut r = render::ok_xml(doc.to_xml());
     render::set(&mut r, header::ETAG, &etag);
     render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
+    encryption::echo(&mut r, sse);
     Ok(r)
 }
 

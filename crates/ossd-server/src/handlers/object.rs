@@ -1,6 +1,7 @@
 //! Object operations: Put/Get/Head/Delete, GetObjectMeta, DeleteMultipleObjects, CopyObject, AppendObject, object ACLs.
 
 use super::conditions::{self, check_conditions};
+use super::encryption;
 use super::object_headers::object_headers;
 use super::object_template::{
     Settings, from_request, from_request_untagged, object_acl, overwrite_mode, request_tags,
@@ -67,6 +68,26 @@ fn readable_object(
     rec.ok_or_else(|| ApiError::no_such_key(key))
 }
 
+/// A write that creates or replaces `key` (PutObject, PutSymlink): its overwrite mode, checked
+/// again inside the commit, and whether the key exists. The existing object matters only for its
+/// ACL (which cannot take away a grant, checked here) and for `x-oss-forbid-overwrite`, so it is
+/// read only when one of them needs it.
+pub(super) fn replacing(
+    state: &AppState,
+    ctx: &Ctx,
+    b: &BucketState,
+    key: &str,
+) -> Result<(Overwrite, bool), ApiError> {
+    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
+    let existing = if ctx.authz.needs_object() || overwrite == Overwrite::Forbid {
+        get_record(state, b, key)?
+    } else {
+        None
+    };
+    ctx.authz.object(b, existing.as_ref().map(|r| r.acl))?;
+    Ok((overwrite, existing.is_some()))
+}
+
 pub async fn put_object(
     state: &AppState,
     ctx: &Ctx,
@@ -75,27 +96,20 @@ pub async fn put_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
-    let forbid_overwrite = overwrite == Overwrite::Forbid;
-    // The existing object matters only for its ACL (which cannot take away a grant) and for
-    // x-oss-forbid-overwrite.
-    let existing = if ctx.authz.needs_object() || forbid_overwrite {
-        get_record(state, &b, key)?
-    } else {
-        None
-    };
-    ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
+    let (overwrite, exists) = replacing(state, ctx, &b, key)?;
     let mut rec = from_request(ctx, key)?;
-    if forbid_overwrite && existing.is_some() {
+    rec.server_side_encryption = encryption::from_request(&b, ctx)?;
+    if overwrite == Overwrite::Forbid && exists {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
-    let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE).await?;
+    let encrypted = rec.server_side_encryption.is_some();
+    let blob = write_body(state, ctx, body, MAX_OBJECT_SIZE, encrypted).await?;
     rec.size = blob.size;
     rec.etag = md5_etag(&blob.md5);
     rec.crc64 = blob.crc64;
     rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
     rec.last_modified_ms = now_ms();
-    let etag = rec.etag.clone();
+    let (etag, sse) = (rec.etag.clone(), rec.server_side_encryption);
     // Awaiting the group commit holds no thread: the store's committer thread leads it.
     // x-oss-forbid-overwrite is decided again inside the commit: of concurrent creates, one wins.
     let commit =
@@ -103,6 +117,7 @@ pub async fn put_object(
     commit.await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     super::upload::upload_answer(&mut r, &etag, &blob);
+    encryption::echo(&mut r, sse);
     Ok(r)
 }
 
@@ -163,6 +178,12 @@ pub(super) fn serve_object(
     authz.object(b, found.as_ref().map(|o| o.rec.acl))?;
     let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Ok(None);
+    };
+    // A symlink serves its target (conditions and ranges apply to what is served).
+    let ObjectRead { rec, bytes, pin } = if rec.object_type == ObjectType::Symlink {
+        super::symlink::follow(state, authz, b, rec, want_bytes)?
+    } else {
+        ObjectRead { rec, bytes, pin }
     };
     if as_error.is_none()
         && let Some(status) = check_conditions(ctx, &rec, &conditions::OBJECT)?
@@ -309,17 +330,19 @@ fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
     Ok((bucket.to_owned(), key.to_owned()))
 }
 
-/// Copies an object's bytes into a new blob (blocking); `pin` came with `src`.
+/// Copies an object's bytes into a new blob (blocking), encrypted when `encrypted`; `pin` came
+/// with `src`.
 pub fn copy_bytes(
     state: &AppState,
     src: &ObjectRecord,
     pin: ReadPin,
-    start: u64,
-    end: u64,
+    (start, end): (u64, u64),
+    encrypted: bool,
 ) -> Result<Blob, ApiError> {
     blocking(|| -> Result<Blob, ApiError> {
         let mut reader = pin.open(src, start, end).map_err(store_error)?;
-        let mut writer = state.store.blob_writer_for(Some(end - start)).map_err(store_error)?;
+        let mut writer =
+            state.store.blob_writer_with(Some(end - start), encrypted).map_err(store_error)?;
         std::io::copy(&mut reader, &mut writer).map_err(io_error)?;
         writer.finish().map_err(store_error)
     })
@@ -351,8 +374,9 @@ pub async fn copy_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?.clone();
     check_new_key(key)?;
-    // `_pin` keeps the source's blobs until the copy, which shares them, has committed.
-    let (sb, src, _pin) = copy_source(state, ctx)?;
+    // `pin` keeps the source's blobs until the copy, which shares them, has committed.
+    let (sb, src, pin) = copy_source(state, ctx)?;
+    let mut pin = Some(pin);
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
@@ -383,7 +407,18 @@ pub async fn copy_object(
         }
         r
     };
-    // The store reference-counts blobs: the copy shares the source's bytes instead of rewriting them.
+    // The source's encryption is not carried over: the request's, else the bucket default.
+    rec.server_side_encryption = encryption::from_request(&b, ctx)?;
+    // The store reference-counts blobs: the copy shares the source's bytes instead of rewriting
+    // them, unless the copy changes the encryption (no plaintext blob is shared with an
+    // encrypted object, and no encrypted one with a plain object).
+    let encrypted = rec.server_side_encryption.is_some();
+    let mut new = Vec::new();
+    if encrypted != src.server_side_encryption.is_some()
+        && let Some(pin) = pin.take()
+    {
+        new.push(copy_bytes(state, &src, pin, (0, src.size), encrypted)?);
+    }
     rec.size = src.size;
     rec.etag = src.etag.clone();
     rec.crc64 = src.crc64;
@@ -391,7 +426,12 @@ pub async fn copy_object(
         ObjectType::Appendable => ObjectType::Normal,
         other => other,
     };
-    rec.segments = src.segments.clone();
+    rec.segments = match new.first() {
+        Some(blob) => vec![Segment { blob: blob.id.clone(), len: blob.size }],
+        None => src.segments.clone(),
+    };
+    // A copy of a symlink is the link itself (OSS copies the link, not its target's bytes).
+    rec.symlink_target = src.symlink_target.clone();
     // Tags follow their own directive, whatever the metadata one says.
     rec.tags = if replace_tags {
         request_tags(Settings::Headers(&ctx.headers))?
@@ -400,13 +440,15 @@ pub async fn copy_object(
     };
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
-    let (etag, lm) = (rec.etag.clone(), rec.last_modified_ms);
-    blocking(|| state.store.put_object_with(&b.record.name, rec, Vec::new(), overwrite))
+    let (etag, lm, sse) = (rec.etag.clone(), rec.last_modified_ms, rec.server_side_encryption);
+    blocking(|| state.store.put_object_with(&b.record.name, rec, new, overwrite))
         .map_err(store_error)?;
+    drop(pin);
     let doc = CopyResult { etag: &etag, last_modified: &iso8601(lm) };
     let mut r = render::ok_xml(doc.object_xml());
     render::set(&mut r, header::ETAG, &etag);
     render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
+    encryption::echo(&mut r, sse);
     Ok(r)
 }
 
@@ -446,14 +488,23 @@ pub async fn append_object(
         Some(_) => from_request_untagged(ctx, key)?,
     };
     template.object_type = ossd_store::ObjectType::Appendable;
+    // Encryption is chosen by the creating append; later appends keep the object's (their
+    // header is ignored, as in OSS), and the store refuses an append whose blob's encryption
+    // differs from the object's at commit time.
+    template.server_side_encryption = match &existing {
+        Some(e) => e.server_side_encryption,
+        None => encryption::from_request(&b, ctx)?,
+    };
+    let encrypted = template.server_side_encryption.is_some();
     let limit = MAX_OBJECT_SIZE.saturating_sub(position);
-    let blob = write_body(state, ctx, body, limit).await?;
+    let blob = write_body(state, ctx, body, limit, encrypted).await?;
     let rec = blocking(|| state.store.append_object(&b.record.name, key, position, blob, template))
         .map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     render::set(&mut r, header::ETAG, &rec.etag);
     render::set(&mut r, headers::X_OSS_NEXT_APPEND_POSITION, &rec.size.to_string());
     render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &rec.crc64.to_string());
+    encryption::echo(&mut r, rec.server_side_encryption);
     Ok(r)
 }
 

@@ -74,6 +74,12 @@ fn object_headers_one_by_one(r: &mut Response<Body>, rec: &ObjectRecord, len: u6
     if !rec.tags.is_empty() {
         h.insert(crate::headers::X_OSS_TAGGING_COUNT, HeaderValue::from(rec.tags.len()));
     }
+    if let Some(a) = rec.server_side_encryption {
+        h.insert(
+            crate::headers::X_OSS_SERVER_SIDE_ENCRYPTION,
+            HeaderValue::from_static(a.as_str()),
+        );
+    }
     for (name, v) in [
         (hn::CONTENT_ENCODING, &rec.content_encoding),
         (hn::CONTENT_DISPOSITION, &rec.content_disposition),
@@ -132,6 +138,7 @@ fn owned_value(s: String) -> Option<http::HeaderValue> {
 pub(super) fn object_headers(r: &mut Response<Body>, rec: ObjectRecord, len: u64) {
     use http::HeaderValue;
     let plain = rec.object_type != ossd_store::ObjectType::Appendable
+        && rec.server_side_encryption.is_none()
         && rec.content_encoding.is_none()
         && rec.content_disposition.is_none()
         && rec.cache_control.is_none()

@@ -195,8 +195,13 @@ pub async fn post_object(
     object_acl(field(&fields, headers::X_OSS_OBJECT_ACL.as_str()).unwrap_or("default"))?;
     let range = policy.as_ref().and_then(|p| p.content_length_range());
     let limit = range.map_or(MAX_OBJECT_SIZE, |(_, max)| max.min(MAX_OBJECT_SIZE));
+    let sse = super::encryption::for_new_object(
+        &b,
+        field(&fields, headers::X_OSS_SERVER_SIDE_ENCRYPTION.as_str()),
+    )?;
     // Stream the file part into a blob.
-    let mut writer = blocking(|| state.store.blob_writer()).map_err(store_error)?;
+    let mut writer =
+        blocking(|| state.store.blob_writer_with(None, sse.is_some())).map_err(store_error)?;
     let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BUF);
     let mut io_err: Option<std::io::Error> = None;
     let size = form
@@ -242,6 +247,7 @@ pub async fn post_object(
     rec.etag = md5_etag(&blob.md5);
     rec.crc64 = blob.crc64;
     rec.segments = vec![Segment { blob: blob.id.clone(), len: blob.size }];
+    rec.server_side_encryption = sse;
     let etag = rec.etag.clone();
     // Checked again inside the commit: of concurrent creates, one wins.
     blocking(|| state.store.put_object_with(&b.record.name, rec, vec![blob.clone()], overwrite))
@@ -278,5 +284,6 @@ pub async fn post_object(
         }
     };
     super::upload::upload_answer(&mut r, &etag, &blob);
+    super::encryption::echo(&mut r, sse);
     Ok(r)
 }

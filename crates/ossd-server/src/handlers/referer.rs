@@ -1,15 +1,15 @@
 //! PutBucketReferer and GetBucketReferer: the hotlink-protection configuration, stored with the
 //! bucket in its canonical XML (`ossd_proto::docs::referer`), enforced by `crate::referer`.
 
-use super::{check_content_md5, read_small_body};
+use super::bucket_config;
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render;
 use crate::request_body::RequestBody;
 use crate::state::{AppState, REFERER_CONFIG};
-use http::{Response, StatusCode};
+use http::Response;
+use ossd_proto::ApiError;
 use ossd_proto::docs::referer::{self, MAX_REFERER_BODY, RefererConfiguration};
-use ossd_proto::{ApiError, ErrorCode};
 
 /// PutBucketReferer: replaces the whole configuration. There is no DeleteBucketReferer in OSS;
 /// a configuration that refuses nothing (empty lists, `AllowEmptyReferer` true) is stored as none.
@@ -18,22 +18,10 @@ pub async fn put_bucket_referer(
     ctx: &Ctx,
     body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?;
-    let too_large = ApiError::msg(
-        ErrorCode::MaxMessageLengthExceeded,
-        "The referer configuration must not be larger than 64 KB.",
-    );
-    let raw = read_small_body(body, MAX_REFERER_BODY, too_large).await?;
-    check_content_md5(ctx, &raw)?;
+    let raw = bucket_config::read(ctx, body, MAX_REFERER_BODY, "referer configuration").await?;
     let cfg = referer::parse(&raw)?;
-    state.update_bucket(&b.record.name, |rec| {
-        if cfg == RefererConfiguration::default() {
-            rec.configs.remove(REFERER_CONFIG);
-        } else {
-            rec.configs.insert(REFERER_CONFIG.to_owned(), referer::render(&cfg));
-        }
-    })?;
-    Ok(render::empty(StatusCode::OK))
+    let stored = (cfg != RefererConfiguration::default()).then(|| referer::render(&cfg));
+    bucket_config::store(state, ctx, REFERER_CONFIG, stored)
 }
 
 /// GetBucketReferer: the configuration, or OSS's default for a bucket never configured.

@@ -3,7 +3,7 @@
 //! Put/Get/DeleteBucketTags (stored with the bucket, `configs["tagging"]`, parsed once into
 //! `BucketState::tags`).
 
-use super::{read_config_body, set_config};
+use super::bucket_config;
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render;
@@ -17,7 +17,7 @@ use ossd_store::ObjectRecord;
 
 /// Reads and parses a tagging body (`Content-MD5` checked when given).
 async fn read_tags(ctx: &Ctx, body: RequestBody) -> Result<Vec<Tag>, ApiError> {
-    let raw = read_config_body(ctx, body, MAX_TAGGING_BODY, "tagging document").await?;
+    let raw = bucket_config::read(ctx, body, MAX_TAGGING_BODY, "tagging document").await?;
     tagging::parse(&raw)
 }
 
@@ -123,5 +123,5 @@ pub fn delete_bucket_tags(state: &AppState, ctx: &Ctx) -> Result<Response<Body>,
 
 /// Stores `tags` as the bucket's (none removes the configuration).
 fn store_bucket_tags(state: &AppState, b: &BucketState, tags: &[Tag]) -> Result<(), ApiError> {
-    set_config(state, b, TAGGING_CONFIG, (!tags.is_empty()).then(|| tagging::render(tags)))
+    bucket_config::set(state, b, TAGGING_CONFIG, (!tags.is_empty()).then(|| tagging::render(tags)))
 }

@@ -8,9 +8,6 @@ use crate::headers::{
 use http::HeaderName;
 use ossd_proto::{ApiError, ErrorCode};
 
-/// The server-side encryption algorithms OSS knows (`x-oss-server-side-encryption`).
-const SSE_ALGORITHMS: &[&str] = &["AES256", "KMS", "SM4"];
-
 /// Headers (and form fields of the same name) that ask for a feature ossd does not implement,
 /// whatever their value, with the feature's name.
 static UNIMPLEMENTED: [(HeaderName, &str); 4] = [
@@ -27,8 +24,9 @@ const CALLBACKS: &str = "Upload callbacks";
 const ENCRYPTION: &str = "Server-side encryption";
 
 /// Refuses a write that asks for a feature ossd does not implement: server-side encryption
-/// (a known algorithm is `501 NotImplemented`, anything else `400
-/// InvalidEncryptionAlgorithmError` as OSS answers) and upload callbacks (`501`).
+/// other than `AES256` (`KMS` is 403 `KmsServiceNotEnabled`, anything else 400
+/// `InvalidEncryptionAlgorithmError`, see `docs::encryption`), a KMS key id or data cipher,
+/// and upload callbacks (`501`).
 /// `fields` are the request's header names and values (or a PostObject form's fields); names
 /// compare case-insensitively.
 pub fn refuse_unimplemented<'a>(
@@ -39,16 +37,10 @@ pub fn refuse_unimplemented<'a>(
         let sse = sse.as_str();
         if name.eq_ignore_ascii_case(sse) {
             let v = String::from_utf8_lossy(value);
-            let v = v.trim();
-            if !SSE_ALGORITHMS.contains(&v) {
-                return Err(ApiError::msg(
-                    ErrorCode::InvalidEncryptionAlgorithmError,
-                    "The Encryption request you specified is not valid. Supported value: AES256/KMS/SM4",
-                )
-                .field("ArgumentName", sse)
-                .field("ArgumentValue", v.to_owned()));
+            if let Some(e) = ossd_proto::docs::encryption::refuse_algorithm(v.trim(), sse) {
+                return Err(e);
             }
-            return Err(not_implemented(sse, ENCRYPTION));
+            continue;
         }
         let unimplemented = UNIMPLEMENTED
             .iter()
@@ -84,10 +76,12 @@ mod tests {
 
     #[test]
     fn encryption_and_callbacks_are_refused_never_ignored() {
-        for v in ["AES256", "KMS", "SM4"] {
-            assert_eq!(code("x-oss-server-side-encryption", v), Some(ErrorCode::NotImplemented));
-        }
-        for v in ["bogus", "", "aes256x"] {
+        assert_eq!(code("x-oss-server-side-encryption", "AES256"), None);
+        assert_eq!(
+            code("x-oss-server-side-encryption", "KMS"),
+            Some(ErrorCode::KmsServiceNotEnabled)
+        );
+        for v in ["bogus", "", "aes256x", "SM4"] {
             assert_eq!(
                 code("X-OSS-Server-Side-Encryption", v),
                 Some(ErrorCode::InvalidEncryptionAlgorithmError)

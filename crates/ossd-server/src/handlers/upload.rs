@@ -46,12 +46,14 @@ pub fn upload_answer(r: &mut Response<Body>, etag: &str, blob: &Blob) {
     render::set(r, headers::CONTENT_MD5, &md5);
 }
 
-/// Streams a request body into a new blob: never buffered whole, at most `limit` bytes, Content-MD5 checked.
+/// Streams a request body into a new blob: never buffered whole, at most `limit` bytes,
+/// Content-MD5 checked, encrypted at rest when `encrypted`.
 pub async fn write_body(
     state: &AppState,
     ctx: &Ctx,
     mut body: RequestBody,
     limit: u64,
+    encrypted: bool,
 ) -> Result<Blob, ApiError> {
     let declared = ctx.header(header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit) {
@@ -61,9 +63,9 @@ pub async fn write_body(
     // A small body of known length is kept in memory and stored inline by the commit.
     let mut writer = match declared {
         Some(len) if len <= state.store.inline_max() => {
-            state.store.blob_writer_for(Some(len)).map_err(store_error)?
+            state.store.blob_writer_with(Some(len), encrypted).map_err(store_error)?
         }
-        _ => blocking(|| state.store.blob_writer()).map_err(store_error)?,
+        _ => blocking(|| state.store.blob_writer_with(None, encrypted)).map_err(store_error)?,
     };
     let mut total: u64 = 0;
     let mut next_data = async |body: &mut RequestBody| -> Result<Option<bytes::Bytes>, ApiError> {

@@ -13,8 +13,8 @@
 //! Every object served is authorized as a GET of that object would be (an anonymous visitor needs
 //! a public-read bucket or object), and the answer is decorated with CORS like any other.
 
+use super::bucket_config;
 use super::object::serve_object;
-use super::{check_content_md5, read_small_body};
 use crate::auth::{self, Authz};
 use crate::body::Body;
 use crate::pipeline::Ctx;
@@ -32,18 +32,9 @@ pub async fn put(
     ctx: &Ctx,
     body: RequestBody,
 ) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?;
-    let too_large = ApiError::msg(
-        ErrorCode::MaxMessageLengthExceeded,
-        "The website configuration must not be larger than 16 KB.",
-    );
-    let raw = read_small_body(body, MAX_WEBSITE_BODY, too_large).await?;
-    check_content_md5(ctx, &raw)?;
+    let raw = bucket_config::read(ctx, body, MAX_WEBSITE_BODY, "website configuration").await?;
     let cfg = website::parse(&raw)?;
-    state.update_bucket(&b.record.name, |rec| {
-        rec.configs.insert(WEBSITE_CONFIG.to_owned(), website::render(&cfg));
-    })?;
-    Ok(render::empty(StatusCode::OK))
+    bucket_config::store(state, ctx, WEBSITE_CONFIG, Some(website::render(&cfg)))
 }
 
 /// GetBucketWebsite: 404 `NoSuchWebsiteConfiguration` when none is set.
@@ -58,13 +49,7 @@ pub fn get(ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 
 /// DeleteBucketWebsite: idempotent, 204.
 pub fn delete(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
-    let b = ctx.bucket()?;
-    if b.record.configs.contains_key(WEBSITE_CONFIG) {
-        state.update_bucket(&b.record.name, |rec| {
-            rec.configs.remove(WEBSITE_CONFIG);
-        })?;
-    }
-    Ok(render::empty(StatusCode::NO_CONTENT))
+    bucket_config::delete(state, ctx, WEBSITE_CONFIG)
 }
 
 /// The root index for an anonymous `GET /` without query on a website bucket; `None` when the

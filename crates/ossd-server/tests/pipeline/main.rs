@@ -48,6 +48,7 @@ impl Harness {
     fn new() -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let config = ServerConfig {
+            master_key_file: None,
             data_dir: dir.path().to_owned(),
             region: REGION.to_owned(),
             domains: vec![],
@@ -57,6 +58,12 @@ impl Harness {
             internal_endpoint: None,
             limits: ConnLimits::default(),
             lifecycle_interval: Duration::from_secs(3600),
+            tls: None,
+            http_listen: None,
+            metrics_listen: None,
+            ready_min_free_bytes: 0,
+            drain_delay: Duration::ZERO,
+            console: ossd_server::ConsoleConfig::default(),
         };
         Harness { server: InProcess::open(config).unwrap(), _dir: dir }
     }

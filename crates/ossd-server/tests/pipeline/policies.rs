@@ -89,3 +89,32 @@ async fn block_public_access_ignores_and_refuses_public_acls() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn symlinks_are_followed_by_get_and_head_signed_v1_and_v4() {
+    let h = Harness::new();
+    h.bucket("bkt").await;
+    h.put("bkt", "target", b"target bytes").await;
+    for (auth, link) in [(Auth::V1, "l1"), (Auth::V4, "l4")] {
+        let r = h
+            .call(auth, "PUT", Some("bkt"), Some(link))
+            .query("symlink", None)
+            .header("x-oss-symlink-target", "target")
+            .header("x-oss-meta-m", "from-link")
+            .send()
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{auth:?} {}", text(&r));
+        let r = h.call(auth, "GET", Some("bkt"), Some(link)).query("symlink", None).send().await;
+        let target = r.headers().get("x-oss-symlink-target").map(|v| v.as_bytes());
+        assert_eq!((r.status(), target), (StatusCode::OK, Some(&b"target"[..])), "{auth:?}");
+        let r = h.call(auth, "GET", Some("bkt"), Some(link)).send().await;
+        assert_eq!((r.status(), r.body().as_ref()), (StatusCode::OK, &b"target bytes"[..]));
+        assert_eq!(r.headers()["x-oss-meta-m"], "from-link");
+        let r = h.call(auth, "HEAD", Some("bkt"), Some(link)).send().await;
+        assert_eq!(r.headers()["content-length"], "12", "{auth:?}");
+    }
+    let r =
+        h.call(Auth::V1, "GET", Some("bkt"), Some("target")).query("symlink", None).send().await;
+    assert_eq!((r.status(), code(&r)), (StatusCode::BAD_REQUEST, "NotSymlink".into()));
+    assert_eq!(r.headers().get("x-oss-ec").map(|v| v.as_bytes()), Some(&b"0043-00000101"[..]));
+}

@@ -56,7 +56,7 @@ async fn unknown_sub_resources_are_501_and_do_nothing() {
     for (method, key, sub) in [
         ("GET", None, "inventory"),
         ("PUT", Some("k"), "logging"),
-        ("DELETE", Some("k"), "symlink"),
+        ("DELETE", Some("k"), "restore"),
     ] {
         let r = h
             .call(Auth::V4, method, Some("bkt"), key)

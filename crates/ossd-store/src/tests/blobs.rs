@@ -222,7 +222,7 @@ fn hostile_keys_never_become_paths() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     top.sort();
-    assert_eq!(top, ["blobs", "meta.redb", "space-reserve", "tmp"]);
+    assert_eq!(top, ["blobs", "master-key.json", "meta.redb", "space-reserve", "tmp"]);
     assert!(!dir.path().parent().unwrap().join("etc").exists());
     assert_eq!(blob_files(dir.path()).len(), keys.len());
     assert!(blob_files(dir.path()).iter().all(|f| BlobId::parse(f).is_some()));

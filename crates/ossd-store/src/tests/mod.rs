@@ -17,6 +17,7 @@ use crate::*;
 
 mod blobs;
 mod crc;
+mod crypt;
 mod format_fixture;
 mod group;
 mod leases;
@@ -106,21 +107,29 @@ fn read_all(store: &Store, b: &str, key: &str) -> Vec<u8> {
     read_range(store, &rec, 0, rec.size)
 }
 
-/// Blob files under `dir/blobs`, by file name.
-fn blob_files(dir: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![dir.join("blobs")];
+/// Every file under `root`, at any depth.
+fn files_under(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let e = e.unwrap();
             if e.file_type().unwrap().is_dir() {
                 stack.push(e.path());
             } else {
-                out.insert(e.file_name().to_string_lossy().into_owned());
+                out.push(e.path());
             }
         }
     }
     out
+}
+
+/// Blob files under `dir/blobs`, by file name.
+fn blob_files(dir: &Path) -> BTreeSet<String> {
+    files_under(&dir.join("blobs"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Ids of the inline blobs stored in the database.

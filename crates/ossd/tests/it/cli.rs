@@ -626,6 +626,20 @@ fn cp_checkpoint_of_an_aborted_upload_starts_over() {
 }
 
 /// Files of a download's checkpoint directory that are checkpoints (`*.dcp.json`).
+/// The number of a part a download checkpoint in `dir` records as written.
+fn recorded_download_part(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".dcp.json"))
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .find_map(|v| v["parts"].as_array()?.first()?["number"].as_u64())
+        .and_then(|n| usize::try_from(n).ok())
+        .expect("a recorded part")
+}
+
 fn download_checkpoints(dir: &Path) -> usize {
     std::fs::read_dir(dir)
         .into_iter()
@@ -873,8 +887,10 @@ fn cp_download_checks_the_bytes_on_disk_and_a_change_during_the_download() {
     // A byte of a recorded part is damaged in the partial file between the runs: the resumed
     // download fails on the whole file's CRC-64 and leaves neither the file nor the checkpoint.
     kill_midway(&s, &args, "1M", &cpdir, 2);
+    // A part the checkpoint records (parts run in any order, even one at a time).
+    let recorded = recorded_download_part(&cpdir);
     let mut bytes = std::fs::read(&partial).expect("partial");
-    bytes[10] ^= 0xff;
+    bytes[(recorded - 1) * 100 * 1024 + 10] ^= 0xff;
     std::fs::write(&partial, &bytes).expect("write");
     let o = cli(&s, &args);
     assert_eq!(o.status.code(), Some(2), "{o:?}");

@@ -279,6 +279,7 @@ fn low_open_files_limit_recovers_and_logs_sparingly() {
         log_to: Some(log.clone()),
         log_level: Some("warn".to_owned()),
         nofile: Some(64),
+        ..StartOpts::default()
     });
     let started = Instant::now();
     // More idle connections than there are descriptors; they sit in the listen backlog.

@@ -17,7 +17,7 @@ pub struct Ossd {
     _tmp: Option<tempfile::TempDir>,
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
 }
@@ -73,9 +73,10 @@ impl Ossd {
         };
         let child = cmd.spawn().expect("spawn ossd");
         let s = Ossd { addr, child: Some(child), dir: dir.to_path_buf(), _tmp: None };
+        let probe = Ossd::client_for(opts.probe.unwrap_or(addr));
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            if s.try_send(&Req::new("GET", "/-/healthz")).is_ok_and(|r| r.status == 200) {
+            if probe.try_send(&Req::new("GET", "/-/healthz")).is_ok_and(|r| r.status == 200) {
                 return s;
             }
             assert!(Instant::now() < deadline, "ossd did not become ready");
@@ -158,6 +159,9 @@ pub struct StartOpts {
     pub log_level: Option<String>,
     /// Soft and hard open-files limit for the server process (set with `prlimit`).
     pub nofile: Option<u64>,
+    /// Where to ask `/-/healthz` over plain HTTP before returning (the main address when
+    /// `None`; an HTTPS server is probed on its plain or metrics listener).
+    pub probe: Option<SocketAddr>,
 }
 
 /// A request to send.

@@ -89,10 +89,25 @@ pub fn handle(state: &AppState, parts: &http::request::Parts) -> Result<Response
     let rest = path.strip_prefix(crate::router::PREFIX).unwrap_or("");
     authenticate(state, parts, rest, &query)?;
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    match segs.split_first() {
-        Some((&"admin", rest)) => keys(state, parts.method.as_str(), rest, &query),
+    match (parts.method.as_str(), segs.as_slice()) {
+        ("POST", ["admin", "lifecycle", "run"]) => run_lifecycle(state, &query),
+        (method, ["admin", rest @ ..]) => keys(state, method, rest, &query),
         _ => Err(unknown()),
     }
+}
+
+/// Runs a whole lifecycle pass now, as if the time were `now-ms` (Unix ms; the real time when
+/// absent): the hook tests and operators use instead of waiting for the worker.
+fn run_lifecycle(state: &AppState, query: &Query) -> Result<Response<Body>, ApiError> {
+    let now = match query.get("now-ms") {
+        None => crate::clock::now_ms(),
+        Some(v) => v.parse::<i64>().map_err(|_| {
+            ApiError::invalid_argument("now-ms must be Unix milliseconds.", "now-ms", v)
+        })?,
+    };
+    let report = tokio::task::block_in_place(|| crate::lifecycle::run_pass(state, now))
+        .map_err(crate::state::store_error)?;
+    json(StatusCode::OK, &report)
 }
 
 fn unknown() -> ApiError {

@@ -201,6 +201,7 @@ fn objects_step(
             Verdict::Expire(rule) => {
                 if state.store.delete_object_if_unchanged(bucket, rec)? {
                     report.expired += 1;
+                    state.metrics.lifecycle_action();
                     tracing::info!(bucket, key = %rec.key, rule = %rule, "lifecycle expired object");
                 }
             }
@@ -218,6 +219,7 @@ fn objects_step(
                 }
                 if changed {
                     report.transitioned += 1;
+                    state.metrics.lifecycle_action();
                     tracing::info!(bucket, key = %rec.key, rule = %rule, class = class.as_str(), "lifecycle changed storage class");
                 }
             }
@@ -261,6 +263,7 @@ fn uploads_step(
             match state.store.abort_upload(bucket, &up.upload_id) {
                 Ok(()) => {
                     report.aborted += 1;
+                    state.metrics.lifecycle_action();
                     tracing::info!(bucket, key = %up.key, upload_id = %up.upload_id, rule = %rule, "lifecycle aborted multipart upload");
                 }
                 Err(StoreError::NoSuchUpload) => {}

@@ -210,7 +210,7 @@ pub(crate) fn render(state: &AppState) -> String {
     scalars.push((
         "ossd_lifecycle_actions_total",
         "counter",
-        "Objects expired or transitioned by lifecycle rules (always 0: lifecycle rules are not implemented yet).",
+        "Objects expired or transitioned and multipart uploads aborted by lifecycle rules.",
         m.lifecycle_actions.load(Ordering::Relaxed).to_string(),
     ));
     for (name, kind, help, value) in scalars {

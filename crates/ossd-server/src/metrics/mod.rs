@@ -138,7 +138,7 @@ pub struct Metrics {
     in_flight: AtomicI64,
     open_connections: AtomicI64,
     refused_connections: AtomicU64,
-    /// Lifecycle actions done (expirations, transitions): stays 0 until lifecycle rules exist.
+    /// Lifecycle actions done (expirations, transitions, aborted uploads).
     lifecycle_actions: AtomicU64,
     /// CORS decisions per bucket.
     pub(crate) cors: cors::CorsMetrics,
@@ -207,6 +207,11 @@ impl Metrics {
     pub(crate) fn connection(state: &std::sync::Arc<crate::state::AppState>) -> OpenConnection {
         state.metrics.open_connections.fetch_add(1, Ordering::Relaxed);
         OpenConnection(state.clone())
+    }
+
+    /// The lifecycle worker expired, transitioned or aborted one thing.
+    pub(crate) fn lifecycle_action(&self) {
+        self.lifecycle_actions.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A connection was refused by the connection cap.

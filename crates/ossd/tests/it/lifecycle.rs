@@ -27,6 +27,15 @@ fn the_worker_applies_rules_every_interval() {
     }
     assert_eq!(s.signed(Req::new("HEAD", "/life/old/a")).status, 404);
     assert_eq!(s.signed(Req::new("HEAD", "/life/new/b")).status, 200);
+    // The expiry is counted in the metrics (root-signed on the main listener).
+    let m = s.signed(Req::new("GET", "/-/metrics"));
+    assert_eq!(m.status, 200, "{}", m.text());
+    let line = m
+        .text()
+        .lines()
+        .find(|l| l.starts_with("ossd_lifecycle_actions_total "))
+        .map(str::to_owned);
+    assert_eq!(line.as_deref(), Some("ossd_lifecycle_actions_total 1"), "{}", m.text());
 }
 
 #[test]

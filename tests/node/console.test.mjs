@@ -441,6 +441,8 @@ describe('console', () => {
     // Pages of 20 keys in the folder many/.
     await page.getByRole('link', { name: 'many/' }).click();
     await page.getByLabel('Keys per page').selectOption('20');
+    // The listing of all 25 may still be on screen: wait for the page of 20 to replace it.
+    await waitUntil(async () => (await page.locator('tr[data-key]').count()) === 20, 'a page of 20 keys');
     await page.locator('tr[data-key="many/k19"]').waitFor();
     assert.equal(await page.locator('tr[data-key]').count(), 20);
     await page.getByRole('button', { name: 'Next page' }).click();

@@ -178,19 +178,6 @@ pub(crate) fn keys(
             });
             json(StatusCode::OK, &view(&k.map_err(key_error)?, false))
         }
-        // Runs a whole lifecycle pass now, as if the time were `now-ms` (Unix ms; the real time
-        // when absent): the hook tests and operators use instead of waiting for the worker.
-        ("POST", ["admin", "lifecycle", "run"]) => {
-            let now = match query.get("now-ms") {
-                None => crate::clock::now_ms(),
-                Some(v) => v.parse::<i64>().map_err(|_| {
-                    ApiError::invalid_argument("now-ms must be Unix milliseconds.", "now-ms", v)
-                })?,
-            };
-            let report = tokio::task::block_in_place(|| crate::lifecycle::run_pass(state, now))
-                .map_err(crate::state::store_error)?;
-            json(StatusCode::OK, &report)
-        }
         _ => Err(unknown()),
     }
 }

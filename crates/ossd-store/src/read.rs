@@ -40,6 +40,19 @@ impl std::fmt::Debug for ReadPin {
     }
 }
 
+/// A record whose segments add up to its size, and `[start, end)` within it: what a reader of its
+/// bytes needs before it opens a blob.
+pub(crate) fn check_range(rec: &ObjectRecord, start: u64, end: u64) -> Result<(), StoreError> {
+    check_segments(rec)?;
+    if start > end || end > rec.size {
+        return Err(StoreError::Io(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("range {start}..{end} outside object of {} bytes", rec.size),
+        )));
+    }
+    Ok(())
+}
+
 impl ReadPin {
     /// Reader over `rec`'s bytes `[start, end)`; `rec` is the record this pin came with.
     pub fn open(
@@ -48,13 +61,7 @@ impl ReadPin {
         start: u64,
         end: u64,
     ) -> Result<ObjectReader, StoreError> {
-        check_segments(rec)?;
-        if start > end || end > rec.size {
-            return Err(StoreError::Io(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("range {start}..{end} outside object of {} bytes", rec.size),
-            )));
-        }
+        check_range(rec, start, end)?;
         if self.lease.is_none() && rec.segments.iter().any(|s| !s.blob.is_inline()) {
             return Err(StoreError::Internal(
                 "a record naming blob files was read without a lease".to_owned(),

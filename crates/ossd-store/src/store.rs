@@ -19,12 +19,13 @@ use crate::group::{Commit, CommitterSignal, Committing, GroupQueue};
 use crate::lease::{Leases, ReadLease};
 use crate::meta::redb::RedbMeta;
 use crate::meta::{Metadata, View};
+use crate::read::check_range;
 use crate::record::{
     Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery, ObjectRecord,
     PartRecord, PartsPage, UploadRecord, UploadsPage,
 };
 use crate::space::Space;
-use crate::writer::{Op, OpOutput, check_segments, missing_blob};
+use crate::writer::{Op, OpOutput, missing_blob};
 use std::future::IntoFuture;
 
 /// Whether a write may replace an existing object (`x-oss-forbid-overwrite`).
@@ -551,13 +552,7 @@ impl Store {
         start: u64,
         end: u64,
     ) -> Result<ObjectReader, StoreError> {
-        check_segments(rec)?;
-        if start > end || end > rec.size {
-            return Err(StoreError::Io(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("range {start}..{end} outside object of {} bytes", rec.size),
-            )));
-        }
+        check_range(rec, start, end)?;
         // The lease first, then a snapshot: every blob the snapshot shows referenced stays
         // until the reader ends, even if a commit meanwhile leaves it unreferenced (see
         // [`Leases`]); one it shows unreferenced may be gone at any moment, so the read is

@@ -16,6 +16,15 @@ pub enum StoreError {
     /// The object does not exist.
     #[error("no such key")]
     NoSuchKey,
+    /// The version named does not exist (never did, or was deleted).
+    #[error("no such version")]
+    NoSuchVersion,
+    /// The version named is a delete marker, which has no data, metadata or ACL.
+    #[error("the version is a delete marker")]
+    DeleteMarker {
+        /// Its version id.
+        version_id: String,
+    },
     /// The multipart upload does not exist (never created, completed or aborted).
     #[error("no such upload")]
     NoSuchUpload,

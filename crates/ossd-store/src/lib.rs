@@ -23,16 +23,19 @@ mod dbfile;
 mod error;
 mod group;
 mod lease;
+mod list_versions;
 mod meta;
 mod perms;
 mod read;
 mod record;
 mod record_v1;
+mod record_v2;
 mod space;
 pub mod stats;
 mod store;
 mod txn;
 mod values;
+pub mod version;
 mod writer;
 
 #[cfg(test)]
@@ -41,6 +44,7 @@ mod tests;
 pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader};
 pub use error::StoreError;
 pub use group::{Commit, Committing};
+pub use list_versions::{VersionsEntry, VersionsPage, VersionsQuery};
 pub use perms::{ModeFix, tighten_permissions};
 pub use read::{ObjectRead, ReadPin};
 pub use record::{
@@ -54,3 +58,5 @@ pub use store::{
 pub use values::{
     BucketAcl, InvalidValue, ObjectAcl, ObjectType, ServerSideEncryption, StorageClass,
 };
+pub use version::{VersionSel, Versioning};
+pub use writer::Written;

@@ -12,6 +12,7 @@ use crate::lease::ReadLease;
 use crate::meta::View;
 use crate::record::ObjectRecord;
 use crate::store::Inner;
+use crate::version::VersionSel;
 use crate::writer::{check_segments, missing_blob};
 use crate::{Store, StoreError};
 
@@ -89,9 +90,22 @@ impl Store {
         key: &str,
         max_bytes: u64,
     ) -> Result<Option<ObjectRead>, StoreError> {
+        let found = self.get_version_with_bytes(bucket, key, None, max_bytes)?;
+        Ok(found.filter(|r| !r.rec.delete_marker))
+    }
+
+    /// [`Store::get_object_with_bytes`] of the version `version` names (`None`: the current
+    /// one); a delete marker is returned as it is (its record says so).
+    pub fn get_version_with_bytes(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&VersionSel>,
+        max_bytes: u64,
+    ) -> Result<Option<ObjectRead>, StoreError> {
         // First without a lease: small inline objects, the common case, need none.
         let snap = self.view()?;
-        let Some(rec) = Self::record_in(&*snap, bucket, key)? else {
+        let Some(rec) = Self::record_in(&*snap, bucket, key, version)? else {
             return Ok(None);
         };
         if rec.segments.iter().all(|s| s.blob.is_inline()) {
@@ -102,7 +116,7 @@ impl Store {
         // the first read and the lease is no longer named by the record read now).
         let lease = self.lease();
         let snap = self.view()?;
-        match Self::record_in(&*snap, bucket, key)? {
+        match Self::record_in(&*snap, bucket, key, version)? {
             Some(rec) => self.finish_read(rec, snap, Some(lease), max_bytes).map(Some),
             None => Ok(None),
         }
@@ -112,8 +126,12 @@ impl Store {
         snap: &dyn View,
         bucket: &str,
         key: &str,
+        version: Option<&VersionSel>,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        snap.object(bucket, key)
+        match version {
+            None => snap.object(bucket, key),
+            Some(_) => Store::version_in(snap, bucket, key, version),
+        }
     }
 
     /// Builds the [`ObjectRead`] of `rec`, read from `snap`, copying its bytes out when it is

@@ -216,6 +216,26 @@ pub struct ObjectRecord {
     /// Server-side encryption at rest (`x-oss-server-side-encryption`): when set, every blob of
     /// the object is encrypted, each carrying its own wrapped data key in its header.
     pub server_side_encryption: Option<ServerSideEncryption>,
+    /// Version id (see [`crate::version`]): `None` in a bucket whose versioning was never
+    /// enabled (such a record is the null version once it is), `Some("null")` for a null
+    /// version written while versioning was suspended, else a 64-character id.
+    pub version_id: Option<String>,
+    /// A delete marker: no bytes, no ACL, only a key, a version id and a time.
+    pub delete_marker: bool,
+    /// Orders the versions of one key (strictly increasing per key; 0 before versioning).
+    pub seq: u64,
+}
+
+impl ObjectRecord {
+    /// Whether this is the null version.
+    pub fn is_null_version(&self) -> bool {
+        self.version_id.as_deref().is_none_or(|v| v == crate::version::NULL_VERSION)
+    }
+
+    /// The version id as OSS shows it (`null` for the null version).
+    pub fn version_label(&self) -> &str {
+        self.version_id.as_deref().unwrap_or(crate::version::NULL_VERSION)
+    }
 }
 
 /// Parameters of ListObjects (v1 semantics; v2 maps start-after/continuation-token to `marker`).
@@ -229,6 +249,9 @@ pub struct ListQuery {
     pub marker: String,
     /// Maximum number of keys plus common prefixes returned.
     pub max_keys: usize,
+    /// Also list keys whose current version is a delete marker (ListObjectVersions needs them;
+    /// ListObjects skips them, and a common prefix holding only such keys).
+    pub include_markers: bool,
 }
 
 /// One page of ListObjects.
@@ -323,9 +346,10 @@ pub struct ClassStats {
 /// Counters of a bucket (GetBucketStat), maintained in the same transactions as the records.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketStats {
-    /// Objects in the bucket.
+    /// Objects in the bucket: in a versioned bucket every stored version (current or not)
+    /// except delete markers.
     pub object_count: u64,
-    /// Sum of object sizes (parts of unfinished uploads not included).
+    /// Sum of the sizes of those objects (parts of unfinished uploads not included).
     pub storage_bytes: u64,
     /// Unfinished multipart uploads.
     pub multipart_upload_count: u64,
@@ -337,4 +361,6 @@ pub struct BucketStats {
     pub last_modified_ms: i64,
     /// Object counters by storage class (classes with no objects are absent).
     pub by_storage_class: BTreeMap<StorageClass, ClassStats>,
+    /// Delete markers (current or not) in a versioned bucket.
+    pub delete_marker_count: u64,
 }

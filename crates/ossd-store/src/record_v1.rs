@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::codec::Persisted;
-use crate::record::{BucketRecord, BucketStats, ObjectRecord, PartRecord, Segment, UploadRecord};
+use crate::record::{BucketRecord, ObjectRecord, PartRecord, Segment, UploadRecord};
 use crate::values::{ObjectAcl, ObjectType, StorageClass};
 
 /// [`ObjectRecord`] as version 1 stored it (the same fields, in the same order, minus the
@@ -52,6 +52,9 @@ impl From<ObjectRecordV1> for ObjectRecord {
             tags: Vec::new(),
             symlink_target: None,
             server_side_encryption: None,
+            version_id: None,
+            delete_marker: false,
+            seq: 0,
         }
     }
 }
@@ -65,26 +68,23 @@ struct UploadRecordV1 {
     template: ObjectRecordV1,
 }
 
-impl Persisted for ObjectRecord {
-    fn take_v1(body: &[u8]) -> postcard::Result<(Self, &[u8])> {
-        postcard::take_from_bytes::<ObjectRecordV1>(body).map(|(v, rest)| (v.into(), rest))
-    }
+/// Decodes a version-1 object record body.
+pub(crate) fn object_v1(body: &[u8]) -> postcard::Result<(ObjectRecord, &[u8])> {
+    postcard::take_from_bytes::<ObjectRecordV1>(body).map(|(v, rest)| (v.into(), rest))
 }
 
-impl Persisted for UploadRecord {
-    fn take_v1(body: &[u8]) -> postcard::Result<(Self, &[u8])> {
-        let (v, rest) = postcard::take_from_bytes::<UploadRecordV1>(body)?;
-        let rec = UploadRecord {
-            upload_id: v.upload_id,
-            key: v.key,
-            initiated_ms: v.initiated_ms,
-            template: v.template.into(),
-        };
-        Ok((rec, rest))
-    }
+/// Decodes a version-1 upload record body.
+pub(crate) fn upload_v1(body: &[u8]) -> postcard::Result<(UploadRecord, &[u8])> {
+    let (v, rest) = postcard::take_from_bytes::<UploadRecordV1>(body)?;
+    let rec = UploadRecord {
+        upload_id: v.upload_id,
+        key: v.key,
+        initiated_ms: v.initiated_ms,
+        template: v.template.into(),
+    };
+    Ok((rec, rest))
 }
 
 impl Persisted for BucketRecord {}
-impl Persisted for BucketStats {}
 impl Persisted for PartRecord {}
 impl Persisted for Segment {}

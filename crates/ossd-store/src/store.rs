@@ -25,7 +25,8 @@ use crate::record::{
     PartRecord, PartsPage, UploadRecord, UploadsPage,
 };
 use crate::space::Space;
-use crate::writer::{Op, OpOutput, missing_blob};
+use crate::version::{VersionSel, Versioning};
+use crate::writer::{Op, OpOutput, Written, missing_blob};
 use std::future::IntoFuture;
 
 /// Whether a write may replace an existing object (`x-oss-forbid-overwrite`).
@@ -405,10 +406,37 @@ impl Store {
         new: Vec<Blob>,
         overwrite: Overwrite,
     ) -> Commit<Option<ObjectRecord>> {
-        self.commit(
-            Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite },
-            OpOutput::replaced,
-        )
+        self.commit(Self::put_op(bucket, rec, new, overwrite), OpOutput::replaced)
+    }
+
+    /// [`Store::put`] answering what the write did (the version it made, in a versioned
+    /// bucket), for async callers, queued now.
+    pub fn put_versioned_async(
+        &self,
+        bucket: &str,
+        rec: ObjectRecord,
+        new: Vec<Blob>,
+        overwrite: Overwrite,
+    ) -> Committing<Written> {
+        self.commit(Self::put_op(bucket, rec, new, overwrite), OpOutput::written).into_future()
+    }
+
+    /// [`Store::put_versioned_async`], blocking.
+    pub fn put_versioned(
+        &self,
+        bucket: &str,
+        rec: ObjectRecord,
+        new: Vec<Blob>,
+        overwrite: Overwrite,
+    ) -> Result<Written, StoreError> {
+        self.commit(Self::put_op(bucket, rec, new, overwrite), OpOutput::written).wait()
+    }
+
+    /// The op of a put; the version fields of `rec` are the store's to decide (a record copied
+    /// from another version comes with that version's).
+    fn put_op(bucket: &str, mut rec: ObjectRecord, new: Vec<Blob>, overwrite: Overwrite) -> Op {
+        clear_version(&mut rec);
+        Op::PutObject { bucket: bucket.to_owned(), rec, new, overwrite }
     }
 
     /// [`Store::put`] of a record whose blobs are all committed already, blocking.
@@ -441,11 +469,47 @@ impl Store {
         self.put(bucket, rec, new, overwrite).wait()
     }
 
-    /// The object `key`, if any; `NoSuchBucket` if the bucket is missing.
+    /// The object `key`, if any (a current delete marker is none); `NoSuchBucket` if the bucket
+    /// is missing.
     pub fn get_object(&self, bucket: &str, key: &str) -> Result<Option<ObjectRecord>, StoreError> {
         let view = self.view()?;
         Store::require_bucket(&*view, bucket)?;
-        view.object(bucket, key)
+        Ok(view.object(bucket, key)?.filter(|r| !r.delete_marker))
+    }
+
+    /// The version of `key` that `version` names (`None`: the current one), delete markers
+    /// included; `None` if there is no such version.
+    pub fn get_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&VersionSel>,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        let view = self.view()?;
+        Store::require_bucket(&*view, bucket)?;
+        Self::version_in(&*view, bucket, key, version)
+    }
+
+    /// The version of `key` that `version` names in `view`.
+    pub(crate) fn version_in(
+        view: &dyn View,
+        bucket: &str,
+        key: &str,
+        version: Option<&VersionSel>,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        let current = view.object(bucket, key)?;
+        let Some(sel) = version else { return Ok(current) };
+        if let Some(cur) = current.filter(|c| sel.matches(c)) {
+            return Ok(Some(cur));
+        }
+        crate::list_versions::find_noncurrent(view, bucket, key, sel)
+    }
+
+    /// The versioning state of `bucket`.
+    pub fn versioning(&self, bucket: &str) -> Result<Versioning, StoreError> {
+        let view = self.view()?;
+        let rec = view.bucket(bucket)?.ok_or(StoreError::NoSuchBucket)?;
+        Ok(Versioning::of(&rec))
     }
 
     /// [`Store::put`] for async callers, queued now (see [`Commit`]).
@@ -461,8 +525,38 @@ impl Store {
 
     /// Deletes an object, yielding it; its blobs are deleted after the commit.
     pub fn delete(&self, bucket: &str, key: &str) -> Commit<Option<ObjectRecord>> {
-        let op = Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned() };
+        let op = Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned(), version: None };
         self.commit(op, OpOutput::replaced)
+    }
+
+    /// DeleteObject with versions, for async callers, queued now: without `version` removes
+    /// the object (never-versioned bucket) or adds a delete marker; with it removes that
+    /// version for good (the newest remaining one becomes current if it was the current one).
+    pub fn delete_version_async(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<VersionSel>,
+    ) -> Committing<Written> {
+        let op = Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned(), version };
+        self.commit(op, OpOutput::written).into_future()
+    }
+
+    /// Deletes several objects or versions in one transaction; one result per entry.
+    pub fn delete_versions(
+        &self,
+        bucket: &str,
+        entries: &[(String, Option<VersionSel>)],
+    ) -> Result<Vec<Written>, StoreError> {
+        let ops = entries
+            .iter()
+            .map(|(k, v)| Op::DeleteObject {
+                bucket: bucket.to_owned(),
+                key: k.clone(),
+                version: v.clone(),
+            })
+            .collect();
+        self.commit_batch(ops)?.into_iter().map(|r| r.and_then(OpOutput::written)).collect()
     }
 
     /// [`Store::delete`] for async callers, queued now (see [`Commit`]).
@@ -487,7 +581,7 @@ impl Store {
     ) -> Result<Vec<Option<ObjectRecord>>, StoreError> {
         let ops = keys
             .iter()
-            .map(|k| Op::DeleteObject { bucket: bucket.to_owned(), key: k.clone() })
+            .map(|k| Op::DeleteObject { bucket: bucket.to_owned(), key: k.clone(), version: None })
             .collect();
         self.commit_batch(ops)?.into_iter().map(|r| r.and_then(OpOutput::replaced)).collect()
     }
@@ -500,8 +594,20 @@ impl Store {
         key: &str,
         f: &mut dyn FnMut(&mut ObjectRecord),
     ) -> Result<ObjectRecord, StoreError> {
+        self.update_version(bucket, key, None, f)
+    }
+
+    /// [`Store::update_object`] of the version `version` names (`None`: the current one);
+    /// `NoSuchVersion` if there is none, `DeleteMarker` if it is a delete marker.
+    pub fn update_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&VersionSel>,
+        f: &mut dyn FnMut(&mut ObjectRecord),
+    ) -> Result<ObjectRecord, StoreError> {
         self.writable()?;
-        self.write(|w| w.update_object(bucket, key, f))
+        self.write(|w| w.update_object(bucket, key, version, f))
     }
 
     /// Deletes the object only while its record is still `expected`: what a background expiry
@@ -515,7 +621,7 @@ impl Store {
         self.writable()?;
         self.write(|w| match w.object(bucket, &expected.key)? {
             Some(current) if current == *expected => {
-                w.delete_object(bucket, &expected.key).map(|old| old.is_some())
+                w.delete_object(bucket, &expected.key, None).map(|_| true)
             }
             _ => Ok(false),
         })
@@ -530,8 +636,9 @@ impl Store {
         key: &str,
         position: u64,
         blob: Blob,
-        template: ObjectRecord,
+        mut template: ObjectRecord,
     ) -> Result<ObjectRecord, StoreError> {
+        clear_version(&mut template);
         let op = Op::AppendObject {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
@@ -700,13 +807,25 @@ impl Store {
         rec: ObjectRecord,
         overwrite: Overwrite,
     ) -> Result<Option<ObjectRecord>, StoreError> {
+        self.complete_upload_versioned(bucket, upload_id, rec, overwrite).map(|w| w.replaced)
+    }
+
+    /// [`Store::complete_upload`] answering what the write did (the version it made).
+    pub fn complete_upload_versioned(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        mut rec: ObjectRecord,
+        overwrite: Overwrite,
+    ) -> Result<Written, StoreError> {
+        clear_version(&mut rec);
         let op = Op::CompleteUpload {
             bucket: bucket.to_owned(),
             upload_id: upload_id.to_owned(),
             rec,
             overwrite,
         };
-        self.commit_one(op)?.replaced()
+        self.commit_one(op)?.written()
     }
 
     /// Deletes the upload and its parts; their blobs are deleted after the commit.
@@ -714,4 +833,11 @@ impl Store {
         let op = Op::AbortUpload { bucket: bucket.to_owned(), upload_id: upload_id.to_owned() };
         self.commit_one(op).map(|_| ())
     }
+}
+
+/// Clears the version fields of a record handed in: the writer decides them.
+fn clear_version(rec: &mut ObjectRecord) {
+    rec.version_id = None;
+    rec.delete_marker = false;
+    rec.seq = 0;
 }

@@ -13,6 +13,7 @@ use crate::record::{
 };
 use crate::store::Overwrite;
 use crate::values::ObjectType;
+use crate::version::{VersionSel, Versioning, new_version_id, next_seq, order_of};
 use crate::{StoreError, crc64};
 
 /// One mutation; concurrent callers' ops are committed together in one transaction (group
@@ -25,9 +26,12 @@ pub(crate) enum Op {
         new: Vec<Blob>,
         overwrite: Overwrite,
     },
+    /// Without `version`: removes the object, or adds a delete marker in a versioned bucket.
+    /// With it: removes that version for good.
     DeleteObject {
         bucket: String,
         key: String,
+        version: Option<VersionSel>,
     },
     AppendObject {
         bucket: String,
@@ -112,10 +116,22 @@ impl Op {
     }
 }
 
+/// What a write or delete of an object did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The record replaced, deleted or (in a versioned bucket) made noncurrent, if any.
+    pub replaced: Option<ObjectRecord>,
+    /// The version written (a new version or delete marker) or removed; `None` in a bucket
+    /// whose versioning was never enabled.
+    pub version_id: Option<String>,
+    /// The version written or removed is a delete marker.
+    pub delete_marker: bool,
+}
+
 /// Result of one [`Op`].
 pub(crate) enum OpOutput {
-    /// The record replaced or deleted, if any.
-    Replaced(Option<ObjectRecord>),
+    /// What a write or delete did.
+    Written(Written),
     /// The object after an append.
     Appended(ObjectRecord),
     /// Nothing to report.
@@ -124,8 +140,12 @@ pub(crate) enum OpOutput {
 
 impl OpOutput {
     pub(crate) fn replaced(self) -> Result<Option<ObjectRecord>, StoreError> {
+        self.written().map(|w| w.replaced)
+    }
+
+    pub(crate) fn written(self) -> Result<Written, StoreError> {
         match self {
-            OpOutput::Replaced(r) => Ok(r),
+            OpOutput::Written(w) => Ok(w),
             _ => Err(StoreError::Internal("unexpected op output".to_owned())),
         }
     }
@@ -156,6 +176,14 @@ pub(crate) fn check_segments(rec: &ObjectRecord) -> Result<(), StoreError> {
 
 /// Adds (`sign` = true) or removes an object's contribution to the bucket counters.
 pub(crate) fn account_object(stats: &mut BucketStats, rec: &ObjectRecord, add: bool) {
+    if rec.delete_marker {
+        stats.delete_marker_count = if add {
+            stats.delete_marker_count + 1
+        } else {
+            stats.delete_marker_count.saturating_sub(1)
+        };
+        return;
+    }
     let class = stats.by_storage_class.entry(rec.storage_class).or_default();
     if add {
         stats.object_count += 1;
@@ -217,6 +245,14 @@ impl<'txn> Writer<'txn> {
 
     pub(crate) fn require_bucket(&self, bucket: &str) -> Result<(), StoreError> {
         if self.t.bucket_exists(bucket)? { Ok(()) } else { Err(StoreError::NoSuchBucket) }
+    }
+
+    /// The bucket's versioning state, read in this transaction; `NoSuchBucket` if it is missing.
+    pub(crate) fn versioning(&self, bucket: &str) -> Result<Versioning, StoreError> {
+        match self.t.bucket(bucket)? {
+            Some(rec) => Ok(Versioning::of(&rec)),
+            None => Err(StoreError::NoSuchBucket),
+        }
     }
 
     pub(crate) fn load_stats(&self, bucket: &str) -> Result<BucketStats, StoreError> {
@@ -348,10 +384,10 @@ impl<'txn> Writer<'txn> {
     pub(crate) fn apply_op(&mut self, op: &Op) -> Result<OpOutput, StoreError> {
         match op {
             Op::PutObject { bucket, rec, overwrite, .. } => {
-                self.put_object(bucket, rec, *overwrite).map(OpOutput::Replaced)
+                self.put_object(bucket, rec, *overwrite).map(OpOutput::Written)
             }
-            Op::DeleteObject { bucket, key } => {
-                self.delete_object(bucket, key).map(OpOutput::Replaced)
+            Op::DeleteObject { bucket, key, version } => {
+                self.delete_object(bucket, key, version.as_ref()).map(OpOutput::Written)
             }
             Op::AppendObject { bucket, key, position, blob, template } => self
                 .append_object(bucket, key, *position, blob.clone(), template.clone())
@@ -364,7 +400,7 @@ impl<'txn> Writer<'txn> {
             }
             Op::CompleteUpload { bucket, upload_id, rec, overwrite } => self
                 .complete_upload(bucket, upload_id, rec.clone(), *overwrite)
-                .map(OpOutput::Replaced),
+                .map(OpOutput::Written),
             Op::AbortUpload { bucket, upload_id } => {
                 self.abort_upload(bucket, upload_id).map(|()| OpOutput::Done)
             }
@@ -418,9 +454,12 @@ impl<'txn> Writer<'txn> {
         bucket: &str,
         rec: &ObjectRecord,
         overwrite: Overwrite,
-    ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.require_bucket(bucket)?;
-        self.check_overwrite(bucket, rec.key.as_bytes(), overwrite)?;
+    ) -> Result<Written, StoreError> {
+        let status = self.versioning(bucket)?;
+        // x-oss-forbid-overwrite has no effect once versioning was enabled.
+        if status == Versioning::Off {
+            self.check_overwrite(bucket, rec.key.as_bytes(), overwrite)?;
+        }
         check_segments(rec)?;
         self.ensure_blobs(rec.segments.iter().map(|s| &s.blob))?;
         self.dirty = true;
@@ -428,15 +467,170 @@ impl<'txn> Writer<'txn> {
         for s in &rec.segments {
             self.ref_inc(&s.blob)?;
         }
-        self.store_object(bucket, rec, false)
+        if status == Versioning::Off {
+            let replaced = self.store_object(bucket, rec, false)?;
+            return Ok(Written { replaced, ..Written::default() });
+        }
+        self.store_new_version(bucket, rec.clone(), status)
+    }
+
+    /// Drops the references and the counts of a version that leaves the store.
+    fn release(&mut self, rec: &ObjectRecord, stats: &mut BucketStats) -> Result<(), StoreError> {
+        for s in &rec.segments {
+            self.ref_dec(&s.blob)?;
+        }
+        account_object(stats, rec, false);
+        Ok(())
+    }
+
+    /// Makes `rec` (its references counted) the current version of its key in a versioned
+    /// bucket: Enabled gives it a fresh id and keeps the old current version as noncurrent;
+    /// Suspended makes it the null version, replacing the old one wherever it is.
+    pub(crate) fn store_new_version(
+        &mut self,
+        bucket: &str,
+        mut rec: ObjectRecord,
+        status: Versioning,
+    ) -> Result<Written, StoreError> {
+        let key = rec.key.clone();
+        let current = self.t.object(bucket, key.as_bytes())?;
+        rec.seq = next_seq(current.as_ref(), self.now_ms);
+        rec.version_id = Some(match status {
+            Versioning::Enabled => new_version_id(rec.seq),
+            _ => crate::version::NULL_VERSION.to_owned(),
+        });
+        self.dirty = true;
+        let mut stats = self.load_stats(bucket)?;
+        if let Some(cur) = &current {
+            if status == Versioning::Suspended && cur.is_null_version() {
+                self.release(cur, &mut stats)?;
+            } else {
+                if status == Versioning::Suspended
+                    && let Some(old) = self.find_noncurrent(bucket, &key, &VersionSel::Null)?
+                {
+                    self.t.remove_version(bucket, key.as_bytes(), order_of(old.seq))?;
+                    self.release(&old, &mut stats)?;
+                }
+                self.t.put_version(bucket, cur)?;
+            }
+        }
+        self.t.put_object(bucket, &rec)?;
+        account_object(&mut stats, &rec, true);
+        self.store_stats(bucket, stats)?;
+        Ok(Written {
+            replaced: current,
+            version_id: rec.version_id.clone(),
+            delete_marker: rec.delete_marker,
+        })
+    }
+
+    /// The noncurrent version of `key` that `sel` names.
+    pub(crate) fn find_noncurrent(
+        &self,
+        bucket: &str,
+        key: &str,
+        sel: &VersionSel,
+    ) -> Result<Option<ObjectRecord>, StoreError> {
+        match sel {
+            VersionSel::Id(_, seq) => {
+                let after = order_of(*seq).checked_sub(1);
+                let found = self.t.versions(bucket, key.as_bytes(), after, 1)?;
+                Ok(found.into_iter().next().filter(|r| sel.matches(r)))
+            }
+            VersionSel::Null => {
+                const PAGE: usize = 256;
+                let mut after = None;
+                loop {
+                    let page = self.t.versions(bucket, key.as_bytes(), after, PAGE)?;
+                    let full = page.len() == PAGE;
+                    after = page.last().map(|r| order_of(r.seq));
+                    if let Some(r) = page.into_iter().find(|r| r.is_null_version()) {
+                        return Ok(Some(r));
+                    }
+                    if !full {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
     }
 
     pub(crate) fn delete_object(
         &mut self,
         bucket: &str,
         key: &str,
+        version: Option<&VersionSel>,
+    ) -> Result<Written, StoreError> {
+        let status = self.versioning(bucket)?;
+        match (status, version) {
+            (Versioning::Off, None | Some(VersionSel::Null)) => {
+                let replaced = self.delete_current(bucket, key)?;
+                let version_id = version.map(|_| crate::version::NULL_VERSION.to_owned());
+                Ok(Written { replaced, version_id, delete_marker: false })
+            }
+            (Versioning::Off, Some(VersionSel::Id(id, _))) => {
+                Ok(Written { version_id: Some(id.clone()), ..Written::default() })
+            }
+            (_, None) => {
+                let marker = ObjectRecord {
+                    key: key.to_owned(),
+                    last_modified_ms: self.now_ms,
+                    delete_marker: true,
+                    ..ObjectRecord::default()
+                };
+                self.store_new_version(bucket, marker, status)
+            }
+            (_, Some(sel)) => self.remove_version(bucket, key, sel),
+        }
+    }
+
+    /// Removes the version of `key` that `sel` names for good; when it was the current one, the
+    /// newest noncurrent version becomes current. Nothing when there is no such version.
+    fn remove_version(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        sel: &VersionSel,
+    ) -> Result<Written, StoreError> {
+        let label = match sel {
+            VersionSel::Null => crate::version::NULL_VERSION.to_owned(),
+            VersionSel::Id(id, _) => id.clone(),
+        };
+        let current = self.t.object(bucket, key.as_bytes())?;
+        let removed = match current.filter(|c| sel.matches(c)) {
+            Some(cur) => {
+                self.dirty = true;
+                self.t.remove_object(bucket, key.as_bytes())?;
+                if let Some(next) = self.t.versions(bucket, key.as_bytes(), None, 1)?.pop() {
+                    self.t.remove_version(bucket, key.as_bytes(), order_of(next.seq))?;
+                    self.t.put_object(bucket, &next)?;
+                }
+                Some(cur)
+            }
+            None => match self.find_noncurrent(bucket, key, sel)? {
+                Some(old) => {
+                    self.dirty = true;
+                    self.t.remove_version(bucket, key.as_bytes(), order_of(old.seq))?;
+                    Some(old)
+                }
+                None => None,
+            },
+        };
+        let delete_marker = removed.as_ref().is_some_and(|r| r.delete_marker);
+        if let Some(old) = &removed {
+            let mut stats = self.load_stats(bucket)?;
+            self.release(old, &mut stats)?;
+            self.store_stats(bucket, stats)?;
+        }
+        Ok(Written { replaced: removed, version_id: Some(label), delete_marker })
+    }
+
+    /// Removes the record of `key` in a bucket that was never versioned.
+    fn delete_current(
+        &mut self,
+        bucket: &str,
+        key: &str,
     ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.require_bucket(bucket)?;
         let old = self.t.remove_object(bucket, key.as_bytes())?;
         if let Some(old) = &old {
             self.dirty = true;
@@ -454,10 +648,28 @@ impl<'txn> Writer<'txn> {
         &mut self,
         bucket: &str,
         key: &str,
+        version: Option<&VersionSel>,
         f: &mut dyn FnMut(&mut ObjectRecord),
     ) -> Result<ObjectRecord, StoreError> {
-        self.require_bucket(bucket)?;
-        let old = self.object(bucket, key)?.ok_or(StoreError::NoSuchKey)?;
+        let status = self.versioning(bucket)?;
+        let current = self.object(bucket, key)?;
+        let (old, noncurrent) = match version {
+            None => match current {
+                Some(c) if !c.delete_marker => (c, false),
+                _ => return Err(StoreError::NoSuchKey),
+            },
+            Some(sel) => match current.filter(|c| sel.matches(c)) {
+                Some(c) => (c, false),
+                None if status == Versioning::Off => return Err(StoreError::NoSuchVersion),
+                None => (
+                    self.find_noncurrent(bucket, key, sel)?.ok_or(StoreError::NoSuchVersion)?,
+                    true,
+                ),
+            },
+        };
+        if old.delete_marker {
+            return Err(StoreError::DeleteMarker { version_id: old.version_label().to_owned() });
+        }
         let mut rec = old.clone();
         f(&mut rec);
         // The bytes and what is derived from them stay as they are.
@@ -466,8 +678,15 @@ impl<'txn> Writer<'txn> {
         rec.crc64 = old.crc64;
         rec.segments = old.segments.clone();
         rec.object_type = old.object_type;
+        rec.version_id = old.version_id.clone();
+        rec.delete_marker = false;
+        rec.seq = old.seq;
         self.dirty = true;
-        self.t.put_object(bucket, &rec)?;
+        if noncurrent {
+            self.t.put_version(bucket, &rec)?;
+        } else {
+            self.t.put_object(bucket, &rec)?;
+        }
         if rec.storage_class != old.storage_class {
             let mut stats = self.load_stats(bucket)?;
             account_object(&mut stats, &old, false);
@@ -485,8 +704,11 @@ impl<'txn> Writer<'txn> {
         blob: Blob,
         template: ObjectRecord,
     ) -> Result<ObjectRecord, StoreError> {
-        self.require_bucket(bucket)?;
-        let mut rec = match self.object(bucket, key)? {
+        let status = self.versioning(bucket)?;
+        // A delete marker is no object to append to: an append at 0 starts a new version.
+        let existing = self.object(bucket, key)?.filter(|e| !e.delete_marker);
+        let in_place = existing.is_some();
+        let mut rec = match existing {
             Some(existing) => {
                 if existing.object_type != ObjectType::Appendable {
                     return Err(StoreError::ObjectNotAppendable);
@@ -527,7 +749,12 @@ impl<'txn> Writer<'txn> {
         } else {
             self.candidates.push(blob.id);
         }
-        self.store_object(bucket, &rec, true)?;
+        if in_place || status == Versioning::Off {
+            self.store_object(bucket, &rec, true)?;
+            return Ok(rec);
+        }
+        let written = self.store_new_version(bucket, rec.clone(), status)?;
+        rec.version_id = written.version_id;
         Ok(rec)
     }
 
@@ -601,10 +828,12 @@ impl<'txn> Writer<'txn> {
         upload_id: &str,
         mut rec: ObjectRecord,
         overwrite: Overwrite,
-    ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.require_bucket(bucket)?;
+    ) -> Result<Written, StoreError> {
+        let status = self.versioning(bucket)?;
         let key = self.upload_key(bucket, upload_id)?;
-        self.check_overwrite(bucket, &key, overwrite)?;
+        if status == Versioning::Off {
+            self.check_overwrite(bucket, &key, overwrite)?;
+        }
         rec.key = String::from_utf8(key.clone())
             .map_err(|_| StoreError::Corrupt("upload key is not UTF-8".to_owned()))?;
         check_segments(&rec)?;
@@ -617,7 +846,11 @@ impl<'txn> Writer<'txn> {
         let mut stats = self.load_stats(bucket)?;
         self.remove_upload(bucket, upload_id, &key, &mut stats)?;
         self.store_stats(bucket, stats)?;
-        self.store_object(bucket, &rec, false)
+        if status == Versioning::Off {
+            let replaced = self.store_object(bucket, &rec, false)?;
+            return Ok(Written { replaced, ..Written::default() });
+        }
+        self.store_new_version(bucket, rec, status)
     }
 
     pub(crate) fn abort_upload(&mut self, bucket: &str, upload_id: &str) -> Result<(), StoreError> {

@@ -105,6 +105,8 @@ pub(crate) fn transact<M: Metadata + ?Sized, R>(
 pub(crate) trait Tables {
     /// Whether bucket `name` exists.
     fn bucket_exists(&self, name: &str) -> Result<bool, StoreError>;
+    /// The bucket named `name` (writes read its versioning state inside the transaction).
+    fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError>;
     /// Inserts or replaces a bucket record (its configuration documents included).
     fn put_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError>;
     /// Removes a bucket record and its counters.
@@ -131,6 +133,21 @@ pub(crate) trait Tables {
         bucket: &str,
         key: &[u8],
     ) -> Result<Option<ObjectRecord>, StoreError>;
+    /// Noncurrent versions of `key`, newest first (ascending order, see
+    /// [`crate::version::order_of`]), starting after order `after_order` (`None`: from the
+    /// newest), at most `limit`.
+    fn versions(
+        &self,
+        bucket: &str,
+        key: &[u8],
+        after_order: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ObjectRecord>, StoreError>;
+    /// Stores `rec` as a noncurrent version of `rec.key`, at order `order_of(rec.seq)`
+    /// (replacing what is there).
+    fn put_version(&mut self, bucket: &str, rec: &ObjectRecord) -> Result<(), StoreError>;
+    /// Removes the noncurrent version of `key` at `order`.
+    fn remove_version(&mut self, bucket: &str, key: &[u8], order: u64) -> Result<(), StoreError>;
     /// The key of upload `upload_id`, if the upload exists.
     fn upload_key(&self, bucket: &str, upload_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Stores an upload, replacing any upload of the same id (whatever its key); returns
@@ -182,6 +199,14 @@ pub(crate) trait View: Send + Sync {
     /// One page of objects (prefix, delimiter roll-up, marker, paging) and the number of
     /// entries visited to make it.
     fn list_objects(&self, bucket: &str, q: &ListQuery) -> Result<(ListPage, usize), StoreError>;
+    /// Noncurrent versions of `key`, as [`Tables::versions`].
+    fn versions(
+        &self,
+        bucket: &str,
+        key: &str,
+        after_order: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ObjectRecord>, StoreError>;
     /// Upload `upload_id`.
     fn upload(&self, bucket: &str, upload_id: &str) -> Result<Option<UploadRecord>, StoreError>;
     /// One page of uploads, by (key, upload id).

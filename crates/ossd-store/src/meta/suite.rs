@@ -31,6 +31,8 @@ pub(crate) fn suite(make: Factory<'_>) {
     reference_counts(&Env::new(make));
     a_failing_op_leaves_its_neighbours_applied(&Env::new(make));
     views_are_snapshots(&Env::new(make));
+    versioning(&Env::new(make));
+    suspended_versioning(&Env::new(make));
 }
 
 struct Env {
@@ -116,12 +118,12 @@ fn put(bucket: &str, rec: ObjectRecord, overwrite: Overwrite) -> Op {
 }
 
 fn delete(bucket: &str, key: &str) -> Op {
-    Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned() }
+    Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned(), version: None }
 }
 
 fn replaced(out: OpOutput) -> Option<ObjectRecord> {
     match out {
-        OpOutput::Replaced(r) => r,
+        OpOutput::Written(w) => w.replaced,
         _ => panic!("not a Replaced output"),
     }
 }
@@ -221,7 +223,7 @@ fn metadata_updates(env: &Env) {
     let update = |key: &str| {
         let key = key.to_owned();
         super::transact(&*env.meta, &env.blobs, &mut |w| {
-            w.update_object("b", &key, &mut |r| {
+            w.update_object("b", &key, None, &mut |r| {
                 r.acl = ObjectAcl::PublicRead;
                 r.storage_class = StorageClass::Archive;
                 // What the bytes decide is kept whatever the update says.
@@ -366,6 +368,7 @@ fn listing(env: &Env) {
             delimiter: delimiter.into(),
             marker: marker.into(),
             max_keys,
+            include_markers: false,
         };
         let (page, _) = view.list_objects("b", &q).unwrap();
         let keys: Vec<String> = page.objects.iter().map(|o| o.key.clone()).collect();
@@ -531,6 +534,150 @@ fn views_are_snapshots(env: &Env) {
     assert_eq!(after.object("b", "k").unwrap(), Some(object("k", &[&blob])));
     assert!(after.bucket_exists("c").unwrap());
     assert_eq!(after.stats("b").unwrap().unwrap().object_count, 1);
+}
+
+fn versioned_bucket(name: &str, status: &str) -> Op {
+    let mut rec = bucket(name);
+    rec.configs.insert(version::VERSIONING_CONFIG.to_owned(), status.to_owned());
+    Op::UpdateBucket { rec }
+}
+
+fn written(out: OpOutput) -> Written {
+    match out {
+        OpOutput::Written(w) => w,
+        _ => panic!("not a Written output"),
+    }
+}
+
+fn delete_version(bucket: &str, key: &str, id: &str) -> Op {
+    let version = Some(VersionSel::parse(id).unwrap());
+    Op::DeleteObject { bucket: bucket.to_owned(), key: key.to_owned(), version }
+}
+
+impl Env {
+    /// Version ids of the noncurrent versions of `key`, newest first.
+    fn noncurrent(&self, bucket: &str, key: &str) -> Vec<String> {
+        let view = self.meta.view().unwrap();
+        let versions = view.versions(bucket, key, None, 100).unwrap();
+        versions.iter().map(|v| v.version_label().to_owned()).collect()
+    }
+
+    fn stats_of(&self, bucket: &str) -> BucketStats {
+        self.meta.view().unwrap().stats(bucket).unwrap().unwrap()
+    }
+}
+
+/// Enabled: every write is a new version, the old current one stays as noncurrent (with its
+/// blobs referenced); a delete without version adds a marker; removing the current version
+/// promotes the newest noncurrent one; blobs go when no version names them.
+fn versioning(env: &Env) {
+    env.ok(create_bucket("v"));
+    let (a, b) = (env.blob(b"first"), env.blob(b"second!"));
+    // An object written before versioning becomes the null version.
+    env.ok(put("v", object("k", &[&a]), Overwrite::Allow));
+    env.ok(versioned_bucket("v", "Enabled"));
+    let w1 = written(env.ok(put("v", object("k", &[&b]), Overwrite::Allow)));
+    let v1 = w1.version_id.clone().unwrap();
+    assert_eq!(v1.len(), 64);
+    assert!(v1.bytes().all(|c| c.is_ascii_alphanumeric()));
+    assert_eq!(w1.replaced.unwrap().version_label(), "null");
+    // forbid-overwrite has no effect in a versioned bucket.
+    let w2 = written(env.ok(put("v", object("k", &[&a]), Overwrite::Forbid)));
+    let v2 = w2.version_id.unwrap();
+    assert_ne!(v1, v2);
+    assert_eq!(env.view_object("v", "k").unwrap().version_label(), v2);
+    assert_eq!(env.noncurrent("v", "k"), vec![v1.clone(), "null".to_owned()]);
+    assert_eq!((env.refs(&a), env.refs(&b)), (2, 1));
+    // Paging through the noncurrent versions by order.
+    let view = env.meta.view().unwrap();
+    let first = view.versions("v", "k", None, 1).unwrap();
+    let rest = view.versions("v", "k", Some(version::order_of(first[0].seq)), 10).unwrap();
+    assert_eq!(rest.len(), 1);
+    assert!(rest[0].is_null_version());
+    drop(view);
+    // A delete without version adds a marker; ListObjects no longer shows the key.
+    let m = written(env.ok(delete("v", "k")));
+    assert!(m.delete_marker);
+    let marker_id = m.version_id.unwrap();
+    let current = env.view_object("v", "k").unwrap();
+    assert!(current.delete_marker);
+    assert_eq!(current.version_label(), marker_id);
+    let view = env.meta.view().unwrap();
+    let mut q = ListQuery { max_keys: 10, ..ListQuery::default() };
+    assert!(view.list_objects("v", &q).unwrap().0.objects.is_empty());
+    q.include_markers = true;
+    assert_eq!(view.list_objects("v", &q).unwrap().0.objects.len(), 1);
+    drop(view);
+    let stats = env.stats_of("v");
+    assert_eq!((stats.object_count, stats.delete_marker_count), (3, 1));
+    assert_eq!(stats.storage_bytes, 5 + 7 + 5);
+    // A bucket holding versions is not empty.
+    assert!(matches!(env.err(Op::DeleteBucket { name: "v".into() }), StoreError::BucketNotEmpty));
+    // Removing the current marker makes the newest version current again.
+    let r = written(env.ok(delete_version("v", "k", &marker_id)));
+    assert!(r.delete_marker);
+    assert_eq!(env.view_object("v", "k").unwrap().version_label(), v2);
+    assert_eq!(env.noncurrent("v", "k"), vec![v1.clone(), "null".to_owned()]);
+    // Removing a noncurrent version releases its blob; the one still named stays.
+    let (_, doomed) = env.apply(vec![delete_version("v", "k", &v1)]);
+    assert_eq!(doomed, vec![b.id.clone()]);
+    assert_eq!(env.refs(&b), 0);
+    let (_, doomed) = env.apply(vec![delete_version("v", "k", "null")]);
+    assert!(doomed.is_empty());
+    assert_eq!(env.refs(&a), 1);
+    // A version that does not exist: nothing happens.
+    let none = written(env.ok(delete_version("v", "k", &v1)));
+    assert!(none.replaced.is_none());
+    // Metadata updates reach a noncurrent version by id.
+    let w3 = written(env.ok(put("v", object("k", &[&b]), Overwrite::Allow)));
+    let sel = VersionSel::parse(&v2).unwrap();
+    let (r, _) = super::transact(&*env.meta, &env.blobs, &mut |w| {
+        w.update_object("v", "k", Some(&sel), &mut |r| r.acl = ObjectAcl::PublicRead)
+    });
+    assert_eq!(r.unwrap().version_label(), v2);
+    let view = env.meta.view().unwrap();
+    let old = view.versions("v", "k", None, 1).unwrap();
+    assert_eq!((old[0].version_label(), old[0].acl), (v2.as_str(), ObjectAcl::PublicRead));
+    assert_eq!(view.object("v", "k").unwrap().unwrap().version_id, w3.version_id);
+    drop(view);
+    // A delete marker under a prefix hides the prefix from ListObjects.
+    env.ok(put("v", object("d/x", &[&a]), Overwrite::Allow));
+    env.ok(delete("v", "d/x"));
+    let view = env.meta.view().unwrap();
+    let q = ListQuery { delimiter: "/".into(), max_keys: 10, ..ListQuery::default() };
+    let (page, _) = view.list_objects("v", &q).unwrap();
+    assert!(page.common_prefixes.is_empty());
+    assert_eq!(page.objects.len(), 1);
+}
+
+/// Suspended: writes and deletes replace the null version wherever it is; other versions stay.
+fn suspended_versioning(env: &Env) {
+    env.ok(create_bucket("s"));
+    env.ok(versioned_bucket("s", "Enabled"));
+    let (a, b, c) = (env.blob(b"a"), env.blob(b"bb"), env.blob(b"ccc"));
+    let v1 = written(env.ok(put("s", object("k", &[&a]), Overwrite::Allow))).version_id.unwrap();
+    env.ok(versioned_bucket("s", "Suspended"));
+    let n = written(env.ok(put("s", object("k", &[&b]), Overwrite::Allow)));
+    assert_eq!(n.version_id.as_deref(), Some("null"));
+    assert_eq!(env.noncurrent("s", "k"), vec![v1.clone()]);
+    // The null version is replaced, its blob released.
+    let (_, doomed) = env.apply(vec![put("s", object("k", &[&c]), Overwrite::Allow)]);
+    assert_eq!(doomed, vec![b.id.clone()]);
+    assert_eq!(env.noncurrent("s", "k"), vec![v1.clone()]);
+    // A delete replaces the null version with a null marker.
+    let m = written(env.ok(delete("s", "k")));
+    assert_eq!((m.version_id.as_deref(), m.delete_marker), (Some("null"), true));
+    assert_eq!(env.refs(&c), 0);
+    assert_eq!(env.noncurrent("s", "k"), vec![v1.clone()]);
+    // Enabled again: the null marker becomes noncurrent; a Suspended write later replaces it.
+    env.ok(versioned_bucket("s", "Enabled"));
+    let v3 = written(env.ok(put("s", object("k", &[&b]), Overwrite::Allow))).version_id.unwrap();
+    assert_eq!(env.noncurrent("s", "k"), vec!["null".to_owned(), v1.clone()]);
+    env.ok(versioned_bucket("s", "Suspended"));
+    env.ok(put("s", object("k", &[&c]), Overwrite::Allow));
+    assert_eq!(env.noncurrent("s", "k"), vec![v3, v1]);
+    let stats = env.stats_of("s");
+    assert_eq!((stats.object_count, stats.delete_marker_count), (3, 0));
 }
 
 #[test]

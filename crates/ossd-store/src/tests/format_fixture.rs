@@ -159,7 +159,7 @@ fn a_store_written_with_string_values_and_record_version_1_reads_back_typed_and_
     assert_eq!(classes("bucket-1"), (10, vec!["ColdArchive", "IA"]));
     assert_eq!(store.bucket_stats("bucket-2").unwrap().part_count, 1);
 
-    // Every record decodes to the typed record and encodes back to the same bytes, as version 2.
+    // Every record decodes to the typed record and encodes back to the same bytes, as version 3.
     let mut checked = 0;
     for (table, _, v) in rows().into_iter().filter(|(t, _, _)| *t != "blob_refs") {
         let bytes = unhex(v);
@@ -173,17 +173,22 @@ fn a_store_written_with_string_values_and_record_version_1_reads_back_typed_and_
         };
         assert_eq!(bytes[0], 1, "the fixture holds version-1 records");
         let mut expected = bytes.clone();
-        expected[0] = 2;
+        expected[0] = 3;
         if matches!(table, "objects" | "uploads") {
-            // Empty tags, no symlink target, no encryption: postcard writes one 0 byte each.
-            expected.extend([0, 0, 0]);
+            // Empty tags, no symlink target, no encryption, no version id, no delete marker,
+            // sequence 0: postcard writes one 0 byte each.
+            expected.extend([0, 0, 0, 0, 0, 0]);
+        }
+        if table == "bucket_stats" {
+            // No delete markers.
+            expected.push(0);
         }
         assert_eq!(again.unwrap(), expected, "{table} record re-encodes differently");
         checked += 1;
     }
     assert_eq!(checked, 5 + 5 + 22 + 1 + 1);
 
-    // The migration is lazy: a version-1 object record is rewritten as version 2 when it is next
+    // The migration is lazy: a version-1 object record is rewritten as version 3 when it is next
     // written, and reads back the same apart from the change.
     let raw = |key: &str| {
         let txn = store.db().begin_read().unwrap();
@@ -194,7 +199,7 @@ fn a_store_written_with_string_values_and_record_version_1_reads_back_typed_and_
     let mut updated = store
         .update_object("bucket-1", "app", &mut |r| r.tags = vec![("k".into(), "v".into())])
         .unwrap();
-    assert_eq!(raw("app")[0], 2);
+    assert_eq!(raw("app")[0], 3);
     assert_eq!(store.get_object("bucket-1", "app").unwrap().unwrap(), updated);
     updated.tags.clear();
     assert_eq!(updated, app);
@@ -211,14 +216,21 @@ fn version_2_object_records_keep_tags_symlink_target_and_encryption() {
         ..ObjectRecord::default()
     };
     let bytes = encode(&rec).unwrap();
-    assert_eq!(bytes[0], 2);
+    assert_eq!(bytes[0], 3);
     assert_eq!(decode::<ObjectRecord>("object", &bytes).unwrap(), rec);
+    // The same record as version 2 wrote it: without the three version fields at the end.
+    let mut v2 = bytes[..bytes.len() - 3].to_vec();
+    v2[0] = 2;
+    assert_eq!(decode::<ObjectRecord>("object", &v2).unwrap(), rec);
     let upload = UploadRecord { upload_id: "u".into(), template: rec, ..UploadRecord::default() };
     let bytes = encode(&upload).unwrap();
     assert_eq!(decode::<UploadRecord>("upload", &bytes).unwrap(), upload);
-    // The algorithm is stored as OSS spells it.
+    let mut v2 = bytes[..bytes.len() - 3].to_vec();
+    v2[0] = 2;
+    assert_eq!(decode::<UploadRecord>("upload", &v2).unwrap(), upload);
+    // The algorithm is stored as OSS spells it (before the three version fields).
     let spelled = postcard::to_allocvec(&Some("AES256")).unwrap();
-    assert!(bytes.ends_with(&spelled));
+    assert!(bytes[..bytes.len() - 3].ends_with(&spelled));
 }
 
 #[test]
@@ -272,4 +284,25 @@ fn values_parse_their_spellings_and_refuse_others_with_a_typed_error() {
     let mut bytes = encode(&"Weird").unwrap();
     bytes.remove(0);
     assert!(postcard::from_bytes::<StorageClass>(&bytes).is_err());
+}
+
+#[test]
+fn version_3_records_keep_version_fields_and_version_2_counters_read_with_no_markers() {
+    let rec = ObjectRecord {
+        key: "k".into(),
+        version_id: Some("null".into()),
+        delete_marker: true,
+        seq: 1_700_000_000_000_000,
+        ..ObjectRecord::default()
+    };
+    let bytes = encode(&rec).unwrap();
+    assert_eq!(decode::<ObjectRecord>("object", &bytes).unwrap(), rec);
+    let stats = BucketStats { object_count: 7, delete_marker_count: 2, ..BucketStats::default() };
+    let bytes = encode(&stats).unwrap();
+    assert_eq!(decode::<BucketStats>("stats", &bytes).unwrap(), stats);
+    // Version 2 counters end before the delete-marker count.
+    let mut v2 = bytes[..bytes.len() - 1].to_vec();
+    v2[0] = 2;
+    let old = decode::<BucketStats>("stats", &v2).unwrap();
+    assert_eq!((old.object_count, old.delete_marker_count), (7, 0));
 }

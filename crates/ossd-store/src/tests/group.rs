@@ -192,8 +192,8 @@ fn a_failing_op_in_a_group_fails_alone() {
             overwrite: Overwrite::Allow,
         }],
         vec![
-            Op::DeleteObject { bucket: "b".into(), key: "gone".into() },
-            Op::DeleteObject { bucket: "nope".into(), key: "y".into() },
+            Op::DeleteObject { bucket: "b".into(), key: "gone".into(), version: None },
+            Op::DeleteObject { bucket: "nope".into(), key: "y".into(), version: None },
         ],
         vec![Op::CreateUpload {
             bucket: "b".into(),
@@ -203,11 +203,13 @@ fn a_failing_op_in_a_group_fails_alone() {
     ];
     let out = store.run_group(&requests);
     assert_eq!(store.commit_count() - before, 1, "one transaction for the whole group");
-    assert!(matches!(&out[0], Ok(r) if matches!(r[..], [Ok(OpOutput::Replaced(None))])));
+    assert!(
+        matches!(&out[0], Ok(r) if matches!(r[..], [Ok(OpOutput::Written(Written { replaced: None, .. }))]))
+    );
     assert!(matches!(&out[1], Ok(r) if matches!(r[..], [Err(StoreError::NoSuchBucket)])));
     assert!(matches!(
         &out[2],
-        Ok(r) if matches!(r[..], [Ok(OpOutput::Replaced(Some(_))), Err(StoreError::NoSuchBucket)])
+        Ok(r) if matches!(r[..], [Ok(OpOutput::Written(Written { replaced: Some(_), .. })), Err(StoreError::NoSuchBucket)])
     ));
     assert!(matches!(&out[3], Ok(r) if matches!(r[..], [Ok(OpOutput::Done)])));
     assert_eq!(read_all(&store, "b", "a"), b"good");
@@ -243,7 +245,9 @@ fn a_failing_op_in_a_group_fails_alone() {
         }],
     ]);
     assert!(matches!(&out[0], Err(StoreError::Internal(_))));
-    assert!(matches!(&out[1], Ok(r) if matches!(r[..], [Ok(OpOutput::Replaced(None))])));
+    assert!(
+        matches!(&out[1], Ok(r) if matches!(r[..], [Ok(OpOutput::Written(Written { replaced: None, .. }))]))
+    );
     // Committed alone after "n", the refused request's blob is referenced and so survives.
     assert!(matches!(&out[2], Ok(r) if matches!(r[..], [Err(StoreError::NoSuchBucket)])));
     assert_eq!(store.commit_count() - before, 1);

@@ -122,6 +122,7 @@ fn listing_edge_cases() {
         delimiter: delimiter.into(),
         marker: marker.into(),
         max_keys,
+        include_markers: false,
     };
     let page = store.list_objects("b", &q("", "/", "", 100)).unwrap();
     assert_eq!(
@@ -207,7 +208,7 @@ fn listing_matches_naive_model_and_pages_cover_everything() {
         let delimiter = ["", "/", "//", "a/", "é", "+"][rng.random_range(0..6)].to_owned();
         let marker = if rng.random_bool(0.5) { pick(&mut rng) } else { String::new() };
         let max_keys = rng.random_range(0..12);
-        let q = ListQuery { prefix, delimiter, marker, max_keys };
+        let q = ListQuery { prefix, delimiter, marker, max_keys, include_markers: false };
         check_list(&store, &keys, &q);
         // Paging with next_marker yields the unpaged result.
         if max_keys > 0 {

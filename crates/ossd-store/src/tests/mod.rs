@@ -25,6 +25,7 @@ mod listing;
 mod records;
 mod snapshot;
 mod suite;
+mod versions;
 mod workload;
 
 // ---------------------------------------------------------------- helpers

@@ -122,7 +122,7 @@ fn store_refuses_object_record_of_unknown_version() {
     let store = Store::open_in_memory().unwrap();
     store.create_bucket(&bucket("b")).unwrap();
     let mut value = crate::codec::encode(&ObjectRecord::default()).unwrap();
-    value[0] = 3;
+    value[0] = 4;
     let txn = store.db().begin_write().unwrap();
     txn.open_table(OBJECTS).unwrap().insert(("b", b"k".as_slice()), value.as_slice()).unwrap();
     txn.commit().unwrap();

@@ -14,6 +14,8 @@ use crate::record::{
 
 /// Key of the objects table: (bucket, object key bytes).
 pub(crate) type ObjKey = (&'static str, &'static [u8]);
+/// Key of the object versions table: (bucket, object key bytes, order).
+pub(crate) type VersionKey = (&'static str, &'static [u8], u64);
 /// Key of the uploads table: (bucket, object key bytes, upload id).
 pub(crate) type UploadKey = (&'static str, &'static [u8], &'static str);
 
@@ -91,11 +93,17 @@ where
             if !key.starts_with(prefix) {
                 break 'seek;
             }
-            if count == q.max_keys {
-                page.is_truncated = true;
-                break 'seek;
-            }
             if let Some(n) = rollup(key, prefix, delim) {
+                // A prefix shows only if some key under it has a current version that is not a
+                // delete marker; the first such key is usually the first key under it.
+                if !q.include_markers && decode::<ObjectRecord>("object", v.value())?.delete_marker
+                {
+                    continue;
+                }
+                if count == q.max_keys {
+                    page.is_truncated = true;
+                    break 'seek;
+                }
                 let cp = &key[..n];
                 page.common_prefixes.push(utf8(cp)?);
                 last = page.common_prefixes.last().cloned();
@@ -110,6 +118,13 @@ where
                 }
             }
             let rec: ObjectRecord = decode("object", v.value())?;
+            if rec.delete_marker && !q.include_markers {
+                continue;
+            }
+            if count == q.max_keys {
+                page.is_truncated = true;
+                break 'seek;
+            }
             last = Some(rec.key.clone());
             page.objects.push(rec);
             count += 1;

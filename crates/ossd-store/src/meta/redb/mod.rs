@@ -13,7 +13,7 @@ use crate::space::Space;
 
 pub(crate) mod list;
 pub(crate) mod schema;
-mod tables;
+pub(crate) mod tables;
 mod view;
 
 use tables::RedbTables;
@@ -57,7 +57,7 @@ impl RedbMeta {
         txn.set_quick_repair(quick_repair);
         let generation = schema::upgrade(&txn)?;
         // Create every table so that read transactions can always open them.
-        drop(RedbTables::open(&txn)?);
+        RedbTables::create_all(&txn)?;
         txn.commit()?;
         let meta = RedbMeta {
             snapshot: Mutex::new(None),

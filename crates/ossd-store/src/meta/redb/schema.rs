@@ -3,7 +3,7 @@
 
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
-use super::list::{ObjKey, UploadKey};
+use super::list::{ObjKey, UploadKey, VersionKey};
 use crate::StoreError;
 
 /// Store-wide counters: "format" (layout version) and "generation" (bumped by every open).
@@ -17,6 +17,12 @@ pub(crate) const STATS: TableDefinition<&str, &[u8]> = TableDefinition::new("buc
 
 /// (bucket, key bytes) -> versioned `ObjectRecord`.
 pub(crate) const OBJECTS: TableDefinition<ObjKey, &[u8]> = TableDefinition::new("objects");
+
+/// (bucket, key bytes, order) -> versioned `ObjectRecord`: the noncurrent versions of a key in a
+/// versioned bucket, newest first (order = `u64::MAX - seq`). The current version of the key is
+/// in `objects`; a bucket that was never versioned has nothing here.
+pub(crate) const OBJECT_VERSIONS: TableDefinition<VersionKey, &[u8]> =
+    TableDefinition::new("object_versions");
 
 /// (bucket, key bytes, upload id) -> versioned `UploadRecord`.
 pub(crate) const UPLOADS: TableDefinition<UploadKey, &[u8]> = TableDefinition::new("uploads");
@@ -37,8 +43,9 @@ pub(crate) const BLOB_REFS: TableDefinition<&str, u64> = TableDefinition::new("b
 pub(crate) const INLINE_BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("inline_blobs");
 
 /// Layout version of the whole database; a store written by a newer layout is refused.
-/// Version 2 added inline blobs; a version 1 store is upgraded in place (nothing to convert).
-pub(crate) const STORE_FORMAT: u64 = 2;
+/// Version 2 added inline blobs, version 3 the noncurrent object versions; an older store is
+/// upgraded in place (nothing to convert: the new tables are created by the caller).
+pub(crate) const STORE_FORMAT: u64 = 3;
 
 /// Checks (and upgrades) the layout version in `txn` and bumps the store generation; returns
 /// the new generation.
@@ -50,8 +57,8 @@ pub(crate) fn upgrade(txn: &WriteTransaction) -> Result<u64, StoreError> {
             meta.insert("format", STORE_FORMAT)?;
         }
         Some(STORE_FORMAT) => {}
-        Some(1) => {
-            // Version 1 had no inline blobs; the new table is created by the caller.
+        Some(1 | 2) => {
+            // The tables added since are created by the caller.
             meta.insert("format", STORE_FORMAT)?;
         }
         Some(other) => {

@@ -2,8 +2,12 @@
 
 use redb::{ReadableTable, Table, WriteTransaction};
 
-use super::list::{ObjKey, UploadKey};
-use super::schema::{BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS};
+use std::cell::OnceCell;
+
+use super::list::{ObjKey, UploadKey, VersionKey};
+use super::schema::{
+    BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECT_VERSIONS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS,
+};
 use crate::StoreError;
 use crate::codec::{decode, encode};
 use crate::meta::Tables;
@@ -11,6 +15,7 @@ use crate::record::{BlobId, BucketRecord, BucketStats, ObjectRecord, PartRecord,
 
 /// All tables, opened once per write transaction.
 pub(crate) struct RedbTables<'txn> {
+    txn: &'txn WriteTransaction,
     buckets: Table<'txn, &'static str, &'static [u8]>,
     stats: Table<'txn, &'static str, &'static [u8]>,
     objects: Table<'txn, ObjKey, &'static [u8]>,
@@ -19,6 +24,8 @@ pub(crate) struct RedbTables<'txn> {
     parts: Table<'txn, (&'static str, &'static str, u32), &'static [u8]>,
     refs: Table<'txn, &'static str, u64>,
     inline: Table<'txn, &'static [u8], &'static [u8]>,
+    /// Opened on first use: writes to a never-versioned bucket do not pay for it.
+    versions: OnceCell<Table<'txn, VersionKey, &'static [u8]>>,
 }
 
 impl<'txn> RedbTables<'txn> {
@@ -33,8 +40,64 @@ impl<'txn> RedbTables<'txn> {
             parts: txn.open_table(PARTS)?,
             refs: txn.open_table(BLOB_REFS)?,
             inline: txn.open_table(INLINE_BLOBS)?,
+            versions: OnceCell::new(),
+            txn,
         })
     }
+
+    /// Opens every table, the lazily opened ones too (so that they exist for readers).
+    pub(crate) fn create_all(txn: &'txn WriteTransaction) -> Result<(), StoreError> {
+        let t = RedbTables::open(txn)?;
+        t.versions_table()?;
+        Ok(())
+    }
+
+    fn versions_table(&self) -> Result<&Table<'txn, VersionKey, &'static [u8]>, StoreError> {
+        if self.versions.get().is_none() {
+            let table = self.txn.open_table(OBJECT_VERSIONS)?;
+            let _ = self.versions.set(table);
+        }
+        self.versions
+            .get()
+            .ok_or_else(|| StoreError::Internal("versions table not open".to_owned()))
+    }
+
+    fn versions_mut(&mut self) -> Result<&mut Table<'txn, VersionKey, &'static [u8]>, StoreError> {
+        self.versions_table()?;
+        self.versions
+            .get_mut()
+            .ok_or_else(|| StoreError::Internal("versions table not open".to_owned()))
+    }
+}
+
+/// Reads at most `limit` versions of `key` after `after_order` from a versions table.
+pub(crate) fn read_versions<T>(
+    table: &T,
+    bucket: &str,
+    key: &[u8],
+    after_order: Option<u64>,
+    limit: usize,
+) -> Result<Vec<ObjectRecord>, StoreError>
+where
+    T: redb::ReadableTable<VersionKey, &'static [u8]>,
+{
+    let mut out = Vec::new();
+    let lo = match after_order {
+        None => std::ops::Bound::Included((bucket, key, 0)),
+        Some(o) => std::ops::Bound::Excluded((bucket, key, o)),
+    };
+    let hi = std::ops::Bound::Included((bucket, key, u64::MAX));
+    if limit == 0 || after_order == Some(u64::MAX) {
+        return Ok(out);
+    }
+    for entry in table.range((lo, hi))? {
+        let (_, v) = entry?;
+        out.push(decode("object version", v.value())?);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// Bounds of all keys of `bucket` in a table keyed by (bucket, ...): the next bucket name.
@@ -45,6 +108,10 @@ fn bucket_end(bucket: &str) -> String {
 impl Tables for RedbTables<'_> {
     fn bucket_exists(&self, name: &str) -> Result<bool, StoreError> {
         Ok(self.buckets.get(name)?.is_some())
+    }
+
+    fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError> {
+        self.buckets.get(name)?.map(|g| decode("bucket", g.value())).transpose()
     }
 
     fn put_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
@@ -104,6 +171,28 @@ impl Tables for RedbTables<'_> {
         key: &[u8],
     ) -> Result<Option<ObjectRecord>, StoreError> {
         self.objects.remove((bucket, key))?.map(|g| decode("object", g.value())).transpose()
+    }
+
+    fn versions(
+        &self,
+        bucket: &str,
+        key: &[u8],
+        after_order: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ObjectRecord>, StoreError> {
+        read_versions(self.versions_table()?, bucket, key, after_order, limit)
+    }
+
+    fn put_version(&mut self, bucket: &str, rec: &ObjectRecord) -> Result<(), StoreError> {
+        let order = crate::version::order_of(rec.seq);
+        let bytes = encode(rec)?;
+        self.versions_mut()?.insert((bucket, rec.key.as_bytes(), order), bytes.as_slice())?;
+        Ok(())
+    }
+
+    fn remove_version(&mut self, bucket: &str, key: &[u8], order: u64) -> Result<(), StoreError> {
+        self.versions_mut()?.remove((bucket, key, order))?;
+        Ok(())
     }
 
     fn upload_key(&self, bucket: &str, upload_id: &str) -> Result<Option<Vec<u8>>, StoreError> {

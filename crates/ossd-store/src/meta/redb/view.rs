@@ -7,7 +7,13 @@
 use redb::{Database, ReadOnlyTable, ReadTransaction, ReadableTable};
 
 use super::list::{self, ObjKey};
-use super::schema::{BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS};
+use std::sync::OnceLock;
+
+use super::list::VersionKey;
+use super::schema::{
+    BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECT_VERSIONS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS,
+};
+use super::tables::read_versions;
 use crate::StoreError;
 use crate::codec::decode;
 use crate::meta::View;
@@ -27,6 +33,8 @@ pub(crate) struct Snapshot {
     objects: ReadOnlyTable<ObjKey, &'static [u8]>,
     inline: ReadOnlyTable<&'static [u8], &'static [u8]>,
     refs: ReadOnlyTable<&'static str, u64>,
+    /// Opened on the first read of versions.
+    versions: OnceLock<ReadOnlyTable<VersionKey, &'static [u8]>>,
 }
 
 impl Snapshot {
@@ -39,6 +47,7 @@ impl Snapshot {
             objects: txn.open_table(OBJECTS)?,
             inline: txn.open_table(INLINE_BLOBS)?,
             refs: txn.open_table(BLOB_REFS)?,
+            versions: OnceLock::new(),
             txn,
         })
     }
@@ -80,6 +89,23 @@ impl View for Snapshot {
 
     fn list_objects(&self, bucket: &str, q: &ListQuery) -> Result<(ListPage, usize), StoreError> {
         list::list_objects(&self.objects, bucket, q)
+    }
+
+    fn versions(
+        &self,
+        bucket: &str,
+        key: &str,
+        after_order: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ObjectRecord>, StoreError> {
+        if self.versions.get().is_none() {
+            let table = self.txn.open_table(OBJECT_VERSIONS)?;
+            let _ = self.versions.set(table);
+        }
+        let Some(table) = self.versions.get() else {
+            return Err(StoreError::Internal("versions table not open".to_owned()));
+        };
+        read_versions(table, bucket, key.as_bytes(), after_order, limit)
     }
 
     fn upload(&self, bucket: &str, upload_id: &str) -> Result<Option<UploadRecord>, StoreError> {

@@ -280,6 +280,18 @@ def purge_bucket(endpoint: str, creds: Credentials, name: str) -> None:
     except Exception:
         pass
     try:
+        # A bucket that was versioned keeps versions and delete markers: remove them one by one.
+        if b.get_bucket_versioning().status:
+            while True:
+                page = b.list_object_versions(max_keys=1000)
+                entries = page.versions + page.delete_marker
+                if not entries:
+                    break
+                for v in entries:
+                    b.delete_object(v.key, params={"versionId": v.versionid})
+    except Exception:
+        pass
+    try:
         b.delete_bucket()
     except Exception:
         pass

@@ -198,7 +198,11 @@ fn check_delete(input: &DeleteIn) {
             return Err(ErrorCode::MalformedXML);
         }
         // The writer replaces what XML cannot carry with U+FFFD; the keys read back so.
-        Ok(DeleteRequest { quiet, keys: keys.iter().map(|k| xml_safe(k)).collect() })
+        Ok(DeleteRequest {
+            quiet,
+            keys: keys.iter().map(|k| xml_safe(k)).collect(),
+            version_ids: vec![None; keys.len()],
+        })
     })();
     assert_eq!(got.map_err(|e| e.code), want, "document {doc:?}");
 }

@@ -68,6 +68,7 @@ error_codes! {
     NoSuchWebsiteConfiguration => (404, "The specified bucket does not have a website configuration.", None),
     NoSuchLifecycle => (404, "No Row found in Lifecycle Table.", None),
     NoSuchKey => (404, "The specified key does not exist.", Some("0026-00000001")),
+    NoSuchVersion => (404, "The specified version does not exist.", None),
     NoSuchRegion => (404, "The specified region does not exist.", None),
     NoSuchServerSideEncryptionRule => (404, "The server side encryption configuration was not found.", None),
     NoSuchUpload => (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", None),

@@ -151,6 +151,7 @@ pub enum Operation {
     },
     ListLiveChannels,
     GetBucketVersioning,
+    PutBucketVersioning,
     ListObjectVersions,
     DescribeRegions,
     /// A request naming an OSS sub-resource ossd does not implement: `501 NotImplemented`.
@@ -241,6 +242,7 @@ impl Operation {
             O::ListParts { .. } => info("ListParts", Read, false, false, false),
             O::ListLiveChannels => info("ListLiveChannel", Owner, false, false, false),
             O::GetBucketVersioning => info("GetBucketVersioning", Owner, false, false, false),
+            O::PutBucketVersioning => info("PutBucketVersioning", Owner, false, false, true),
             O::ListObjectVersions => info("ListObjectVersions", Read, false, false, false),
             O::DescribeRegions => info("DescribeRegions", Signed, false, false, false),
             O::NotImplemented { .. } => info("NotImplemented", Anyone, false, false, false),
@@ -375,7 +377,6 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "styleName",
     "transferAcceleration",
     "userDefinedLogFieldsConfig",
-    "versionId",
     "vod",
     "worm",
     "wormExtend",
@@ -388,8 +389,8 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
 
 /// Sub-resources of which ossd implements one use only; every other use is `501 NotImplemented`:
 /// `GET /?regions` (DescribeRegions), `GET /bucket?live` (ListLiveChannel: always empty, ossd has
-/// no live channels), `GET /bucket?versioning` (never versioned) and `GET /bucket?versions`
-/// (ListObjectVersions: the current objects, version `null`).
+/// no live channels), `GET`/`PUT /bucket?versioning` (Get/PutBucketVersioning) and
+/// `GET /bucket?versions` (ListObjectVersions).
 pub const PARTLY_IMPLEMENTED: &[&str] = &["live", "regions", "versioning", "versions"];
 
 /// Plain arguments of implemented operations that OSS signs as sub-resources (V1): neither a
@@ -405,6 +406,7 @@ pub const ARGUMENTS: &[&str] = &[
     "response-content-type",
     "response-expires",
     "security-token",
+    "versionId",
 ];
 
 /// True when [`classify`] would return [`Operation::Preflight`]: an `OPTIONS` request naming a
@@ -430,6 +432,7 @@ pub fn classify(method: &str, target: &Target, query: &Query, copy_source: bool)
             ("GET", false, _, "regions") => Operation::DescribeRegions,
             ("GET", true, false, "live") => Operation::ListLiveChannels,
             ("GET", true, false, "versioning") => Operation::GetBucketVersioning,
+            ("PUT", true, false, "versioning") => Operation::PutBucketVersioning,
             ("GET", true, false, "versions") => Operation::ListObjectVersions,
             _ => Operation::NotImplemented { what: what.to_owned() },
         };

@@ -179,11 +179,12 @@ fn classification() {
     assert_eq!(op("GET", "/b/k", "tagging", false), Operation::GetObjectTagging { key: k() });
     assert_eq!(op("DELETE", "/b/k", "tagging", false), Operation::DeleteObjectTagging { key: k() });
     assert_eq!(op("POST", "/b/k", "tagging", false), Operation::MethodNotAllowed);
-    // Tags of a named version wait for versioning.
-    assert!(matches!(
+    // `versionId` is an argument of the operation it comes with.
+    assert_eq!(
         op("GET", "/b/k", "tagging&versionId=v", false),
-        Operation::NotImplemented { .. }
-    ));
+        Operation::GetObjectTagging { key: k() }
+    );
+    assert_eq!(op("DELETE", "/b/k", "versionId=v", false), Operation::DeleteObject { key: k() });
     let info = op("PUT", "/b/k", "tagging", false).info();
     assert_eq!((info.access, info.object_acl), (crate::Access::Write, true));
     let info = op("GET", "/b/k", "tagging", false).info();
@@ -241,9 +242,10 @@ fn sub_resources_never_fall_back_to_the_base_operation() {
     assert_eq!(op("GET", "/", "regions", false), Operation::DescribeRegions);
     assert_eq!(op("GET", "/b/", "live", false), Operation::ListLiveChannels);
     assert_eq!(op("GET", "/b/", "versioning", false), Operation::GetBucketVersioning);
+    assert_eq!(op("PUT", "/b/", "versioning", false), Operation::PutBucketVersioning);
     assert_eq!(op("GET", "/b/", "versions&prefix=a", false), Operation::ListObjectVersions);
     for (m, path, q) in [
-        ("PUT", "/b/", "versioning"),
+        ("DELETE", "/b/", "versioning"),
         ("DELETE", "/b/", "versions"),
         ("PUT", "/b/channel", "live"),
         ("GET", "/b/channel", "live"),

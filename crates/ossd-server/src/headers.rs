@@ -21,6 +21,12 @@ macro_rules! names {
 names! {
     /// `Content-MD5`: the body's MD5 (requests) or the stored blob's (upload answers).
     CONTENT_MD5 = "content-md5";
+    /// `x-oss-version-id`: the version an object operation wrote, read or removed.
+    X_OSS_VERSION_ID = "x-oss-version-id";
+    /// `x-oss-delete-marker: true`: the version concerned is a delete marker.
+    X_OSS_DELETE_MARKER = "x-oss-delete-marker";
+    /// `x-oss-copy-source-version-id`: the version of the source CopyObject copied.
+    X_OSS_COPY_SOURCE_VERSION_ID = "x-oss-copy-source-version-id";
     /// `x-oss-request-id`, on every answer.
     X_OSS_REQUEST_ID = "x-oss-request-id";
     /// `x-oss-ec`: the error's EC.

@@ -187,6 +187,7 @@ fn objects_step(
         delimiter: String::new(),
         marker: cursor.marker.clone(),
         max_keys: STEP,
+        include_markers: false,
     };
     let page = match state.store.list_objects(bucket, &q) {
         Err(StoreError::NoSuchBucket) => {

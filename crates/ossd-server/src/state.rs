@@ -225,6 +225,10 @@ pub fn store_error(e: StoreError) -> ApiError {
         StoreError::BucketNotEmpty => ApiError::new(ErrorCode::BucketNotEmpty),
         StoreError::NoSuchKey => ApiError::new(ErrorCode::NoSuchKey),
         StoreError::NoSuchUpload => ApiError::new(ErrorCode::NoSuchUpload),
+        StoreError::NoSuchVersion => ApiError::new(ErrorCode::NoSuchVersion),
+        StoreError::DeleteMarker { version_id } => {
+            crate::handlers::version_arg::delete_marker_error("GET", &version_id)
+        }
         StoreError::PositionNotEqualToLength { current } => {
             ApiError::new(ErrorCode::PositionNotEqualToLength)
                 .header(crate::headers::X_OSS_NEXT_APPEND_POSITION.as_str(), current.to_string())

@@ -27,6 +27,8 @@ pub struct BucketInfo<'a> {
     pub block_public_access: bool,
     /// The default server-side encryption algorithm (`None` when there is none).
     pub sse_algorithm: &'a str,
+    /// `<Versioning>`: `Enabled` or `Suspended`; absent when versioning was never enabled.
+    pub versioning: Option<&'a str>,
 }
 
 impl BucketInfo<'_> {
@@ -63,6 +65,9 @@ impl BucketInfo<'_> {
         w.elem("LogPrefix", "");
         w.close("BucketPolicy");
         w.elem("BlockPublicAccess", if self.block_public_access { "true" } else { "false" });
+        if let Some(v) = self.versioning {
+            w.elem("Versioning", v);
+        }
         w.close("Bucket");
         w.close("BucketInfo");
         w.finish()
@@ -86,6 +91,7 @@ mod tests {
             acl: "public-read",
             block_public_access: false,
             sse_algorithm: "None",
+            versioning: None,
         };
         assert_eq!(
             doc.to_xml(),
@@ -101,6 +107,10 @@ mod tests {
              <ServerSideEncryptionRule><SSEAlgorithm>None</SSEAlgorithm></ServerSideEncryptionRule>\
              <BucketPolicy><LogBucket></LogBucket><LogPrefix></LogPrefix></BucketPolicy>\
              <BlockPublicAccess>false</BlockPublicAccess></Bucket></BucketInfo>"
+        );
+        let versioned = BucketInfo { versioning: Some("Enabled"), ..doc };
+        assert!(
+            versioned.to_xml().contains("<Versioning>Enabled</Versioning></Bucket></BucketInfo>")
         );
     }
 }

@@ -16,6 +16,8 @@ pub struct BucketStat {
     pub multipart_upload_count: u64,
     /// `<LastModifiedTime>`, Unix seconds.
     pub last_modified_time: i64,
+    /// `<DeleteMarkerCount>`.
+    pub delete_marker_count: u64,
 }
 
 impl BucketStat {
@@ -44,7 +46,7 @@ impl BucketStat {
             ("DeepColdArchiveStorage", "0"),
             ("DeepColdArchiveRealStorage", "0"),
             ("DeepColdArchiveObjectCount", "0"),
-            ("DeleteMarkerCount", "0"),
+            ("DeleteMarkerCount", &self.delete_marker_count.to_string()),
         ] {
             w.elem(name, value);
         }
@@ -84,7 +86,10 @@ mod tests {
             object_count: 12,
             multipart_upload_count: 3,
             last_modified_time: 1_796_228_121,
+            delete_marker_count: 0,
         };
         assert_eq!(doc.to_xml(), want(102_411, 12, 3, 1_796_228_121));
+        let markers = BucketStat { delete_marker_count: 4, ..doc };
+        assert!(markers.to_xml().contains("<DeleteMarkerCount>4</DeleteMarkerCount>"));
     }
 }

@@ -16,6 +16,8 @@ pub struct DeleteRequest {
     pub quiet: bool,
     /// The keys, as written, checked, in document order.
     pub keys: Vec<String>,
+    /// `<VersionId>` of each object, in the order of `keys` (`None` when absent or empty).
+    pub version_ids: Vec<Option<String>>,
 }
 
 impl DeleteRequest {
@@ -32,10 +34,13 @@ impl DeleteRequest {
             Some(_) => return Err(malformed()),
         };
         let mut keys = Vec::new();
+        let mut version_ids = Vec::new();
         for o in doc.children_named("Object") {
             let k = o.child("Key").map(|k| k.text.clone()).ok_or_else(malformed)?;
             check_key(&k)?;
             keys.push(k);
+            version_ids
+                .push(o.child_text("VersionId").filter(|v| !v.is_empty()).map(str::to_owned));
         }
         if keys.is_empty() || keys.len() > MAX_DELETE_KEYS {
             return Err(ApiError::msg(
@@ -43,7 +48,7 @@ impl DeleteRequest {
                 "A Delete request must name between 1 and 1000 objects.",
             ));
         }
-        Ok(DeleteRequest { quiet, keys })
+        Ok(DeleteRequest { quiet, keys, version_ids })
     }
 }
 
@@ -52,8 +57,27 @@ impl DeleteRequest {
 pub struct DeleteResult<'a> {
     /// `encoding-type=url`: `<EncodingType>url</EncodingType>` first and the keys encoded.
     pub url: bool,
-    /// The `<Deleted>` keys, raw; empty for a quiet request.
-    pub deleted: &'a [String],
+    /// The `<Deleted>` entries, keys raw; empty for a quiet request.
+    pub deleted: &'a [Deleted],
+}
+
+/// One `<Deleted>` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Deleted {
+    /// `<Key>`.
+    pub key: String,
+    /// `<VersionId>`: the version the request named.
+    pub version_id: Option<String>,
+    /// `<DeleteMarker>true</DeleteMarker>`: a marker was added or removed.
+    pub delete_marker: bool,
+    /// `<DeleteMarkerVersionId>`: the id of that marker.
+    pub delete_marker_version_id: Option<String>,
+}
+
+impl From<String> for Deleted {
+    fn from(key: String) -> Deleted {
+        Deleted { key, ..Deleted::default() }
+    }
 }
 
 impl DeleteResult<'_> {
@@ -64,9 +88,18 @@ impl DeleteResult<'_> {
         if self.url {
             w.elem("EncodingType", "url");
         }
-        for k in self.deleted {
+        for d in self.deleted {
             w.open("Deleted");
-            w.elem("Key", &url_encode(k, self.url));
+            w.elem("Key", &url_encode(&d.key, self.url));
+            if let Some(v) = &d.version_id {
+                w.elem("VersionId", v);
+            }
+            if d.delete_marker {
+                w.elem("DeleteMarker", "true");
+            }
+            if let Some(v) = &d.delete_marker_version_id {
+                w.elem("DeleteMarkerVersionId", v);
+            }
             w.close("Deleted");
         }
         w.close("DeleteResult");
@@ -85,13 +118,28 @@ mod tests {
             b"<Delete><Quiet> TRUE </Quiet><Object><Key> a </Key></Object><Object><Key>b%2F%20c</Key></Object></Delete>",
         )
         .expect("parses");
-        assert_eq!(d, DeleteRequest { quiet: true, keys: vec![" a ".into(), "b%2F%20c".into()] });
+        assert_eq!(
+            d,
+            DeleteRequest {
+                quiet: true,
+                keys: vec![" a ".into(), "b%2F%20c".into()],
+                version_ids: vec![None, None]
+            }
+        );
+        let versioned = DeleteRequest::parse(
+            b"<Delete><Object><Key>a</Key><VersionId>null</VersionId></Object><Object><Key>b</Key><VersionId></VersionId></Object></Delete>",
+        )
+        .expect("parses");
+        assert_eq!(versioned.version_ids, vec![Some("null".to_owned()), None]);
         let plain = DeleteRequest::parse(b"<Delete><Object><Key>b%2F</Key></Object></Delete>");
         assert_eq!(plain.expect("parses").keys, vec!["b%2F".to_owned()]);
         let escaped =
             b"<Delete><Quiet>false</Quiet><Object><Key>a&amp;b&lt;&#xD;</Key></Object></Delete>";
         let escaped = DeleteRequest::parse(escaped).expect("parses");
-        assert_eq!(escaped, DeleteRequest { quiet: false, keys: vec!["a&b<\r".into()] });
+        assert_eq!(
+            escaped,
+            DeleteRequest { quiet: false, keys: vec!["a&b<\r".into()], version_ids: vec![None] }
+        );
         assert_eq!(code(DeleteRequest::parse(b"<Delete></Delete>")), ErrorCode::MalformedXML);
         assert_eq!(code(DeleteRequest::parse(b"<Del/>")), ErrorCode::MalformedXML);
         let bad_quiet = b"<Delete><Quiet>yes</Quiet><Object><Key>a</Key></Object></Delete>";
@@ -106,7 +154,8 @@ mod tests {
 
     #[test]
     fn delete_result_xml() {
-        let keys = vec!["a&b<c>.txt".to_owned(), "dir/x y\r".to_owned()];
+        let keys: Vec<Deleted> =
+            vec!["a&b<c>.txt".to_owned().into(), "dir/x y\r".to_owned().into()];
         let plain = DeleteResult { url: false, deleted: &keys };
         assert_eq!(
             plain.to_xml(),
@@ -130,6 +179,18 @@ mod tests {
         assert_eq!(
             quiet_url.to_xml(),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult><EncodingType>url</EncodingType></DeleteResult>"
+        );
+        let versioned = [Deleted {
+            key: "k".into(),
+            version_id: None,
+            delete_marker: true,
+            delete_marker_version_id: Some("m".into()),
+        }];
+        assert_eq!(
+            DeleteResult { url: false, deleted: &versioned }.to_xml(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DeleteResult><Deleted><Key>k</Key>\
+             <DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>m</DeleteMarkerVersionId>\
+             </Deleted></DeleteResult>"
         );
     }
 }

@@ -14,6 +14,9 @@ pub struct VersionEntry<'a> {
     pub version_id: &'a str,
     /// `<IsLatest>`.
     pub is_latest: bool,
+    /// A `<DeleteMarker>` entry: key, version, latest flag, time and owner only (no `Type`, by
+    /// which v2-go tells a marker from a version).
+    pub delete_marker: bool,
 }
 
 /// The `<ListVersionsResult>` answer. The prefix, the delimiter, the key markers and the keys
@@ -67,12 +70,20 @@ impl ListVersionsResult<'_> {
             w.elem("NextVersionIdMarker", self.next_version_id_marker);
         }
         for v in &self.versions {
-            w.open("Version");
+            let tag = if v.delete_marker { "DeleteMarker" } else { "Version" };
+            w.open(tag);
             w.elem("Key", &url_encode(v.object.key, url));
             w.elem("VersionId", v.version_id);
             w.elem("IsLatest", bool_text(v.is_latest));
-            v.object.write_details(&mut w);
-            w.close("Version");
+            if v.delete_marker {
+                w.elem("LastModified", &v.object.last_modified);
+                if let Some(id) = v.object.owner {
+                    super::parts::owner(&mut w, id);
+                }
+            } else {
+                v.object.write_details(&mut w);
+            }
+            w.close(tag);
         }
         common_prefixes(&mut w, self.common_prefixes, url);
         w.close("ListVersionsResult");
@@ -129,6 +140,7 @@ mod tests {
                 },
                 version_id: "null",
                 is_latest: true,
+                delete_marker: false,
             }],
             common_prefixes: &prefixes,
             ..empty
@@ -159,5 +171,14 @@ mod tests {
              <Owner><ID>ak</ID><DisplayName>ak</DisplayName></Owner></Version>\
              <CommonPrefixes><Prefix>d%20r%2F</Prefix></CommonPrefixes></ListVersionsResult>"
         );
+        // A delete marker: no ETag, Type, Size or StorageClass.
+        doc.url = false;
+        doc.versions[0].delete_marker = true;
+        doc.common_prefixes = &[];
+        assert!(doc.to_xml().contains(
+            "<DeleteMarker><Key>a&amp;b&lt;c&gt;.txt</Key><VersionId>null</VersionId>\
+             <IsLatest>true</IsLatest><LastModified>2026-12-02T16:15:21.000Z</LastModified>\
+             <Owner><ID>ak</ID><DisplayName>ak</DisplayName></Owner></DeleteMarker>"
+        ));
     }
 }

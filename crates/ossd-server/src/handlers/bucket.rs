@@ -181,6 +181,7 @@ pub fn get_bucket_info(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
         acl: r.acl.as_str(),
         block_public_access: b.block_public_access,
         sse_algorithm: super::encryption::bucket_default(b).map_or("None", |a| a.as_str()),
+        versioning: ossd_store::Versioning::of(r).as_str(),
     };
     Ok(render::ok_xml(doc.to_xml()))
 }
@@ -195,12 +196,13 @@ pub fn get_bucket_stat(state: &AppState, ctx: &Ctx) -> Result<Response<Body>, Ap
     let name = b.record.name.clone();
     let s = blocking(|| state.store.bucket_stats(&name)).map_err(store_error)?;
     // An empty bucket reports 0, as OSS does (alibabacloud-oss-v2's test of an empty bucket).
-    let empty = s.object_count == 0 && s.multipart_upload_count == 0;
+    let empty = s.object_count == 0 && s.multipart_upload_count == 0 && s.delete_marker_count == 0;
     let doc = BucketStat {
         storage: s.storage_bytes,
         object_count: s.object_count,
         multipart_upload_count: s.multipart_upload_count,
         last_modified_time: if empty { 0 } else { s.last_modified_ms / 1000 },
+        delete_marker_count: s.delete_marker_count,
     };
     Ok(render::ok_xml(doc.to_xml()))
 }
@@ -254,6 +256,7 @@ pub fn list_objects(state: &AppState, ctx: &Ctx, v2: bool) -> Result<Response<Bo
         delimiter: delimiter.clone(),
         marker: marker.clone(),
         max_keys,
+        include_markers: false,
     };
     let name = b.record.name.clone();
     let page = state.store.list_objects(&name, &q).map_err(store_error)?;

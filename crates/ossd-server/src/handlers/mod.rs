@@ -19,6 +19,7 @@ mod symlink;
 mod tagging;
 pub mod unsupported;
 mod upload;
+pub mod version_arg;
 mod versions;
 mod website;
 
@@ -108,6 +109,7 @@ pub async fn dispatch(
         Operation::ListMultipartUploads => multipart::list_uploads(state, ctx),
         Operation::ListLiveChannels => live::list_live_channels(ctx),
         Operation::GetBucketVersioning => versions::get_bucket_versioning(ctx),
+        Operation::PutBucketVersioning => versions::put_bucket_versioning(state, ctx, body).await,
         Operation::ListObjectVersions => versions::list_object_versions(state, ctx),
         Operation::DescribeRegions => regions::describe_regions(state, ctx),
         Operation::NotImplemented { what } => Err(ApiError::msg(

@@ -228,8 +228,10 @@ pub async fn complete(
     rec.last_modified_ms = now_ms();
     rec.object_type = ossd_store::ObjectType::Multipart;
     let (etag, crc, sse) = (rec.etag.clone(), rec.crc64, rec.server_side_encryption);
-    blocking(|| state.store.complete_upload(&b.record.name, &up.upload_id, rec, overwrite))
-        .map_err(store_error)?;
+    let written = blocking(|| {
+        state.store.complete_upload_versioned(&b.record.name, &up.upload_id, rec, overwrite)
+    })
+    .map_err(store_error)?;
     let doc = CompleteMultipartUploadResult {
         url,
         location: &super::object_url(state, ctx, &b.record.name, key),
@@ -241,6 +243,9 @@ pub async fn complete(
     render::set(&mut r, header::ETAG, &etag);
     render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     encryption::echo(&mut r, sse);
+    if let Some(id) = &written.version_id {
+        super::version_arg::set_id(&mut r, id);
+    }
     Ok(r)
 }
 

@@ -8,6 +8,7 @@ use super::object_template::{
 };
 use super::read_small_body;
 pub use super::upload::write_body;
+use super::version_arg;
 use crate::auth::{self, Authz};
 use crate::body::Body;
 use crate::clock::now_ms;
@@ -19,11 +20,13 @@ use crate::state::{AppState, BucketState, blocking, store_error};
 use http::{Response, StatusCode, header};
 use ossd_proto::docs::acl::AccessControlPolicy;
 use ossd_proto::docs::copy_result::CopyResult;
-use ossd_proto::docs::delete::{DeleteRequest, DeleteResult};
+use ossd_proto::docs::delete::{DeleteRequest, DeleteResult, Deleted};
 use ossd_proto::range::{RangeSpec, parse_range};
 use ossd_proto::request::{check_key, check_new_key};
 use ossd_proto::{ApiError, ErrorCode};
-use ossd_store::{Blob, ObjectRead, ObjectRecord, ObjectType, Overwrite, ReadPin, Segment};
+use ossd_store::{
+    Blob, ObjectRead, ObjectRecord, ObjectType, Overwrite, ReadPin, Segment, VersionSel,
+};
 use percent_encoding::percent_decode_str;
 
 /// The largest single PutObject / AppendObject / UploadPart body OSS accepts: 5 GiB.
@@ -56,16 +59,21 @@ fn get_record(
     state.store.get_object(&b.record.name, key).map_err(store_error)
 }
 
-/// Loads an object for reading, checking the ACL first so that a private bucket does not reveal which keys exist.
-fn readable_object(
+/// Loads the object (or the version the request names with `versionId`) for reading, checking
+/// the ACL first so that a private bucket does not reveal which keys exist. `method` names the
+/// request in the error about a delete marker.
+pub(super) fn readable_version(
     state: &AppState,
-    authz: Authz,
+    ctx: &Ctx,
     b: &BucketState,
     key: &str,
+    method: &str,
 ) -> Result<ObjectRecord, ApiError> {
-    let rec = get_record(state, b, key)?;
-    authz.object(b, rec.as_ref().map(|r| r.acl))?;
-    rec.ok_or_else(|| ApiError::no_such_key(key))
+    let sel = version_arg::requested(ctx, b)?;
+    let found = state.store.get_version(&b.record.name, key, sel.as_ref()).map_err(store_error)?;
+    let acl = found.as_ref().filter(|r| !r.delete_marker).map(|r| r.acl);
+    ctx.authz.object(b, acl)?;
+    version_arg::readable(key, sel.as_ref(), found, method)
 }
 
 /// A write that creates or replaces `key` (PutObject, PutSymlink): its overwrite mode, checked
@@ -78,7 +86,11 @@ pub(super) fn replacing(
     b: &BucketState,
     key: &str,
 ) -> Result<(Overwrite, bool), ApiError> {
-    let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
+    // x-oss-forbid-overwrite has no effect once versioning was enabled.
+    let overwrite = match overwrite_mode(Settings::Headers(&ctx.headers))? {
+        _ if version_arg::versioned(b) => Overwrite::Allow,
+        o => o,
+    };
     let existing = if ctx.authz.needs_object() || overwrite == Overwrite::Forbid {
         get_record(state, b, key)?
     } else {
@@ -113,11 +125,14 @@ pub async fn put_object(
     // Awaiting the group commit holds no thread: the store's committer thread leads it.
     // x-oss-forbid-overwrite is decided again inside the commit: of concurrent creates, one wins.
     let commit =
-        state.store.put_new_object_async(&b.record.name, rec, vec![blob.clone()], overwrite);
-    commit.await.map_err(store_error)?;
+        state.store.put_versioned_async(&b.record.name, rec, vec![blob.clone()], overwrite);
+    let written = commit.await.map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     super::upload::upload_answer(&mut r, &etag, &blob);
     encryption::echo(&mut r, sse);
+    if let Some(id) = &written.version_id {
+        version_arg::set_id(&mut r, id);
+    }
     Ok(r)
 }
 
@@ -171,14 +186,37 @@ pub(super) fn serve_object(
     // The record and, for a small inline object, its bytes come from one snapshot; a read from
     // the database's page cache runs on the worker itself (BENCHMARKS.md).
     let want_bytes = if head { 0 } else { state.store.inline_max() };
+    // `versionId` names the version read (an error document is always the current one).
+    let sel = if as_error.is_none() { version_arg::requested(ctx, b)? } else { None };
     // A record naming blob files comes with a read lease: a concurrent overwrite or delete
     // cannot unlink them before this read ends.
-    let found =
-        state.store.get_object_with_bytes(&b.record.name, key, want_bytes).map_err(store_error)?;
-    authz.object(b, found.as_ref().map(|o| o.rec.acl))?;
+    let found = state
+        .store
+        .get_version_with_bytes(&b.record.name, key, sel.as_ref(), want_bytes)
+        .map_err(store_error)?;
+    authz.object(b, found.as_ref().filter(|o| !o.rec.delete_marker).map(|o| o.rec.acl))?;
+    let found = match found {
+        Some(read) if read.rec.delete_marker => {
+            if as_error.is_some() {
+                return Ok(None);
+            }
+            let method = if head { "HEAD" } else { "GET" };
+            return Err(version_arg::readable(key, sel.as_ref(), Some(read.rec), method)
+                .err()
+                .unwrap_or_else(ApiError::internal));
+        }
+        None if sel.is_some() => {
+            return Err(version_arg::readable(key, sel.as_ref(), None, "GET")
+                .err()
+                .unwrap_or_else(ApiError::internal));
+        }
+        other => other,
+    };
     let Some(ObjectRead { rec, bytes, pin }) = found else {
         return Ok(None);
     };
+    // The version headers name the version read (a symlink's own, not its target's).
+    let version_id = rec.version_id.clone();
     // A symlink serves its target (conditions and ranges apply to what is served).
     let ObjectRead { rec, bytes, pin } = if rec.object_type == ObjectType::Symlink {
         super::symlink::follow(state, authz, b, rec, want_bytes)?
@@ -238,6 +276,12 @@ pub(super) fn serve_object(
     *r.status_mut() = as_error.unwrap_or(status);
     let size = rec.size;
     object_headers(&mut r, rec, len);
+    if version_arg::versioned(b) || version_id.is_some() {
+        version_arg::set_id(
+            &mut r,
+            version_id.as_deref().unwrap_or(ossd_store::version::NULL_VERSION),
+        );
+    }
     if status == StatusCode::PARTIAL_CONTENT {
         render::set(
             &mut r,
@@ -255,8 +299,9 @@ pub(super) fn serve_object(
 
 pub fn get_object_meta(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let rec = readable_object(state, ctx.authz, b, key)?;
+    let rec = readable_version(state, ctx, b, key, "HEAD")?;
     let mut r = render::empty(StatusCode::OK);
+    version_arg::set_headers(&mut r, b, &rec);
     render::set(&mut r, header::ETAG, &rec.etag);
     render::set(&mut r, header::CONTENT_LENGTH, &rec.size.to_string());
     render::set(&mut r, header::LAST_MODIFIED, &http_date(rec.last_modified_ms));
@@ -272,13 +317,22 @@ pub async fn delete_object(
 ) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_key(key)?;
+    let sel = version_arg::requested(ctx, b)?;
     // An explicit object ACL wins over the bucket's, for deletion as for overwriting.
     if ctx.authz.needs_object() {
         let existing = get_record(state, b, key)?;
         ctx.authz.object(b, existing.as_ref().map(|r| r.acl))?;
     }
-    state.store.delete_object_async(&b.record.name, key).await.map_err(store_error)?;
-    Ok(render::empty(StatusCode::NO_CONTENT))
+    let written =
+        state.store.delete_version_async(&b.record.name, key, sel).await.map_err(store_error)?;
+    let mut r = render::empty(StatusCode::NO_CONTENT);
+    if let Some(id) = &written.version_id {
+        version_arg::set_id(&mut r, id);
+    }
+    if written.delete_marker {
+        render::set(&mut r, headers::X_OSS_DELETE_MARKER, "true");
+    }
+    Ok(r)
 }
 
 /// Largest DeleteMultipleObjects body accepted (1000 keys of 1023 bytes fit).
@@ -296,7 +350,20 @@ pub async fn delete_multiple(
         read_small_body(body, MAX_DELETE_BODY, ApiError::new(ErrorCode::MaxMessageLengthExceeded))
             .await?;
     super::check_batch_delete_md5(ctx, &raw)?;
-    let DeleteRequest { quiet, keys } = DeleteRequest::parse(&raw)?;
+    let DeleteRequest { quiet, keys, version_ids } = DeleteRequest::parse(&raw)?;
+    // A malformed version id fails the whole request.
+    let mut entries = Vec::with_capacity(keys.len());
+    for (k, v) in keys.iter().zip(&version_ids) {
+        let sel = match v {
+            Some(v) => {
+                let sel = version_arg::parse(v, "VersionId")?;
+                version_arg::check_bucket(b, &sel, v)?;
+                Some(sel)
+            }
+            None => None,
+        };
+        entries.push((k.clone(), sel));
+    }
     // Each object's own ACL decides, as for DeleteObject; one refused key refuses the request, so a
     // multi-delete never removes more than single deletes would.
     if ctx.authz.needs_object() {
@@ -307,13 +374,44 @@ pub async fn delete_multiple(
                 .map_err(|e| e.field("Key", k.clone()))?;
         }
     }
-    blocking(|| state.store.delete_objects(&b.record.name, &keys)).map_err(store_error)?;
-    let doc = DeleteResult { url, deleted: if quiet { &[] } else { &keys } };
+    let written =
+        blocking(|| state.store.delete_versions(&b.record.name, &entries)).map_err(store_error)?;
+    let deleted: Vec<Deleted> = if quiet {
+        Vec::new()
+    } else {
+        entries
+            .into_iter()
+            .zip(version_ids)
+            .zip(written)
+            .map(|(((key, _), asked), w)| {
+                let marker_id = if w.delete_marker { asked.clone().or(w.version_id) } else { None };
+                Deleted {
+                    key,
+                    version_id: asked,
+                    delete_marker: w.delete_marker,
+                    delete_marker_version_id: marker_id,
+                }
+            })
+            .collect()
+    };
+    let doc = DeleteResult { url, deleted: &deleted };
     Ok(render::ok_xml(doc.to_xml()))
 }
 
-/// Parses `x-oss-copy-source: /bucket/key` (the key URL-encoded).
-fn parse_copy_source(v: &str) -> Result<(String, String), ApiError> {
+/// Parses `x-oss-copy-source: /bucket/key[?versionId=id]` (the key URL-encoded, the id raw).
+fn parse_copy_source(v: &str) -> Result<(String, String, Option<VersionSel>), ApiError> {
+    let (path, version) = match v.split_once("?versionId=") {
+        Some((path, id)) => {
+            (path, Some(version_arg::parse(id, headers::X_OSS_COPY_SOURCE.as_str())?))
+        }
+        None => (v, None),
+    };
+    let (bucket, key) = parse_copy_path(path)?;
+    Ok((bucket, key, version))
+}
+
+/// Parses the `/bucket/key` part of a copy source.
+fn parse_copy_path(v: &str) -> Result<(String, String), ApiError> {
     let bad = || {
         ApiError::invalid_argument(
             "Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
@@ -351,20 +449,41 @@ pub fn copy_bytes(
 /// Resolves `x-oss-copy-source` to the source bucket and a readable source object, whose blobs
 /// the returned pin keeps until it is dropped (a concurrent overwrite or delete of the source
 /// cannot pull them away from the copy).
+///
+/// The source version is the one `?versionId=` names after the source (or, as oss2 sends it
+/// for UploadPartCopy, the request's `versionId` argument); a delete marker is no source (404).
 pub fn copy_source(
     state: &AppState,
     ctx: &Ctx,
 ) -> Result<(std::sync::Arc<BucketState>, ObjectRecord, ReadPin), ApiError> {
-    let (src_bucket, src_key) =
+    let (src_bucket, src_key, mut sel) =
         parse_copy_source(ctx.header(headers::X_OSS_COPY_SOURCE).unwrap_or(""))?;
+    if sel.is_none()
+        && let Some(v) = ctx.query.get(version_arg::VERSION_ID)
+    {
+        sel = Some(version_arg::parse(v, version_arg::VERSION_ID)?);
+    }
     let sb = state.require_bucket(&src_bucket)?;
+    if let Some(sel) = &sel {
+        version_arg::check_bucket(&sb, sel, version_arg::VERSION_ID)?;
+    }
     // Reading the source is a decision of its own, on the source's bucket.
     let authz = auth::authorize(&ctx.principal, Some(&sb), ossd_proto::Access::Read, true, false)?;
-    let found =
-        state.store.get_object_with_bytes(&sb.record.name, &src_key, 0).map_err(store_error)?;
-    authz.object(&sb, found.as_ref().map(|o| o.rec.acl))?;
-    let src = found.ok_or_else(|| ApiError::no_such_key(&src_key))?;
-    Ok((sb, src.rec, src.pin))
+    let found = state
+        .store
+        .get_version_with_bytes(&sb.record.name, &src_key, sel.as_ref(), 0)
+        .map_err(store_error)?;
+    authz.object(&sb, found.as_ref().filter(|o| !o.rec.delete_marker).map(|o| o.rec.acl))?;
+    match found {
+        Some(src) if !src.rec.delete_marker => Ok((sb, src.rec, src.pin)),
+        Some(_) => Err(ApiError::no_such_key(&src_key)),
+        None => match &sel {
+            Some(VersionSel::Id(id, _)) => {
+                Err(version_arg::no_such_version(&src_key, id).with_ec(Some("0012-00000203")))
+            }
+            _ => Err(ApiError::no_such_key(&src_key)),
+        },
+    }
 }
 
 pub async fn copy_object(
@@ -380,7 +499,7 @@ pub async fn copy_object(
     let existing = get_record(state, &b, key)?;
     ctx.authz.object(&b, existing.as_ref().map(|r| r.acl))?;
     let overwrite = overwrite_mode(Settings::Headers(&ctx.headers))?;
-    if overwrite == Overwrite::Forbid && existing.is_some() {
+    if overwrite == Overwrite::Forbid && existing.is_some() && !version_arg::versioned(&b) {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     // A condition on the source that does not hold: 412 for if-match / if-unmodified-since, and
@@ -441,7 +560,7 @@ pub async fn copy_object(
     rec.last_modified_ms = now_ms();
     let crc = rec.crc64;
     let (etag, lm, sse) = (rec.etag.clone(), rec.last_modified_ms, rec.server_side_encryption);
-    blocking(|| state.store.put_object_with(&b.record.name, rec, new, overwrite))
+    let written = blocking(|| state.store.put_versioned(&b.record.name, rec, new, overwrite))
         .map_err(store_error)?;
     drop(pin);
     let doc = CopyResult { etag: &etag, last_modified: &iso8601(lm) };
@@ -449,6 +568,12 @@ pub async fn copy_object(
     render::set(&mut r, header::ETAG, &etag);
     render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &crc.to_string());
     encryption::echo(&mut r, sse);
+    if version_arg::versioned(&sb) || src.version_id.is_some() {
+        render::set(&mut r, headers::X_OSS_COPY_SOURCE_VERSION_ID, src.version_label());
+    }
+    if let Some(id) = &written.version_id {
+        version_arg::set_id(&mut r, id);
+    }
     Ok(r)
 }
 
@@ -505,24 +630,36 @@ pub async fn append_object(
     render::set(&mut r, headers::X_OSS_NEXT_APPEND_POSITION, &rec.size.to_string());
     render::set(&mut r, headers::X_OSS_HASH_CRC64ECMA, &rec.crc64.to_string());
     encryption::echo(&mut r, rec.server_side_encryption);
+    if let Some(id) = &rec.version_id {
+        version_arg::set_id(&mut r, id);
+    }
     Ok(r)
 }
 
 pub fn get_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
-    let rec = get_record(state, b, key)?.ok_or_else(|| ApiError::no_such_key(key))?;
+    let sel = version_arg::requested(ctx, b)?;
+    let found = state.store.get_version(&b.record.name, key, sel.as_ref()).map_err(store_error)?;
+    let rec = version_arg::readable(key, sel.as_ref(), found, "GET")?;
     let doc = AccessControlPolicy { owner: &b.record.owner, grant: rec.acl.as_str() };
-    Ok(render::ok_xml(doc.to_xml()))
+    let mut r = render::ok_xml(doc.to_xml());
+    if sel.is_some() || version_arg::versioned(b) {
+        version_arg::set_id(&mut r, rec.version_label());
+    }
+    Ok(r)
 }
 
 pub fn put_object_acl(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     let acl = object_acl(ctx.header(headers::X_OSS_OBJECT_ACL).unwrap_or(""))?;
-    blocking(|| state.store.update_object(&b.record.name, key, &mut |r| r.acl = acl)).map_err(
-        |e| match store_error(e) {
-            e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
-            e => e,
-        },
-    )?;
-    Ok(render::empty(StatusCode::OK))
+    let sel = version_arg::requested(ctx, b)?;
+    let rec = blocking(|| {
+        state.store.update_version(&b.record.name, key, sel.as_ref(), &mut |r| r.acl = acl)
+    })
+    .map_err(|e| version_arg::update_error(e, key, sel.as_ref(), "PUT"))?;
+    let mut r = render::empty(StatusCode::OK);
+    if sel.is_some() || version_arg::versioned(b) {
+        version_arg::set_id(&mut r, rec.version_label());
+    }
+    Ok(r)
 }

@@ -113,6 +113,9 @@ pub fn object_template(
         tags: Vec::new(),
         symlink_target: None,
         server_side_encryption: None,
+        version_id: None,
+        delete_marker: false,
+        seq: 0,
     })
 }
 

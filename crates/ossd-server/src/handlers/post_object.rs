@@ -188,7 +188,7 @@ pub async fn post_object(
     let existing =
         blocking(|| state.store.get_object(&b.record.name, &key)).map_err(store_error)?;
     authz.object(&b, existing.as_ref().map(|r| r.acl))?;
-    if overwrite == Overwrite::Forbid && existing.is_some() {
+    if overwrite == Overwrite::Forbid && existing.is_some() && !super::version_arg::versioned(&b) {
         return Err(ApiError::new(ErrorCode::FileAlreadyExists));
     }
     // Refused before the file is read, as every error about the form's own fields.
@@ -250,8 +250,9 @@ pub async fn post_object(
     rec.server_side_encryption = sse;
     let etag = rec.etag.clone();
     // Checked again inside the commit: of concurrent creates, one wins.
-    blocking(|| state.store.put_object_with(&b.record.name, rec, vec![blob.clone()], overwrite))
-        .map_err(store_error)?;
+    let written =
+        blocking(|| state.store.put_versioned(&b.record.name, rec, vec![blob.clone()], overwrite))
+            .map_err(store_error)?;
     let mut r = if let Some(redirect) =
         field(&fields, "success_action_redirect").filter(|r| !r.is_empty())
     {
@@ -285,5 +286,8 @@ pub async fn post_object(
     };
     super::upload::upload_answer(&mut r, &etag, &blob);
     super::encryption::echo(&mut r, sse);
+    if let Some(id) = &written.version_id {
+        super::version_arg::set_id(&mut r, id);
+    }
     Ok(r)
 }

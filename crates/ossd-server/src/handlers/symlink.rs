@@ -51,13 +51,16 @@ pub async fn put_symlink(
     rec.symlink_target = Some(target.into_owned());
     rec.last_modified_ms = now_ms();
     let etag = rec.etag.clone();
-    state
+    let written = state
         .store
-        .put_new_object_async(&b.record.name, rec, Vec::new(), overwrite)
+        .put_versioned_async(&b.record.name, rec, Vec::new(), overwrite)
         .await
         .map_err(store_error)?;
     let mut r = render::empty(StatusCode::OK);
     render::set(&mut r, header::ETAG, &etag);
+    if let Some(id) = &written.version_id {
+        super::version_arg::set_id(&mut r, id);
+    }
     Ok(r)
 }
 
@@ -66,9 +69,7 @@ pub async fn put_symlink(
 pub fn get_symlink(state: &AppState, ctx: &Ctx, key: &str) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     check_key(key)?;
-    let rec = state.store.get_object(&b.record.name, key).map_err(store_error)?;
-    ctx.authz.object(b, rec.as_ref().map(|r| r.acl))?;
-    let rec = rec.ok_or_else(|| ApiError::no_such_key(key))?;
+    let rec = super::object::readable_version(state, ctx, b, key, "GET")?;
     let Some(target) =
         rec.symlink_target.as_deref().filter(|_| rec.object_type == ObjectType::Symlink)
     else {

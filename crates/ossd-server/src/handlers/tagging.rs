@@ -3,16 +3,16 @@
 //! Put/Get/DeleteBucketTags (stored with the bucket, `configs["tagging"]`, parsed once into
 //! `BucketState::tags`).
 
-use super::bucket_config;
+use super::{bucket_config, version_arg};
 use crate::body::Body;
 use crate::pipeline::Ctx;
 use crate::render;
 use crate::request_body::RequestBody;
-use crate::state::{AppState, BucketState, TAGGING_CONFIG, blocking, store_error};
+use crate::state::{AppState, BucketState, TAGGING_CONFIG, blocking};
 use http::{Response, StatusCode};
+use ossd_proto::ApiError;
 use ossd_proto::docs::tagging::{self, MAX_TAGGING_BODY};
 use ossd_proto::tags::{Tag, check_bucket_tags, check_object_tags};
-use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::ObjectRecord;
 
 /// Reads and parses a tagging body (`Content-MD5` checked when given).
@@ -21,36 +21,44 @@ async fn read_tags(ctx: &Ctx, body: RequestBody) -> Result<Vec<Tag>, ApiError> {
     tagging::parse(&raw)
 }
 
-/// The object `key` of `b` if the request may act on it (its own ACL decides, per the
-/// operation's row), else the error; a missing object is `NoSuchKey`.
+/// The object `key` of `b` (or the version `versionId` names) if the request may act on it
+/// (its own ACL decides, per the operation's row), else the error; a missing object is
+/// `NoSuchKey`.
 fn object(
     state: &AppState,
     ctx: &Ctx,
     b: &BucketState,
     key: &str,
 ) -> Result<ObjectRecord, ApiError> {
-    let rec = state.store.get_object(&b.record.name, key).map_err(store_error)?;
-    ctx.authz.object(b, rec.as_ref().map(|r| r.acl))?;
-    rec.ok_or_else(|| ApiError::no_such_key(key))
+    super::object::readable_version(state, ctx, b, key, "GET")
 }
 
-/// Replaces the tags of object `key` in one committed record update.
-fn set_object_tags(state: &AppState, ctx: &Ctx, key: &str, tags: Vec<Tag>) -> Result<(), ApiError> {
+/// Replaces the tags of object `key` (or of the version `versionId` names) in one committed
+/// record update; answers the version changed.
+fn set_object_tags(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    tags: Vec<Tag>,
+    status: StatusCode,
+) -> Result<Response<Body>, ApiError> {
     let b = ctx.bucket()?;
     object(state, ctx, b, key)?;
+    let sel = version_arg::requested(ctx, b)?;
     let mut tags = Some(tags);
-    blocking(|| {
-        state.store.update_object(&b.record.name, key, &mut |r| {
+    let rec = blocking(|| {
+        state.store.update_version(&b.record.name, key, sel.as_ref(), &mut |r| {
             if let Some(t) = tags.take() {
                 r.tags = t;
             }
         })
     })
-    .map_err(|e| match store_error(e) {
-        e if e.code == ErrorCode::NoSuchKey => ApiError::no_such_key(key),
-        e => e,
-    })?;
-    Ok(())
+    .map_err(|e| version_arg::update_error(e, key, sel.as_ref(), "PUT"))?;
+    let mut r = render::empty(status);
+    if sel.is_some() || version_arg::versioned(b) {
+        version_arg::set_id(&mut r, rec.version_label());
+    }
+    Ok(r)
 }
 
 /// PutObjectTagging: replaces the object's whole tag set.
@@ -62,8 +70,7 @@ pub async fn put_object_tagging(
 ) -> Result<Response<Body>, ApiError> {
     let tags = read_tags(ctx, body).await?;
     check_object_tags(&tags)?;
-    set_object_tags(state, ctx, key, tags)?;
-    Ok(render::empty(StatusCode::OK))
+    set_object_tags(state, ctx, key, tags, StatusCode::OK)
 }
 
 /// GetObjectTagging: the object's tags, an empty set when it has none.
@@ -72,8 +79,13 @@ pub fn get_object_tagging(
     ctx: &Ctx,
     key: &str,
 ) -> Result<Response<Body>, ApiError> {
-    let rec = object(state, ctx, ctx.bucket()?, key)?;
-    Ok(render::ok_xml(tagging::render(&rec.tags)))
+    let b = ctx.bucket()?;
+    let rec = object(state, ctx, b, key)?;
+    let mut r = render::ok_xml(tagging::render(&rec.tags));
+    if ctx.query.has(version_arg::VERSION_ID) || version_arg::versioned(b) {
+        version_arg::set_id(&mut r, rec.version_label());
+    }
+    Ok(r)
 }
 
 /// DeleteObjectTagging: removes every tag; `204` also when there were none.
@@ -82,8 +94,7 @@ pub fn delete_object_tagging(
     ctx: &Ctx,
     key: &str,
 ) -> Result<Response<Body>, ApiError> {
-    set_object_tags(state, ctx, key, Vec::new())?;
-    Ok(render::empty(StatusCode::NO_CONTENT))
+    set_object_tags(state, ctx, key, Vec::new(), StatusCode::NO_CONTENT)
 }
 
 /// PutBucketTags: replaces the bucket's whole tag set (the 2021 reference; S3 does the same).

@@ -55,6 +55,7 @@ pub(crate) const OP_NAMES: &[&str] = &[
     "ListParts",
     "ListLiveChannel",
     "GetBucketVersioning",
+    "PutBucketVersioning",
     "ListObjectVersions",
     "DescribeRegions",
     "PutBucketReferer",

@@ -245,3 +245,48 @@ def test_worker_runs_at_start_and_after_a_restart(spawn_server, tmp_path):
     assert b.object_exists("keep")
     log = srv.log_path.read_text(errors="replace")
     assert "lifecycle expired object" in log and "d/gone" in log, srv.log_tail()
+
+
+def test_worker_noncurrent_versions_and_expired_delete_markers(raw, bucket, bucket_name):
+    """NoncurrentVersionTransition / NoncurrentVersionExpiration count NoncurrentDays from when a
+    version became noncurrent; ExpiredObjectDeleteMarker removes a delete marker that no other
+    version of its key is left behind (OSS lifecycle docs: "Lifecycle rules based on the last
+    modified time for versioned buckets",
+    https://www.alibabacloud.com/help/en/oss/user-guide/lifecycle-rules-based-on-the-last-modified-time-for-versioning-enabled-buckets)."""
+    cfg = oss2.models.BucketVersioningConfig()
+    cfg.status = "Enabled"
+    bucket.put_bucket_versioning(cfg)
+    ids = [bucket.put_object("n/k", data).versionid for data in (b"1", b"22", b"333")]
+    lone = bucket.put_object("e/k", b"x").versionid
+    marker = bucket.delete_object("e/k").versionid
+    bucket.delete_object("e/k", params={"versionId": lone})
+    bucket.put_object("e/kept", b"x")
+    kept_marker = bucket.delete_object("e/kept").versionid
+    body = lifecycle_xml(
+        "<Rule><ID>nc</ID><Prefix>n/</Prefix><Status>Enabled</Status>"
+        "<NoncurrentVersionTransition><NoncurrentDays>1</NoncurrentDays>"
+        "<StorageClass>IA</StorageClass></NoncurrentVersionTransition>"
+        "<NoncurrentVersionExpiration><NoncurrentDays>3</NoncurrentDays>"
+        "</NoncurrentVersionExpiration></Rule>",
+        "<Rule><ID>eodm</ID><Prefix>e/</Prefix><Status>Enabled</Status><Expiration>"
+        "<ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration></Rule>")
+    r = raw.request("PUT", bucket_name, params=[("lifecycle", None)], data=body)
+    assert r.status_code == 200, r.text
+    now = int(time.time() * 1000)
+    # The lone marker goes at once; the marker with a version behind it stays.
+    assert run_lifecycle(raw, now) == {"expired": 1, "transitioned": 0, "aborted": 0}
+    listed = bucket.list_object_versions(prefix="e/")
+    assert [m.versionid for m in listed.delete_marker] == [kept_marker]
+    assert marker != kept_marker
+    # A day later the two noncurrent versions move to IA; the current one stays Standard.
+    assert run_lifecycle(raw, now + DAY_MS + 60_000) == {"expired": 0, "transitioned": 2,
+                                                         "aborted": 0}
+    classes = {v.versionid: v.storage_class
+               for v in bucket.list_object_versions(prefix="n/").versions}
+    assert classes == {ids[0]: "IA", ids[1]: "IA", ids[2]: "Standard"}
+    # Three days later they are gone for good; the current version is untouched.
+    assert run_lifecycle(raw, now + 3 * DAY_MS + 60_000) == {"expired": 2, "transitioned": 0,
+                                                             "aborted": 0}
+    left = bucket.list_object_versions(prefix="n/")
+    assert [v.versionid for v in left.versions] == [ids[2]]
+    assert bucket.get_object("n/k").read() == b"333"

@@ -138,10 +138,12 @@ def test_tagging_document_shape_errors(raw, bucket, bucket_name):
     assert oss2_tags(bucket, "o") == {}
 
 
-def test_tags_of_a_named_version_are_not_implemented(raw, bucket, bucket_name):
+def test_tags_of_a_named_version_need_a_well_formed_id(raw, bucket, bucket_name):
+    # A malformed versionId is InvalidArgument (EC 0012-00000202); versioned tags are in
+    # test_versioning.py.
     bucket.put_object("o", b"x")
     r = raw.request("GET", bucket_name, "o", params=[("tagging", None), ("versionId", "v")])
-    assert_oss_error(r, 501, "NotImplemented")
+    assert assert_oss_error(r, 400, "InvalidArgument")["EC"] == "0012-00000202"
 
 
 def test_object_acl_decides_who_reads_and_writes_tags(endpoint, bucket, bucket_name):

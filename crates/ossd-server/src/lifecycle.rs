@@ -13,14 +13,22 @@
 //! the moment the step runs; `CreatedBeforeDate` takes what was last modified before that UTC
 //! midnight; the legacy `Date` expires every matching object from that midnight on. Where rules
 //! disagree, expiry wins over a transition, and of several transitions due the coldest class is
-//! taken (never back to a warmer one). `NoncurrentVersion*` and `ExpiredObjectDeleteMarker` have
-//! nothing to act on without versioning.
+//! taken (never back to a warmer one).
+//!
+//! In a bucket that was versioned, an `Expiration` of a current version adds a delete marker;
+//! `NoncurrentVersionExpiration` removes a noncurrent version (or delete marker) for good and
+//! `NoncurrentVersionTransition` changes its class, both counting `NoncurrentDays` from the
+//! moment it became noncurrent (the Last-Modified of the next newer version); and
+//! `ExpiredObjectDeleteMarker` removes a current delete marker that no other version of its key
+//! is left behind. Without versioning they have nothing to act on.
 
 use crate::clock::now_ms;
 use crate::state::{AppState, BucketState};
 use ossd_proto::docs::lifecycle::{Expiration, Rule, When};
+use ossd_store::version::order_of;
 use ossd_store::{
-    ListQuery, ListUploadsQuery, ObjectRecord, StorageClass, StoreError, UploadRecord,
+    ListQuery, ListUploadsQuery, ObjectRecord, StorageClass, StoreError, UploadRecord, VersionSel,
+    Versioning,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -153,7 +161,9 @@ pub fn step(
         None => true,
         Some(rules) => match cursor.phase {
             Phase::Objects => {
-                objects_step(state, &name, rules, cursor, now, report)?;
+                let versioned =
+                    b.as_ref().is_some_and(|b| Versioning::of(&b.record) != Versioning::Off);
+                objects_step(state, (&name, versioned), rules, cursor, now, report)?;
                 false
             }
             Phase::Uploads => uploads_step(state, &name, rules, cursor, now, report)?,
@@ -176,7 +186,7 @@ pub fn step(
 
 fn objects_step(
     state: &AppState,
-    bucket: &str,
+    (bucket, versioned): (&str, bool),
     rules: &[Rule],
     cursor: &mut Cursor,
     now: i64,
@@ -187,7 +197,7 @@ fn objects_step(
         delimiter: String::new(),
         marker: cursor.marker.clone(),
         max_keys: STEP,
-        include_markers: false,
+        include_markers: versioned,
     };
     let page = match state.store.list_objects(bucket, &q) {
         Err(StoreError::NoSuchBucket) => {
@@ -197,6 +207,12 @@ fn objects_step(
         other => other?,
     };
     for rec in &page.objects {
+        if versioned {
+            versions_of_key(state, bucket, rules, rec, now, report)?;
+        }
+        if rec.delete_marker {
+            continue;
+        }
         match judge(rules, rec, now) {
             Verdict::Keep => {}
             Verdict::Expire(rule) => {
@@ -234,6 +250,112 @@ fn objects_step(
         }
     }
     Ok(())
+}
+
+/// The version `rec` is, as a request would name it.
+fn sel_of(rec: &ObjectRecord) -> Option<VersionSel> {
+    VersionSel::parse(rec.version_label())
+}
+
+/// The noncurrent-version actions and `ExpiredObjectDeleteMarker` for the key whose current
+/// version is `current`.
+fn versions_of_key(
+    state: &AppState,
+    bucket: &str,
+    rules: &[Rule],
+    current: &ObjectRecord,
+    now: i64,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    let key = current.key.as_str();
+    let about_key = || rules.iter().filter(|r| r.enabled && key.starts_with(&r.prefix));
+    let noncurrent_rules = about_key()
+        .any(|r| r.noncurrent_expiration_days.is_some() || !r.noncurrent_transitions.is_empty());
+    let eodm = current.delete_marker
+        && about_key().any(|r| r.expiration == Some(Expiration::ExpiredObjectDeleteMarker));
+    if !noncurrent_rules && !eodm {
+        return Ok(());
+    }
+    // Newest first; each became noncurrent when the next newer version was written.
+    let mut newer_ms = current.last_modified_ms;
+    let mut after = None;
+    let mut left = 0usize;
+    loop {
+        let page = state.store.noncurrent_versions(bucket, key, after, STEP)?;
+        let full = page.len() == STEP;
+        for v in &page {
+            after = Some(order_of(v.seq));
+            let since = newer_ms;
+            newer_ms = v.last_modified_ms;
+            if noncurrent_action(state, bucket, rules, v, since, now, report)? {
+                continue;
+            }
+            left += 1;
+        }
+        if !full {
+            break;
+        }
+    }
+    if eodm
+        && left == 0
+        && let Some(sel) = sel_of(current)
+    {
+        state.store.delete_versions(bucket, &[(key.to_owned(), Some(sel))])?;
+        report.expired += 1;
+        state.metrics.lifecycle_action();
+        tracing::info!(bucket, key, "lifecycle removed an expired delete marker");
+    }
+    Ok(())
+}
+
+/// Applies the noncurrent-version rules to `v`, noncurrent since `since`; returns whether it
+/// was removed.
+fn noncurrent_action(
+    state: &AppState,
+    bucket: &str,
+    rules: &[Rule],
+    v: &ObjectRecord,
+    since: i64,
+    now: i64,
+    report: &mut Report,
+) -> Result<bool, StoreError> {
+    let Some(sel) = sel_of(v) else { return Ok(false) };
+    let matching =
+        || rules.iter().filter(|r| r.enabled && r.matches_object(&v.key, &v.tags, v.size));
+    let expire = matching()
+        .find(|r| r.noncurrent_expiration_days.is_some_and(|d| is_due(When::Days(d), since, now)));
+    if let Some(r) = expire {
+        state.store.delete_versions(bucket, &[(v.key.clone(), Some(sel))])?;
+        report.expired += 1;
+        state.metrics.lifecycle_action();
+        tracing::info!(bucket, key = %v.key, version = v.version_label(), rule = %r.id, "lifecycle expired noncurrent version");
+        return Ok(true);
+    }
+    if v.delete_marker {
+        return Ok(false);
+    }
+    let mut target: Option<StorageClass> = None;
+    for r in matching() {
+        for t in r.noncurrent_transitions.iter().filter(|t| is_due(t.when, since, now)) {
+            let Ok(class) = StorageClass::parse_ignore_case(&t.storage_class) else { continue };
+            if rank(class) > target.map_or(rank(v.storage_class), rank) {
+                target = Some(class);
+            }
+        }
+    }
+    if let Some(class) = target {
+        match state.store.update_version(bucket, &v.key, Some(&sel), &mut |r| {
+            r.storage_class = class;
+        }) {
+            Ok(_) => {
+                report.transitioned += 1;
+                state.metrics.lifecycle_action();
+            }
+            Err(StoreError::NoSuchVersion | StoreError::NoSuchKey) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
 }
 
 /// Returns `true` when the bucket's uploads are done.

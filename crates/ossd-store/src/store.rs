@@ -505,6 +505,20 @@ impl Store {
         crate::list_versions::find_noncurrent(view, bucket, key, sel)
     }
 
+    /// Noncurrent versions of `key`, newest first, after order `after_order` (see
+    /// [`crate::version::order_of`]; `None`: from the newest), at most `limit`.
+    pub fn noncurrent_versions(
+        &self,
+        bucket: &str,
+        key: &str,
+        after_order: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ObjectRecord>, StoreError> {
+        let view = self.view()?;
+        Store::require_bucket(&*view, bucket)?;
+        view.versions(bucket, key, after_order, limit)
+    }
+
     /// The versioning state of `bucket`.
     pub fn versioning(&self, bucket: &str) -> Result<Versioning, StoreError> {
         let view = self.view()?;

@@ -106,6 +106,19 @@ def cmd_setup(a):
     # The same CORS rules on the upload bucket, so the PUT benchmark also pays for CORS decoration.
     must("PutBucketCors (upload bucket)", oss_request(a.endpoint, ak, sk, "PUT", a.put_bucket, sub="cors",
                                                       body=cors_xml(a.origin), ctype="application/xml"))
+    if a.versioned_bucket:
+        # The same again with versioning enabled, and a 4 KiB object with two older versions.
+        b = a.versioned_bucket
+        must("PutBucket (versioned)", oss_request(a.endpoint, ak, sk, "PUT", b,
+                                                  oss_headers={"x-oss-acl": "public-read-write"}))
+        must("PutBucketCors (versioned)", oss_request(a.endpoint, ak, sk, "PUT", b, sub="cors",
+                                                      body=cors_xml(a.origin), ctype="application/xml"))
+        must("PutBucketVersioning", oss_request(
+            a.endpoint, ak, sk, "PUT", b, sub="versioning", ctype="application/xml",
+            body=b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"))
+        for _ in range(3):
+            must("PutObject (versioned)", oss_request(a.endpoint, ak, sk, "PUT", b, key=a.object_key,
+                                                      body=data, ctype="application/octet-stream"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,6 +403,7 @@ def main():
     s.add_argument("--endpoint", required=True, help="host:port")
     s.add_argument("--cors-bucket", required=True)
     s.add_argument("--put-bucket", required=True)
+    s.add_argument("--versioned-bucket", default="")
     s.add_argument("--origin", required=True)
     s.add_argument("--object-key", required=True)
     s.add_argument("--object-file", required=True)

@@ -25,6 +25,7 @@ OUTDIR="$ROOT/bench-results"
 ORIGIN="https://www.bench.example"
 CORS_BUCKET=bench-cors
 PUT_BUCKET=bench-put
+VERSIONED_BUCKET=bench-versioned
 OBJECT_KEY=obj-4k.bin
 export OSSD_ROOT_ACCESS_KEY_ID=LTAIbenchmarkrootkey0
 export OSSD_ROOT_ACCESS_KEY_SECRET=benchmarkrootsecretbenchmarkroot
@@ -147,7 +148,7 @@ wait_http "http://127.0.0.1:$P_FIXED/" "$NGINX_PID" nginx \
 
 log "creating buckets, CORS rules and the 4 KiB object with signed requests"
 python3 "$BENCH/benchlib.py" setup --endpoint "127.0.0.1:$P_OSSD" --cors-bucket "$CORS_BUCKET" \
-    --put-bucket "$PUT_BUCKET" --origin "$ORIGIN" --object-key "$OBJECT_KEY" \
+    --put-bucket "$PUT_BUCKET" --versioned-bucket "$VERSIONED_BUCKET" --origin "$ORIGIN" --object-key "$OBJECT_KEY" \
     --object-file "$WORK/static/$CORS_BUCKET/$OBJECT_KEY"
 
 # ---- sanity checks: each benchmarked request gives the answer we mean to measure -----------------
@@ -230,6 +231,12 @@ check get4k.ossd.sse 200 "^x-oss-server-side-encryption: AES256" "http://127.0.0
 run_wrk get4k.ossd.unencrypted 32 "$OSSD_PID" "http://127.0.0.1:$P_OSSD/$PUT_BUCKET/get4k-plain"
 run_wrk get4k.ossd.sse 32 "$OSSD_PID" "http://127.0.0.1:$P_OSSD/$PUT_BUCKET/get4k-sse"
 
+# ---- 2c. GET 4 KiB in a versioned bucket ------------------------------------------------------------
+log "2c. GET of the current version of a 4 KiB object with two older versions (versioning Enabled); 32 connections, ${DURATION}s"
+check get4k.ossd.versioned 200 "^x-oss-version-id: [0-9a-zA-Z]{64}" -H "Origin: $ORIGIN" \
+    "http://127.0.0.1:$P_OSSD/$VERSIONED_BUCKET/$OBJECT_KEY"
+run_wrk get4k.ossd.versioned 32 "$OSSD_PID" "http://127.0.0.1:$P_OSSD/$VERSIONED_BUCKET/$OBJECT_KEY" -H "Origin: $ORIGIN"
+
 kill "$HYPER_PID" "$NGINX_PID" 2>/dev/null || true
 
 # ---- 3. PUT 4 KiB ------------------------------------------------------------------------------------
@@ -248,6 +255,9 @@ done
 export BENCH_PUT_PREFIX="/$PUT_BUCKET/sse-c16-" BENCH_PUT_SSE=AES256
 run_wrk put4k.ossd.sse.c16 16 "$OSSD_PID" "http://127.0.0.1:$P_OSSD/" -s "$BENCH/put.lua"
 unset BENCH_PUT_SSE
+# The same into a bucket with versioning enabled (every PUT makes a version).
+export BENCH_PUT_PREFIX="/$VERSIONED_BUCKET/c16-"
+run_wrk put4k.ossd.versioned.c16 16 "$OSSD_PID" "http://127.0.0.1:$P_OSSD/" -s "$BENCH/put.lua"
 python3 "$BENCH/benchlib.py" fsync-loop --results "$RESULTS" --name put4k.baseline.fsync.after \
     --dir "$WORK/fsync-baseline" --seconds "$BASE_SECS"
 rm -rf "$WORK/fsync-baseline"

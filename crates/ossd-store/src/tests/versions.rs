@@ -74,3 +74,66 @@ fn versions_list_in_order_and_page_exactly_once() {
         }
     }
 }
+
+/// Paging through every version of a large versioned bucket against paging ListObjects over the
+/// same keys, 1,000 entries a page. Gated:
+/// `OSSD_SLOW_TESTS=1 cargo test --release -p ossd-store --lib slow_list_versions -- --nocapture`
+/// (`OSSD_SLOW_N` keys, 1,000,000 by default; every tenth key has a second version).
+#[test]
+fn slow_list_versions_at_scale() {
+    if std::env::var_os("OSSD_SLOW_TESTS").is_none() {
+        return;
+    }
+    let n: usize =
+        std::env::var("OSSD_SLOW_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut rec = bucket("b");
+    rec.configs.insert(VERSIONING_CONFIG.to_owned(), "Enabled".to_owned());
+    store.create_bucket(&bucket("b")).unwrap();
+    store.update_bucket(&rec).unwrap();
+    let key = |i: usize| format!("dir{:03}/obj{i:08}", i % 100);
+    let t = std::time::Instant::now();
+    for start in (0..n).step_by(50_000) {
+        super::listing::bulk_put(&store, (start..(start + 50_000).min(n)).map(key));
+    }
+    super::listing::bulk_put(&store, (0..n).step_by(10).map(key));
+    eprintln!("inserted {n} keys and {} second versions in {:?}", n / 10, t.elapsed());
+    // ListObjects, every page.
+    let t = std::time::Instant::now();
+    let mut q = ListQuery { max_keys: 1000, ..ListQuery::default() };
+    let (mut pages, mut objects) = (0, 0);
+    loop {
+        let page = store.list_objects("b", &q).unwrap();
+        pages += 1;
+        objects += page.objects.len();
+        match page.next_marker {
+            Some(m) if page.is_truncated => q.marker = m,
+            _ => break,
+        }
+    }
+    let objects_took = t.elapsed();
+    assert_eq!(objects, n);
+    // ListObjectVersions, every page.
+    let t = std::time::Instant::now();
+    let mut q = VersionsQuery { max_keys: 1000, ..VersionsQuery::default() };
+    let (mut vpages, mut entries) = (0, 0);
+    loop {
+        let page = store.list_versions("b", &q).unwrap();
+        vpages += 1;
+        entries += page.entries.len();
+        if !page.is_truncated {
+            break;
+        }
+        q.key_marker = page.next_key_marker.unwrap();
+        q.version_id_marker = VersionSel::parse(&page.next_version_id_marker.unwrap());
+    }
+    let versions_took = t.elapsed();
+    assert_eq!(entries, n + n / 10);
+    eprintln!(
+        "ListObjects: {pages} pages in {objects_took:?} ({:?} a page); ListObjectVersions: \
+         {vpages} pages in {versions_took:?} ({:?} a page)",
+        objects_took / pages,
+        versions_took / vpages
+    );
+}

@@ -254,6 +254,8 @@ RATIOS = [
     ("PUT 4 KiB, 1 conn vs write+fsync+rename+dir fsync", "put4k.ossd.c1", "put4k.baseline.fsync-dirsync", None),
     ("GET 4 KiB encrypted at rest vs unencrypted", "get4k.ossd.sse", "get4k.ossd.unencrypted", None),
     ("PUT 4 KiB encrypted at rest vs unencrypted, 16 conns", "put4k.ossd.sse.c16", "put4k.ossd.c16", None),
+    ("GET 4 KiB versioned bucket vs unversioned (both with Origin)", "get4k.ossd.versioned", "get4k.ossd", 0.9),
+    ("PUT 4 KiB versioned bucket vs unversioned, 16 conns", "put4k.ossd.versioned.c16", "put4k.ossd.c16", 0.9),
 ]
 
 LABELS = {
@@ -268,6 +270,8 @@ LABELS = {
     "get4k.ossd.unencrypted": "GET 4 KiB, no Origin — ossd, unencrypted",
     "get4k.ossd.sse": "GET 4 KiB, no Origin — ossd, x-oss-server-side-encryption: AES256",
     "put4k.ossd.sse.c16": "PUT 4 KiB, unique keys — ossd, 16 conns, AES256 at rest",
+    "get4k.ossd.versioned": "GET 4 KiB, matching Origin — ossd, versioned bucket (current of 3 versions)",
+    "put4k.ossd.versioned.c16": "PUT 4 KiB, unique keys — ossd, 16 conns, versioned bucket",
     "put4k.baseline.fsync.before": "write+fsync+rename loop (Python, sequential), before the PUT runs",
     "put4k.baseline.fsync.after": "write+fsync+rename loop (Python, sequential), after the PUT runs",
     "put4k.baseline.fsync-dirsync": "write+fsync+rename+fsync(dir) loop (Python, sequential)",

@@ -27,6 +27,7 @@ import oss2
 import pytest
 
 from conftest import assert_oss_error, oss2_bucket, v2_error
+from test_post_object import post_form, signed_fields
 
 VERSIONS = ["v1", "v4"]
 
@@ -126,6 +127,32 @@ def test_oss2_every_write_makes_a_version(endpoint, creds, bucket_name, version)
     # x-oss-forbid-overwrite has no effect in a versioned bucket.
     again = b.put_object("k", b"three", headers={"x-oss-forbid-overwrite": "true"})
     assert again.versionid not in (v1, v2)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_post_object_symlink_and_part_copy_versions(endpoint, creds, bucket_name, version):
+    b = oss2_bucket(endpoint, creds, bucket_name, version)
+    enable(b)
+    # PostObject answers the new version's id.
+    fields = [("key", "form.txt")] + signed_fields(creds, version, [{"bucket": bucket_name}])
+    r = post_form(endpoint, bucket_name, fields, ("f", b"form", None))
+    assert r.status_code == 204, r.text
+    posted = r.headers["x-oss-version-id"]
+    assert len(posted) == 64
+    assert b.get_object("form.txt", params={"versionId": posted}).read() == b"form"
+    # GetSymlink of an older version of the link gives that version's target.
+    old = b.put_symlink("a.txt", "link").headers["x-oss-version-id"]
+    b.put_symlink("b.txt", "link")
+    assert b.get_symlink("link").target_key == "b.txt"
+    assert b.get_symlink("link", params={"versionId": old}).target_key == "a.txt"
+    # UploadPartCopy of a named source version (oss2 passes it as the request's versionId).
+    first = b.put_object("src", b"first version").versionid
+    b.put_object("src", b"second")
+    up = b.init_multipart_upload("dst").upload_id
+    part = b.upload_part_copy(bucket_name, "src", (0, 12), "dst", up, 1,
+                              params={"versionId": first})
+    b.complete_multipart_upload("dst", up, [oss2.models.PartInfo(1, part.etag)])
+    assert b.get_object("dst").read() == b"first version"
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -342,3 +369,19 @@ def test_stat_counts_versions_and_markers_and_frees_space(raw, bucket):
     s = stat_xml(raw, name)
     assert s.findtext("ObjectCount") == "1" and s.findtext("Storage") == "7"
     assert s.findtext("DeleteMarkerCount") == "0"
+
+
+def test_null_version_of_a_bucket_never_versioned_and_suspended_appends(raw, bucket, bucket_name):
+    # Never versioned: `versionId=null` names the object itself.
+    bucket.put_object("k", b"x")
+    r = raw.request("DELETE", bucket_name, "k", params={"versionId": "null"})
+    assert r.status_code == 204 and r.headers["x-oss-version-id"] == "null"
+    assert "x-oss-delete-marker" not in r.headers
+    assert raw.request("HEAD", bucket_name, "k").status_code == 404
+    # Suspended: an append creates (and extends) the null version.
+    enable(bucket)
+    enable(bucket, "Suspended")
+    a1 = bucket.append_object("app", 0, b"ab")
+    a2 = bucket.append_object("app", a1.next_position, b"cd")
+    assert (a1.versionid, a2.versionid) == ("null", "null")
+    assert bucket.get_object("app", params={"versionId": "null"}).read() == b"abcd"

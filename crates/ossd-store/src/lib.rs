@@ -38,7 +38,8 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
-pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader};
+pub use blob::location::{BadLocation, BlobCredentials, BlobLocation, BlobService};
+pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader, OpendalBlobs};
 pub use error::StoreError;
 pub use group::{Commit, Committing};
 pub use perms::{ModeFix, tighten_permissions};

@@ -7,7 +7,7 @@
 # suite's dependencies, and runnable on the JDK 17 the Java suite needs anyway.
 #
 # After `s3proxy_start`: OSSD_TEST_S3_ENDPOINT (http://127.0.0.1:PORT), OSSD_TEST_S3_BUCKET,
-# OSSD_TEST_S3_ACCESS_KEY_ID and OSSD_TEST_S3_SECRET_ACCESS_KEY are exported; the server and its
+# OSSD_TEST_S3_ACCESS_KEY_ID, OSSD_TEST_S3_SECRET_ACCESS_KEY and OSSD_TEST_S3_DIR are exported; the server and its
 # directory go away when the shell exits (`s3proxy_stop` stops it earlier).
 
 S3PROXY_VERSION="${S3PROXY_VERSION:-2.6.0}"
@@ -53,6 +53,8 @@ EOF
       export OSSD_TEST_S3_BUCKET="$bucket"
       export OSSD_TEST_S3_ACCESS_KEY_ID="$key"
       export OSSD_TEST_S3_SECRET_ACCESS_KEY="$secret"
+      # Where its filesystem backend keeps the objects (tests look there: bucket/key as files).
+      export OSSD_TEST_S3_DIR="$S3PROXY_DIR/data"
       return 0
     fi
     if ! kill -0 "$S3PROXY_PID" 2>/dev/null; then break; fi

@@ -1,6 +1,7 @@
 //! ossd: the server binary and its command line (`ossd serve`).
 
 mod alloc;
+mod blobs_config;
 mod client;
 mod config;
 mod keys_cli;

@@ -86,6 +86,7 @@ pub fn resolve(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests unwrap on values they construct")]
     use super::*;
     use std::collections::HashMap;
 

@@ -182,6 +182,7 @@ impl fmt::Display for BlobLocation {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests unwrap on values they construct")]
     use super::*;
 
     #[test]

@@ -301,7 +301,7 @@ struct RemoteSink {
 impl RemoteSink {
     /// Sends the gathered bytes as the next part.
     fn send_chunk(&mut self) -> io::Result<()> {
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::new()));
+        let chunk = Bytes::from(std::mem::take(&mut self.buf));
         let (op, path, writer) = (self.op.clone(), self.path.clone(), self.writer.take());
         let writer = self.bridge.run(async move {
             let mut w = match writer {

@@ -4,6 +4,8 @@
 //! Over s3 when `tests/lib/s3proxy.sh` started a server (required with `OSSD_REQUIRE_S3=1`),
 //! over OpenDAL's `fs` service otherwise as well.
 
+#![allow(clippy::unwrap_used, reason = "tests unwrap on values they construct")]
+
 use std::io::{Read, Write};
 
 use ossd_store::{BlobBackend, BlobCredentials, BlobId, BlobLocation, OpendalBlobs};

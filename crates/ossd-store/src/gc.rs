@@ -8,7 +8,8 @@
 //! - a pass of [`Store::collect_garbage`] marks every unmarked blob that is older than the grace
 //!   period and unreferenced (orphans of crashed uploads, blobs whose mark was lost);
 //! - the same pass deletes the blob of every mark older than the grace period that is still
-//!   unreferenced, then the mark; a mark whose blob is referenced again is removed.
+//!   unreferenced, then the mark; a mark whose blob is referenced again is removed;
+//! - and it removes staging leftovers (`fs`) last written a grace period ago.
 //!
 //! A mark is only ever written after its blob was seen unreferenced, so a blob goes at least a
 //! grace period after it stopped being referenced: a reader on any node that fetched a record
@@ -31,6 +32,8 @@ pub struct GcReport {
     pub removed: usize,
     /// Marks removed because their blob is referenced again.
     pub unmarked: usize,
+    /// Staging leftovers of crashed writers removed (a grace period old).
+    pub staging: usize,
 }
 
 impl Store {
@@ -104,6 +107,11 @@ impl Store {
             Ok(())
         })?;
         mark_batch(&mut candidates)?;
+
+        // Staging leftovers of writers that crashed (a live one writes all the time).
+        if let Some(cutoff) = now.checked_sub(grace) {
+            report.staging = blobs.sweep_staging(cutoff)?;
+        }
         Ok(report)
     }
 }

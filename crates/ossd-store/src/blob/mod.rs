@@ -16,7 +16,7 @@ use md5::{Digest, Md5};
 
 pub(crate) use self::fs::FsBlobs;
 pub(crate) use self::mem::MemBlobs;
-pub use self::opendal::OpendalBlobs;
+pub use self::opendal::{OpendalBlobs, WRITE_CHUNK};
 use crate::crypt::Keyring;
 use crate::crypt::stream::Encryptor;
 use crate::record::{Blob, BlobId, InlineBytes, Segment};
@@ -76,6 +76,12 @@ pub trait BlobBackend: Send + Sync + 'static {
     /// Removes the deletion mark of blob `id`; a missing mark is not an error.
     fn unmark(&self, _id: &BlobId) -> io::Result<()> {
         Err(unsupported("deletion marks"))
+    }
+
+    /// Removes staging leftovers of crashed writers (of any node) last written before
+    /// `cutoff`; returns how many. A live writer's staging is newer: it writes all the time.
+    fn sweep_staging(&self, _cutoff: SystemTime) -> io::Result<usize> {
+        Ok(0)
     }
 }
 

@@ -8,6 +8,7 @@
 //! Requests run on the backend's own runtime (`bridge.rs`).
 
 use std::io::{self, Read, Write};
+use std::path::PathBuf;
 use std::sync::{Arc, Once};
 use std::time::SystemTime;
 
@@ -45,7 +46,8 @@ const MARKS: &str = "gc/";
 pub struct OpendalBlobs {
     op: Operator,
     bridge: Arc<Bridge>,
-    service: BlobService,
+    /// Where the `fs` service stages blobs being written (`<root>/staging`).
+    staging: Option<PathBuf>,
 }
 
 /// OpenDAL's errors as I/O errors (NotFound stays NotFound).
@@ -85,6 +87,8 @@ impl OpendalBlobs {
             let _ = rustls::crypto::ring::default_provider().install_default();
             opendal_http_transport_reqwest::install_default();
         });
+        let staging =
+            (loc.service == BlobService::Fs).then(|| PathBuf::from(&loc.root).join("staging"));
         let op = match loc.service {
             BlobService::Fs => {
                 let staging = format!("{}/staging", loc.root);
@@ -120,7 +124,7 @@ impl OpendalBlobs {
             }
         };
         let op = op.layer(RetryLayer::new().with_jitter());
-        Ok(OpendalBlobs { op, bridge: Arc::new(Bridge::new(THREADS)?), service: loc.service })
+        Ok(OpendalBlobs { op, bridge: Arc::new(Bridge::new(THREADS)?), staging })
     }
 
     /// Lists the service once (a wrong endpoint, bucket or key fails here, at start).
@@ -190,7 +194,8 @@ impl BlobBackend for OpendalBlobs {
     fn clear_staging(&self) -> io::Result<usize> {
         // Nothing to clear that is surely ours: other nodes may be writing. An object store keeps
         // an unfinished multipart upload out of sight (a bucket lifecycle rule aborts old ones);
-        // `fs` leaves its temporary files in `staging/` (docs/design.md, section 12).
+        // `fs` leaves its temporary files in `staging/`, which the collection removes once they
+        // are a grace period old (`sweep_staging`).
         Ok(0)
     }
 
@@ -255,7 +260,30 @@ impl BlobBackend for OpendalBlobs {
     }
 
     fn is_remote(&self) -> bool {
-        self.service != BlobService::Fs
+        // Even `fs` (possibly a network file system) goes through the backend's runtime.
+        true
+    }
+
+    fn sweep_staging(&self, cutoff: SystemTime) -> io::Result<usize> {
+        let Some(dir) = &self.staging else { return Ok(0) };
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_file() && meta.modified()? < cutoff {
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(removed)
     }
 
     fn for_each_dated(

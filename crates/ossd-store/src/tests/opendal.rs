@@ -258,7 +258,7 @@ fn grace_period(loc: &BlobLocation) {
     // After the grace period: the deleted object's blob goes, the orphan gets its mark.
     let later = now + grace + Duration::from_secs(60);
     let report = store.collect_garbage(later).unwrap();
-    assert_eq!(report, GcReport { marked: 1, removed: 1, unmarked: 0 });
+    assert_eq!(report, GcReport { marked: 1, removed: 1, ..GcReport::default() });
     assert!(!b.exists(&blob).unwrap());
     assert!(b.exists(&orphan).unwrap(), "an orphan waits a grace period after its mark");
     let report = store.collect_garbage(SystemTime::now()).unwrap();
@@ -273,7 +273,7 @@ fn grace_period(loc: &BlobLocation) {
     let live_blob = live.segments[0].blob.clone();
     b.mark(&live_blob).unwrap();
     let report = store.collect_garbage(later + grace * 10).unwrap();
-    assert_eq!(report, GcReport { marked: 0, removed: 0, unmarked: 1 });
+    assert_eq!(report, GcReport { unmarked: 1, ..GcReport::default() });
     assert_eq!(read_all(&store, "b", "live"), data);
 }
 
@@ -313,4 +313,30 @@ fn s3_keeps_encrypted_and_inline_objects() {
     inline_mode(|| put(&store, "b", "small", b"tiny"));
     assert!(store.get_object("b", "small").unwrap().unwrap().segments[0].blob.is_inline());
     assert_eq!(read_all(&store, "b", "small"), b"tiny");
+}
+
+/// A crashed writer's staging file (OpenDAL's `fs` writes to `staging/` and renames) goes once it
+/// is a grace period old; a live writer's stays.
+#[test]
+fn opendal_fs_staging_leftovers_go_after_the_grace_period() {
+    let blobs = tempfile::tempdir().unwrap();
+    let meta = tempfile::tempdir().unwrap();
+    let grace = Duration::from_secs(3600);
+    let store = store_over(meta.path(), &fs_location(blobs.path()), grace);
+    let staging = blobs.path().join("blobs/staging");
+    // A live writer, past its first part (so its temp file exists).
+    let mut live = store.blob_writer().unwrap();
+    live.write_all(&vec![7u8; 2 * crate::blob::WRITE_CHUNK + 1]).unwrap();
+    let live_files: Vec<_> = std::fs::read_dir(&staging).unwrap().collect();
+    assert_eq!(live_files.len(), 1, "the writer stages its first part");
+    // A crashed writer's leftover, last written two hours ago.
+    let dead = staging.join("1-00000000000000000000000000000000.deadbeef");
+    let f = std::fs::File::create(&dead).unwrap();
+    f.set_modified(SystemTime::now() - 2 * grace).unwrap();
+    drop(f);
+    let report = store.collect_garbage(SystemTime::now()).unwrap();
+    assert_eq!(report.staging, 1);
+    assert!(!dead.exists());
+    let blob = live.finish().unwrap();
+    assert!(store.inner.blobs.exists(&blob.id).unwrap(), "the live writer was left alone");
 }

@@ -16,7 +16,9 @@ use md5::{Digest, Md5};
 
 pub(crate) use self::fs::FsBlobs;
 pub(crate) use self::mem::MemBlobs;
-pub use self::opendal::{OpendalBlobs, WRITE_CHUNK};
+pub use self::opendal::OpendalBlobs;
+#[cfg(test)]
+pub(crate) use self::opendal::WRITE_CHUNK;
 use crate::crypt::Keyring;
 use crate::crypt::stream::Encryptor;
 use crate::record::{Blob, BlobId, InlineBytes, Segment};

@@ -46,9 +46,9 @@ EOF
   java -jar "$S3PROXY_JAR" --properties "$S3PROXY_DIR/s3proxy.conf" > "$S3PROXY_DIR/s3proxy.log" 2>&1 &
   S3PROXY_PID=$!
   trap s3proxy_stop EXIT
-  # Ready when it answers HTTP at all (403 to an unsigned request).
+  # Ready when its port takes connections (Jetty listens once s3proxy is set up).
   for _ in $(seq 300); do
-    if curl -s -o /dev/null "http://127.0.0.1:${port}/"; then
+    if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
       export OSSD_TEST_S3_ENDPOINT="http://127.0.0.1:${port}"
       export OSSD_TEST_S3_BUCKET="$bucket"
       export OSSD_TEST_S3_ACCESS_KEY_ID="$key"

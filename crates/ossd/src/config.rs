@@ -464,4 +464,20 @@ mod tests {
         let s = settings("", &["--tls-cert", "c.pem", "--tls-key", "k.pem"]).expect("a pair");
         assert!(s.server.tls.is_some());
     }
+
+    #[test]
+    fn blobs_settings_come_from_the_file_and_flags_override_them() {
+        let file = "blobs = \"oss://b/p?endpoint=https://oss.example.com\"\nblob_grace = 600\n";
+        let s = settings(file, &[]).expect("file keys");
+        let b = s.server.blobs.expect("blobs");
+        assert_eq!(b.location.to_string(), "oss://b/p?endpoint=https://oss.example.com");
+        assert_eq!(b.grace.as_secs(), 600);
+        let s =
+            settings(file, &["--blobs", "fs:///srv/blobs", "--blob-grace", "7"]).expect("flags");
+        let b = s.server.blobs.expect("blobs");
+        assert_eq!((b.location.to_string().as_str(), b.grace.as_secs()), ("fs:///srv/blobs", 7));
+        assert!(settings("", &[]).expect("none").server.blobs.is_none());
+        assert!(settings("blob_grace = 5\n", &[]).is_err(), "a grace period needs blobs");
+        assert!(settings("blobs = \"s3://key:secret@b\"\n", &[]).is_err());
+    }
 }

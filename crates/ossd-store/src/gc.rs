@@ -42,12 +42,6 @@ impl Store {
         self.inner.grace
     }
 
-    /// Whether blob reads and writes may wait on the network (the server keeps them off its
-    /// async workers then).
-    pub fn blobs_are_remote(&self) -> bool {
-        self.inner.blobs.is_remote()
-    }
-
     /// One collection pass as if the time were `now` (see the module comment). Without a grace
     /// period this is the generation sweep ([`Store::sweep_orphans`]).
     pub fn collect_garbage(&self, now: SystemTime) -> Result<GcReport, StoreError> {

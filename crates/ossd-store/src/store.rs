@@ -231,6 +231,12 @@ impl Store {
         if view.bucket_exists(bucket)? { Ok(()) } else { Err(StoreError::NoSuchBucket) }
     }
 
+    /// Whether blob reads and writes may wait on the network (the server keeps them off its
+    /// async workers then).
+    pub fn blobs_are_remote(&self) -> bool {
+        self.inner.blobs.is_remote()
+    }
+
     /// This process's generation: the number of times the store has been opened.
     pub fn generation(&self) -> u64 {
         self.inner.generation

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: lint, build once (release), Rust tests, then the
 # real-client suites (Python, Node + Chromium, Go, Java) against real ossd processes. Exits non-zero
-# on any failure. Needs cargo, python3, node, go and mvn (JDK 17) on the machine.
+# on any failure. Needs cargo, python3, node, go and mvn (JDK 17) on the machine (mvn also fetches
+# s3proxy, the S3 server the OpenDAL blob tests run against).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,6 +15,12 @@ cargo fmt --all -- --check
 
 step "clippy"
 cargo clippy --workspace --all-targets --release -- -D warnings
+
+step "S3 server for the blobs-over-OpenDAL tests (s3proxy from Maven Central, loopback)"
+# Exports OSSD_TEST_S3_*; OSSD_REQUIRE_S3=1 makes those tests fail instead of skipping.
+source tests/lib/s3proxy.sh
+s3proxy_start
+export OSSD_REQUIRE_S3=1
 
 step "rust tests (release; also builds the release ossd for the suites below)"
 cargo test --workspace --release

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod blob_gc;
 mod body;
 mod clock;
 mod conn_io;
@@ -34,6 +35,6 @@ mod tls;
 pub use body::Body;
 pub use console::session::ConsoleConfig;
 pub use limits::ConnLimits;
-pub use server::{AccessKey, Server, ServerConfig, StartError};
+pub use server::{AccessKey, BlobsConfig, Server, ServerConfig, StartError};
 pub use state::AppState;
 pub use tls::{TlsError, TlsFiles};

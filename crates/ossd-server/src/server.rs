@@ -71,6 +71,17 @@ pub struct ServerConfig {
     /// After SIGTERM, how long the server goes on accepting (with `/-/readyz` at 503, so that load
     /// balancers take it out) before it stops accepting and drains.
     pub drain_delay: Duration,
+    /// Object bytes in an OpenDAL service (`--blobs`) instead of the data directory's files.
+    pub blobs: Option<BlobsConfig>,
+}
+
+/// Blobs in an OpenDAL service, shared by every node that names it.
+#[derive(Clone, Debug)]
+pub struct BlobsConfig {
+    /// The service, bucket and prefix, with the credentials (`Debug` redacts the secret).
+    pub location: ossd_store::BlobLocation,
+    /// How long an unreferenced blob is kept before deletion (longer than any read or upload).
+    pub grace: Duration,
 }
 
 /// A bound, ready server.
@@ -97,22 +108,25 @@ impl Server {
         let store = tokio::task::spawn_blocking({
             let dir = config.data_dir.clone();
             let master_key_file = config.master_key_file.clone();
+            let blobs = config.blobs.clone();
             // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
             // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
             move || {
-                Store::open_with(
-                    &dir,
-                    &StoreOptions {
-                        quick_repair: false,
-                        master_key_file,
-                        ..StoreOptions::default()
-                    },
-                )
+                let opts = StoreOptions {
+                    quick_repair: false,
+                    master_key_file,
+                    blob_grace: blobs.as_ref().map(|b| b.grace),
+                    ..StoreOptions::default()
+                };
+                match blobs {
+                    None => Store::open_with(&dir, &opts).map_err(|e| e.to_string()),
+                    Some(b) => crate::blob_gc::open_shared(&dir, &b, &opts),
+                }
             }
         })
         .await
         .map_err(|e| StartError::Store(e.to_string()))?
-        .map_err(|e| StartError::Store(e.to_string()))?;
+        .map_err(StartError::Store)?;
         let mut listeners = vec![(bind_one(addr).await?, tls.is_some())];
         if let Some(http) = config.http_listen {
             listeners.push((bind_one(http).await?, false));
@@ -149,13 +163,18 @@ impl Server {
         let Server { listeners, metrics_listener, tls, state } = self;
         // Sweep blobs orphaned by an earlier crash, in the background: start-up does not wait for it.
         let sweeper = state.clone();
-        tokio::task::spawn_blocking(move || match sweeper.store.sweep_orphans() {
-            Ok(n) if n > 0 => {
-                tracing::info!(removed = n, "removed orphaned blobs from an earlier run")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
-        });
+        if sweeper.store.blob_grace().is_some() {
+            // Shared blobs: collected again and again, each a grace period after it was let go.
+            crate::blob_gc::spawn(sweeper);
+        } else {
+            tokio::task::spawn_blocking(move || match sweeper.store.sweep_orphans() {
+                Ok(n) if n > 0 => {
+                    tracing::info!(removed = n, "removed orphaned blobs from an earlier run")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
+            });
+        }
         crate::lifecycle::spawn(state.clone());
         let limits = state.config.limits;
         let (stop_tx, stop) = tokio::sync::watch::channel(false);

@@ -21,6 +21,7 @@ pub mod crc64;
 pub mod crypt;
 mod dbfile;
 mod error;
+mod gc;
 mod group;
 mod lease;
 mod list_versions;
@@ -41,8 +42,10 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
-pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader};
+pub use blob::location::{BadLocation, BlobCredentials, BlobLocation, BlobService};
+pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader, OpendalBlobs};
 pub use error::StoreError;
+pub use gc::GcReport;
 pub use group::{Commit, Committing};
 pub use list_versions::{VersionsEntry, VersionsPage, VersionsQuery};
 pub use perms::{ModeFix, tighten_permissions};

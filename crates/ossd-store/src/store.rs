@@ -43,7 +43,7 @@ pub enum Overwrite {
 pub const DEFAULT_INLINE_MAX: u64 = 16 * 1024;
 
 /// How many orphan candidates `sweep_orphans` checks per lock hold.
-const SWEEP_BATCH: usize = 512;
+pub(crate) const SWEEP_BATCH: usize = 512;
 
 /// Tuning knobs for [`Store::open_with`].
 #[derive(Clone, Debug)]
@@ -65,6 +65,12 @@ pub struct StoreOptions {
     /// The master key file of encryption at rest; `None`: `master-key.json` beside the
     /// database (created, mode 0600, when missing).
     pub master_key_file: Option<std::path::PathBuf>,
+    /// `None`: blobs a commit leaves unreferenced are deleted right after it (or after this
+    /// process's readers), and the sweep removes orphans of earlier processes: right for blobs
+    /// only this process uses. `Some(grace)`: blobs shared by several nodes; an unreferenced
+    /// blob gets a deletion mark and is deleted by [`Store::collect_garbage`] once the mark
+    /// is `grace` old (see `gc.rs`); the backend must keep marks (OpenDAL does).
+    pub blob_grace: Option<std::time::Duration>,
 }
 
 /// Name of the master key file in the data directory (unless configured elsewhere).
@@ -84,6 +90,7 @@ impl Default for StoreOptions {
             cache_bytes: DEFAULT_CACHE_BYTES,
             reserve_bytes: DEFAULT_RESERVE_BYTES,
             master_key_file: None,
+            blob_grace: None,
         }
     }
 }
@@ -97,6 +104,9 @@ pub(crate) struct Inner {
     pub(crate) blobs: Arc<dyn BlobBackend>,
     pub(crate) generation: u64,
     pub(crate) inline_max: u64,
+    /// How long an unreferenced blob stays before deletion (`None`: no wait, see
+    /// [`StoreOptions::blob_grace`]).
+    pub(crate) grace: Option<std::time::Duration>,
     /// Master keys wrapping the data keys of encrypted blobs.
     pub(crate) keys: Arc<Keyring>,
     /// Held across each write transaction and the blob deletions that follow its commit, and by
@@ -178,6 +188,7 @@ impl Store {
                 blobs,
                 generation,
                 inline_max: opts.inline_max,
+                grace: opts.blob_grace,
                 keys: Arc::new(keys),
                 write_lock: Mutex::new(()),
                 leases: Mutex::new(Leases::default()),
@@ -221,14 +232,25 @@ impl Store {
         if view.bucket_exists(bucket)? { Ok(()) } else { Err(StoreError::NoSuchBucket) }
     }
 
+    /// Whether blob reads and writes may wait on the network (the server keeps them off its
+    /// async workers then).
+    pub fn blobs_are_remote(&self) -> bool {
+        self.inner.blobs.is_remote()
+    }
+
     /// This process's generation: the number of times the store has been opened.
     pub fn generation(&self) -> u64 {
         self.inner.generation
     }
 
     /// Deletes blobs that no committed record references and that were created by an earlier
-    /// process (generation below the current one). Returns how many were removed.
+    /// process (generation below the current one). Returns how many were removed. With a grace
+    /// period ([`StoreOptions::blob_grace`]) this is [`Store::collect_garbage`] at the current
+    /// time instead (other nodes' blobs of any generation may be in flight).
     pub fn sweep_orphans(&self) -> Result<usize, StoreError> {
+        if self.inner.grace.is_some() {
+            return self.collect_garbage(std::time::SystemTime::now()).map(|r| r.removed);
+        }
         let generation = self.inner.generation;
         let mut removed = 0;
         let mut batch = Vec::new();

@@ -42,6 +42,15 @@ impl Store {
     ) -> Result<R, StoreError> {
         let _guard = self.inner.write_lock.lock().unwrap_or_else(PoisonError::into_inner);
         let (result, doomed) = run(&*self.inner.meta, &*self.inner.blobs);
+        if self.inner.grace.is_some() {
+            // Shared blobs: readers on other nodes may still use them. Mark them; the
+            // collection deletes them a grace period later (`gc.rs`).
+            for id in &doomed {
+                // Best effort: a blob left unmarked is marked by the collection's next pass.
+                let _ = self.inner.blobs.mark(id);
+            }
+            return result.map_err(|e| self.inner.space.note(e));
+        }
         for id in &self.unless_read(doomed) {
             // Best effort: a blob left behind is an orphan that a later sweep removes.
             let _ = self.inner.blobs.remove(id);

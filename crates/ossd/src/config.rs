@@ -96,12 +96,26 @@ pub struct ServeArgs {
     /// stops accepting and drains [default: 0]
     #[arg(long, env = "OSSD_DRAIN_DELAY")]
     pub drain_delay: Option<u64>,
+    /// Object bytes in an OpenDAL service shared by every node instead of DATA_DIR/blobs:
+    /// fs:///path, s3://bucket/prefix?endpoint=…&region=…, oss://bucket/prefix?endpoint=….
+    /// Credentials: --blobs-secret-file, else OSSD_BLOBS_ACCESS_KEY_ID/OSSD_BLOBS_SECRET_ACCESS_KEY,
+    /// else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (s3) or OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET
+    /// (oss) [default: none, blobs in the data directory]
+    #[arg(long, env = "OSSD_BLOBS")]
+    pub blobs: Option<String>,
+    /// Seconds an unreferenced blob of --blobs is kept before deletion, longer than any read,
+    /// upload or copy on any node [default: 3600]
+    #[arg(long, env = "OSSD_BLOB_GRACE")]
+    pub blob_grace: Option<u64>,
+    /// TOML file with the --blobs credentials: access_key_id = "…", secret_access_key = "…"
+    #[arg(long, env = "OSSD_BLOBS_SECRET_FILE")]
+    pub blobs_secret_file: Option<PathBuf>,
     /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
     /// min_rate, max_connections, tls_cert, tls_key, http_listen, metrics_listen,
     /// ready_min_free_mib, drain_delay, console_session_idle, console_session_max,
     /// console_sign_in_failures, master_key_file,
-    /// lifecycle_interval)
+    /// lifecycle_interval, blobs, blob_grace, blobs_secret_file)
     #[arg(long, env = "OSSD_CONFIG")]
     pub config: Option<PathBuf>,
 }
@@ -161,6 +175,12 @@ pub struct FileConfig {
     pub ready_min_free_mib: Option<u64>,
     /// Drain delay in seconds.
     pub drain_delay: Option<u64>,
+    /// Blobs in an OpenDAL service (URL).
+    pub blobs: Option<String>,
+    /// Grace period of shared blobs in seconds.
+    pub blob_grace: Option<u64>,
+    /// Credentials file of the blob service.
+    pub blobs_secret_file: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -301,6 +321,12 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
                 .unwrap_or(0)
                 .saturating_mul(1024 * 1024),
             drain_delay: Duration::from_secs(a.drain_delay.or(f.drain_delay).unwrap_or(0)),
+            blobs: crate::blobs_config::resolve(
+                a.blobs.or(f.blobs),
+                a.blob_grace.or(f.blob_grace),
+                a.blobs_secret_file.or(f.blobs_secret_file),
+                &|name| std::env::var(name).ok().filter(|v| !v.is_empty()),
+            )?,
         },
     })
 }
@@ -437,5 +463,21 @@ mod tests {
         assert_eq!(s.server.tls.map(|t| t.key.display().to_string()).as_deref(), Some("k.pem"));
         let s = settings("", &["--tls-cert", "c.pem", "--tls-key", "k.pem"]).expect("a pair");
         assert!(s.server.tls.is_some());
+    }
+
+    #[test]
+    fn blobs_settings_come_from_the_file_and_flags_override_them() {
+        let file = "blobs = \"oss://b/p?endpoint=https://oss.example.com\"\nblob_grace = 600\n";
+        let s = settings(file, &[]).expect("file keys");
+        let b = s.server.blobs.expect("blobs");
+        assert_eq!(b.location.to_string(), "oss://b/p?endpoint=https://oss.example.com");
+        assert_eq!(b.grace.as_secs(), 600);
+        let s =
+            settings(file, &["--blobs", "fs:///srv/blobs", "--blob-grace", "7"]).expect("flags");
+        let b = s.server.blobs.expect("blobs");
+        assert_eq!((b.location.to_string().as_str(), b.grace.as_secs()), ("fs:///srv/blobs", 7));
+        assert!(settings("", &[]).expect("none").server.blobs.is_none());
+        assert!(settings("blob_grace = 5\n", &[]).is_err(), "a grace period needs blobs");
+        assert!(settings("blobs = \"s3://key:secret@b\"\n", &[]).is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! ossd: the server binary and its command line (`ossd serve`).
 
 mod alloc;
+mod blobs_config;
 mod client;
 mod config;
 mod keys_cli;
@@ -24,8 +25,13 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once at start; the serve flags are the big one"
+)]
 enum Command {
-    /// Run the server (embedded default: metadata in redb, object bytes in files under --data-dir).
+    /// Run the server (embedded default: metadata in redb, object bytes in files under --data-dir;
+    /// --blobs puts the bytes in an S3, OSS or fs store shared by several nodes).
     Serve(ServeArgs),
     /// Manage access keys on a running server (create, list, disable, enable, delete, grant, revoke).
     Key(keys_cli::KeyArgs),

@@ -257,9 +257,10 @@ pub(super) fn serve_object(
             (Ok(s), Ok(e)) if e <= bytes.len() => Body::full(bytes::Bytes::from(bytes).slice(s..e)),
             _ => return Err(ApiError::internal()),
         }
-    } else if len <= INLINE_BODY {
+    } else if len <= INLINE_BODY && !state.store.blobs_are_remote() {
         // Read on the worker itself: a small read is usually served from the page cache, and
         // handing the worker off (`block_in_place`) cost more than the read (BENCHMARKS.md).
+        // Blobs behind the network (`--blobs`) never are: they stream from the blocking pool.
         let mut reader = pin.open(&rec, start, end).map_err(store_error)?;
         let mut bytes = Vec::with_capacity(len as usize);
         std::io::Read::read_to_end(&mut reader, &mut bytes).map_err(io_error)?;

@@ -63,6 +63,7 @@ impl Harness {
             metrics_listen: None,
             ready_min_free_bytes: 0,
             drain_delay: Duration::ZERO,
+            blobs: None,
             console: ossd_server::ConsoleConfig::default(),
         };
         Harness { server: InProcess::open(config).unwrap(), _dir: dir }

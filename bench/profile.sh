@@ -57,7 +57,7 @@ wait_200() { # URL PID: up to 120 s (valgrind starts slowly)
 setup() { # PORT
     head -c 4096 /dev/urandom >"$WORK/obj-4k.bin"
     python3 "$BENCH/benchlib.py" setup --endpoint "127.0.0.1:$1" --cors-bucket bench-cors --put-bucket bench-put \
-        --origin "$ORIGIN" --object-key obj-4k.bin --object-file "$WORK/obj-4k.bin"
+        --versioned-bucket bench-versioned --origin "$ORIGIN" --object-key obj-4k.bin --object-file "$WORK/obj-4k.bin"
 }
 # PHASE PID URL WRK-ARGS...: collect only while wrk runs, then dump to callgrind.out.PHASE
 phase() {
@@ -90,8 +90,17 @@ wait_200 "http://127.0.0.1:$PORT/-/healthz" "$VG_PID" || { cat "$OUT/ossd-valgri
 setup "$PORT"
 phase preflight "$VG_PID" "http://127.0.0.1:$PORT/bench-cors/obj-4k.bin" -s "$BENCH/preflight.lua"
 phase get4k "$VG_PID" "http://127.0.0.1:$PORT/bench-cors/obj-4k.bin" -H "Origin: $ORIGIN"
+# The same GET and PUT in a bucket with versioning enabled (the GET reads the current of three
+# versions), for the versioned/unversioned cost. The PUTs grow the database, which makes every
+# later lookup a little dearer, so both GETs run before any PUT, and the unversioned PUT runs both
+# before and after the versioned one (compare with the mean of the two).
+phase get4k-versioned "$VG_PID" "http://127.0.0.1:$PORT/bench-versioned/obj-4k.bin" -H "Origin: $ORIGIN"
 export BENCH_PUT_PREFIX=/bench-put/p-
 phase put4k "$VG_PID" "http://127.0.0.1:$PORT/" -s "$BENCH/put.lua"
+export BENCH_PUT_PREFIX=/bench-versioned/p-
+phase put4k-versioned "$VG_PID" "http://127.0.0.1:$PORT/" -s "$BENCH/put.lua"
+export BENCH_PUT_PREFIX=/bench-put/q-
+phase put4k-after "$VG_PID" "http://127.0.0.1:$PORT/" -s "$BENCH/put.lua"
 # One large PUT and GET with curl (instructions per byte of the streaming paths).
 BIG_MIB=${PROFILE_BIG_MIB:-32}
 head -c "$((BIG_MIB << 20))" /dev/urandom >"$WORK/big.bin"

@@ -41,6 +41,7 @@ mod tests;
 pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader};
 pub use error::StoreError;
 pub use group::{Commit, Committing};
+pub use meta::postgres::{DEFAULT_POOL_SIZE, PgConfig, PgUrlError};
 pub use perms::{ModeFix, tighten_permissions};
 pub use read::{ObjectRead, ReadPin};
 pub use record::{

@@ -17,6 +17,7 @@ use crate::crypt::stream::Decryptor;
 use crate::dbfile::MetaFile;
 use crate::group::{Commit, CommitterSignal, Committing, GroupQueue};
 use crate::lease::{Leases, ReadLease};
+use crate::meta::postgres::{PgConfig, PgMeta};
 use crate::meta::redb::RedbMeta;
 use crate::meta::{Metadata, View};
 use crate::read::check_range;
@@ -89,7 +90,7 @@ impl Default for StoreOptions {
 
 /// Shared state behind the `Arc`.
 pub(crate) struct Inner {
-    /// Buckets, objects, uploads, counters, blob reference counts (redb).
+    /// Buckets, objects, uploads, counters, blob reference counts (redb or PostgreSQL).
     pub(crate) meta: Arc<dyn Metadata>,
     /// Whether the disk has room for new data.
     pub(crate) space: Arc<Space>,
@@ -160,6 +161,42 @@ impl Store {
         Store::init(db, Arc::new(MemBlobs::default()), &opts, None, Space::new(None, 0), keys)
     }
 
+    /// Opens a store whose metadata lives in PostgreSQL (`pg`) and whose bytes live in
+    /// `blobs`. `dir` is the local directory of the master key file (unless
+    /// `opts.master_key_file` names it) and of the space reserve (`None`: neither is kept
+    /// there: give `opts.master_key_file`). The schema is created or migrated at open, safely
+    /// when several nodes start at once; without `--meta`, the server opens redb as before.
+    pub fn open_postgres_with_backend(
+        pg: &PgConfig,
+        blobs: Arc<dyn BlobBackend>,
+        dir: Option<&Path>,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        let key_file = match (&opts.master_key_file, dir) {
+            (Some(f), _) => f.clone(),
+            (None, Some(d)) => d.join(MASTER_KEY_FILE),
+            (None, None) => Path::new(MASTER_KEY_FILE).to_path_buf(),
+        };
+        let keys =
+            Keyring::load_or_create(&key_file).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let (meta, generation) = PgMeta::open(pg)?;
+        blobs.clear_staging()?;
+        let space = Arc::new(Space::new(dir.map(Path::to_path_buf), opts.reserve_bytes));
+        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys))
+    }
+
+    /// [`Store::open_postgres_with_backend`] with the blob files in `dir` (as [`Store::open`]
+    /// keeps them), the master key file beside them.
+    pub fn open_postgres(
+        dir: &Path,
+        pg: &PgConfig,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        crate::perms::create_private_dir(dir)?;
+        let blobs = FsBlobs::new(dir)?;
+        Store::open_postgres_with_backend(pg, Arc::new(blobs), Some(dir), opts)
+    }
+
     fn init(
         db: Database,
         blobs: Arc<dyn BlobBackend>,
@@ -170,9 +207,21 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let space = Arc::new(space);
         let (meta, generation) = RedbMeta::open(db, meta, Arc::clone(&space), opts.quick_repair)?;
-        Ok(Store {
+        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys))
+    }
+
+    /// A store over any metadata backend.
+    fn assemble(
+        meta: Arc<dyn Metadata>,
+        generation: u64,
+        blobs: Arc<dyn BlobBackend>,
+        opts: &StoreOptions,
+        space: Arc<Space>,
+        keys: Keyring,
+    ) -> Store {
+        Store {
             inner: Arc::new(Inner {
-                meta: Arc::new(meta),
+                meta,
                 space,
                 blobs,
                 generation,
@@ -184,7 +233,7 @@ impl Store {
                 committer: Mutex::new(None),
                 stats: crate::stats::StoreStats::default(),
             }),
-        })
+        }
     }
 
     /// Monitoring counters: group commits, blobs waiting to be unlinked.

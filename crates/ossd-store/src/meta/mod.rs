@@ -5,8 +5,8 @@
 //! recovery after an I/O failure. The semantics of every operation live once, in
 //! [`crate::writer::Writer`], which runs over any backend's [`Tables`]; the group-commit queue,
 //! blob files, read leases and the full-disk handling stay above the trait in the
-//! [`crate::Store`]. redb (`redb/`) is the first backend; docs/design.md (section 10) maps the
-//! trait onto PostgreSQL.
+//! [`crate::Store`]. redb (`redb/`) is the embedded default; `postgres/` keeps the metadata in a
+//! PostgreSQL database shared by several nodes (docs/design.md, section 10).
 
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ use crate::record::{
 };
 use crate::writer::{Op, Writer};
 
+pub(crate) mod postgres;
 pub(crate) mod redb;
 #[cfg(test)]
 pub(crate) mod suite;

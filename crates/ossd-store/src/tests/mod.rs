@@ -22,6 +22,7 @@ mod format_fixture;
 mod group;
 mod leases;
 mod listing;
+mod postgres;
 mod records;
 mod snapshot;
 mod suite;

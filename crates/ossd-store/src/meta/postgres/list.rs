@@ -17,6 +17,9 @@ use crate::record::{
 /// rolls up).
 const BATCH: usize = 1001;
 
+/// A row of a listing: the key's bytes and the encoded record.
+type KeyRec = (Vec<u8>, Vec<u8>);
+
 /// Text of a key or prefix read back from the table.
 fn utf8(bytes: &[u8]) -> Result<String, StoreError> {
     String::from_utf8(bytes.to_vec())
@@ -31,7 +34,7 @@ fn object_rows(
     inclusive: bool,
     upper: Option<&[u8]>,
     limit: usize,
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+) -> Result<Vec<KeyRec>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = match (inclusive, upper) {
         (true, None) => view.rows(
@@ -135,7 +138,7 @@ fn upload_rows(
     (lower, lower_id, inclusive): (&[u8], &str, bool),
     upper: Option<&[u8]>,
     limit: usize,
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+) -> Result<Vec<KeyRec>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = match (inclusive, upper) {
         (true, None) => view.rows(

@@ -38,6 +38,8 @@ impl std::fmt::Debug for AccessKey {
 pub struct ServerConfig {
     /// Where metadata and object bytes live.
     pub data_dir: PathBuf,
+    /// Metadata in this PostgreSQL database instead of `data_dir/meta.redb` (`--meta`).
+    pub meta: Option<ossd_store::PgConfig>,
     /// The region served, e.g. `cn-hangzhou` (V4 scopes must name it; locations are `oss-<region>`).
     pub region: String,
     /// Domains for virtual-hosted addressing (`bucket.<domain>`); `localhost` is always one.
@@ -97,17 +99,19 @@ impl Server {
         let store = tokio::task::spawn_blocking({
             let dir = config.data_dir.clone();
             let master_key_file = config.master_key_file.clone();
+            let meta = config.meta.clone();
             // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
             // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
             move || {
-                Store::open_with(
-                    &dir,
-                    &StoreOptions {
-                        quick_repair: false,
-                        master_key_file,
-                        ..StoreOptions::default()
-                    },
-                )
+                let opts = StoreOptions {
+                    quick_repair: false,
+                    master_key_file,
+                    ..StoreOptions::default()
+                };
+                match &meta {
+                    Some(pg) => Store::open_postgres(&dir, pg, &opts),
+                    None => Store::open_with(&dir, &opts),
+                }
             }
         })
         .await

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: lint, build once (release), Rust tests, then the
 # real-client suites (Python, Node + Chromium, Go, Java) against real ossd processes. Exits non-zero
-# on any failure. Needs cargo, python3, node, go and mvn (JDK 17) on the machine.
+# on any failure. Needs cargo, python3, node, go and mvn (JDK 17) on the machine; installs Debian's
+# postgresql (as root) if it is missing, and runs a throwaway server of it for the duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,6 +15,14 @@ cargo fmt --all -- --check
 
 step "clippy"
 cargo clippy --workspace --all-targets --release -- -D warnings
+
+step "PostgreSQL for the tests of the PostgreSQL metadata backend (tests/lib/postgres.sh)"
+# shellcheck source=../tests/lib/postgres.sh
+source tests/lib/postgres.sh
+trap pg_stop EXIT
+pg_start
+# The PostgreSQL tests (Rust and Python) fail instead of skipping if the server is missing.
+export OSSD_REQUIRE_POSTGRES=1
 
 step "rust tests (release; also builds the release ossd for the suites below)"
 cargo test --workspace --release

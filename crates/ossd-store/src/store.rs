@@ -110,6 +110,8 @@ pub(crate) struct Inner {
     pub(crate) leases: Mutex<Leases>,
     /// Monitoring counters (`stats.rs`).
     pub(crate) stats: crate::stats::StoreStats,
+    /// Other processes write to the metadata too (see [`Store::is_shared`]).
+    pub(crate) shared: bool,
 }
 
 /// The embedded store (cheap to clone; all clones share one database).
@@ -182,7 +184,7 @@ impl Store {
         let (meta, generation) = PgMeta::open(pg)?;
         blobs.clear_staging()?;
         let space = Arc::new(Space::new(dir.map(Path::to_path_buf), opts.reserve_bytes));
-        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys))
+        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys, true))
     }
 
     /// [`Store::open_postgres_with_backend`] with the blob files in `dir` (as [`Store::open`]
@@ -207,7 +209,7 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let space = Arc::new(space);
         let (meta, generation) = RedbMeta::open(db, meta, Arc::clone(&space), opts.quick_repair)?;
-        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys))
+        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys, false))
     }
 
     /// A store over any metadata backend.
@@ -218,6 +220,7 @@ impl Store {
         opts: &StoreOptions,
         space: Arc<Space>,
         keys: Keyring,
+        shared: bool,
     ) -> Store {
         Store {
             inner: Arc::new(Inner {
@@ -232,6 +235,7 @@ impl Store {
                 group: Mutex::new(GroupQueue::default()),
                 committer: Mutex::new(None),
                 stats: crate::stats::StoreStats::default(),
+                shared,
             }),
         }
     }
@@ -334,6 +338,22 @@ impl Store {
     /// Replaces a bucket's record; `NoSuchBucket` if missing.
     pub fn update_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
         self.commit_one(Op::UpdateBucket { rec: rec.clone() }).map(|_| ())
+    }
+
+    /// Reads the bucket's record, applies `f` and stores the result in one write transaction
+    /// (`f` may run more than once); returns the stored record. `NoSuchBucket` if missing.
+    pub fn modify_bucket(
+        &self,
+        name: &str,
+        f: &mut dyn FnMut(&mut BucketRecord),
+    ) -> Result<BucketRecord, StoreError> {
+        self.write(|w| w.modify_bucket(name, f))
+    }
+
+    /// Whether other processes write to this store's metadata too (PostgreSQL): then what a
+    /// process caches of it may be stale.
+    pub fn is_shared(&self) -> bool {
+        self.inner.shared
     }
 
     /// Deletes an empty bucket; `NoSuchBucket`, or `BucketNotEmpty` with objects or uploads.

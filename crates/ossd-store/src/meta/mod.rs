@@ -106,6 +106,8 @@ pub(crate) fn transact<M: Metadata + ?Sized, R>(
 pub(crate) trait Tables {
     /// Whether bucket `name` exists.
     fn bucket_exists(&self, name: &str) -> Result<bool, StoreError>;
+    /// The record of bucket `name` (for a read-modify-write inside the transaction).
+    fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError>;
     /// Inserts or replaces a bucket record (its configuration documents included).
     fn put_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError>;
     /// Removes a bucket record and its counters.

@@ -300,3 +300,31 @@ fn parts_and_completion_from_two_nodes() {
     }
     check_invariants(&b, &admin);
 }
+
+#[test]
+fn bucket_updates_from_two_nodes_are_never_lost() {
+    let Some((a, b, _admin, _dir)) = two_nodes("modify") else { return };
+    a.create_bucket(&bucket("conf")).unwrap();
+    // Each update reads the record and writes it back changed: as a read then a separate write,
+    // concurrent ones from two nodes would overwrite each other.
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let store = if t % 2 == 0 { a.clone() } else { b.clone() };
+            s.spawn(move || {
+                for i in 0..25 {
+                    store
+                        .modify_bucket("conf", &mut |rec| {
+                            let n: u64 = rec.configs.get("n").map_or(0, |v| v.parse().unwrap());
+                            rec.configs.insert("n".to_owned(), (n + 1).to_string());
+                            rec.configs.insert(format!("t{t}-{i}"), String::new());
+                        })
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let rec = b.get_bucket("conf").unwrap().unwrap();
+    assert_eq!(rec.configs.get("n").map(String::as_str), Some("100"));
+    assert_eq!(rec.configs.len(), 101);
+    assert!(matches!(a.modify_bucket("missing", &mut |_| {}), Err(StoreError::NoSuchBucket)));
+}

@@ -160,6 +160,16 @@ impl Tables for PgTables<'_> {
         Ok(exists)
     }
 
+    fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError> {
+        let row = self.query_opt("SELECT rec FROM buckets WHERE name = $1 FOR UPDATE", &[&name])?;
+        let rec = match row {
+            Some(r) => Some(decode::<BucketRecord>("bucket", &self.bytes(&r, 0)?)?),
+            None => None,
+        };
+        self.known.borrow_mut().buckets.insert(name.to_owned(), rec.is_some());
+        Ok(rec)
+    }
+
     fn put_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
         let name = rec.name.as_str();
         let bytes = encode(rec)?;

@@ -47,6 +47,10 @@ impl Tables for RedbTables<'_> {
         Ok(self.buckets.get(name)?.is_some())
     }
 
+    fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError> {
+        self.buckets.get(name)?.map(|g| decode("bucket", g.value())).transpose()
+    }
+
     fn put_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
         self.buckets.insert(rec.name.as_str(), encode(rec)?.as_slice())?;
         Ok(())

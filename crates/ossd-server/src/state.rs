@@ -127,6 +127,9 @@ impl Hasher for NameHasher {
 /// metadata (PostgreSQL) and may change it: a change made on another node shows within this.
 pub const SHARED_BUCKET_TTL: Duration = Duration::from_secs(1);
 
+/// The cached buckets by name, each with the moment it was loaded.
+type BucketCache = HashMap<String, (Instant, Arc<BucketState>), BuildHasherDefault<NameHasher>>;
+
 /// Everything a request handler needs, shared by all connections.
 pub struct AppState {
     /// The storage backend.
@@ -138,7 +141,7 @@ pub struct AppState {
     /// The console's sessions (in memory).
     pub console: crate::console::session::Sessions,
     /// Each bucket's state and when it was loaded.
-    buckets: RwLock<HashMap<String, (Instant, Arc<BucketState>), BuildHasherDefault<NameHasher>>>,
+    buckets: RwLock<BucketCache>,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
     /// Prometheus metrics (`metrics`).

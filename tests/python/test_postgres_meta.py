@@ -166,6 +166,8 @@ def test_restart_keeps_everything_and_the_password_is_never_logged(two_nodes):
         log = srv.log_path.read_text(errors="replace")
         assert "meta=postgres://" in log
         assert PASSWORD not in log
+        # Another node's uncommitted blob would look like an orphan: no sweep at start.
+        assert "no orphan sweep at start" in log
 
 
 def test_a_bad_meta_url_stops_the_start_with_a_clear_error(tmp_path):

@@ -152,14 +152,20 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let Server { listeners, metrics_listener, tls, state } = self;
         // Sweep blobs orphaned by an earlier crash, in the background: start-up does not wait for it.
+        // Not when other nodes share the metadata: a blob another node has just written and not
+        // yet committed looks like an orphan from here (docs/design.md, section 10).
         let sweeper = state.clone();
-        tokio::task::spawn_blocking(move || match sweeper.store.sweep_orphans() {
-            Ok(n) if n > 0 => {
-                tracing::info!(removed = n, "removed orphaned blobs from an earlier run")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
-        });
+        if state.store.is_shared() {
+            tracing::info!("metadata shared with other nodes: no orphan sweep at start");
+        } else {
+            tokio::task::spawn_blocking(move || match sweeper.store.sweep_orphans() {
+                Ok(n) if n > 0 => {
+                    tracing::info!(removed = n, "removed orphaned blobs from an earlier run")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
+            });
+        }
         crate::lifecycle::spawn(state.clone());
         let limits = state.config.limits;
         let (stop_tx, stop) = tokio::sync::watch::channel(false);

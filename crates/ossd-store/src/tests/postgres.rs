@@ -328,3 +328,29 @@ fn bucket_updates_from_two_nodes_are_never_lost() {
     assert_eq!(rec.configs.len(), 101);
     assert!(matches!(a.modify_bucket("missing", &mut |_| {}), Err(StoreError::NoSuchBucket)));
 }
+
+#[test]
+fn a_running_download_holds_no_database_connection() {
+    let Some((config, _admin)) = fresh_schema("pin") else { return };
+    // One read connection: a reader that kept its snapshot would starve every other read.
+    let mut config = config;
+    config.pool_size = 1;
+    config.pool_wait = std::time::Duration::from_secs(2);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_postgres(dir.path(), &config, &StoreOptions::default()).unwrap();
+    store.create_bucket(&bucket("b")).unwrap();
+    let data: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+    let rec = put(&store, "b", "big", &data);
+    assert!(!rec.segments[0].blob.is_inline());
+    let read = store.get_object_with_bytes("b", "big", 0).unwrap().unwrap();
+    let mut reader = read.pin.open(&read.rec, 0, read.rec.size).unwrap();
+    let mut first = vec![0; 10];
+    reader.read_exact(&mut first).unwrap();
+    // While the download is under way, other reads get the connection.
+    assert_eq!(store.get_object("b", "big").unwrap().unwrap().size, data.len() as u64);
+    assert!(store.list_buckets().unwrap().len() == 1);
+    let mut rest = Vec::new();
+    reader.read_to_end(&mut rest).unwrap();
+    first.extend(rest);
+    assert_eq!(first, data);
+}

@@ -6,24 +6,28 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ossd_store::{OpendalBlobs, Store, StoreOptions};
+use ossd_store::{OpendalBlobs, PgConfig, Store, StoreOptions};
 
 use crate::server::BlobsConfig;
 use crate::state::AppState;
 
-/// Opens the store: metadata in `dir`, blobs in the configured service, which is tried once so
-/// that a wrong endpoint, bucket or key fails the start. Errors name the location, never the
-/// credentials.
+/// Opens the store: metadata in `meta` (PostgreSQL) or else in `dir`, blobs in the configured
+/// service, which is tried once so that a wrong endpoint, bucket or key fails the start. Errors
+/// name the location, never the credentials.
 pub(crate) fn open_shared(
     dir: &Path,
     blobs: &BlobsConfig,
+    meta: Option<&PgConfig>,
     opts: &StoreOptions,
 ) -> Result<Store, String> {
     let location = &blobs.location;
     let backend = OpendalBlobs::open(location).map_err(|e| format!("blobs at {location}: {e}"))?;
     backend.check().map_err(|e| format!("blobs at {location}: {e}"))?;
-    let store = Store::open_with_backend(&dir.join("meta.redb"), Arc::new(backend), opts)
-        .map_err(|e| e.to_string())?;
+    let store = match meta {
+        Some(pg) => Store::open_postgres_with_backend(pg, Arc::new(backend), Some(dir), opts),
+        None => Store::open_with_backend(&dir.join("meta.redb"), Arc::new(backend), opts),
+    }
+    .map_err(|e| e.to_string())?;
     tracing::info!(blobs = %location, grace_s = blobs.grace.as_secs(), "blobs in a shared store");
     Ok(store)
 }

@@ -12,6 +12,7 @@ use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 /// A bucket as the request path sees it: its record and its CORS rules, compiled and prepared.
 #[derive(Debug)]
@@ -122,6 +123,13 @@ impl Hasher for NameHasher {
     }
 }
 
+/// How long a cached bucket (record, compiled CORS rules) is used when other nodes share the
+/// metadata (PostgreSQL) and may change it: a change made on another node shows within this.
+pub const SHARED_BUCKET_TTL: Duration = Duration::from_secs(1);
+
+/// The cached buckets by name, each with the moment it was loaded.
+type BucketCache = HashMap<String, (Instant, Arc<BucketState>), BuildHasherDefault<NameHasher>>;
+
 /// Everything a request handler needs, shared by all connections.
 pub struct AppState {
     /// The storage backend.
@@ -132,7 +140,8 @@ pub struct AppState {
     pub keys: Keys,
     /// The console's sessions (in memory).
     pub console: crate::console::session::Sessions,
-    buckets: RwLock<HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>>,
+    /// Each bucket's state and when it was loaded.
+    buckets: RwLock<BucketCache>,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
     /// Prometheus metrics (`metrics`).
@@ -158,11 +167,17 @@ impl AppState {
 
     /// The bucket's cached state, loading it from the store on a miss. `Ok(None)` when it does not exist.
     pub fn bucket(&self, name: &str) -> Result<Option<Arc<BucketState>>, ApiError> {
-        if let Some(b) = self.buckets.read().map_err(|_| ApiError::internal())?.get(name) {
+        if let Some((loaded, b)) = self.buckets.read().map_err(|_| ApiError::internal())?.get(name)
+            && (!self.store.is_shared() || loaded.elapsed() < SHARED_BUCKET_TTL)
+        {
             return Ok(Some(b.clone()));
         }
         let rec = self.store.get_bucket(name).map_err(store_error)?;
-        let Some(rec) = rec else { return Ok(None) };
+        let Some(rec) = rec else {
+            // Deleted, possibly by another node sharing the metadata.
+            self.forget_bucket(name);
+            return Ok(None);
+        };
         Ok(Some(self.cache_bucket(rec)))
     }
 
@@ -177,7 +192,7 @@ impl AppState {
         st.cors_slot = self.metrics.cors.slot(&st.record.name);
         let st = Arc::new(st);
         if let Ok(mut map) = self.buckets.write() {
-            map.insert(st.record.name.clone(), st.clone());
+            map.insert(st.record.name.clone(), (Instant::now(), st.clone()));
         }
         st
     }
@@ -187,19 +202,19 @@ impl AppState {
     pub fn update_bucket(
         &self,
         name: &str,
-        f: impl FnOnce(&mut BucketRecord),
+        mut f: impl FnMut(&mut BucketRecord),
     ) -> Result<Arc<BucketState>, ApiError> {
         let _guard = self.bucket_updates.lock().map_err(|_| ApiError::internal())?;
-        let rec = blocking(|| -> Result<BucketRecord, StoreError> {
-            let mut rec = self.store.get_bucket(name)?.ok_or(StoreError::NoSuchBucket)?;
-            f(&mut rec);
-            self.store.update_bucket(&rec)?;
-            Ok(rec)
-        })
-        .map_err(|e| match store_error(e) {
-            e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(name),
-            e => e,
-        })?;
+        // The read-modify-write runs inside one store transaction (which may run `f` again if
+        // it lost a race), so that an update made meanwhile by another node sharing the
+        // metadata is not lost either.
+        let rec =
+            blocking(|| self.store.modify_bucket(name, &mut f)).map_err(|e| {
+                match store_error(e) {
+                    e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(name),
+                    e => e,
+                }
+            })?;
         Ok(self.cache_bucket(rec))
     }
 

@@ -48,6 +48,7 @@ pub use error::StoreError;
 pub use gc::GcReport;
 pub use group::{Commit, Committing};
 pub use list_versions::{VersionsEntry, VersionsPage, VersionsQuery};
+pub use meta::postgres::{DEFAULT_POOL_SIZE, PgConfig, PgUrlError};
 pub use perms::{ModeFix, tighten_permissions};
 pub use read::{ObjectRead, ReadPin};
 pub use record::{

@@ -5,8 +5,8 @@
 //! recovery after an I/O failure. The semantics of every operation live once, in
 //! [`crate::writer::Writer`], which runs over any backend's [`Tables`]; the group-commit queue,
 //! blob files, read leases and the full-disk handling stay above the trait in the
-//! [`crate::Store`]. redb (`redb/`) is the first backend; docs/design.md (section 10) maps the
-//! trait onto PostgreSQL.
+//! [`crate::Store`]. redb (`redb/`) is the embedded default; `postgres/` keeps the metadata in a
+//! PostgreSQL database shared by several nodes (docs/design.md, section 10).
 
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ use crate::record::{
 };
 use crate::writer::{Op, Writer};
 
+pub(crate) mod postgres;
 pub(crate) mod redb;
 #[cfg(test)]
 pub(crate) mod suite;
@@ -105,7 +106,8 @@ pub(crate) fn transact<M: Metadata + ?Sized, R>(
 pub(crate) trait Tables {
     /// Whether bucket `name` exists.
     fn bucket_exists(&self, name: &str) -> Result<bool, StoreError>;
-    /// The bucket named `name` (writes read its versioning state inside the transaction).
+    /// The record of bucket `name` (writes read its versioning state inside the transaction;
+    /// `Store::modify_bucket` does a read-modify-write with it).
     fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError>;
     /// Inserts or replaces a bucket record (its configuration documents included).
     fn put_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError>;

@@ -17,8 +17,9 @@
 # nginx: one worker process, round robin, and no `keepalive` in the upstream block, so every
 # request opens a new connection to the next node in turn: consecutive requests alternate
 # between a and b whatever the client's connection reuse. Bodies are streamed both ways
-# (no request or response buffering, no size limit), and the Host header is passed unchanged
-# (virtual-hosted-style requests name the bucket in it).
+# (no request or response buffering, no size limit), the Host header is passed unchanged
+# (virtual-hosted-style requests name the bucket in it), and the nodes' Server and Date headers
+# reach the client.
 
 CLUSTER_DIR=""
 CLUSTER_A_PID=""
@@ -101,6 +102,7 @@ error_log $CLUSTER_DIR/nginx/error.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
+    server_tokens off;
     client_body_temp_path $CLUSTER_DIR/nginx/tmp;
     proxy_temp_path $CLUSTER_DIR/nginx/tmp;
     fastcgi_temp_path $CLUSTER_DIR/nginx/tmp;
@@ -122,8 +124,14 @@ http {
             proxy_http_version 1.1;
             proxy_set_header Host \$http_host;
             proxy_set_header Connection "";
+            # The node's own Server and Date headers, not nginx's.
+            proxy_pass_header Server;
+            proxy_pass_header Date;
             proxy_request_buffering off;
             proxy_buffering off;
+            # Room for a response head with 8 KB of user metadata (x-oss-meta-*).
+            proxy_buffer_size 64k;
+            proxy_buffers 8 64k;
             proxy_read_timeout 300s;
             proxy_send_timeout 300s;
             # A failed node is not retried on the other: the client sees what the node did.

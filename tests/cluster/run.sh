@@ -57,20 +57,30 @@ if [ $((a1 - a0)) -ne 5 ] || [ $((b1 - b0)) -ne 5 ]; then
   exit 1
 fi
 
-# Tests of the suite that cannot hold behind a load balancer, and why. Tests marked own_server
+# Tests of the suite that cannot hold behind a load balancer, and why (node ids relative to
+# tests/python, pytest's rootdir; a prefix deselects every parameter). Tests marked own_server
 # (and the other tests that start their own ossd) do not use OSSD_ENDPOINT: they ran in the
 # single-node suite already and are left out here.
 DESELECT=(
+  # nginx answers 400 itself to a path that climbs above the root and to a request line with
+  # control characters: the request never reaches a node.
+  "test_keys.py::test_key_with_leading_slash_is_refused[/../../escape]"
+  "test_safety.py::test_control_character_keys_refused_and_listings_well_formed"
+  # nginx, not the node, decides whether the client connection stays open after a 403 sent
+  # before the request body was read.
+  "test_acl_matrix.py::test_refused_upload_keep_alive"
 )
+rc=0
 echo "== Python SDK suite through nginx ($CLUSTER_ENDPOINT), requests alternating between two nodes"
 deselect_args=()
 for t in "${DESELECT[@]}"; do deselect_args+=(--deselect "$t"); done
 OSSD_ENDPOINT="$CLUSTER_ENDPOINT" "$VENV/bin/python" -m pytest -q tests/python \
   -m "not own_server" --ignore tests/python/test_cluster.py \
-  ${deselect_args[@]+"${deselect_args[@]}"} "$@"
+  ${deselect_args[@]+"${deselect_args[@]}"} "$@" || rc=1
 
 echo "== cluster tests (kill -9 under writes, multipart across nodes, CORS across nodes)"
-"$VENV/bin/python" -m pytest -q tests/python/test_cluster.py "$@"
+"$VENV/bin/python" -m pytest -q tests/python/test_cluster.py "$@" || rc=1
 
 a=$(cluster_requests "$CLUSTER_A_METRICS"); b=$(cluster_requests "$CLUSTER_B_METRICS")
 echo "requests answered over the run: node a $a, node b $b"
+exit "$rc"

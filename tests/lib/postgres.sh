@@ -6,7 +6,8 @@
 # `pg_stop` stops it and removes the directory; call it from your EXIT trap.
 #
 # The cluster runs with fsync off: it is thrown away after the run, and durability is not what
-# the tests measure. PostgreSQL refuses to run as root, so as root it runs as user `postgres`.
+# the tests measure (PG_FSYNC=on turns fsync and full-page writes on, for bench/cluster.sh).
+# PostgreSQL refuses to run as root, so as root it runs as user `postgres`.
 
 PG_DIR=""
 PG_AS=()
@@ -47,7 +48,7 @@ pg_start() {
   "${PG_AS[@]}" "$bin/initdb" -D "$PG_DIR/data" -U ossd -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
     || { cat "$PG_DIR/initdb.log" >&2; return 1; }
   "${PG_AS[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $PG_DIR -c fsync=off -c full_page_writes=off -c max_connections=300" >/dev/null \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $PG_DIR -c fsync=${PG_FSYNC:-off} -c full_page_writes=${PG_FSYNC:-off} -c max_connections=300" >/dev/null \
     || { cat "$PG_DIR/server.log" >&2; return 1; }
   "$bin/psql" -q -h 127.0.0.1 -p "$port" -U ossd -d postgres -c 'CREATE DATABASE ossd_test' >/dev/null
   export OSSD_TEST_POSTGRES_URL="postgres://ossd@127.0.0.1:$port/ossd_test"

@@ -11,6 +11,7 @@ use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// A bucket as the request path sees it: its record and its CORS rules, compiled and prepared.
@@ -122,6 +123,10 @@ impl Hasher for NameHasher {
     }
 }
 
+/// The cached buckets by name. With shared metadata (PostgreSQL) an entry lives until the change
+/// feed says its bucket changed (`cluster.rs`).
+type BucketCache = HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>;
+
 /// Everything a request handler needs, shared by all connections.
 pub struct AppState {
     /// The storage backend.
@@ -132,7 +137,11 @@ pub struct AppState {
     pub keys: Keys,
     /// The console's sessions (in memory).
     pub console: crate::console::session::Sessions,
-    buckets: RwLock<HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>>,
+    /// Each bucket's state.
+    buckets: RwLock<BucketCache>,
+    /// Bumped (under the cache's write lock) by every invalidation: a load that read the store
+    /// before an invalidation must not put what it read into the cache after it.
+    bucket_epoch: AtomicU64,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
     /// Prometheus metrics (`metrics`).
@@ -150,6 +159,7 @@ impl AppState {
             config,
             keys,
             buckets: RwLock::new(HashMap::default()),
+            bucket_epoch: AtomicU64::new(0),
             bucket_updates: Mutex::new(()),
             metrics: crate::metrics::Metrics::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
@@ -161,9 +171,10 @@ impl AppState {
         if let Some(b) = self.buckets.read().map_err(|_| ApiError::internal())?.get(name) {
             return Ok(Some(b.clone()));
         }
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
         let rec = self.store.get_bucket(name).map_err(store_error)?;
         let Some(rec) = rec else { return Ok(None) };
-        Ok(Some(self.cache_bucket(rec)))
+        Ok(Some(self.cache_bucket_since(rec, epoch)))
     }
 
     /// The bucket's state or `NoSuchBucket`.
@@ -171,12 +182,30 @@ impl AppState {
         self.bucket(name)?.ok_or_else(|| ApiError::no_such_bucket(name))
     }
 
-    /// Replaces the cached state after the record changed in the store.
+    /// Replaces the cached state after the record changed in the store (with shared metadata,
+    /// only drops it: a later change by another node may already be committed and announced).
     pub fn cache_bucket(&self, rec: BucketRecord) -> Arc<BucketState> {
+        if self.store.is_shared() {
+            self.forget_bucket(&rec.name);
+            return self.bucket_state(rec);
+        }
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
+        self.cache_bucket_since(rec, epoch)
+    }
+
+    fn bucket_state(&self, rec: BucketRecord) -> Arc<BucketState> {
         let mut st = BucketState::new(rec);
         st.cors_slot = self.metrics.cors.slot(&st.record.name);
-        let st = Arc::new(st);
-        if let Ok(mut map) = self.buckets.write() {
+        Arc::new(st)
+    }
+
+    /// Caches `rec`, read from the store after the cache was at `epoch`, unless the cache was
+    /// invalidated since (then what was read may be older than the change announced).
+    fn cache_bucket_since(&self, rec: BucketRecord, epoch: u64) -> Arc<BucketState> {
+        let st = self.bucket_state(rec);
+        if let Ok(mut map) = self.buckets.write()
+            && self.bucket_epoch.load(Ordering::Acquire) == epoch
+        {
             map.insert(st.record.name.clone(), st.clone());
         }
         st
@@ -187,26 +216,36 @@ impl AppState {
     pub fn update_bucket(
         &self,
         name: &str,
-        f: impl FnOnce(&mut BucketRecord),
+        mut f: impl FnMut(&mut BucketRecord),
     ) -> Result<Arc<BucketState>, ApiError> {
         let _guard = self.bucket_updates.lock().map_err(|_| ApiError::internal())?;
-        let rec = blocking(|| -> Result<BucketRecord, StoreError> {
-            let mut rec = self.store.get_bucket(name)?.ok_or(StoreError::NoSuchBucket)?;
-            f(&mut rec);
-            self.store.update_bucket(&rec)?;
-            Ok(rec)
-        })
-        .map_err(|e| match store_error(e) {
-            e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(name),
-            e => e,
-        })?;
-        Ok(self.cache_bucket(rec))
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
+        // The read-modify-write runs inside one store transaction (which may run `f` again if
+        // it lost a race), so that an update made meanwhile by another node sharing the
+        // metadata is not lost either.
+        let rec =
+            blocking(|| self.store.modify_bucket(name, &mut f)).map_err(|e| {
+                match store_error(e) {
+                    e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(name),
+                    e => e,
+                }
+            })?;
+        Ok(self.cache_bucket_since(rec, epoch))
     }
 
-    /// Drops a bucket from the cache (after DeleteBucket).
+    /// Drops a bucket from the cache (after DeleteBucket, or when another node changed it).
     pub fn forget_bucket(&self, name: &str) {
         if let Ok(mut map) = self.buckets.write() {
+            self.bucket_epoch.fetch_add(1, Ordering::AcqRel);
             map.remove(name);
+        }
+    }
+
+    /// Drops every cached bucket (the change feed may have missed changes).
+    pub fn forget_all_buckets(&self) {
+        if let Ok(mut map) = self.buckets.write() {
+            self.bucket_epoch.fetch_add(1, Ordering::AcqRel);
+            map.clear();
         }
     }
 }

@@ -26,7 +26,7 @@ export OSSD_REQUIRE_S3=1
 step "PostgreSQL for the tests of the PostgreSQL metadata backend (tests/lib/postgres.sh)"
 # shellcheck source=../tests/lib/postgres.sh
 source tests/lib/postgres.sh
-# s3proxy_start set its own EXIT trap; this one stops both.
+# Both servers go when the script exits, however it exits.
 trap 'pg_stop; s3proxy_stop' EXIT
 pg_start
 # The PostgreSQL tests (Rust and Python) fail instead of skipping if the server is missing.

@@ -1,4 +1,5 @@
-//! Blobs shared by several nodes (`--blobs`): opening the store over the OpenDAL service, and
+//! Blobs shared by several nodes (`--blobs`): opening the store over the OpenDAL service (metadata
+//! in redb, or in PostgreSQL with `--meta`), and
 //! the collection that deletes unreferenced blobs a grace period after they were let go
 //! (ossd-store `gc.rs`), run again and again in the background.
 
@@ -11,9 +12,9 @@ use ossd_store::{OpendalBlobs, PgConfig, Store, StoreOptions};
 use crate::server::BlobsConfig;
 use crate::state::AppState;
 
-/// Opens the store: metadata in `meta` (PostgreSQL) or else in `dir`, blobs in the configured
-/// service, which is tried once so that a wrong endpoint, bucket or key fails the start. Errors
-/// name the location, never the credentials.
+/// Opens the store: metadata in `dir`, blobs in the configured service, which is tried once so
+/// that a wrong endpoint, bucket or key fails the start. Errors name the location, never the
+/// credentials.
 pub(crate) fn open_shared(
     dir: &Path,
     blobs: &BlobsConfig,
@@ -24,8 +25,11 @@ pub(crate) fn open_shared(
     let backend = OpendalBlobs::open(location).map_err(|e| format!("blobs at {location}: {e}"))?;
     backend.check().map_err(|e| format!("blobs at {location}: {e}"))?;
     let store = match meta {
-        Some(pg) => Store::open_postgres_with_backend(pg, Arc::new(backend), Some(dir), opts),
         None => Store::open_with_backend(&dir.join("meta.redb"), Arc::new(backend), opts),
+        Some(pg) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            Store::open_postgres_with_backend(pg, Arc::new(backend), Some(dir), opts)
+        }
     }
     .map_err(|e| e.to_string())?;
     tracing::info!(blobs = %location, grace_s = blobs.grace.as_secs(), "blobs in a shared store");

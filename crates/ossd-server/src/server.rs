@@ -122,11 +122,11 @@ impl Server {
                     ..StoreOptions::default()
                 };
                 match (blobs, &meta) {
-                    (Some(b), meta) => crate::blob_gc::open_shared(&dir, &b, meta.as_ref(), &opts),
+                    (None, None) => Store::open_with(&dir, &opts).map_err(|e| e.to_string()),
                     (None, Some(pg)) => {
                         Store::open_postgres(&dir, pg, &opts).map_err(|e| e.to_string())
                     }
-                    (None, None) => Store::open_with(&dir, &opts).map_err(|e| e.to_string()),
+                    (Some(b), meta) => crate::blob_gc::open_shared(&dir, &b, meta.as_ref(), &opts),
                 }
             }
         })
@@ -141,9 +141,19 @@ impl Server {
             Some(addr) => Some(bind_one(addr).await?),
             None => None,
         };
-        let keys = crate::keys::Keys::load(&config.data_dir)
-            .map_err(|e| StartError::Store(e.to_string()))?;
+        let keys = if store.is_shared() {
+            // Every node's keys in the shared metadata (`keys.rs`).
+            let (store, dir) = (store.clone(), config.data_dir.clone());
+            tokio::task::spawn_blocking(move || crate::keys::Keys::load_shared(store, &dir))
+                .await
+                .map_err(|e| StartError::Store(e.to_string()))?
+        } else {
+            crate::keys::Keys::load(&config.data_dir)
+        }
+        .map_err(|e| StartError::Store(e.to_string()))?;
         let state = Arc::new(AppState::new(store, config, keys));
+        // Drop what other nodes change (`cluster.rs`); nothing to follow without shared metadata.
+        crate::cluster::follow(&state).map_err(StartError::Store)?;
         Ok(Server { listeners, metrics_listener, tls, state })
     }
 

@@ -11,8 +11,8 @@ use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
 
 /// A bucket as the request path sees it: its record and its CORS rules, compiled and prepared.
 #[derive(Debug)]
@@ -123,12 +123,9 @@ impl Hasher for NameHasher {
     }
 }
 
-/// How long a cached bucket (record, compiled CORS rules) is used when other nodes share the
-/// metadata (PostgreSQL) and may change it: a change made on another node shows within this.
-pub const SHARED_BUCKET_TTL: Duration = Duration::from_secs(1);
-
-/// The cached buckets by name, each with the moment it was loaded.
-type BucketCache = HashMap<String, (Instant, Arc<BucketState>), BuildHasherDefault<NameHasher>>;
+/// The cached buckets by name. With shared metadata (PostgreSQL) an entry lives until the change
+/// feed says its bucket changed (`cluster.rs`).
+type BucketCache = HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>;
 
 /// Everything a request handler needs, shared by all connections.
 pub struct AppState {
@@ -140,8 +137,11 @@ pub struct AppState {
     pub keys: Keys,
     /// The console's sessions (in memory).
     pub console: crate::console::session::Sessions,
-    /// Each bucket's state and when it was loaded.
+    /// Each bucket's state.
     buckets: RwLock<BucketCache>,
+    /// Bumped (under the cache's write lock) by every invalidation: a load that read the store
+    /// before an invalidation must not put what it read into the cache after it.
+    bucket_epoch: AtomicU64,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
     /// Prometheus metrics (`metrics`).
@@ -159,6 +159,7 @@ impl AppState {
             config,
             keys,
             buckets: RwLock::new(HashMap::default()),
+            bucket_epoch: AtomicU64::new(0),
             bucket_updates: Mutex::new(()),
             metrics: crate::metrics::Metrics::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
@@ -167,18 +168,13 @@ impl AppState {
 
     /// The bucket's cached state, loading it from the store on a miss. `Ok(None)` when it does not exist.
     pub fn bucket(&self, name: &str) -> Result<Option<Arc<BucketState>>, ApiError> {
-        if let Some((loaded, b)) = self.buckets.read().map_err(|_| ApiError::internal())?.get(name)
-            && (!self.store.is_shared() || loaded.elapsed() < SHARED_BUCKET_TTL)
-        {
+        if let Some(b) = self.buckets.read().map_err(|_| ApiError::internal())?.get(name) {
             return Ok(Some(b.clone()));
         }
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
         let rec = self.store.get_bucket(name).map_err(store_error)?;
-        let Some(rec) = rec else {
-            // Deleted, possibly by another node sharing the metadata.
-            self.forget_bucket(name);
-            return Ok(None);
-        };
-        Ok(Some(self.cache_bucket(rec)))
+        let Some(rec) = rec else { return Ok(None) };
+        Ok(Some(self.cache_bucket_since(rec, epoch)))
     }
 
     /// The bucket's state or `NoSuchBucket`.
@@ -186,13 +182,31 @@ impl AppState {
         self.bucket(name)?.ok_or_else(|| ApiError::no_such_bucket(name))
     }
 
-    /// Replaces the cached state after the record changed in the store.
+    /// Replaces the cached state after the record changed in the store (with shared metadata,
+    /// only drops it: a later change by another node may already be committed and announced).
     pub fn cache_bucket(&self, rec: BucketRecord) -> Arc<BucketState> {
+        if self.store.is_shared() {
+            self.forget_bucket(&rec.name);
+            return self.bucket_state(rec);
+        }
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
+        self.cache_bucket_since(rec, epoch)
+    }
+
+    fn bucket_state(&self, rec: BucketRecord) -> Arc<BucketState> {
         let mut st = BucketState::new(rec);
         st.cors_slot = self.metrics.cors.slot(&st.record.name);
-        let st = Arc::new(st);
-        if let Ok(mut map) = self.buckets.write() {
-            map.insert(st.record.name.clone(), (Instant::now(), st.clone()));
+        Arc::new(st)
+    }
+
+    /// Caches `rec`, read from the store after the cache was at `epoch`, unless the cache was
+    /// invalidated since (then what was read may be older than the change announced).
+    fn cache_bucket_since(&self, rec: BucketRecord, epoch: u64) -> Arc<BucketState> {
+        let st = self.bucket_state(rec);
+        if let Ok(mut map) = self.buckets.write()
+            && self.bucket_epoch.load(Ordering::Acquire) == epoch
+        {
+            map.insert(st.record.name.clone(), st.clone());
         }
         st
     }
@@ -205,6 +219,7 @@ impl AppState {
         mut f: impl FnMut(&mut BucketRecord),
     ) -> Result<Arc<BucketState>, ApiError> {
         let _guard = self.bucket_updates.lock().map_err(|_| ApiError::internal())?;
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
         // The read-modify-write runs inside one store transaction (which may run `f` again if
         // it lost a race), so that an update made meanwhile by another node sharing the
         // metadata is not lost either.
@@ -215,13 +230,22 @@ impl AppState {
                     e => e,
                 }
             })?;
-        Ok(self.cache_bucket(rec))
+        Ok(self.cache_bucket_since(rec, epoch))
     }
 
-    /// Drops a bucket from the cache (after DeleteBucket).
+    /// Drops a bucket from the cache (after DeleteBucket, or when another node changed it).
     pub fn forget_bucket(&self, name: &str) {
         if let Ok(mut map) = self.buckets.write() {
+            self.bucket_epoch.fetch_add(1, Ordering::AcqRel);
             map.remove(name);
+        }
+    }
+
+    /// Drops every cached bucket (the change feed may have missed changes).
+    pub fn forget_all_buckets(&self) {
+        if let Ok(mut map) = self.buckets.write() {
+            self.bucket_epoch.fetch_add(1, Ordering::AcqRel);
+            map.clear();
         }
     }
 }

@@ -16,6 +16,7 @@
 //! ```
 
 mod blob;
+mod changes;
 mod codec;
 pub mod crc64;
 pub mod crypt;
@@ -31,6 +32,7 @@ mod read;
 mod record;
 mod record_v1;
 mod record_v2;
+mod settings;
 mod space;
 pub mod stats;
 mod store;
@@ -44,6 +46,7 @@ mod tests;
 
 pub use blob::location::{BadLocation, BlobCredentials, BlobLocation, BlobService};
 pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader, OpendalBlobs};
+pub use changes::MetaChange;
 pub use error::StoreError;
 pub use gc::GcReport;
 pub use group::{Commit, Committing};

@@ -185,9 +185,6 @@ impl Store {
         dir: Option<&Path>,
         opts: &StoreOptions,
     ) -> Result<Store, StoreError> {
-        if let Some(d) = dir {
-            crate::perms::create_private_dir(d)?;
-        }
         let key_file = match (&opts.master_key_file, dir) {
             (Some(f), _) => f.clone(),
             (None, Some(d)) => d.join(MASTER_KEY_FILE),

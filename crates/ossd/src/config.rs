@@ -118,8 +118,7 @@ pub struct ServeArgs {
     /// TOML file with the --blobs credentials: access_key_id = "…", secret_access_key = "…"
     #[arg(long, env = "OSSD_BLOBS_SECRET_FILE")]
     pub blobs_secret_file: Option<PathBuf>,
-    /// TOML file with the same settings (listen, data_dir, meta, meta_password_file, region, domains,
-    /// log_level,
+    /// TOML file with the same settings (listen, data_dir, meta, meta_password_file, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
     /// min_rate, max_connections, tls_cert, tls_key, http_listen, metrics_listen,
     /// ready_min_free_mib, drain_delay, console_session_idle, console_session_max,

@@ -45,6 +45,15 @@ pub(crate) trait Metadata: Send + Sync + 'static {
     /// Makes the backend usable again after an I/O failure (redb reopens its file); nothing if
     /// it is healthy. Called under the store's write lock.
     fn recover(&self) -> Result<(), StoreError>;
+    /// Starts the feed of changes other processes make to buckets and settings
+    /// ([`crate::changes`]), checked at least every `poll`; `None` when no other process writes.
+    fn watch(
+        &self,
+        _poll: std::time::Duration,
+    ) -> Result<Option<tokio::sync::mpsc::UnboundedReceiver<crate::changes::MetaChange>>, StoreError>
+    {
+        Ok(None)
+    }
 
     /// The backend itself (tests look into the redb tables).
     #[cfg(test)]
@@ -106,8 +115,8 @@ pub(crate) fn transact<M: Metadata + ?Sized, R>(
 pub(crate) trait Tables {
     /// Whether bucket `name` exists.
     fn bucket_exists(&self, name: &str) -> Result<bool, StoreError>;
-    /// The record of bucket `name` (writes read its versioning state inside the transaction;
-    /// `Store::modify_bucket` does a read-modify-write with it).
+    /// The record of bucket `name` (read-modify-writes and writes that read its versioning
+    /// state, inside the transaction).
     fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError>;
     /// Inserts or replaces a bucket record (its configuration documents included).
     fn put_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError>;
@@ -182,6 +191,11 @@ pub(crate) trait Tables {
     fn inline_exists(&self, id: &BlobId) -> Result<bool, StoreError>;
     /// Stores the bytes of inline blob `id`.
     fn put_inline(&mut self, id: &BlobId, bytes: &[u8]) -> Result<(), StoreError>;
+    /// The settings document `name` (node-wide configuration kept in the metadata so that every
+    /// node sharing it sees the same, such as the access keys), if stored.
+    fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Stores the settings document `name`, replacing any.
+    fn put_setting(&mut self, name: &str, doc: &[u8]) -> Result<(), StoreError>;
     /// Removes the bytes of inline blob `id`.
     fn remove_inline(&mut self, id: &BlobId) -> Result<(), StoreError>;
 }
@@ -225,4 +239,6 @@ pub(crate) trait View: Send + Sync {
     fn ref_count(&self, id: &BlobId) -> Result<u64, StoreError>;
     /// Hands the bytes of inline blob `id` to `f`; false if they are not stored.
     fn inline(&self, id: &BlobId, f: &mut dyn FnMut(&[u8])) -> Result<bool, StoreError>;
+    /// The settings document `name`, as [`Tables::setting`].
+    fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }

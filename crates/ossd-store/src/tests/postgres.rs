@@ -354,3 +354,42 @@ fn a_running_download_holds_no_database_connection() {
     first.extend(rest);
     assert_eq!(first, data);
 }
+
+/// The next change of a feed, waiting at most 5 s.
+fn next_change(
+    rt: &tokio::runtime::Runtime,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<MetaChange>,
+) -> MetaChange {
+    let got = rt.block_on(async {
+        tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await
+    });
+    got.expect("no change within 5 s").expect("the feed ended")
+}
+
+#[test]
+fn the_change_feed_tells_of_other_nodes_changes_and_survives_a_killed_connection() {
+    let Some((a, b, admin, _dir)) = two_nodes("feed") else { return };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut rx = a.watch_changes(std::time::Duration::from_millis(250)).unwrap().unwrap();
+    // Listening now: anything before was not heard.
+    assert_eq!(next_change(&rt, &mut rx), MetaChange::Everything);
+    b.create_bucket(&bucket("feed")).unwrap();
+    assert_eq!(next_change(&rt, &mut rx), MetaChange::Bucket("feed".into()));
+    b.modify_bucket("feed", &mut |r| r.acl = BucketAcl::PublicRead).unwrap();
+    assert_eq!(next_change(&rt, &mut rx), MetaChange::Bucket("feed".into()));
+    b.modify_setting("access_keys", &mut |_| Some(b"{}".to_vec())).unwrap();
+    assert_eq!(next_change(&rt, &mut rx), MetaChange::Setting("access_keys".into()));
+    b.delete_bucket("feed").unwrap();
+    assert_eq!(next_change(&rt, &mut rx), MetaChange::Bucket("feed".into()));
+
+    // The feed's connection dies: the node is told, reconnects and drops everything.
+    let killed = admin.count(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE application_name = 'ossd-changes'",
+    );
+    assert!(killed >= 1);
+    assert!(matches!(next_change(&rt, &mut rx), MetaChange::Lost(_)));
+    assert_eq!(next_change(&rt, &mut rx), MetaChange::Everything);
+    b.create_bucket(&bucket("again")).unwrap();
+    assert_eq!(next_change(&rt, &mut rx), MetaChange::Bucket("again".into()));
+}

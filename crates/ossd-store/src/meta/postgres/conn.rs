@@ -58,6 +58,13 @@ impl PgRuntime {
         Ok(PgRuntime { rt: Some(rt) })
     }
 
+    /// The runtime itself (the change feed runs on it).
+    pub(crate) fn runtime(&self) -> Result<&tokio::runtime::Runtime, StoreError> {
+        self.rt
+            .as_ref()
+            .ok_or_else(|| StoreError::Internal("the PostgreSQL runtime is gone".to_owned()))
+    }
+
     /// Opens a connection, driven by this runtime until the client is dropped.
     pub(crate) fn connect(&self, config: &PgConfig) -> Result<Conn, StoreError> {
         let Some(rt) = &self.rt else {

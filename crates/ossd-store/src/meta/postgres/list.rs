@@ -4,6 +4,10 @@
 //! from the prefix's successor, so a page costs O(page) rows read, not O(keys under the prefixes
 //! it rolls up). Rows are fetched in batches; a batch ends early at a roll-up (the rest of it is
 //! under the rolled-up prefix and is never looked at).
+//!
+//! Without `include_markers`, the statements skip rows whose current version is a delete marker
+//! (column `delete_marker`): the first row under a prefix is then the first key whose current
+//! version is not a marker, so a prefix whose keys all have markers never shows, as in redb.
 
 use super::view::{PgView, bytes};
 use crate::StoreError;
@@ -26,34 +30,37 @@ fn utf8(bytes: &[u8]) -> Result<String, StoreError> {
         .map_err(|_| StoreError::Corrupt("object key is not UTF-8".to_owned()))
 }
 
-/// One batch of `(key, rec)` rows of `bucket` from `lower` on, below `upper`, by key.
+/// One batch of `(key, rec)` rows of `bucket` from `lower` on, below `upper`, by key; delete
+/// markers only if `markers`.
 fn object_rows(
     view: &PgView,
     bucket: &str,
-    lower: &[u8],
-    inclusive: bool,
+    (lower, inclusive): (&[u8], bool),
     upper: Option<&[u8]>,
+    markers: bool,
     limit: usize,
 ) -> Result<Vec<KeyRec>, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = match (inclusive, upper) {
         (true, None) => view.rows(
-            "SELECT key, rec FROM objects WHERE bucket = $1 AND key >= $2 ORDER BY key LIMIT $3",
-            &[&bucket, &lower, &limit],
+            "SELECT key, rec FROM objects WHERE bucket = $1 AND key >= $2 \
+             AND ($4 OR NOT delete_marker) ORDER BY key LIMIT $3",
+            &[&bucket, &lower, &limit, &markers],
         )?,
         (false, None) => view.rows(
-            "SELECT key, rec FROM objects WHERE bucket = $1 AND key > $2 ORDER BY key LIMIT $3",
-            &[&bucket, &lower, &limit],
+            "SELECT key, rec FROM objects WHERE bucket = $1 AND key > $2 \
+             AND ($4 OR NOT delete_marker) ORDER BY key LIMIT $3",
+            &[&bucket, &lower, &limit, &markers],
         )?,
         (true, Some(upper)) => view.rows(
             "SELECT key, rec FROM objects WHERE bucket = $1 AND key >= $2 AND key < $4 \
-             ORDER BY key LIMIT $3",
-            &[&bucket, &lower, &limit, &upper],
+             AND ($5 OR NOT delete_marker) ORDER BY key LIMIT $3",
+            &[&bucket, &lower, &limit, &upper, &markers],
         )?,
         (false, Some(upper)) => view.rows(
             "SELECT key, rec FROM objects WHERE bucket = $1 AND key > $2 AND key < $4 \
-             ORDER BY key LIMIT $3",
-            &[&bucket, &lower, &limit, &upper],
+             AND ($5 OR NOT delete_marker) ORDER BY key LIMIT $3",
+            &[&bucket, &lower, &limit, &upper, &markers],
         )?,
     };
     rows.iter().map(|r| Ok((bytes(r, 0)?, bytes(r, 1)?))).collect()
@@ -90,24 +97,25 @@ pub(crate) fn list_objects(
     let mut last = None;
     'seek: loop {
         let want = q.max_keys.saturating_sub(count).saturating_add(1).min(BATCH);
-        let rows = object_rows(view, bucket, &lower, inclusive, upper.as_deref(), want)?;
+        let rows = object_rows(
+            view,
+            bucket,
+            (&lower, inclusive),
+            upper.as_deref(),
+            q.include_markers,
+            want,
+        )?;
         let full = rows.len() == want;
         for (key, rec) in rows {
             visited += 1;
             if !key.starts_with(prefix) {
                 break 'seek;
             }
+            if count == q.max_keys {
+                page.is_truncated = true;
+                break 'seek;
+            }
             if let Some(n) = rollup(&key, prefix, delim) {
-                // A prefix shows only if some key under it has a current version that is not a
-                // delete marker; the first such key is usually the first key under it.
-                if !q.include_markers && decode::<ObjectRecord>("object", &rec)?.delete_marker {
-                    (lower, inclusive) = (key, false);
-                    continue;
-                }
-                if count == q.max_keys {
-                    page.is_truncated = true;
-                    break 'seek;
-                }
                 let cp = &key[..n];
                 page.common_prefixes.push(utf8(cp)?);
                 last = page.common_prefixes.last().cloned();
@@ -121,14 +129,6 @@ pub(crate) fn list_objects(
                 }
             }
             let rec: ObjectRecord = decode("object", &rec)?;
-            if rec.delete_marker && !q.include_markers {
-                (lower, inclusive) = (key, false);
-                continue;
-            }
-            if count == q.max_keys {
-                page.is_truncated = true;
-                break 'seek;
-            }
             last = Some(rec.key.clone());
             page.objects.push(rec);
             count += 1;

@@ -3,6 +3,8 @@
 //! explains why that keeps every invariant with several writers), read through REPEATABLE READ
 //! READ ONLY snapshots (`view.rs`), listed by index range scans (`list.rs`).
 //!
+//! Changes to buckets and settings are announced to every node through `feed.rs`.
+//!
 //! One connection writes (the store runs one write transaction at a time per process); reads
 //! borrow connections from a bounded pool (`conn.rs`). docs/design.md, section 10, has the
 //! mapping and what another PostgreSQL-protocol database would need.
@@ -15,6 +17,7 @@ use crate::meta::{Metadata, Tables, View};
 
 mod config;
 pub(crate) mod conn;
+mod feed;
 mod list;
 pub(crate) mod schema;
 mod tables;
@@ -129,6 +132,14 @@ impl Metadata for PgMeta {
     fn recover(&self) -> Result<(), StoreError> {
         // A broken connection is replaced when it is next needed.
         Ok(())
+    }
+
+    fn watch(
+        &self,
+        poll: Duration,
+    ) -> Result<Option<tokio::sync::mpsc::UnboundedReceiver<crate::changes::MetaChange>>, StoreError>
+    {
+        Ok(Some(feed::spawn(self.runtime.runtime()?, self.config.clone(), poll)))
     }
 
     #[cfg(test)]

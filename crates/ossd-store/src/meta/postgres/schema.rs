@@ -6,7 +6,8 @@
 //! migration is unknown to this build (written by a newer ossd) is refused.
 //!
 //! A later change adds a migration at the end of [`MIGRATIONS`]: never edit one that shipped.
-//! Migration 2 added the noncurrent object versions, keyed by `(bucket, key, version_order)`.
+//! Migration 2 added object versioning: the noncurrent versions table and the `delete_marker`
+//! column of `objects` that listings filter on.
 //!
 //! Every text key is `COLLATE "C"` and object keys are `bytea`, so that order and range bounds
 //! are byte order, as in redb; records are the versioned encodings of `codec.rs`, as in redb.
@@ -61,17 +62,50 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         bytes bytea NOT NULL
     );
     "#,
-    // 2: noncurrent object versions (versioning). `version_order` is the redb order
-    // `u64::MAX - seq` shifted by 2^63 into a bigint ([`super::tables::order_to_sql`]), so that
-    // ascending order is newest first, as in redb.
+    // 2: object versioning (docs/design.md, section 12). `ord` is the redb order
+    // `u64::MAX - seq` with its top bit flipped ([`super::tables::ord_column`]), so that
+    // ascending `ord` is newest first, as in redb. Rows written before are no delete markers.
     r#"
+    ALTER TABLE objects ADD COLUMN delete_marker boolean NOT NULL DEFAULT false;
     CREATE TABLE object_versions (
         bucket text COLLATE "C" NOT NULL,
         key bytea NOT NULL,
-        version_order bigint NOT NULL,
+        ord bigint NOT NULL,
         rec bytea NOT NULL,
-        PRIMARY KEY (bucket, key, version_order)
+        PRIMARY KEY (bucket, key, ord)
     );
+    "#,
+    // 3: settings documents, and the change feed of what nodes cache (`feed.rs`): every insert,
+    // update or delete of a bucket or a setting bumps the `config` counter and, at commit,
+    // notifies channel `ossd_changes` with "<schema> <counter> b <bucket>" or
+    // "<schema> <counter> s <setting>" (channels are per database, schemas share them).
+    // The counter row is locked until the commit, so counter order is commit order, and a
+    // node that reads a new value also reads the change that made it.
+    r#"
+    CREATE TABLE settings (
+        name text COLLATE "C" PRIMARY KEY,
+        doc bytea NOT NULL
+    );
+    INSERT INTO ossd_counters (name, value) VALUES ('config', 0);
+    CREATE FUNCTION ossd_config_changed() RETURNS trigger LANGUAGE plpgsql AS $f$
+    DECLARE
+        n bigint;
+        what text;
+    BEGIN
+        UPDATE ossd_counters SET value = value + 1 WHERE name = 'config' RETURNING value INTO n;
+        IF TG_TABLE_NAME = 'buckets' THEN
+            what := 'b ' || (CASE WHEN TG_OP = 'DELETE' THEN OLD.name ELSE NEW.name END);
+        ELSE
+            what := 's ' || (CASE WHEN TG_OP = 'DELETE' THEN OLD.name ELSE NEW.name END);
+        END IF;
+        PERFORM pg_notify('ossd_changes', TG_TABLE_SCHEMA || ' ' || n::text || ' ' || what);
+        RETURN NULL;
+    END
+    $f$;
+    CREATE TRIGGER buckets_changed AFTER INSERT OR UPDATE OR DELETE ON buckets
+        FOR EACH ROW EXECUTE FUNCTION ossd_config_changed();
+    CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE ON settings
+        FOR EACH ROW EXECUTE FUNCTION ossd_config_changed();
     "#,
 ];
 

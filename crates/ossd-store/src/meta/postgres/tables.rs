@@ -45,6 +45,8 @@ struct Known {
     /// 0: absent.
     refs: HashMap<String, u64>,
     inline: HashMap<String, bool>,
+    /// Settings documents: whether the row exists.
+    settings: HashMap<String, bool>,
 }
 
 /// The tables of one write transaction.
@@ -144,37 +146,45 @@ impl<'c> PgTables<'c> {
     }
 }
 
-/// A version order (`u64`, see [`crate::version::order_of`]) as a `bigint` with the same order:
-/// the sign bit flipped, i.e. shifted down by 2^63.
-pub(crate) fn order_to_sql(order: u64) -> i64 {
+/// A version order (`u64`, see [`crate::version::order_of`]) as a `bigint` of the same order:
+/// the top bit flipped maps `0..=u64::MAX` onto `i64::MIN..=i64::MAX` monotonically.
+pub(crate) fn ord_column(order: u64) -> i64 {
     i64::from_ne_bytes((order ^ (1 << 63)).to_ne_bytes())
 }
 
-/// Noncurrent versions of `key` after `after_order`, at most `limit`, newest first. In a write
-/// transaction no row lock is needed: every write to a bucket holds its bucket row first.
+/// Reads at most `limit` noncurrent versions of `key` after `after_order` (newest first).
 pub(crate) fn read_versions(
-    conn: &Conn,
+    rows: impl FnOnce(
+        &'static str,
+        &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, StoreError>,
     bucket: &str,
     key: &[u8],
     after_order: Option<u64>,
     limit: usize,
-) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+) -> Result<Vec<ObjectRecord>, StoreError> {
     if limit == 0 || after_order == Some(u64::MAX) {
         return Ok(Vec::new());
     }
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    match after_order {
-        None => conn.query(
-            "SELECT rec FROM object_versions WHERE bucket = $1 AND key = $2 \
-             ORDER BY version_order LIMIT $3",
+    let found = match after_order {
+        None => rows(
+            "SELECT rec FROM object_versions WHERE bucket = $1 AND key = $2 ORDER BY ord LIMIT $3",
             &[&bucket, &key, &limit],
-        ),
-        Some(o) => conn.query(
-            "SELECT rec FROM object_versions WHERE bucket = $1 AND key = $2 \
-             AND version_order > $4 ORDER BY version_order LIMIT $3",
-            &[&bucket, &key, &limit, &order_to_sql(o)],
-        ),
-    }
+        )?,
+        Some(o) => rows(
+            "SELECT rec FROM object_versions WHERE bucket = $1 AND key = $2 AND ord > $4 \
+             ORDER BY ord LIMIT $3",
+            &[&bucket, &key, &limit, &ord_column(o)],
+        )?,
+    };
+    found
+        .iter()
+        .map(|r| {
+            let rec = r.try_get::<_, Vec<u8>>(0).map_err(|e| db_error(&e))?;
+            decode("object version", &rec)
+        })
+        .collect()
 }
 
 /// A count as PostgreSQL's `bigint`.
@@ -287,15 +297,17 @@ impl Tables for PgTables<'_> {
         let key = rec.key.as_bytes();
         let old = self.object(bucket, key)?;
         let bytes = encode(rec)?;
+        // The marker flag is a column too: listings skip markers in the index scan.
+        let marker = rec.delete_marker;
         if old.is_some() {
             self.execute(
-                "UPDATE objects SET rec = $3 WHERE bucket = $1 AND key = $2",
-                &[&bucket, &key, &bytes],
+                "UPDATE objects SET rec = $3, delete_marker = $4 WHERE bucket = $1 AND key = $2",
+                &[&bucket, &key, &bytes, &marker],
             )?;
         } else {
             self.execute(
-                "INSERT INTO objects (bucket, key, rec) VALUES ($1, $2, $3)",
-                &[&bucket, &key, &bytes],
+                "INSERT INTO objects (bucket, key, rec, delete_marker) VALUES ($1, $2, $3, $4)",
+                &[&bucket, &key, &bytes, &marker],
             )?;
         }
         self.known.get_mut().objects.insert((bucket.to_owned(), key.to_vec()), Some(rec.clone()));
@@ -322,27 +334,33 @@ impl Tables for PgTables<'_> {
         after_order: Option<u64>,
         limit: usize,
     ) -> Result<Vec<ObjectRecord>, StoreError> {
-        let rows =
-            read_versions(self.conn, bucket, key, after_order, limit).map_err(|e| self.fail(&e))?;
-        rows.iter().map(|r| decode("object version", &self.bytes(r, 0)?)).collect()
+        // The versions of a key change only under the lock of the bucket row, which every
+        // writer of the bucket holds (see the module documentation): no row locks needed here.
+        read_versions(
+            |sql, params| self.conn.query(sql, params).map_err(|e| self.fail(&e)),
+            bucket,
+            key,
+            after_order,
+            limit,
+        )
     }
 
     fn put_version(&mut self, bucket: &str, rec: &ObjectRecord) -> Result<(), StoreError> {
-        let order = order_to_sql(crate::version::order_of(rec.seq));
         let key = rec.key.as_bytes();
+        let ord = ord_column(crate::version::order_of(rec.seq));
         let bytes = encode(rec)?;
         self.execute(
-            "INSERT INTO object_versions (bucket, key, version_order, rec) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (bucket, key, version_order) DO UPDATE SET rec = EXCLUDED.rec",
-            &[&bucket, &key, &order, &bytes],
+            "INSERT INTO object_versions (bucket, key, ord, rec) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (bucket, key, ord) DO UPDATE SET rec = EXCLUDED.rec",
+            &[&bucket, &key, &ord, &bytes],
         )?;
         Ok(())
     }
 
     fn remove_version(&mut self, bucket: &str, key: &[u8], order: u64) -> Result<(), StoreError> {
         self.execute(
-            "DELETE FROM object_versions WHERE bucket = $1 AND key = $2 AND version_order = $3",
-            &[&bucket, &key, &order_to_sql(order)],
+            "DELETE FROM object_versions WHERE bucket = $1 AND key = $2 AND ord = $3",
+            &[&bucket, &key, &ord_column(order)],
         )?;
         Ok(())
     }
@@ -504,6 +522,35 @@ impl Tables for PgTables<'_> {
             .is_some();
         self.known.borrow_mut().inline.insert(id.as_str().to_owned(), exists);
         Ok(exists)
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row =
+            self.query_opt("SELECT doc FROM settings WHERE name = $1 FOR UPDATE", &[&name])?;
+        let doc = row.map(|r| self.bytes(&r, 0)).transpose()?;
+        self.known.borrow_mut().settings.insert(name.to_owned(), doc.is_some());
+        Ok(doc)
+    }
+
+    fn put_setting(&mut self, name: &str, doc: &[u8]) -> Result<(), StoreError> {
+        // A document read absent is inserted plainly: if another node inserted it meanwhile,
+        // the unique violation runs the transaction again, which then reads theirs.
+        let known = self.known.get_mut().settings.get(name).copied();
+        match known {
+            Some(true) => {
+                self.execute("UPDATE settings SET doc = $2 WHERE name = $1", &[&name, &doc])?
+            }
+            Some(false) => {
+                self.execute("INSERT INTO settings (name, doc) VALUES ($1, $2)", &[&name, &doc])?
+            }
+            None => self.execute(
+                "INSERT INTO settings (name, doc) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET doc = EXCLUDED.doc",
+                &[&name, &doc],
+            )?,
+        };
+        self.known.get_mut().settings.insert(name.to_owned(), true);
+        Ok(())
     }
 
     fn put_inline(&mut self, id: &BlobId, bytes: &[u8]) -> Result<(), StoreError> {

@@ -120,11 +120,13 @@ impl View for PgView {
         after_order: Option<u64>,
         limit: usize,
     ) -> Result<Vec<ObjectRecord>, StoreError> {
-        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        let rows =
-            super::tables::read_versions(conn.conn()?, bucket, key.as_bytes(), after_order, limit)
-                .map_err(|e| db_error(&e))?;
-        rows.iter().map(|r| decode("object version", &bytes(r, 0)?)).collect()
+        super::tables::read_versions(
+            |sql, params| self.rows(sql, params),
+            bucket,
+            key.as_bytes(),
+            after_order,
+            limit,
+        )
     }
 
     fn upload(&self, bucket: &str, upload_id: &str) -> Result<Option<UploadRecord>, StoreError> {
@@ -177,5 +179,10 @@ impl View for PgView {
             }
             None => Ok(false),
         }
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = self.row("SELECT doc FROM settings WHERE name = $1", &[&name])?;
+        row.map(|r| bytes(&r, 0)).transpose()
     }
 }

@@ -1,0 +1,61 @@
+//! Several nodes over one shared metadata database: each node caches bucket state (records,
+//! compiled CORS rules) and the access keys, and drops what the store's change feed
+//! ([`ossd_store::MetaChange`]) says changed, on whichever node it changed. With redb there is
+//! no feed and nothing to do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ossd_store::MetaChange;
+
+use crate::keys::KEYS_SETTING;
+use crate::state::AppState;
+
+/// How often the feed checks the change counter besides listening: a lost notification or a
+/// dead LISTEN connection is noticed within this, so a change shows on every node in well
+/// under a second.
+pub const CHANGE_POLL: Duration = Duration::from_millis(250);
+
+/// Starts following the changes, if the metadata is shared. Fails only if the feed cannot
+/// start at all; a lost connection later is retried by the feed itself.
+pub(crate) fn follow(state: &Arc<AppState>) -> Result<(), String> {
+    let Some(mut changes) = state.store.watch_changes(CHANGE_POLL).map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    let state = Arc::clone(state);
+    tokio::spawn(async move {
+        while let Some(change) = changes.recv().await {
+            apply(&state, change).await;
+        }
+    });
+    Ok(())
+}
+
+/// Drops what `change` makes stale.
+async fn apply(state: &Arc<AppState>, change: MetaChange) {
+    let reload_keys = match change {
+        MetaChange::Bucket(name) => {
+            state.forget_bucket(&name);
+            false
+        }
+        MetaChange::Setting(name) => name == KEYS_SETTING,
+        MetaChange::Everything => {
+            state.forget_all_buckets();
+            true
+        }
+        MetaChange::Lost(reason) => {
+            tracing::warn!(%reason, "change feed of the shared metadata lost; reconnecting");
+            state.forget_all_buckets();
+            false
+        }
+    };
+    if reload_keys {
+        let st = Arc::clone(state);
+        match tokio::task::spawn_blocking(move || st.keys.reload()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "reloading the access keys failed"),
+            Err(e) => tracing::warn!(error = %e, "reloading the access keys panicked"),
+        }
+    }
+}

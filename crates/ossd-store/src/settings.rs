@@ -1,0 +1,33 @@
+//! Settings documents: small node-wide configuration kept in the metadata, so that every node
+//! sharing it (PostgreSQL) sees the same documents (the server keeps its access keys there).
+//! A document is opaque bytes under a name; changes are announced by [`crate::MetaChange`].
+
+use crate::{Store, StoreError};
+
+impl Store {
+    /// The settings document `name`, if stored.
+    pub fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.view()?.setting(name)
+    }
+
+    /// Reads the document `name`, hands it to `f` and stores what `f` returns, in one
+    /// transaction (`f` returning `None` stores nothing). `f` may run more than once when the
+    /// transaction loses a race with another node. Returns the document as it is afterwards.
+    pub fn modify_setting(
+        &self,
+        name: &str,
+        f: &mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.write(|w| {
+            let old = w.t.setting(name)?;
+            match f(old.as_deref()) {
+                Some(doc) => {
+                    w.t.put_setting(name, &doc)?;
+                    w.dirty = true;
+                    Ok(Some(doc))
+                }
+                None => Ok(old),
+            }
+        })
+    }
+}

@@ -1,0 +1,172 @@
+"""Bucket configuration and access keys across nodes sharing one PostgreSQL metadata database.
+
+Each node caches bucket state (record, compiled CORS rules) and the access keys; a change made
+on one node reaches the others through the database's change feed (LISTEN/NOTIFY, plus a
+counter every node reads every 250 ms), so it is in force on every node within one second:
+CORS rules (measured over 20 changes; the figures are printed), an ACL, a new bucket, a
+deleted bucket, a new access key and a disabled one; and still within one second when a
+node's LISTEN connection is killed (pg_terminate_backend).
+
+OSS behaviour relied on: a preflight (OPTIONS Object) is answered with
+Access-Control-Allow-Origin when a CORS rule of the bucket matches, 403 otherwise
+(https://help.aliyun.com/zh/oss/developer-reference/optionobject); an anonymous GET of an
+object in a public-read bucket succeeds, 403 AccessDenied in a private one
+(https://help.aliyun.com/zh/oss/user-guide/bucket-acl); a disabled AccessKey is refused with
+403 InvalidAccessKeyId
+(https://help.aliyun.com/zh/oss/support/0002-00000902).
+
+Needs OSSD_TEST_POSTGRES_URL (see test_postgres_meta.py).
+"""
+
+import os
+import statistics
+import subprocess
+import time
+
+import oss2
+import pytest
+import requests
+
+from conftest import RawClient, oss2_bucket, unique_bucket_name
+from test_access_keys import Cli
+from test_postgres_meta import pg_url, two_nodes  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.own_server
+
+# The promise: a change on one node is in force on every node within this.
+WITHIN = 1.0
+
+
+def until(check, limit=WITHIN):
+    """Runs `check` until it returns true; the seconds it took. Fails past `limit`."""
+    start = time.monotonic()
+    while True:
+        if check():
+            return time.monotonic() - start
+        elapsed = time.monotonic() - start
+        assert elapsed <= limit, f"not in force after {elapsed:.3f} s"
+        time.sleep(0.005)
+
+
+def allows(raw, bucket, origin):
+    r = raw.request("OPTIONS", bucket, "k", sign=False,
+                    headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+    return r.status_code == 200 and r.headers.get("Access-Control-Allow-Origin") == origin
+
+
+def cors(origin):
+    rule = oss2.models.CorsRule(allowed_origins=[origin], allowed_methods=["GET"])
+    return oss2.models.BucketCors([rule])
+
+
+# The change feed's connections of this test's database (each node names its feed connection).
+FEED = "datname = current_database() AND application_name = 'ossd-changes'"
+
+
+def psql(url, sql):
+    exe = os.environ.get("OSSD_TEST_PSQL") or "psql"
+    out = subprocess.run([exe, "-qAt", url, "-c", sql], check=True, capture_output=True,
+                         text=True, timeout=30)
+    return out.stdout.strip()
+
+
+def test_cors_change_on_one_node_is_in_force_on_the_other_within_a_second(two_nodes):
+    a, b = two_nodes
+    name = unique_bucket_name()
+    ba = oss2_bucket(a.endpoint, a.creds, name)
+    ba.create_bucket()
+    raw_b = RawClient(b.endpoint, b.creds)
+    ba.put_bucket_cors(cors("https://start.test"))
+    until(lambda: allows(raw_b, name, "https://start.test"), limit=5)
+    latencies = []
+    for i in range(20):
+        origin = f"https://o{i}.test"
+        assert not allows(raw_b, name, origin)  # node b has the old rules cached
+        ba.put_bucket_cors(cors(origin))
+        latencies.append(until(lambda: allows(raw_b, name, origin)))
+    print(f"\nCORS change A -> preflight on B: median {statistics.median(latencies) * 1000:.1f} ms,"
+          f" max {max(latencies) * 1000:.1f} ms over {len(latencies)} changes")
+
+
+def test_acl_new_and_deleted_buckets_show_on_the_other_node(two_nodes):
+    a, b = two_nodes
+    name = unique_bucket_name()
+    ba = oss2_bucket(a.endpoint, a.creds, name)
+    bb = oss2_bucket(b.endpoint, b.creds, name)
+    # CreateBucket on a, the bucket is there on b (b looked before: no stale "missing").
+    with pytest.raises(oss2.exceptions.NoSuchBucket):
+        bb.get_bucket_info()
+    ba.create_bucket()
+    ba.put_object("k", b"public bytes")
+    until(lambda: bb.get_object("k").read() == b"public bytes")
+    anon = f"{b.endpoint}/{name}/k"
+    assert requests.get(anon, timeout=10).status_code == 403
+    # The ACL changes on a, b enforces it: anonymous reads allowed, then refused again.
+    ba.put_bucket_acl(oss2.BUCKET_ACL_PUBLIC_READ)
+    until(lambda: requests.get(anon, timeout=10).status_code == 200)
+    ba.put_bucket_acl(oss2.BUCKET_ACL_PRIVATE)
+    until(lambda: requests.get(anon, timeout=10).status_code == 403)
+    # DeleteBucket on a: b, which has it cached, says NoSuchBucket.
+    ba.delete_object("k")
+    assert bb.get_bucket_info().name == name
+    ba.delete_bucket()
+
+    def gone():
+        try:
+            bb.get_bucket_info()
+            return False
+        except oss2.exceptions.NoSuchBucket:
+            return True
+    until(gone)
+
+
+def test_access_key_created_and_disabled_on_one_node_counts_on_the_other(two_nodes):
+    a, b = two_nodes
+    name = unique_bucket_name()
+    oss2_bucket(a.endpoint, a.creds, name).create_bucket()
+    cli_a = Cli(a.endpoint, a.creds)
+    key = cli_a.create("shared")
+    cli_a.run("grant", key.access_key_id, name, "read")
+    on_b = oss2_bucket(b.endpoint, key, name)
+
+    def usable():
+        try:
+            on_b.get_bucket_info()
+            return True
+        except oss2.exceptions.ServerError as e:
+            assert (e.status, e.code) in ((403, "InvalidAccessKeyId"), (403, "AccessDenied"))
+            return False
+    until(usable)
+    # The key list on b shows it too.
+    assert key.access_key_id in {k["access_key_id"] for k in Cli(b.endpoint, b.creds).json("list")}
+    cli_a.run("disable", key.access_key_id)
+
+    def refused():
+        try:
+            on_b.get_bucket_info()
+            return False
+        except oss2.exceptions.ServerError as e:
+            return (e.status, e.code) == (403, "InvalidAccessKeyId")
+    until(refused)
+
+
+def test_a_node_whose_listen_connection_is_killed_still_converges(two_nodes, pg_url):  # noqa: F811
+    a, b = two_nodes
+    name = unique_bucket_name()
+    ba = oss2_bucket(a.endpoint, a.creds, name)
+    ba.create_bucket()
+    raw_b = RawClient(b.endpoint, b.creds)
+    ba.put_bucket_cors(cors("https://before.test"))
+    until(lambda: allows(raw_b, name, "https://before.test"), limit=5)
+    for i in range(3):
+        # Kill every LISTEN connection (both nodes'), then change the rules at once: the change
+        # is made while b is not listening.
+        killed = psql(pg_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                              f"WHERE {FEED}")
+        assert int(killed) >= 1
+        origin = f"https://after{i}.test"
+        ba.put_bucket_cors(cors(origin))
+        until(lambda: allows(raw_b, name, origin))
+    # The nodes listen again.
+    until(lambda: int(psql(pg_url, f"SELECT count(*) FROM pg_stat_activity WHERE {FEED}")) >= 2,
+          limit=5)

@@ -46,7 +46,11 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-"$VENV/bin/python" -m pytest -q tests/python
+# test_cluster.py runs in the cluster step below.
+"$VENV/bin/python" -m pytest -q tests/python --ignore tests/python/test_cluster.py
+
+step "cluster: the Python suite through nginx over two nodes on PostgreSQL + s3proxy, then kill -9, multipart and CORS across nodes"
+bash tests/cluster/run.sh
 
 step "node SDK + browser suite (ali-oss, Chromium)"
 bash tests/node/run.sh

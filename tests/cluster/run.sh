@@ -69,6 +69,9 @@ DESELECT=(
   # nginx, not the node, decides whether the client connection stays open after a 403 sent
   # before the request body was read.
   "test_acl_matrix.py::test_refused_upload_keep_alive"
+  # The node refuses a PostObject body over the policy's content-length-range as soon as it
+  # knows and closes the connection; nginx, still sending the body, answers 502 instead.
+  "test_post_object.py::test_content_length_range_large_upload_refused"
 )
 rc=0
 echo "== Python SDK suite through nginx ($CLUSTER_ENDPOINT), requests alternating between two nodes"

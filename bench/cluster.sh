@@ -90,8 +90,10 @@ check() { # NAME WANT-STATUS WANT-HEADER-REGEX CURL-ARGS...
     local name=$1 want=$2 re=$3 out
     shift 3
     out=$(curl -s -o /dev/null -D - "$@") || die "check $name: curl failed"
-    printf '%s' "$out" | head -1 | grep -q " $want" || die "check $name: want HTTP $want, got: $(printf '%s' "$out" | head -1)"
-    [ -z "$re" ] || printf '%s' "$out" | grep -qiE "$re" || die "check $name: no header matching /$re/ in: $out"
+    # No `printf | grep -q` under pipefail: grep quitting early would fail the pipe.
+    local first=${out%%$'\r'*}
+    [[ "$first" == *" $want"* ]] || die "check $name: want HTTP $want, got: $first"
+    [ -z "$re" ] || grep -qiE "$re" <<<"$out" || die "check $name: no header matching /$re/ in: $out"
 }
 PRE=(-X OPTIONS -H "Origin: $ORIGIN" -H "Access-Control-Request-Method: PUT"
      -H "Access-Control-Request-Headers: content-type, x-oss-meta-bench")

@@ -382,6 +382,13 @@ fn the_change_feed_tells_of_other_nodes_changes_and_survives_a_killed_connection
     b.delete_bucket("feed").unwrap();
     assert_eq!(next_change(&rt, &mut rx), MetaChange::Bucket("feed".into()));
 
+    // A change whose notification was lost (the counter moved, nobody was told): the counter
+    // check notices it within its period, and the node drops everything.
+    let lost = std::time::Instant::now();
+    admin.conn.batch("UPDATE ossd_counters SET value = value + 1 WHERE name = 'config'").unwrap();
+    assert_eq!(next_change(&rt, &mut rx), MetaChange::Everything);
+    assert!(lost.elapsed() < std::time::Duration::from_millis(600), "{:?}", lost.elapsed());
+
     // The feed's connection dies: the node is told, reconnects and drops everything.
     let killed = admin.count(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \

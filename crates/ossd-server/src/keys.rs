@@ -158,9 +158,10 @@ impl Keys {
     /// Reads the keys again from the shared metadata (blocking; nothing to do with a file).
     pub fn reload(&self) -> Result<(), KeyError> {
         let Backing::Shared(store) = &self.backing else { return Ok(()) };
-        let keys = parse(store.setting(KEYS_SETTING)?.as_deref())?;
+        // Locked before the read: a change this node is making (under the same lock) is then
+        // either committed before the read or made after the reload, never undone by it.
         let mut m = self.keys.write().map_err(|_| KeyError::Corrupt("lock poisoned".into()))?;
-        *m = keys;
+        *m = parse(store.setting(KEYS_SETTING)?.as_deref())?;
         Ok(())
     }
 

@@ -58,6 +58,7 @@ pub use record::{
     Blob, BlobId, BucketRecord, BucketStats, ClassStats, ListPage, ListQuery, ListUploadsQuery,
     ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord, UploadsPage,
 };
+pub use settings::SettingChange;
 pub use store::{
     DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, DEFAULT_RESERVE_BYTES, MASTER_KEY_FILE, Overwrite,
     Store, StoreOptions,

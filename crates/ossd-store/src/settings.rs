@@ -4,6 +4,10 @@
 
 use crate::{Store, StoreError};
 
+/// A change of a settings document: the document as stored (`None`: absent) to the one to store
+/// (`None`: leave it).
+pub type SettingChange<'f> = &'f mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>;
+
 impl Store {
     /// The settings document `name`, if stored.
     pub fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -16,7 +20,7 @@ impl Store {
     pub fn modify_setting(
         &self,
         name: &str,
-        f: &mut dyn FnMut(Option<&[u8]>) -> Option<Vec<u8>>,
+        f: SettingChange<'_>,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         self.write(|w| {
             let old = w.t.setting(name)?;

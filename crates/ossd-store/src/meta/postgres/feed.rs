@@ -28,7 +28,7 @@ pub(crate) const CHANNEL: &str = "ossd_changes";
 pub(crate) const APPLICATION_NAME: &str = "ossd-changes";
 
 /// Longest wait for the counter before the connection is taken for dead.
-const COUNTER_TIMEOUT: Duration = Duration::from_secs(2);
+const COUNTER_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Starts following the changes on `rt`; the feed stops when the receiver is dropped.
 pub(crate) fn spawn(

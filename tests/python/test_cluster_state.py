@@ -13,11 +13,13 @@ Access-Control-Allow-Origin when a CORS rule of the bucket matches, 403 otherwis
 object in a public-read bucket succeeds, 403 AccessDenied in a private one
 (https://help.aliyun.com/zh/oss/user-guide/bucket-acl); a disabled AccessKey is refused with
 403 InvalidAccessKeyId
-(https://help.aliyun.com/zh/oss/support/0002-00000902).
+(https://help.aliyun.com/zh/oss/support/0002-00000902). A node's existing keys.json is imported
+into the database once, by the first node that starts while the database holds no keys.
 
 Needs OSSD_TEST_POSTGRES_URL (see test_postgres_meta.py).
 """
 
+import json
 import os
 import statistics
 import subprocess
@@ -27,9 +29,9 @@ import oss2
 import pytest
 import requests
 
-from conftest import RawClient, oss2_bucket, unique_bucket_name
+from conftest import Credentials, RawClient, new_credentials, oss2_bucket, unique_bucket_name
 from test_access_keys import Cli
-from test_postgres_meta import pg_url, two_nodes  # noqa: F401  (fixtures)
+from test_postgres_meta import node, pg_url, two_nodes  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.own_server
 
@@ -172,6 +174,47 @@ def test_a_node_whose_listen_connection_is_killed_still_converges(two_nodes, pg_
         ba.put_bucket_cors(cors(origin))
         latencies.append(until(lambda: allows(raw_b, name, origin)))
     until(lambda: int(psql(pg_url, feeds)) == 2, limit=5)
+    # Each node said so in its log (once per loss, not once per retry).
+    for srv in (a, b):
+        log = srv.log_path.read_text(errors="replace")
+        assert log.count("change feed of the shared metadata lost") == 5
+        assert log.count("change feed of the shared metadata back") == 5
     print(f"\nCORS change A -> preflight on B, feed connections just killed: median "
           f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
           f"over {len(latencies)} changes")
+
+
+def key_file(*keys):
+    """A keys.json holding `keys` (credentials, bucket) with a read grant each."""
+    return json.dumps({"version": 1, "keys": [
+        {"access_key_id": k.access_key_id, "access_key_secret": k.access_key_secret,
+         "name": "from keys.json", "enabled": True, "created_ms": 1, "grants": {b: "read"}}
+        for k, b in keys]})
+
+
+def test_a_nodes_keys_json_is_imported_once(tmp_path, pg_url):  # noqa: F811
+    root = new_credentials()
+    name = unique_bucket_name()
+    first = Credentials("LTAI" + "F" * 16, "first-secret")
+    data_a = tmp_path / "data-a"
+    data_a.mkdir()
+    (data_a / "keys.json").write_text(key_file((first, name)))
+    a = node(tmp_path, data_a, root, pg_url, "a").start()
+    b = node(tmp_path, tmp_path / "data-b", root, pg_url, "b").start()
+    try:
+        oss2_bucket(a.endpoint, root, name).create_bucket()
+        # Node b has no keys.json: it knows the key from the database.
+        assert oss2_bucket(b.endpoint, first, name).list_objects().object_list == []
+        # keys.json is not read again: a key added to it later stays unknown after a restart,
+        # and the imported one still works.
+        later = Credentials("LTAI" + "L" * 16, "later-secret")
+        (data_a / "keys.json").write_text(key_file((first, name), (later, name)))
+        a.stop()
+        a.start()
+        with pytest.raises(oss2.exceptions.ServerError) as e:
+            oss2_bucket(a.endpoint, later, name).list_objects()
+        assert (e.value.status, e.value.code) == (403, "InvalidAccessKeyId")
+        assert oss2_bucket(a.endpoint, first, name).list_objects().object_list == []
+    finally:
+        for srv in (a, b):
+            srv.kill()

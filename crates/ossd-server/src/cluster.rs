@@ -25,7 +25,21 @@ pub(crate) fn follow(state: &Arc<AppState>) -> Result<(), String> {
     };
     let state = Arc::clone(state);
     tokio::spawn(async move {
+        // While the database is unreachable the feed retries every CHANGE_POLL: log the loss once.
+        let mut lost = false;
         while let Some(change) = changes.recv().await {
+            match &change {
+                MetaChange::Lost(reason) if !lost => {
+                    tracing::warn!(%reason, "change feed of the shared metadata lost; reconnecting");
+                    lost = true;
+                }
+                MetaChange::Lost(_) => {}
+                MetaChange::Everything if lost => {
+                    tracing::info!("change feed of the shared metadata back");
+                    lost = false;
+                }
+                _ => {}
+            }
             apply(&state, change).await;
         }
     });
@@ -44,8 +58,7 @@ async fn apply(state: &Arc<AppState>, change: MetaChange) {
             state.forget_all_buckets();
             true
         }
-        MetaChange::Lost(reason) => {
-            tracing::warn!(%reason, "change feed of the shared metadata lost; reconnecting");
+        MetaChange::Lost(_) => {
             state.forget_all_buckets();
             false
         }

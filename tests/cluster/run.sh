@@ -69,9 +69,11 @@ DESELECT=(
   # nginx, not the node, decides whether the client connection stays open after a 403 sent
   # before the request body was read.
   "test_acl_matrix.py::test_refused_upload_keep_alive"
-  # The node refuses a PostObject body over the policy's content-length-range as soon as it
-  # knows and closes the connection; nginx, still sending the body, answers 502 instead.
+  # The node refuses these requests before it has read their body (100 KB or more) and closes
+  # the connection; nginx, when still sending the body, answers 502 instead of the node's 400
+  # (seen in some runs, not all).
   "test_post_object.py::test_content_length_range_large_upload_refused"
+  "test_encryption.py::test_multipart_with_sse"
 )
 rc=0
 echo "== Python SDK suite through nginx ($CLUSTER_ENDPOINT), requests alternating between two nodes"

@@ -285,3 +285,69 @@ pub fn store_error(e: StoreError) -> ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests may unwrap")]
+
+    use super::*;
+    use crate::limits::ConnLimits;
+    use crate::server::AccessKey;
+    use std::time::Duration;
+
+    fn state(dir: &std::path::Path) -> AppState {
+        let config = ServerConfig {
+            master_key_file: None,
+            data_dir: dir.to_owned(),
+            meta: None,
+            region: "oss-cn-hangzhou".to_owned(),
+            domains: vec![],
+            root: AccessKey { id: "root".to_owned(), secret: "secret".to_owned() },
+            shutdown_grace: Duration::from_secs(1),
+            public_endpoint: None,
+            internal_endpoint: None,
+            limits: ConnLimits::default(),
+            lifecycle_interval: Duration::from_secs(3600),
+            tls: None,
+            http_listen: None,
+            metrics_listen: None,
+            ready_min_free_bytes: 0,
+            drain_delay: Duration::ZERO,
+            blobs: None,
+            console: crate::console::session::ConsoleConfig::default(),
+        };
+        let keys = Keys::load(dir).unwrap();
+        AppState::new(Store::open_in_memory().unwrap(), config, keys)
+    }
+
+    fn record(name: &str) -> BucketRecord {
+        BucketRecord {
+            name: name.to_owned(),
+            owner: "root".to_owned(),
+            created_ms: 1,
+            acl: ossd_store::BucketAcl::Private,
+            storage_class: ossd_store::StorageClass::Standard,
+            region: "oss-cn-hangzhou".to_owned(),
+            configs: std::collections::BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_load_that_read_before_an_invalidation_does_not_fill_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = state(dir.path());
+        st.store.create_bucket(&record("b")).unwrap();
+        // A request reads the bucket; before it caches what it read, the change feed says the
+        // bucket changed on another node (its record there is newer than what was read).
+        let epoch = st.bucket_epoch.load(Ordering::Acquire);
+        let read = st.store.get_bucket("b").unwrap().unwrap();
+        st.forget_bucket("b");
+        st.cache_bucket_since(read, epoch);
+        assert!(!st.buckets.read().unwrap().contains_key("b"));
+        // The next load reads after the invalidation: cached.
+        assert!(st.bucket("b").unwrap().is_some());
+        assert!(st.buckets.read().unwrap().contains_key("b"));
+        st.forget_all_buckets();
+        assert!(st.buckets.read().unwrap().is_empty());
+    }
+}

@@ -469,6 +469,24 @@ mod tests {
     }
 
     #[test]
+    fn meta_comes_from_the_flag_or_the_file() {
+        let s = settings("", &[]).expect("no meta");
+        assert!(s.server.meta.is_none(), "redb by default");
+        let file = "meta = \"postgres://ossd@db:5432/from_file\"\n";
+        let s = settings(file, &[]).expect("meta in the file");
+        assert_eq!(
+            s.server.meta.map(|m| m.redacted()).as_deref(),
+            Some("postgres://ossd@db:5432/from_file")
+        );
+        let s = settings(file, &["--meta", "postgres://ossd@db:5432/from_flag"]).expect("flag");
+        assert_eq!(
+            s.server.meta.map(|m| m.redacted()).as_deref(),
+            Some("postgres://ossd@db:5432/from_flag")
+        );
+        assert!(settings("meta = \"redis://x\"\n", &[]).is_err());
+    }
+
+    #[test]
     fn tls_settings_come_in_pairs_and_http_listen_needs_tls() {
         let e = settings("tls_cert = \"c.pem\"\n", &[]).err().expect("cert without key");
         assert!(e.to_string().contains("tls_key"), "{e}");

@@ -2,6 +2,12 @@
 //! compiled CORS rules) and the access keys, and drops what the store's change feed
 //! ([`ossd_store::MetaChange`]) says changed, on whichever node it changed. With redb there is
 //! no feed and nothing to do.
+//!
+//! Asking the feed for the next change tells the store this one is applied; a node that
+//! changed a bucket or the keys waits for every live node to have applied it before it answers
+//! ([`ossd_store::Store::settle_config`]), so a client that changed a CORS rule, an ACL or a key
+//! through one node finds it in force on every node as soon as it is told so. While the feed is
+//! lost, nothing read of buckets is cached.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,11 +61,11 @@ async fn apply(state: &Arc<AppState>, change: MetaChange) {
         }
         MetaChange::Setting(name) => name == KEYS_SETTING,
         MetaChange::Everything => {
-            state.forget_all_buckets();
+            state.set_bucket_caching(true);
             true
         }
         MetaChange::Lost(_) => {
-            state.forget_all_buckets();
+            state.set_bucket_caching(false);
             false
         }
     };

@@ -272,6 +272,10 @@ impl Keys {
                 if let Some(keys) = next {
                     *m = keys;
                 }
+                // The other nodes apply the change before the caller answers; waited for
+                // without the lock, which their feed handling here takes too.
+                drop(m);
+                let _ = store.settle_config();
             }
         }
         Ok(())

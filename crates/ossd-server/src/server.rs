@@ -245,6 +245,17 @@ impl Server {
             _ = ctx.slots.acquire_many(max) => tracing::info!("all connections closed"),
             () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
         }
+        // With shared metadata: the other nodes stop waiting for this one to apply their changes.
+        let st = Arc::clone(&state);
+        match tokio::task::spawn_blocking(move || st.store.leave_cluster()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "leaving the shared metadata's node list failed")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "leaving the shared metadata's node list panicked")
+            }
+        }
     }
 }
 

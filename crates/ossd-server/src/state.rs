@@ -144,6 +144,10 @@ pub struct AppState {
     bucket_epoch: AtomicU64,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
+    /// Whether what is read of buckets may be cached: always with redb; with shared metadata
+    /// only while the change feed is heard (`cluster.rs`), since a change made while it is lost
+    /// would go unnoticed (every request reads the database meanwhile).
+    cache_buckets: std::sync::atomic::AtomicBool,
     /// Prometheus metrics (`metrics`).
     pub metrics: crate::metrics::Metrics,
     /// The stop signal came: `/-/readyz` answers 503 (`health`).
@@ -153,6 +157,7 @@ pub struct AppState {
 impl AppState {
     /// Wraps a store and a configuration.
     pub fn new(store: Store, config: ServerConfig, keys: Keys) -> AppState {
+        let cache_buckets = std::sync::atomic::AtomicBool::new(!store.is_shared());
         AppState {
             console: crate::console::session::Sessions::new(config.console),
             store,
@@ -160,6 +165,7 @@ impl AppState {
             keys,
             buckets: RwLock::new(HashMap::default()),
             bucket_epoch: AtomicU64::new(0),
+            cache_buckets,
             bucket_updates: Mutex::new(()),
             metrics: crate::metrics::Metrics::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
@@ -203,7 +209,8 @@ impl AppState {
     /// invalidated since (then what was read may be older than the change announced).
     fn cache_bucket_since(&self, rec: BucketRecord, epoch: u64) -> Arc<BucketState> {
         let st = self.bucket_state(rec);
-        if let Ok(mut map) = self.buckets.write()
+        if self.cache_buckets.load(Ordering::Acquire)
+            && let Ok(mut map) = self.buckets.write()
             && self.bucket_epoch.load(Ordering::Acquire) == epoch
         {
             map.insert(st.record.name.clone(), st.clone());
@@ -246,6 +253,18 @@ impl AppState {
         if let Ok(mut map) = self.buckets.write() {
             self.bucket_epoch.fetch_add(1, Ordering::AcqRel);
             map.clear();
+        }
+    }
+
+    /// The change feed is heard (`true`, after a [`AppState::forget_all_buckets`]) or lost:
+    /// while it is lost nothing read of buckets is cached.
+    pub fn set_bucket_caching(&self, on: bool) {
+        if !on {
+            self.cache_buckets.store(false, Ordering::Release);
+        }
+        self.forget_all_buckets();
+        if on {
+            self.cache_buckets.store(true, Ordering::Release);
         }
     }
 }

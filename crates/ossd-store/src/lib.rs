@@ -46,7 +46,7 @@ mod tests;
 
 pub use blob::location::{BadLocation, BlobCredentials, BlobLocation, BlobService};
 pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader, OpendalBlobs};
-pub use changes::MetaChange;
+pub use changes::{ChangeFeed, MetaChange, SETTLE_LIMIT};
 pub use error::StoreError;
 pub use gc::GcReport;
 pub use group::{Commit, Committing};

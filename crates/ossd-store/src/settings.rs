@@ -17,6 +17,8 @@ impl Store {
     /// Reads the document `name`, hands it to `f` and stores what `f` returns, in one
     /// transaction (`f` returning `None` stores nothing). `f` may run more than once when the
     /// transaction loses a race with another node. Returns the document as it is afterwards.
+    /// Unlike the bucket changes it does not wait for the other nodes to apply the change: call
+    /// [`Store::settle_config`] after it, outside any lock the node's feed handling takes.
     pub fn modify_setting(
         &self,
         name: &str,

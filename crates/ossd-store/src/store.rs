@@ -345,7 +345,7 @@ impl Store {
 
     /// Creates a bucket; `BucketExists` if the name is taken.
     pub fn create_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
-        self.commit_one(Op::CreateBucket { rec: rec.clone() }).map(|_| ())
+        self.settled(self.commit_one(Op::CreateBucket { rec: rec.clone() }).map(|_| ()))
     }
 
     /// The bucket named `name`, if any.
@@ -360,7 +360,7 @@ impl Store {
 
     /// Replaces a bucket's record; `NoSuchBucket` if missing.
     pub fn update_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
-        self.commit_one(Op::UpdateBucket { rec: rec.clone() }).map(|_| ())
+        self.settled(self.commit_one(Op::UpdateBucket { rec: rec.clone() }).map(|_| ()))
     }
 
     /// Reads the bucket's record, applies `f` and stores the result in one write transaction
@@ -370,7 +370,7 @@ impl Store {
         name: &str,
         f: &mut dyn FnMut(&mut BucketRecord),
     ) -> Result<BucketRecord, StoreError> {
-        self.write(|w| w.modify_bucket(name, f))
+        self.settled(self.write(|w| w.modify_bucket(name, f)))
     }
 
     /// Whether other processes write to this store's metadata too (PostgreSQL): then what a
@@ -381,7 +381,7 @@ impl Store {
 
     /// Deletes an empty bucket; `NoSuchBucket`, or `BucketNotEmpty` with objects or uploads.
     pub fn delete_bucket(&self, name: &str) -> Result<(), StoreError> {
-        self.commit_one(Op::DeleteBucket { name: name.to_owned() }).map(|_| ())
+        self.settled(self.commit_one(Op::DeleteBucket { name: name.to_owned() }).map(|_| ()))
     }
 
     /// The bucket's counters (GetBucketStat), read without scanning.

@@ -50,9 +50,20 @@ pub(crate) trait Metadata: Send + Sync + 'static {
     fn watch(
         &self,
         _poll: std::time::Duration,
-    ) -> Result<Option<tokio::sync::mpsc::UnboundedReceiver<crate::changes::MetaChange>>, StoreError>
-    {
+    ) -> Result<Option<crate::changes::ChangeFeed>, StoreError> {
         Ok(None)
+    }
+
+    /// Waits until every live process has applied the bucket and setting changes this one
+    /// committed, at most `limit` ([`crate::Store::settle_config`]); `Ok(false)` on timeout.
+    /// Nothing to wait for when no other process writes.
+    fn settle(&self, _limit: std::time::Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    /// This process stops serving: nobody need wait for it any more ([`Metadata::settle`]).
+    fn leave(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 
     /// The backend itself (tests look into the redb tables).

@@ -356,10 +356,7 @@ fn a_running_download_holds_no_database_connection() {
 }
 
 /// The next change of a feed, waiting at most 5 s.
-fn next_change(
-    rt: &tokio::runtime::Runtime,
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<MetaChange>,
-) -> MetaChange {
+fn next_change(rt: &tokio::runtime::Runtime, rx: &mut crate::ChangeFeed) -> MetaChange {
     let got = rt.block_on(async {
         tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await
     });
@@ -368,10 +365,7 @@ fn next_change(
 
 /// The next change that names something: an `Everything` before it (the counter check may read
 /// a commit before its notification arrives) is skipped.
-fn next_named(
-    rt: &tokio::runtime::Runtime,
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<MetaChange>,
-) -> MetaChange {
+fn next_named(rt: &tokio::runtime::Runtime, rx: &mut crate::ChangeFeed) -> MetaChange {
     loop {
         match next_change(rt, rx) {
             MetaChange::Everything => continue,

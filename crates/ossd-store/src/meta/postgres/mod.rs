@@ -9,8 +9,9 @@
 //! borrow connections from a bounded pool (`conn.rs`). docs/design.md, section 10, has the
 //! mapping and what another PostgreSQL-protocol database would need.
 
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::StoreError;
 use crate::meta::{Metadata, Tables, View};
@@ -37,9 +38,26 @@ pub(crate) struct PgMeta {
     /// The write connection; reopened when it breaks.
     writer: Mutex<Option<Conn>>,
     pool: Arc<Pool>,
+    /// The change counter of the last bucket or setting change this process committed: what
+    /// [`Metadata::settle`] waits for the other nodes to apply.
+    config_written: AtomicI64,
+    /// This process's name in `ossd_nodes` (`feed.rs`).
+    node: String,
+    /// Set when the process leaves: its feed reports no more.
+    left: Arc<AtomicBool>,
     /// Dropped last: it drives every connection above.
     runtime: Arc<PgRuntime>,
 }
+
+/// The other nodes (not `$2`) that are alive and have not applied change `$1` yet. A node whose
+/// feed has not reported within a second is taken for gone and not waited for (`feed.rs`
+/// reports every poll, 250 ms in the server). This node's own caches were updated by the
+/// change itself.
+const LAGGING_NODES: &str = "SELECT count(*) FROM ossd_nodes \
+     WHERE applied < $1 AND node <> $2 AND seen_at > now() - interval '1 second'";
+
+/// Pause between two looks at `ossd_nodes` while settling.
+const SETTLE_POLL: Duration = Duration::from_millis(1);
 
 impl PgMeta {
     /// Connects, applies the migrations this database lacks (under an advisory lock, so nodes
@@ -51,13 +69,22 @@ impl PgMeta {
         schema::migrate(&conn)?;
         let generation = schema::bump_generation(&conn)?;
         let pool = Arc::new(Pool::new(config.clone(), Arc::clone(&runtime)));
-        let meta = PgMeta { config: config.clone(), writer: Mutex::new(Some(conn)), pool, runtime };
+        let meta = PgMeta {
+            config: config.clone(),
+            writer: Mutex::new(Some(conn)),
+            pool,
+            config_written: AtomicI64::new(0),
+            node: feed::node_name(),
+            left: Arc::new(AtomicBool::new(false)),
+            runtime,
+        };
         Ok((meta, generation))
     }
 
     /// Runs `body` in one transaction on `conn`. `Ok(true)`: committed or rolled back as
     /// `body` said; `Ok(false)`: lost a race, run it again.
     fn attempt(
+        &self,
         conn: &Conn,
         body: &mut dyn FnMut(&mut dyn Tables) -> Result<bool, StoreError>,
     ) -> Result<bool, StoreError> {
@@ -68,9 +95,20 @@ impl PgMeta {
             conn.batch("ROLLBACK").map_err(|e| db_error(&e))?;
             return Ok(false);
         }
+        // A bucket or setting written: the counter its trigger bumped (locked by this
+        // transaction until it commits, so this is this change's own number).
+        let config_change = match (&result, tables.config_changed()) {
+            (Ok(true), true) => Some(Self::config_counter(conn)?),
+            _ => None,
+        };
         match result {
             Ok(true) => match conn.batch("COMMIT") {
-                Ok(()) => Ok(true),
+                Ok(()) => {
+                    if let Some(n) = config_change {
+                        self.config_written.fetch_max(n, Ordering::AcqRel);
+                    }
+                    Ok(true)
+                }
                 Err(e) if conn::retryable(&e) => Ok(false),
                 Err(e) => Err(db_error(&e)),
             },
@@ -84,6 +122,16 @@ impl PgMeta {
                 Err(e)
             }
         }
+    }
+}
+
+impl PgMeta {
+    fn config_counter(conn: &Conn) -> Result<i64, StoreError> {
+        let row = conn
+            .query_opt("SELECT value FROM ossd_counters WHERE name = 'config'", &[])
+            .map_err(|e| db_error(&e))?
+            .ok_or_else(|| StoreError::Corrupt("the config counter is missing".to_owned()))?;
+        row.try_get(0).map_err(|e| db_error(&e))
     }
 }
 
@@ -101,7 +149,7 @@ impl Metadata for PgMeta {
             let Some(conn) = slot.as_ref() else {
                 return Err(StoreError::Internal("no write connection".to_owned()));
             };
-            match Self::attempt(conn, body) {
+            match self.attempt(conn, body) {
                 Ok(true) => return Ok(()),
                 Ok(false) => {
                     // Another node's transaction won; it holds no lock any more. Back off a
@@ -134,12 +182,44 @@ impl Metadata for PgMeta {
         Ok(())
     }
 
-    fn watch(
-        &self,
-        poll: Duration,
-    ) -> Result<Option<tokio::sync::mpsc::UnboundedReceiver<crate::changes::MetaChange>>, StoreError>
-    {
-        Ok(Some(feed::spawn(self.runtime.runtime()?, self.config.clone(), poll)))
+    fn watch(&self, poll: Duration) -> Result<Option<crate::changes::ChangeFeed>, StoreError> {
+        let node = feed::Node { name: self.node.clone(), left: Arc::clone(&self.left) };
+        Ok(Some(feed::spawn(self.runtime.runtime()?, self.config.clone(), node, poll)))
+    }
+
+    fn leave(&self) -> Result<(), StoreError> {
+        self.left.store(true, Ordering::Release);
+        let pooled = self.pool.get()?;
+        pooled
+            .conn()?
+            .execute("DELETE FROM ossd_nodes WHERE node = $1", &[&self.node])
+            .map_err(|e| db_error(&e))?;
+        Ok(())
+    }
+
+    fn settle(&self, limit: Duration) -> Result<bool, StoreError> {
+        let target = self.config_written.load(Ordering::Acquire);
+        if target == 0 {
+            return Ok(true);
+        }
+        let started = Instant::now();
+        let pooled = self.pool.get()?;
+        let conn = pooled.conn()?;
+        loop {
+            let row =
+                conn.query_opt(LAGGING_NODES, &[&target, &self.node]).map_err(|e| db_error(&e))?;
+            let lagging: i64 = match row {
+                Some(r) => r.try_get(0).map_err(|e| db_error(&e))?,
+                None => 0,
+            };
+            if lagging == 0 {
+                return Ok(true);
+            }
+            if started.elapsed() >= limit {
+                return Ok(false);
+            }
+            std::thread::sleep(SETTLE_POLL);
+        }
     }
 
     #[cfg(test)]

@@ -107,6 +107,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE ON settings
         FOR EACH ROW EXECUTE FUNCTION ossd_config_changed();
     "#,
+    // 4: how far each node has applied the change feed (`feed.rs`): a node's feed connection
+    // keeps its row fresh (`seen_at`, the database's clock) and `applied` at the last change
+    // counter its caches have dropped; a node that changed a bucket or a setting waits until
+    // every fresh row has applied it (`PgMeta::settle`).
+    r#"
+    CREATE TABLE ossd_nodes (
+        node text COLLATE "C" PRIMARY KEY,
+        applied bigint NOT NULL,
+        seen_at timestamptz NOT NULL
+    );
+    "#,
 ];
 
 /// The advisory lock serializing migrations: one key per schema of the database (tests run side

@@ -55,16 +55,28 @@ pub(crate) struct PgTables<'c> {
     known: RefCell<Known>,
     /// A statement failed in a way that running the transaction again may cure.
     conflict: Cell<bool>,
+    /// A bucket or setting was written: other nodes cache it (`feed.rs`).
+    config_changed: bool,
 }
 
 impl<'c> PgTables<'c> {
     pub(crate) fn new(conn: &'c Conn) -> Self {
-        PgTables { conn, known: RefCell::new(Known::default()), conflict: Cell::new(false) }
+        PgTables {
+            conn,
+            known: RefCell::new(Known::default()),
+            conflict: Cell::new(false),
+            config_changed: false,
+        }
     }
 
     /// Whether a statement lost a race (serialization failure, deadlock, duplicate key).
     pub(crate) fn conflicted(&self) -> bool {
         self.conflict.get()
+    }
+
+    /// Whether the transaction wrote a bucket or a setting.
+    pub(crate) fn config_changed(&self) -> bool {
+        self.config_changed
     }
 
     fn fail(&self, e: &tokio_postgres::Error) -> StoreError {
@@ -222,6 +234,7 @@ impl Tables for PgTables<'_> {
             self.execute("INSERT INTO buckets (name, rec) VALUES ($1, $2)", &[&name, &bytes])?;
         }
         self.known.get_mut().buckets.insert(name.to_owned(), true);
+        self.config_changed = true;
         Ok(())
     }
 
@@ -231,6 +244,7 @@ impl Tables for PgTables<'_> {
         let known = self.known.get_mut();
         known.buckets.insert(name.to_owned(), false);
         known.stats.insert(name.to_owned(), None);
+        self.config_changed = true;
         Ok(())
     }
 
@@ -550,6 +564,7 @@ impl Tables for PgTables<'_> {
             )?,
         };
         self.known.get_mut().settings.insert(name.to_owned(), true);
+        self.config_changed = true;
         Ok(())
     }
 

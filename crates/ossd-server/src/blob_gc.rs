@@ -1,4 +1,5 @@
-//! Blobs shared by several nodes (`--blobs`): opening the store over the OpenDAL service, and
+//! Blobs shared by several nodes (`--blobs`): opening the store over the OpenDAL service (metadata
+//! in redb, or in PostgreSQL with `--meta`), and
 //! the collection that deletes unreferenced blobs a grace period after they were let go
 //! (ossd-store `gc.rs`), run again and again in the background.
 
@@ -6,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use ossd_store::{OpendalBlobs, Store, StoreOptions};
+use ossd_store::{OpendalBlobs, PgConfig, Store, StoreOptions};
 
 use crate::server::BlobsConfig;
 use crate::state::AppState;
@@ -17,13 +18,20 @@ use crate::state::AppState;
 pub(crate) fn open_shared(
     dir: &Path,
     blobs: &BlobsConfig,
+    meta: Option<&PgConfig>,
     opts: &StoreOptions,
 ) -> Result<Store, String> {
     let location = &blobs.location;
     let backend = OpendalBlobs::open(location).map_err(|e| format!("blobs at {location}: {e}"))?;
     backend.check().map_err(|e| format!("blobs at {location}: {e}"))?;
-    let store = Store::open_with_backend(&dir.join("meta.redb"), Arc::new(backend), opts)
-        .map_err(|e| e.to_string())?;
+    let store = match meta {
+        None => Store::open_with_backend(&dir.join("meta.redb"), Arc::new(backend), opts),
+        Some(pg) => {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            Store::open_postgres_with_backend(pg, Arc::new(backend), Some(dir), opts)
+        }
+    }
+    .map_err(|e| e.to_string())?;
     tracing::info!(blobs = %location, grace_s = blobs.grace.as_secs(), "blobs in a shared store");
     Ok(store)
 }

@@ -1,11 +1,20 @@
 //! Access keys besides root: created, listed, disabled and deleted by the operator through the admin
-//! API, each with per-bucket grants (read, write, owner). Kept in `DATA/keys.json`, written atomically.
+//! API, each with per-bucket grants (read, write, owner). Kept in `DATA/keys.json`, written
+//! atomically; with metadata shared by several nodes (PostgreSQL), in the metadata's settings
+//! document `access_keys` instead (same JSON), so that every node knows every key: a node's
+//! `keys.json` is imported once, by the first node that starts while the metadata has none, and
+//! each node reloads the document when the change feed says it changed (`cluster.rs`).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+
+use ossd_store::{Store, StoreError};
+
+/// The settings document that holds the keys when the metadata is shared.
+pub const KEYS_SETTING: &str = "access_keys";
 
 /// What a key may do on one bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -68,12 +77,50 @@ pub enum KeyError {
     /// keys.json does not parse.
     #[error("access key file is corrupt: {0}")]
     Corrupt(String),
+    /// Reading or writing the keys in the shared metadata failed.
+    #[error("access keys in the metadata: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Where the keys are kept.
+enum Backing {
+    /// `DATA/keys.json`.
+    File(PathBuf),
+    /// Settings document [`KEYS_SETTING`] of metadata shared with other nodes.
+    Shared(Store),
 }
 
 /// The key registry.
 pub struct Keys {
-    path: PathBuf,
+    backing: Backing,
     keys: RwLock<BTreeMap<String, KeyRecord>>,
+}
+
+/// Parses a key file or document (`None`: no keys yet).
+fn parse(bytes: Option<&[u8]>) -> Result<BTreeMap<String, KeyRecord>, KeyError> {
+    let file: KeyFile = match bytes {
+        Some(b) => serde_json::from_slice(b).map_err(|e| KeyError::Corrupt(e.to_string()))?,
+        None => KeyFile::default(),
+    };
+    if file.version > 1 {
+        return Err(KeyError::Corrupt(format!("unknown version {}", file.version)));
+    }
+    Ok(file.keys.into_iter().map(|k| (k.access_key_id.clone(), k)).collect())
+}
+
+/// The JSON of a set of keys.
+fn serialize(keys: &BTreeMap<String, KeyRecord>) -> Result<Vec<u8>, KeyError> {
+    let file = KeyFile { version: 1, keys: keys.values().cloned().collect() };
+    serde_json::to_vec_pretty(&file).map_err(|e| KeyError::Corrupt(e.to_string()))
+}
+
+/// The bytes of `DATA/keys.json`, if it exists.
+fn read_file(path: &Path) -> Result<Option<Vec<u8>>, KeyError> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -86,16 +133,36 @@ impl Keys {
     /// Loads `DATA/keys.json` (absent = no keys).
     pub fn load(data_dir: &Path) -> Result<Keys, KeyError> {
         let path = data_dir.join("keys.json");
-        let file: KeyFile = match std::fs::read(&path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| KeyError::Corrupt(e.to_string()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => KeyFile::default(),
-            Err(e) => return Err(e.into()),
+        let keys = parse(read_file(&path)?.as_deref())?;
+        Ok(Keys { backing: Backing::File(path), keys: RwLock::new(keys) })
+    }
+
+    /// Loads the keys of shared metadata (blocking), first importing `DATA/keys.json` if the
+    /// metadata holds no keys yet. A `keys.json` found later is not read again.
+    pub fn load_shared(store: Store, data_dir: &Path) -> Result<Keys, KeyError> {
+        let doc = match read_file(&data_dir.join("keys.json"))? {
+            Some(local) => {
+                // Checked before it is offered, so a corrupt file fails the start.
+                parse(Some(&local))?;
+                store.modify_setting(KEYS_SETTING, &mut |old| match old {
+                    None => Some(local.clone()),
+                    Some(_) => None,
+                })?
+            }
+            None => store.setting(KEYS_SETTING)?,
         };
-        if file.version > 1 {
-            return Err(KeyError::Corrupt(format!("unknown version {}", file.version)));
-        }
-        let keys = file.keys.into_iter().map(|k| (k.access_key_id.clone(), k)).collect();
-        Ok(Keys { path, keys: RwLock::new(keys) })
+        let keys = parse(doc.as_deref())?;
+        Ok(Keys { backing: Backing::Shared(store), keys: RwLock::new(keys) })
+    }
+
+    /// Reads the keys again from the shared metadata (blocking; nothing to do with a file).
+    pub fn reload(&self) -> Result<(), KeyError> {
+        let Backing::Shared(store) = &self.backing else { return Ok(()) };
+        // Locked before the read: a change this node is making (under the same lock) is then
+        // either committed before the read or made after the reload, never undone by it.
+        let mut m = self.keys.write().map_err(|_| KeyError::Corrupt("lock poisoned".into()))?;
+        *m = parse(store.setting(KEYS_SETTING)?.as_deref())?;
+        Ok(())
     }
 
     /// The key, if it exists.
@@ -118,16 +185,19 @@ impl Keys {
             created_ms: now_ms,
             grants: BTreeMap::new(),
         };
-        let r = rec.clone();
         self.modify(|m| {
-            m.insert(r.access_key_id.clone(), r);
+            m.insert(rec.access_key_id.clone(), rec.clone());
             Ok(())
         })?;
         Ok(rec)
     }
 
     /// Applies `f` to one key and persists.
-    pub fn update(&self, id: &str, f: impl FnOnce(&mut KeyRecord)) -> Result<KeyRecord, KeyError> {
+    pub fn update(
+        &self,
+        id: &str,
+        mut f: impl FnMut(&mut KeyRecord),
+    ) -> Result<KeyRecord, KeyError> {
         let mut out = None;
         self.modify(|m| {
             let k = m.get_mut(id).ok_or(KeyError::NotFound)?;
@@ -161,18 +231,53 @@ impl Keys {
         })
     }
 
+    /// Applies `f` to all keys and persists them. With shared metadata, `f` runs on the keys
+    /// as stored, inside the transaction that stores the result (again if it loses a race with
+    /// another node), so no node's change is lost.
     fn modify(
         &self,
-        f: impl FnOnce(&mut BTreeMap<String, KeyRecord>) -> Result<(), KeyError>,
+        mut f: impl FnMut(&mut BTreeMap<String, KeyRecord>) -> Result<(), KeyError>,
     ) -> Result<(), KeyError> {
         let mut m = self.keys.write().map_err(|_| KeyError::Corrupt("lock poisoned".into()))?;
-        let mut next = m.clone();
-        f(&mut next)?;
-        let file = KeyFile { version: 1, keys: next.values().cloned().collect() };
-        let text =
-            serde_json::to_vec_pretty(&file).map_err(|e| KeyError::Corrupt(e.to_string()))?;
-        write_atomic(&self.path, &text)?;
-        *m = next;
+        match &self.backing {
+            Backing::File(path) => {
+                let mut next = m.clone();
+                f(&mut next)?;
+                write_atomic(path, &serialize(&next)?)?;
+                *m = next;
+            }
+            Backing::Shared(store) => {
+                let mut failed = None;
+                let mut next = None;
+                let mut step = |old: Option<&[u8]>| -> Result<Vec<u8>, KeyError> {
+                    let mut keys = parse(old)?;
+                    f(&mut keys)?;
+                    let doc = serialize(&keys)?;
+                    next = Some(keys);
+                    Ok(doc)
+                };
+                store.modify_setting(KEYS_SETTING, &mut |old| match step(old) {
+                    Ok(doc) => {
+                        failed = None;
+                        Some(doc)
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        None
+                    }
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                if let Some(keys) = next {
+                    *m = keys;
+                }
+                // The other nodes apply the change before the caller answers; waited for
+                // without the lock, which their feed handling here takes too.
+                drop(m);
+                let _ = store.settle_config();
+            }
+        }
         Ok(())
     }
 }

@@ -5,6 +5,7 @@ mod auth;
 mod blob_gc;
 mod body;
 mod clock;
+mod cluster;
 mod conn_io;
 mod connection;
 pub mod console;

@@ -38,6 +38,8 @@ impl std::fmt::Debug for AccessKey {
 pub struct ServerConfig {
     /// Where metadata and object bytes live.
     pub data_dir: PathBuf,
+    /// Metadata in this PostgreSQL database instead of `data_dir/meta.redb` (`--meta`).
+    pub meta: Option<ossd_store::PgConfig>,
     /// The region served, e.g. `cn-hangzhou` (V4 scopes must name it; locations are `oss-<region>`).
     pub region: String,
     /// Domains for virtual-hosted addressing (`bucket.<domain>`); `localhost` is always one.
@@ -109,6 +111,7 @@ impl Server {
             let dir = config.data_dir.clone();
             let master_key_file = config.master_key_file.clone();
             let blobs = config.blobs.clone();
+            let meta = config.meta.clone();
             // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
             // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
             move || {
@@ -118,9 +121,12 @@ impl Server {
                     blob_grace: blobs.as_ref().map(|b| b.grace),
                     ..StoreOptions::default()
                 };
-                match blobs {
-                    None => Store::open_with(&dir, &opts).map_err(|e| e.to_string()),
-                    Some(b) => crate::blob_gc::open_shared(&dir, &b, &opts),
+                match (blobs, &meta) {
+                    (None, None) => Store::open_with(&dir, &opts).map_err(|e| e.to_string()),
+                    (None, Some(pg)) => {
+                        Store::open_postgres(&dir, pg, &opts).map_err(|e| e.to_string())
+                    }
+                    (Some(b), meta) => crate::blob_gc::open_shared(&dir, &b, meta.as_ref(), &opts),
                 }
             }
         })
@@ -135,9 +141,19 @@ impl Server {
             Some(addr) => Some(bind_one(addr).await?),
             None => None,
         };
-        let keys = crate::keys::Keys::load(&config.data_dir)
-            .map_err(|e| StartError::Store(e.to_string()))?;
+        let keys = if store.is_shared() {
+            // Every node's keys in the shared metadata (`keys.rs`).
+            let (store, dir) = (store.clone(), config.data_dir.clone());
+            tokio::task::spawn_blocking(move || crate::keys::Keys::load_shared(store, &dir))
+                .await
+                .map_err(|e| StartError::Store(e.to_string()))?
+        } else {
+            crate::keys::Keys::load(&config.data_dir)
+        }
+        .map_err(|e| StartError::Store(e.to_string()))?;
         let state = Arc::new(AppState::new(store, config, keys));
+        // Drop what other nodes change (`cluster.rs`); nothing to follow without shared metadata.
+        crate::cluster::follow(&state).map_err(StartError::Store)?;
         Ok(Server { listeners, metrics_listener, tls, state })
     }
 
@@ -162,10 +178,14 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let Server { listeners, metrics_listener, tls, state } = self;
         // Sweep blobs orphaned by an earlier crash, in the background: start-up does not wait for it.
+        // Not when other nodes share the metadata: a blob another node has just written and not
+        // yet committed looks like an orphan from here (docs/design.md, section 10).
         let sweeper = state.clone();
         if sweeper.store.blob_grace().is_some() {
             // Shared blobs: collected again and again, each a grace period after it was let go.
             crate::blob_gc::spawn(sweeper);
+        } else if state.store.is_shared() {
+            tracing::info!("metadata shared with other nodes: no orphan sweep at start");
         } else {
             tokio::task::spawn_blocking(move || match sweeper.store.sweep_orphans() {
                 Ok(n) if n > 0 => {
@@ -224,6 +244,17 @@ impl Server {
         tokio::select! {
             _ = ctx.slots.acquire_many(max) => tracing::info!("all connections closed"),
             () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
+        }
+        // With shared metadata: the other nodes stop waiting for this one to apply their changes.
+        let st = Arc::clone(&state);
+        match tokio::task::spawn_blocking(move || st.store.leave_cluster()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "leaving the shared metadata's node list failed")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "leaving the shared metadata's node list panicked")
+            }
         }
     }
 }

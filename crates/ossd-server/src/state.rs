@@ -11,6 +11,7 @@ use ossd_proto::{ApiError, ErrorCode};
 use ossd_store::{BucketRecord, Store, StoreError};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// A bucket as the request path sees it: its record and its CORS rules, compiled and prepared.
@@ -122,6 +123,10 @@ impl Hasher for NameHasher {
     }
 }
 
+/// The cached buckets by name. With shared metadata (PostgreSQL) an entry lives until the change
+/// feed says its bucket changed (`cluster.rs`).
+type BucketCache = HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>;
+
 /// Everything a request handler needs, shared by all connections.
 pub struct AppState {
     /// The storage backend.
@@ -132,9 +137,17 @@ pub struct AppState {
     pub keys: Keys,
     /// The console's sessions (in memory).
     pub console: crate::console::session::Sessions,
-    buckets: RwLock<HashMap<String, Arc<BucketState>, BuildHasherDefault<NameHasher>>>,
+    /// Each bucket's state.
+    buckets: RwLock<BucketCache>,
+    /// Bumped (under the cache's write lock) by every invalidation: a load that read the store
+    /// before an invalidation must not put what it read into the cache after it.
+    bucket_epoch: AtomicU64,
     /// Serialises read-modify-write updates of bucket records (ACL, CORS) so none is lost.
     bucket_updates: Mutex<()>,
+    /// Whether what is read of buckets may be cached: always with redb; with shared metadata
+    /// only while the change feed is heard (`cluster.rs`), since a change made while it is lost
+    /// would go unnoticed (every request reads the database meanwhile).
+    cache_buckets: std::sync::atomic::AtomicBool,
     /// Prometheus metrics (`metrics`).
     pub metrics: crate::metrics::Metrics,
     /// The stop signal came: `/-/readyz` answers 503 (`health`).
@@ -144,12 +157,15 @@ pub struct AppState {
 impl AppState {
     /// Wraps a store and a configuration.
     pub fn new(store: Store, config: ServerConfig, keys: Keys) -> AppState {
+        let cache_buckets = std::sync::atomic::AtomicBool::new(!store.is_shared());
         AppState {
             console: crate::console::session::Sessions::new(config.console),
             store,
             config,
             keys,
             buckets: RwLock::new(HashMap::default()),
+            bucket_epoch: AtomicU64::new(0),
+            cache_buckets,
             bucket_updates: Mutex::new(()),
             metrics: crate::metrics::Metrics::default(),
             draining: std::sync::atomic::AtomicBool::new(false),
@@ -161,9 +177,10 @@ impl AppState {
         if let Some(b) = self.buckets.read().map_err(|_| ApiError::internal())?.get(name) {
             return Ok(Some(b.clone()));
         }
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
         let rec = self.store.get_bucket(name).map_err(store_error)?;
         let Some(rec) = rec else { return Ok(None) };
-        Ok(Some(self.cache_bucket(rec)))
+        Ok(Some(self.cache_bucket_since(rec, epoch)))
     }
 
     /// The bucket's state or `NoSuchBucket`.
@@ -171,12 +188,31 @@ impl AppState {
         self.bucket(name)?.ok_or_else(|| ApiError::no_such_bucket(name))
     }
 
-    /// Replaces the cached state after the record changed in the store.
+    /// Replaces the cached state after the record changed in the store (with shared metadata,
+    /// only drops it: a later change by another node may already be committed and announced).
     pub fn cache_bucket(&self, rec: BucketRecord) -> Arc<BucketState> {
+        if self.store.is_shared() {
+            self.forget_bucket(&rec.name);
+            return self.bucket_state(rec);
+        }
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
+        self.cache_bucket_since(rec, epoch)
+    }
+
+    fn bucket_state(&self, rec: BucketRecord) -> Arc<BucketState> {
         let mut st = BucketState::new(rec);
         st.cors_slot = self.metrics.cors.slot(&st.record.name);
-        let st = Arc::new(st);
-        if let Ok(mut map) = self.buckets.write() {
+        Arc::new(st)
+    }
+
+    /// Caches `rec`, read from the store after the cache was at `epoch`, unless the cache was
+    /// invalidated since (then what was read may be older than the change announced).
+    fn cache_bucket_since(&self, rec: BucketRecord, epoch: u64) -> Arc<BucketState> {
+        let st = self.bucket_state(rec);
+        if self.cache_buckets.load(Ordering::Acquire)
+            && let Ok(mut map) = self.buckets.write()
+            && self.bucket_epoch.load(Ordering::Acquire) == epoch
+        {
             map.insert(st.record.name.clone(), st.clone());
         }
         st
@@ -187,26 +223,48 @@ impl AppState {
     pub fn update_bucket(
         &self,
         name: &str,
-        f: impl FnOnce(&mut BucketRecord),
+        mut f: impl FnMut(&mut BucketRecord),
     ) -> Result<Arc<BucketState>, ApiError> {
         let _guard = self.bucket_updates.lock().map_err(|_| ApiError::internal())?;
-        let rec = blocking(|| -> Result<BucketRecord, StoreError> {
-            let mut rec = self.store.get_bucket(name)?.ok_or(StoreError::NoSuchBucket)?;
-            f(&mut rec);
-            self.store.update_bucket(&rec)?;
-            Ok(rec)
-        })
-        .map_err(|e| match store_error(e) {
-            e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(name),
-            e => e,
-        })?;
-        Ok(self.cache_bucket(rec))
+        let epoch = self.bucket_epoch.load(Ordering::Acquire);
+        // The read-modify-write runs inside one store transaction (which may run `f` again if
+        // it lost a race), so that an update made meanwhile by another node sharing the
+        // metadata is not lost either.
+        let rec =
+            blocking(|| self.store.modify_bucket(name, &mut f)).map_err(|e| {
+                match store_error(e) {
+                    e if e.code == ErrorCode::NoSuchBucket => ApiError::no_such_bucket(name),
+                    e => e,
+                }
+            })?;
+        Ok(self.cache_bucket_since(rec, epoch))
     }
 
-    /// Drops a bucket from the cache (after DeleteBucket).
+    /// Drops a bucket from the cache (after DeleteBucket, or when another node changed it).
     pub fn forget_bucket(&self, name: &str) {
         if let Ok(mut map) = self.buckets.write() {
+            self.bucket_epoch.fetch_add(1, Ordering::AcqRel);
             map.remove(name);
+        }
+    }
+
+    /// Drops every cached bucket (the change feed may have missed changes).
+    pub fn forget_all_buckets(&self) {
+        if let Ok(mut map) = self.buckets.write() {
+            self.bucket_epoch.fetch_add(1, Ordering::AcqRel);
+            map.clear();
+        }
+    }
+
+    /// The change feed is heard (`true`, after a [`AppState::forget_all_buckets`]) or lost:
+    /// while it is lost nothing read of buckets is cached.
+    pub fn set_bucket_caching(&self, on: bool) {
+        if !on {
+            self.cache_buckets.store(false, Ordering::Release);
+        }
+        self.forget_all_buckets();
+        if on {
+            self.cache_buckets.store(true, Ordering::Release);
         }
     }
 }
@@ -244,5 +302,71 @@ pub fn store_error(e: StoreError) -> ApiError {
             tracing::error!(error = %other, at = %loc, "storage error");
             ApiError::internal()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests may unwrap")]
+
+    use super::*;
+    use crate::limits::ConnLimits;
+    use crate::server::AccessKey;
+    use std::time::Duration;
+
+    fn state(dir: &std::path::Path) -> AppState {
+        let config = ServerConfig {
+            master_key_file: None,
+            data_dir: dir.to_owned(),
+            meta: None,
+            region: "oss-cn-hangzhou".to_owned(),
+            domains: vec![],
+            root: AccessKey { id: "root".to_owned(), secret: "secret".to_owned() },
+            shutdown_grace: Duration::from_secs(1),
+            public_endpoint: None,
+            internal_endpoint: None,
+            limits: ConnLimits::default(),
+            lifecycle_interval: Duration::from_secs(3600),
+            tls: None,
+            http_listen: None,
+            metrics_listen: None,
+            ready_min_free_bytes: 0,
+            drain_delay: Duration::ZERO,
+            blobs: None,
+            console: crate::console::session::ConsoleConfig::default(),
+        };
+        let keys = Keys::load(dir).unwrap();
+        AppState::new(Store::open_in_memory().unwrap(), config, keys)
+    }
+
+    fn record(name: &str) -> BucketRecord {
+        BucketRecord {
+            name: name.to_owned(),
+            owner: "root".to_owned(),
+            created_ms: 1,
+            acl: ossd_store::BucketAcl::Private,
+            storage_class: ossd_store::StorageClass::Standard,
+            region: "oss-cn-hangzhou".to_owned(),
+            configs: std::collections::BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_load_that_read_before_an_invalidation_does_not_fill_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = state(dir.path());
+        st.store.create_bucket(&record("b")).unwrap();
+        // A request reads the bucket; before it caches what it read, the change feed says the
+        // bucket changed on another node (its record there is newer than what was read).
+        let epoch = st.bucket_epoch.load(Ordering::Acquire);
+        let read = st.store.get_bucket("b").unwrap().unwrap();
+        st.forget_bucket("b");
+        st.cache_bucket_since(read, epoch);
+        assert!(!st.buckets.read().unwrap().contains_key("b"));
+        // The next load reads after the invalidation: cached.
+        assert!(st.bucket("b").unwrap().is_some());
+        assert!(st.buckets.read().unwrap().contains_key("b"));
+        st.forget_all_buckets();
+        assert!(st.buckets.read().unwrap().is_empty());
     }
 }

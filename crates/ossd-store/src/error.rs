@@ -49,6 +49,10 @@ pub enum StoreError {
     /// The metadata database failed; after a failed commit redb refuses further writes.
     #[error("metadata database error: {0}")]
     Db(Box<redb::Error>),
+    /// The PostgreSQL metadata database failed or could not be reached (the message never
+    /// holds a password).
+    #[error("metadata database error: {0}")]
+    Meta(String),
     /// Persisted data could not be understood (unknown format version, undecodable record,
     /// malformed blob id, a stored key that is not UTF-8). A caller's inconsistent record or
     /// any other broken invariant of the store's own code is [`StoreError::Internal`].
@@ -67,6 +71,7 @@ impl StoreError {
             self,
             StoreError::Io(_)
                 | StoreError::Db(_)
+                | StoreError::Meta(_)
                 | StoreError::Corrupt(_)
                 | StoreError::Internal(_)
         )

@@ -16,6 +16,7 @@
 //! ```
 
 mod blob;
+mod changes;
 mod codec;
 pub mod crc64;
 pub mod crypt;
@@ -31,6 +32,7 @@ mod read;
 mod record;
 mod record_v1;
 mod record_v2;
+mod settings;
 mod space;
 pub mod stats;
 mod store;
@@ -44,16 +46,19 @@ mod tests;
 
 pub use blob::location::{BadLocation, BlobCredentials, BlobLocation, BlobService};
 pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader, OpendalBlobs};
+pub use changes::{ChangeFeed, MetaChange, SETTLE_LIMIT};
 pub use error::StoreError;
 pub use gc::GcReport;
 pub use group::{Commit, Committing};
 pub use list_versions::{VersionsEntry, VersionsPage, VersionsQuery};
+pub use meta::postgres::{DEFAULT_POOL_SIZE, PgConfig, PgUrlError};
 pub use perms::{ModeFix, tighten_permissions};
 pub use read::{ObjectRead, ReadPin};
 pub use record::{
     Blob, BlobId, BucketRecord, BucketStats, ClassStats, ListPage, ListQuery, ListUploadsQuery,
     ObjectRecord, PartRecord, PartsPage, Segment, UploadRecord, UploadsPage,
 };
+pub use settings::SettingChange;
 pub use store::{
     DEFAULT_CACHE_BYTES, DEFAULT_INLINE_MAX, DEFAULT_RESERVE_BYTES, MASTER_KEY_FILE, Overwrite,
     Store, StoreOptions,

@@ -3,7 +3,7 @@
 //! the read ends (see `Leases` in `lease.rs` and docs/design.md, Rule 3a).
 
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::blob::{BlobOpener, ObjectReader};
 use crate::crypt::encrypted_len;
@@ -69,12 +69,33 @@ impl ReadPin {
             ));
         }
         let encrypted = rec.server_side_encryption.is_some();
+        if !self.inner.shared {
+            let open: BlobOpener = Arc::new(move |id, offset| {
+                let ReadPin { inner, snap, lease } = &self;
+                let _held = lease;
+                Store::open_blob(inner, &**snap, id, offset, encrypted)
+            });
+            return ObjectReader::new(open, &rec.segments, start, end);
+        }
+        // Shared metadata (PostgreSQL): the snapshot holds a pooled connection and an open
+        // transaction, which a slow download must not keep. It serves the segments opened
+        // eagerly; a segment opened later (past the first 16) reads inline bytes from a fresh
+        // view (file blobs need none: the lease keeps them).
+        let ReadPin { inner, snap, lease } = self;
+        let slot = Arc::new(Mutex::new(Some(snap)));
+        let eager = Arc::clone(&slot);
         let open: BlobOpener = Arc::new(move |id, offset| {
-            let ReadPin { inner, snap, lease } = &self;
-            let _held = lease;
-            Store::open_blob(inner, &**snap, id, offset, encrypted)
+            let _held = &lease;
+            let snap = slot.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            let snap = match snap {
+                Some(s) => s,
+                None => inner.meta.view().map_err(|e| io::Error::other(e.to_string()))?,
+            };
+            Store::open_blob(&inner, &*snap, id, offset, encrypted)
         });
-        ObjectReader::new(open, &rec.segments, start, end)
+        let reader = ObjectReader::new(open, &rec.segments, start, end);
+        eager.lock().unwrap_or_else(PoisonError::into_inner).take();
+        reader
     }
 }
 
@@ -114,6 +135,9 @@ impl Store {
         // Blob files: take the lease, then a snapshot, and read the record again from it. Every
         // blob that snapshot shows referenced stays until the lease ends (a blob unlinked between
         // the first read and the lease is no longer named by the record read now).
+        // The first snapshot goes before the second is taken (on PostgreSQL each holds a
+        // pooled connection).
+        drop(snap);
         let lease = self.lease();
         let snap = self.view()?;
         match Self::record_in(&*snap, bucket, key, version)? {

@@ -17,6 +17,7 @@ use crate::crypt::stream::Decryptor;
 use crate::dbfile::MetaFile;
 use crate::group::{Commit, CommitterSignal, Committing, GroupQueue};
 use crate::lease::{Leases, ReadLease};
+use crate::meta::postgres::{PgConfig, PgMeta};
 use crate::meta::redb::RedbMeta;
 use crate::meta::{Metadata, View};
 use crate::read::check_range;
@@ -97,7 +98,7 @@ impl Default for StoreOptions {
 
 /// Shared state behind the `Arc`.
 pub(crate) struct Inner {
-    /// Buckets, objects, uploads, counters, blob reference counts (redb).
+    /// Buckets, objects, uploads, counters, blob reference counts (redb or PostgreSQL).
     pub(crate) meta: Arc<dyn Metadata>,
     /// Whether the disk has room for new data.
     pub(crate) space: Arc<Space>,
@@ -120,6 +121,8 @@ pub(crate) struct Inner {
     pub(crate) leases: Mutex<Leases>,
     /// Monitoring counters (`stats.rs`).
     pub(crate) stats: crate::stats::StoreStats,
+    /// Other processes write to the metadata too (see [`Store::is_shared`]).
+    pub(crate) shared: bool,
 }
 
 /// The embedded store (cheap to clone; all clones share one database).
@@ -171,6 +174,42 @@ impl Store {
         Store::init(db, Arc::new(MemBlobs::default()), &opts, None, Space::new(None, 0), keys)
     }
 
+    /// Opens a store whose metadata lives in PostgreSQL (`pg`) and whose bytes live in
+    /// `blobs`. `dir` is the local directory of the master key file (unless
+    /// `opts.master_key_file` names it) and of the space reserve (`None`: neither is kept
+    /// there: give `opts.master_key_file`). The schema is created or migrated at open, safely
+    /// when several nodes start at once; without `--meta`, the server opens redb as before.
+    pub fn open_postgres_with_backend(
+        pg: &PgConfig,
+        blobs: Arc<dyn BlobBackend>,
+        dir: Option<&Path>,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        let key_file = match (&opts.master_key_file, dir) {
+            (Some(f), _) => f.clone(),
+            (None, Some(d)) => d.join(MASTER_KEY_FILE),
+            (None, None) => Path::new(MASTER_KEY_FILE).to_path_buf(),
+        };
+        let keys =
+            Keyring::load_or_create(&key_file).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let (meta, generation) = PgMeta::open(pg)?;
+        blobs.clear_staging()?;
+        let space = Arc::new(Space::new(dir.map(Path::to_path_buf), opts.reserve_bytes));
+        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys, true))
+    }
+
+    /// [`Store::open_postgres_with_backend`] with the blob files in `dir` (as [`Store::open`]
+    /// keeps them), the master key file beside them.
+    pub fn open_postgres(
+        dir: &Path,
+        pg: &PgConfig,
+        opts: &StoreOptions,
+    ) -> Result<Store, StoreError> {
+        crate::perms::create_private_dir(dir)?;
+        let blobs = FsBlobs::new(dir)?;
+        Store::open_postgres_with_backend(pg, Arc::new(blobs), Some(dir), opts)
+    }
+
     fn init(
         db: Database,
         blobs: Arc<dyn BlobBackend>,
@@ -181,9 +220,22 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let space = Arc::new(space);
         let (meta, generation) = RedbMeta::open(db, meta, Arc::clone(&space), opts.quick_repair)?;
-        Ok(Store {
+        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys, false))
+    }
+
+    /// A store over any metadata backend.
+    fn assemble(
+        meta: Arc<dyn Metadata>,
+        generation: u64,
+        blobs: Arc<dyn BlobBackend>,
+        opts: &StoreOptions,
+        space: Arc<Space>,
+        keys: Keyring,
+        shared: bool,
+    ) -> Store {
+        Store {
             inner: Arc::new(Inner {
-                meta: Arc::new(meta),
+                meta,
                 space,
                 blobs,
                 generation,
@@ -195,8 +247,9 @@ impl Store {
                 group: Mutex::new(GroupQueue::default()),
                 committer: Mutex::new(None),
                 stats: crate::stats::StoreStats::default(),
+                shared,
             }),
-        })
+        }
     }
 
     /// Monitoring counters: group commits, blobs waiting to be unlinked.
@@ -292,7 +345,7 @@ impl Store {
 
     /// Creates a bucket; `BucketExists` if the name is taken.
     pub fn create_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
-        self.commit_one(Op::CreateBucket { rec: rec.clone() }).map(|_| ())
+        self.settled(self.commit_one(Op::CreateBucket { rec: rec.clone() }).map(|_| ()))
     }
 
     /// The bucket named `name`, if any.
@@ -307,12 +360,28 @@ impl Store {
 
     /// Replaces a bucket's record; `NoSuchBucket` if missing.
     pub fn update_bucket(&self, rec: &BucketRecord) -> Result<(), StoreError> {
-        self.commit_one(Op::UpdateBucket { rec: rec.clone() }).map(|_| ())
+        self.settled(self.commit_one(Op::UpdateBucket { rec: rec.clone() }).map(|_| ()))
+    }
+
+    /// Reads the bucket's record, applies `f` and stores the result in one write transaction
+    /// (`f` may run more than once); returns the stored record. `NoSuchBucket` if missing.
+    pub fn modify_bucket(
+        &self,
+        name: &str,
+        f: &mut dyn FnMut(&mut BucketRecord),
+    ) -> Result<BucketRecord, StoreError> {
+        self.settled(self.write(|w| w.modify_bucket(name, f)))
+    }
+
+    /// Whether other processes write to this store's metadata too (PostgreSQL): then what a
+    /// process caches of it may be stale.
+    pub fn is_shared(&self) -> bool {
+        self.inner.shared
     }
 
     /// Deletes an empty bucket; `NoSuchBucket`, or `BucketNotEmpty` with objects or uploads.
     pub fn delete_bucket(&self, name: &str) -> Result<(), StoreError> {
-        self.commit_one(Op::DeleteBucket { name: name.to_owned() }).map(|_| ())
+        self.settled(self.commit_one(Op::DeleteBucket { name: name.to_owned() }).map(|_| ()))
     }
 
     /// The bucket's counters (GetBucketStat), read without scanning.

@@ -878,6 +878,21 @@ impl<'txn> Writer<'txn> {
         Ok(())
     }
 
+    /// Applies `f` to the bucket's current record and stores the result, in this transaction:
+    /// concurrent updates (from this process or another node) never lose one another.
+    pub(crate) fn modify_bucket(
+        &mut self,
+        name: &str,
+        f: &mut dyn FnMut(&mut BucketRecord),
+    ) -> Result<BucketRecord, StoreError> {
+        let mut rec = self.t.bucket(name)?.ok_or(StoreError::NoSuchBucket)?;
+        f(&mut rec);
+        rec.name = name.to_owned();
+        self.dirty = true;
+        self.t.put_bucket(&rec)?;
+        Ok(rec)
+    }
+
     pub(crate) fn delete_bucket(&mut self, bucket: &str) -> Result<(), StoreError> {
         self.require_bucket(bucket)?;
         if self.t.bucket_has_entries(bucket)? {

@@ -17,6 +17,14 @@ pub struct ServeArgs {
     /// Directory for metadata and object bytes [default: ./data]
     #[arg(long, env = "OSSD_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Metadata in PostgreSQL, postgres://USER@HOST:PORT/DATABASE, instead of redb in the data
+    /// directory; password from --meta-password-file, OSSD_META_PASSWORD or PGPASSWORD
+    /// [default: redb]
+    #[arg(long, env = "OSSD_META", hide_env_values = true)]
+    pub meta: Option<String>,
+    /// File whose first line is the password of the --meta database [default: none]
+    #[arg(long, env = "OSSD_META_PASSWORD_FILE")]
+    pub meta_password_file: Option<PathBuf>,
     /// Region served; V4 signatures must name it [default: cn-hangzhou]
     #[arg(long, env = "OSSD_REGION")]
     pub region: Option<String>,
@@ -110,7 +118,7 @@ pub struct ServeArgs {
     /// TOML file with the --blobs credentials: access_key_id = "…", secret_access_key = "…"
     #[arg(long, env = "OSSD_BLOBS_SECRET_FILE")]
     pub blobs_secret_file: Option<PathBuf>,
-    /// TOML file with the same settings (listen, data_dir, region, domains, log_level,
+    /// TOML file with the same settings (listen, data_dir, meta, meta_password_file, region, domains, log_level,
     /// shutdown_grace, public_endpoint, internal_endpoint, idle_timeout, read_timeout, write_timeout,
     /// min_rate, max_connections, tls_cert, tls_key, http_listen, metrics_listen,
     /// ready_min_free_mib, drain_delay, console_session_idle, console_session_max,
@@ -128,6 +136,10 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     /// Data directory.
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL of the metadata (no password in it: see `meta_password_file`).
+    pub meta: Option<String>,
+    /// File holding the password of the `meta` database.
+    pub meta_password_file: Option<PathBuf>,
     /// Region served.
     pub region: Option<String>,
     /// Virtual-hosted domains.
@@ -286,6 +298,11 @@ pub fn resolve(a: ServeArgs, f: FileConfig) -> anyhow::Result<Settings> {
         log_json: a.log_json || f.log_json.unwrap_or(false),
         server: ServerConfig {
             data_dir: a.data_dir.or(f.data_dir).unwrap_or_else(|| PathBuf::from("data")),
+            meta: crate::meta_setting::postgres(
+                a.meta.or(f.meta).as_deref(),
+                a.meta_password_file.or(f.meta_password_file).as_deref(),
+                &|v| std::env::var(v).ok(),
+            )?,
             region,
             domains: domains
                 .into_iter()
@@ -449,6 +466,24 @@ mod tests {
         assert_eq!(s.server.ready_min_free_bytes, 1024 * 1024 * 1024);
         assert_eq!(s.server.drain_delay.as_secs(), 10);
         assert_eq!(s.server.data_dir.to_str(), Some("/var/lib/ossd"));
+    }
+
+    #[test]
+    fn meta_comes_from_the_flag_or_the_file() {
+        let s = settings("", &[]).expect("no meta");
+        assert!(s.server.meta.is_none(), "redb by default");
+        let file = "meta = \"postgres://ossd@db:5432/from_file\"\n";
+        let s = settings(file, &[]).expect("meta in the file");
+        assert_eq!(
+            s.server.meta.map(|m| m.redacted()).as_deref(),
+            Some("postgres://ossd@db:5432/from_file")
+        );
+        let s = settings(file, &["--meta", "postgres://ossd@db:5432/from_flag"]).expect("flag");
+        assert_eq!(
+            s.server.meta.map(|m| m.redacted()).as_deref(),
+            Some("postgres://ossd@db:5432/from_flag")
+        );
+        assert!(settings("meta = \"redis://x\"\n", &[]).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod client;
 mod config;
 mod keys_cli;
 mod master_key_cli;
+mod meta_setting;
 mod nofile;
 
 use anyhow::Context;
@@ -179,6 +180,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             listen = %addr,
             scheme = if server_config.tls.is_some() { "https" } else { "http" },
             data_dir = %server_config.data_dir.display(),
+            meta = %server_config.meta.as_ref().map_or_else(|| "redb".to_owned(), |m| m.redacted()),
             region = %server_config.region,
             access_key_id = %server_config.root.id,
             "ossd {} serving",

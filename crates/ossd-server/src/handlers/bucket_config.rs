@@ -40,9 +40,9 @@ pub fn set(
     if value.is_none() && !bucket.record.configs.contains_key(key) {
         return Ok(());
     }
-    state.update_bucket(&bucket.record.name, |rec| match value {
+    state.update_bucket(&bucket.record.name, |rec| match &value {
         Some(v) => {
-            rec.configs.insert(key.to_owned(), v);
+            rec.configs.insert(key.to_owned(), v.clone());
         }
         None => {
             rec.configs.remove(key);

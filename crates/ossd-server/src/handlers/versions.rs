@@ -41,7 +41,7 @@ pub async fn put_bucket_versioning(
     let doc = VersioningConfiguration::parse(&raw)?;
     let status = doc.status.unwrap_or("Suspended").to_owned();
     state.update_bucket(&b.record.name, |rec| {
-        rec.configs.insert(VERSIONING_CONFIG.to_owned(), status);
+        rec.configs.insert(VERSIONING_CONFIG.to_owned(), status.clone());
     })?;
     Ok(render::empty(StatusCode::OK))
 }

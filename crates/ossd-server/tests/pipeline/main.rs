@@ -50,6 +50,7 @@ impl Harness {
         let config = ServerConfig {
             master_key_file: None,
             data_dir: dir.path().to_owned(),
+            meta: None,
             region: REGION.to_owned(),
             domains: vec![],
             root: AccessKey { id: ROOT_ID.to_owned(), secret: ROOT_SECRET.to_owned() },

@@ -5,8 +5,8 @@
 //! recovery after an I/O failure. The semantics of every operation live once, in
 //! [`crate::writer::Writer`], which runs over any backend's [`Tables`]; the group-commit queue,
 //! blob files, read leases and the full-disk handling stay above the trait in the
-//! [`crate::Store`]. redb (`redb/`) is the first backend; docs/design.md (section 10) maps the
-//! trait onto PostgreSQL.
+//! [`crate::Store`]. redb (`redb/`) is the embedded default; `postgres/` keeps the metadata in a
+//! PostgreSQL database shared by several nodes (docs/design.md, section 10).
 
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ use crate::record::{
 };
 use crate::writer::{Op, Writer};
 
+pub(crate) mod postgres;
 pub(crate) mod redb;
 #[cfg(test)]
 pub(crate) mod suite;
@@ -44,6 +45,26 @@ pub(crate) trait Metadata: Send + Sync + 'static {
     /// Makes the backend usable again after an I/O failure (redb reopens its file); nothing if
     /// it is healthy. Called under the store's write lock.
     fn recover(&self) -> Result<(), StoreError>;
+    /// Starts the feed of changes other processes make to buckets and settings
+    /// ([`crate::changes`]), checked at least every `poll`; `None` when no other process writes.
+    fn watch(
+        &self,
+        _poll: std::time::Duration,
+    ) -> Result<Option<crate::changes::ChangeFeed>, StoreError> {
+        Ok(None)
+    }
+
+    /// Waits until every live process has applied the bucket and setting changes this one
+    /// committed, at most `limit` ([`crate::Store::settle_config`]); `Ok(false)` on timeout.
+    /// Nothing to wait for when no other process writes.
+    fn settle(&self, _limit: std::time::Duration) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    /// This process stops serving: nobody need wait for it any more ([`Metadata::settle`]).
+    fn leave(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 
     /// The backend itself (tests look into the redb tables).
     #[cfg(test)]
@@ -105,7 +126,8 @@ pub(crate) fn transact<M: Metadata + ?Sized, R>(
 pub(crate) trait Tables {
     /// Whether bucket `name` exists.
     fn bucket_exists(&self, name: &str) -> Result<bool, StoreError>;
-    /// The bucket named `name` (writes read its versioning state inside the transaction).
+    /// The record of bucket `name` (read-modify-writes and writes that read its versioning
+    /// state, inside the transaction).
     fn bucket(&self, name: &str) -> Result<Option<BucketRecord>, StoreError>;
     /// Inserts or replaces a bucket record (its configuration documents included).
     fn put_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError>;
@@ -180,6 +202,11 @@ pub(crate) trait Tables {
     fn inline_exists(&self, id: &BlobId) -> Result<bool, StoreError>;
     /// Stores the bytes of inline blob `id`.
     fn put_inline(&mut self, id: &BlobId, bytes: &[u8]) -> Result<(), StoreError>;
+    /// The settings document `name` (node-wide configuration kept in the metadata so that every
+    /// node sharing it sees the same, such as the access keys), if stored.
+    fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Stores the settings document `name`, replacing any.
+    fn put_setting(&mut self, name: &str, doc: &[u8]) -> Result<(), StoreError>;
     /// Removes the bytes of inline blob `id`.
     fn remove_inline(&mut self, id: &BlobId) -> Result<(), StoreError>;
 }
@@ -223,4 +250,6 @@ pub(crate) trait View: Send + Sync {
     fn ref_count(&self, id: &BlobId) -> Result<u64, StoreError>;
     /// Hands the bytes of inline blob `id` to `f`; false if they are not stored.
     fn inline(&self, id: &BlobId, f: &mut dyn FnMut(&[u8])) -> Result<bool, StoreError>;
+    /// The settings document `name`, as [`Tables::setting`].
+    fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }

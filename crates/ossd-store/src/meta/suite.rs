@@ -33,6 +33,7 @@ pub(crate) fn suite(make: Factory<'_>) {
     views_are_snapshots(&Env::new(make));
     versioning(&Env::new(make));
     suspended_versioning(&Env::new(make));
+    settings_documents(&Env::new(make));
 }
 
 struct Env {
@@ -697,4 +698,30 @@ fn redb_on_a_file_passes_the_metadata_suite() {
         dirs.lock().unwrap().push(dir);
         Arc::clone(&store.inner.meta)
     });
+}
+
+/// Settings documents: absent until put, replaced by a put, independent by name, readable in the
+/// transaction that wrote them, and untouched by a transaction that rolls back.
+fn settings_documents(env: &Env) {
+    assert_eq!(env.meta.view().unwrap().setting("access_keys").unwrap(), None);
+    let put = |name: &'static str, doc: &'static [u8], commit: bool| {
+        super::transact(&*env.meta, &env.blobs, &mut |w| {
+            w.t.put_setting(name, doc)?;
+            assert_eq!(w.t.setting(name)?.as_deref(), Some(doc));
+            w.dirty = true;
+            if commit { Ok(()) } else { Err(StoreError::NoSuchBucket) }
+        })
+        .0
+    };
+    put("access_keys", b"{\"version\":1}", true).unwrap();
+    put("other", b"x", true).unwrap();
+    let view = env.meta.view().unwrap();
+    assert_eq!(view.setting("access_keys").unwrap().as_deref(), Some(&b"{\"version\":1}"[..]));
+    drop(view);
+    put("access_keys", b"second", true).unwrap();
+    assert!(put("access_keys", b"rolled back", false).is_err());
+    let view = env.meta.view().unwrap();
+    assert_eq!(view.setting("access_keys").unwrap().as_deref(), Some(&b"second"[..]));
+    assert_eq!(view.setting("other").unwrap().as_deref(), Some(&b"x"[..]));
+    assert_eq!(view.setting("missing").unwrap(), None);
 }

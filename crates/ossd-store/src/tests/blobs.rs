@@ -174,7 +174,7 @@ fn inline_blobs_can_be_turned_off_and_a_format_1_store_is_upgraded() {
     }
     let store = Store::open(dir.path()).unwrap();
     let txn = store.db().begin_read().unwrap();
-    assert_eq!(txn.open_table(META).unwrap().get("format").unwrap().unwrap().value(), 3);
+    assert_eq!(txn.open_table(META).unwrap().get("format").unwrap().unwrap().value(), 4);
     drop(txn);
     store.create_bucket(&bucket("b")).unwrap();
     inline_mode(|| put(&store, "b", "k", b"v"));

@@ -23,6 +23,7 @@ mod group;
 mod leases;
 mod listing;
 mod opendal;
+mod postgres;
 mod records;
 mod snapshot;
 mod suite;

@@ -42,10 +42,14 @@ pub(crate) const BLOB_REFS: TableDefinition<&str, u64> = TableDefinition::new("b
 /// Keyed by the id's bytes: a `&[u8]` key compares without the UTF-8 check a `&str` key costs.
 pub(crate) const INLINE_BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("inline_blobs");
 
+/// name -> settings document (`Tables::setting`).
+pub(crate) const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
+
 /// Layout version of the whole database; a store written by a newer layout is refused.
-/// Version 2 added inline blobs, version 3 the noncurrent object versions; an older store is
-/// upgraded in place (nothing to convert: the new tables are created by the caller).
-pub(crate) const STORE_FORMAT: u64 = 3;
+/// Version 2 added inline blobs, version 3 the noncurrent object versions, version 4 the
+/// settings documents; an older store is upgraded in place (nothing to convert: the new tables
+/// are created by the caller).
+pub(crate) const STORE_FORMAT: u64 = 4;
 
 /// Checks (and upgrades) the layout version in `txn` and bumps the store generation; returns
 /// the new generation.
@@ -57,7 +61,7 @@ pub(crate) fn upgrade(txn: &WriteTransaction) -> Result<u64, StoreError> {
             meta.insert("format", STORE_FORMAT)?;
         }
         Some(STORE_FORMAT) => {}
-        Some(1 | 2) => {
+        Some(1..=3) => {
             // The tables added since are created by the caller.
             meta.insert("format", STORE_FORMAT)?;
         }

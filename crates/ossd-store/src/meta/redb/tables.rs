@@ -6,7 +6,8 @@ use std::cell::OnceCell;
 
 use super::list::{ObjKey, UploadKey, VersionKey};
 use super::schema::{
-    BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECT_VERSIONS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS,
+    BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECT_VERSIONS, OBJECTS, PARTS, SETTINGS, STATS, UPLOAD_IDS,
+    UPLOADS,
 };
 use crate::StoreError;
 use crate::codec::{decode, encode};
@@ -49,6 +50,7 @@ impl<'txn> RedbTables<'txn> {
     pub(crate) fn create_all(txn: &'txn WriteTransaction) -> Result<(), StoreError> {
         let t = RedbTables::open(txn)?;
         t.versions_table()?;
+        drop(txn.open_table(SETTINGS)?);
         Ok(())
     }
 
@@ -274,6 +276,18 @@ impl Tables for RedbTables<'_> {
 
     fn inline_exists(&self, id: &BlobId) -> Result<bool, StoreError> {
         Ok(self.inline.get(id.as_str().as_bytes())?.is_some())
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        // Opened per call: settings change rarely, and no other handle on the table is open.
+        let table = self.txn.open_table(SETTINGS)?;
+        let doc = table.get(name)?.map(|g| g.value().to_vec());
+        Ok(doc)
+    }
+
+    fn put_setting(&mut self, name: &str, doc: &[u8]) -> Result<(), StoreError> {
+        self.txn.open_table(SETTINGS)?.insert(name, doc)?;
+        Ok(())
     }
 
     fn put_inline(&mut self, id: &BlobId, bytes: &[u8]) -> Result<(), StoreError> {

@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 
 use super::list::VersionKey;
 use super::schema::{
-    BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECT_VERSIONS, OBJECTS, PARTS, STATS, UPLOAD_IDS, UPLOADS,
+    BLOB_REFS, BUCKETS, INLINE_BLOBS, OBJECT_VERSIONS, OBJECTS, PARTS, SETTINGS, STATS, UPLOAD_IDS,
+    UPLOADS,
 };
 use super::tables::read_versions;
 use crate::StoreError;
@@ -157,5 +158,11 @@ impl View for Snapshot {
             }
             None => Ok(false),
         }
+    }
+
+    fn setting(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let table = self.txn.open_table(SETTINGS)?;
+        let doc = table.get(name)?.map(|g| g.value().to_vec());
+        Ok(doc)
     }
 }

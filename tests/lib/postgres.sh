@@ -1,0 +1,69 @@
+# Sourced by scripts/test.sh (and usable by hand): a throwaway PostgreSQL server for the tests of
+# the PostgreSQL metadata backend. `pg_start` installs Debian's postgresql if no server binary is
+# there (apt-get, as root), creates a cluster in a temp directory, starts it on a free loopback
+# port and creates database `ossd_test`; then OSSD_TEST_POSTGRES_URL is exported
+# (postgres://ossd@127.0.0.1:PORT/ossd_test, trust authentication on loopback: no password).
+# `pg_stop` stops it and removes the directory; call it from your EXIT trap.
+#
+# The cluster runs with fsync off: it is thrown away after the run, and durability is not what
+# the tests measure (PG_FSYNC=on turns fsync and full-page writes on, for bench/cluster.sh).
+# PostgreSQL refuses to run as root, so as root it runs as user `postgres`.
+
+PG_DIR=""
+PG_AS=()
+
+pg_say() { printf '[postgres] %s\n' "$*" >&2; }
+
+pg_bin() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -n "$d" ] && [ -x "$d/postgres" ]; then
+    echo "$d"
+  fi
+}
+
+pg_start() {
+  local bin port
+  bin=$(pg_bin)
+  if [ -z "$bin" ]; then
+    if [ "$(id -u)" != 0 ]; then
+      pg_say "no PostgreSQL server in /usr/lib/postgresql and not root: install Debian's 'postgresql' package"
+      return 1
+    fi
+    pg_say "installing Debian's postgresql"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    bin=$(pg_bin)
+    if [ -z "$bin" ]; then
+      pg_say "postgresql installed but no server binary found"
+      return 1
+    fi
+  fi
+  PG_DIR=$(mktemp -d /tmp/ossd-pg.XXXXXX)
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$PG_DIR"
+    PG_AS=(runuser -u postgres --)
+  fi
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "${PG_AS[@]}" "$bin/initdb" -D "$PG_DIR/data" -U ossd -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+  "${PG_AS[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $PG_DIR -c fsync=${PG_FSYNC:-off} -c full_page_writes=${PG_FSYNC:-off} -c max_connections=300" >/dev/null \
+    || { cat "$PG_DIR/server.log" >&2; return 1; }
+  "$bin/psql" -q -h 127.0.0.1 -p "$port" -U ossd -d postgres -c 'CREATE DATABASE ossd_test' >/dev/null
+  export OSSD_TEST_POSTGRES_URL="postgres://ossd@127.0.0.1:$port/ossd_test"
+  export OSSD_TEST_PSQL="$bin/psql"
+  pg_say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') at $OSSD_TEST_POSTGRES_URL"
+}
+
+pg_stop() {
+  local bin
+  if [ -n "$PG_DIR" ] && [ -d "$PG_DIR/data" ]; then
+    bin=$(pg_bin)
+    "${PG_AS[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  if [ -n "$PG_DIR" ]; then
+    rm -rf "$PG_DIR"
+  fi
+  PG_DIR=""
+}

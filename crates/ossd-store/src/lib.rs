@@ -23,9 +23,11 @@ mod dbfile;
 mod error;
 mod gc;
 mod group;
+mod import;
 mod lease;
 mod list_versions;
 mod meta;
+pub mod migrate;
 mod perms;
 mod read;
 mod record;
@@ -36,7 +38,9 @@ pub mod stats;
 mod store;
 mod txn;
 mod values;
+pub mod verify;
 pub mod version;
+mod walk;
 mod writer;
 
 #[cfg(test)]
@@ -47,6 +51,7 @@ pub use blob::{BlobBackend, BlobSink, BlobWriter, ObjectReader, OpendalBlobs};
 pub use error::StoreError;
 pub use gc::GcReport;
 pub use group::{Commit, Committing};
+pub use import::Imported;
 pub use list_versions::{VersionsEntry, VersionsPage, VersionsQuery};
 pub use perms::{ModeFix, tighten_permissions};
 pub use read::{ObjectRead, ReadPin};
@@ -62,4 +67,5 @@ pub use values::{
     BucketAcl, InvalidValue, ObjectAcl, ObjectType, ServerSideEncryption, StorageClass,
 };
 pub use version::{VersionSel, Versioning};
+pub use walk::VersionWalk;
 pub use writer::Written;

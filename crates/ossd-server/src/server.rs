@@ -93,6 +93,26 @@ pub struct Server {
     state: Arc<AppState>,
 }
 
+/// Opens the store that a server with these settings serves: metadata in `data_dir`, blobs
+/// there too or in the `blobs` service (also what `ossd migrate` writes into).
+pub fn open_store(
+    data_dir: &std::path::Path,
+    master_key_file: Option<PathBuf>,
+    blobs: Option<&BlobsConfig>,
+    quick_repair: bool,
+) -> Result<Store, String> {
+    let opts = StoreOptions {
+        quick_repair,
+        master_key_file,
+        blob_grace: blobs.map(|b| b.grace),
+        ..StoreOptions::default()
+    };
+    match blobs {
+        None => Store::open_with(data_dir, &opts).map_err(|e| e.to_string()),
+        Some(b) => crate::blob_gc::open_shared(data_dir, b, &opts),
+    }
+}
+
 /// Binds `addr`.
 async fn bind_one(addr: SocketAddr) -> Result<TcpListener, StartError> {
     TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
@@ -111,18 +131,7 @@ impl Server {
             let blobs = config.blobs.clone();
             // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
             // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
-            move || {
-                let opts = StoreOptions {
-                    quick_repair: false,
-                    master_key_file,
-                    blob_grace: blobs.as_ref().map(|b| b.grace),
-                    ..StoreOptions::default()
-                };
-                match blobs {
-                    None => Store::open_with(&dir, &opts).map_err(|e| e.to_string()),
-                    Some(b) => crate::blob_gc::open_shared(&dir, &b, &opts),
-                }
-            }
+            move || open_store(&dir, master_key_file, blobs.as_ref(), false)
         })
         .await
         .map_err(|e| StartError::Store(e.to_string()))?

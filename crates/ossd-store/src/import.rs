@@ -3,8 +3,8 @@
 //! Bytes are copied raw (an encrypted blob stays encrypted under the same master key); the
 //! record goes through the writer, so reference counts and bucket counters stay right.
 //!
-//! Every import is idempotent: a version the destination already holds (same key, version id
-//! and sequence number) is left alone, and a blob already present is not copied again, so a
+//! Every import is idempotent: a version the destination already holds (same key, version id,
+//! sequence number, size, CRC-64, ETag and time) is left alone, and a blob already present is not copied again, so a
 //! migration stopped half-way is simply run again.
 
 use std::io;
@@ -115,9 +115,17 @@ impl Store {
     }
 }
 
-/// Two records are the same version: same key, version id and sequence number.
+/// Two records are the same version: same key, version id and sequence number, and the same
+/// bytes and time (a bucket never versioned has version id `None` and sequence 0 throughout).
 fn same_version(a: &ObjectRecord, b: &ObjectRecord) -> bool {
-    a.key == b.key && a.version_id == b.version_id && a.seq == b.seq
+    a.key == b.key
+        && a.version_id == b.version_id
+        && a.seq == b.seq
+        && a.delete_marker == b.delete_marker
+        && a.size == b.size
+        && a.crc64 == b.crc64
+        && a.etag == b.etag
+        && a.last_modified_ms == b.last_modified_ms
 }
 
 impl Writer<'_> {

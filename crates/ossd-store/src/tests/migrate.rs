@@ -171,7 +171,16 @@ fn a_partial_run_is_completed_by_the_next() {
     let report = migrate(&src, &dst, &mut |_, _| {}).unwrap();
     assert_eq!(report.already_there, 3);
     assert!(verify(&src, &dst).unwrap().iter().all(|c| c.mismatches.is_empty()));
-    // A destination whose current version of a key is another one is refused.
+    // A destination whose current version of a key is another one is refused, also in a
+    // bucket never versioned (where every record has version id None and sequence 0).
+    let unrelated = Store::open_in_memory().unwrap();
+    unrelated.create_bucket(&bucket("plain")).unwrap();
+    put(&unrelated, "plain", "file", b"unrelated");
+    let file = src.get_object("plain", "file").unwrap().unwrap();
+    assert!(matches!(
+        unrelated.import_version(&src, "plain", &file, true),
+        Err(StoreError::ObjectExists)
+    ));
     let other = Store::open_in_memory().unwrap();
     other.create_bucket(&bucket("ver")).unwrap();
     put(&other, "ver", "k", b"unrelated");

@@ -36,6 +36,6 @@ mod tls;
 pub use body::Body;
 pub use console::session::ConsoleConfig;
 pub use limits::ConnLimits;
-pub use server::{AccessKey, BlobsConfig, Server, ServerConfig, StartError};
+pub use server::{AccessKey, BlobsConfig, Server, ServerConfig, StartError, open_store};
 pub use state::AppState;
 pub use tls::{TlsError, TlsFiles};

@@ -95,6 +95,29 @@ pub struct Server {
     state: Arc<AppState>,
 }
 
+/// Opens the store that a server with these settings serves: metadata in `data_dir` (redb) or
+/// in the `meta` PostgreSQL database, blobs in `data_dir` too or in the `blobs` service (also
+/// what `ossd migrate` writes into).
+pub fn open_store(
+    data_dir: &std::path::Path,
+    master_key_file: Option<PathBuf>,
+    blobs: Option<&BlobsConfig>,
+    meta: Option<&ossd_store::PgConfig>,
+    quick_repair: bool,
+) -> Result<Store, String> {
+    let opts = StoreOptions {
+        quick_repair,
+        master_key_file,
+        blob_grace: blobs.map(|b| b.grace),
+        ..StoreOptions::default()
+    };
+    match (blobs, meta) {
+        (None, None) => Store::open_with(data_dir, &opts).map_err(|e| e.to_string()),
+        (None, Some(pg)) => Store::open_postgres(data_dir, pg, &opts).map_err(|e| e.to_string()),
+        (Some(b), meta) => crate::blob_gc::open_shared(data_dir, b, meta, &opts),
+    }
+}
+
 /// Binds `addr`.
 async fn bind_one(addr: SocketAddr) -> Result<TcpListener, StartError> {
     TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
@@ -114,21 +137,7 @@ impl Server {
             let meta = config.meta.clone();
             // Quick-repair off: it costs ~1.5 ms of CPU per commit (BENCHMARKS.md); the price is a
             // longer reopen after a crash (about 0.3 s with a million objects, docs/design.md).
-            move || {
-                let opts = StoreOptions {
-                    quick_repair: false,
-                    master_key_file,
-                    blob_grace: blobs.as_ref().map(|b| b.grace),
-                    ..StoreOptions::default()
-                };
-                match (blobs, &meta) {
-                    (None, None) => Store::open_with(&dir, &opts).map_err(|e| e.to_string()),
-                    (None, Some(pg)) => {
-                        Store::open_postgres(&dir, pg, &opts).map_err(|e| e.to_string())
-                    }
-                    (Some(b), meta) => crate::blob_gc::open_shared(&dir, &b, meta.as_ref(), &opts),
-                }
-            }
+            move || open_store(&dir, master_key_file, blobs.as_ref(), meta.as_ref(), false)
         })
         .await
         .map_err(|e| StartError::Store(e.to_string()))?

@@ -24,9 +24,11 @@ mod dbfile;
 mod error;
 mod gc;
 mod group;
+mod import;
 mod lease;
 mod list_versions;
 mod meta;
+pub mod migrate;
 mod perms;
 mod read;
 mod record;
@@ -38,7 +40,9 @@ pub mod stats;
 mod store;
 mod txn;
 mod values;
+pub mod verify;
 pub mod version;
+mod walk;
 mod writer;
 
 #[cfg(test)]
@@ -50,6 +54,7 @@ pub use changes::{ChangeFeed, MetaChange, SETTLE_LIMIT};
 pub use error::StoreError;
 pub use gc::GcReport;
 pub use group::{Commit, Committing};
+pub use import::Imported;
 pub use list_versions::{VersionsEntry, VersionsPage, VersionsQuery};
 pub use meta::postgres::{DEFAULT_POOL_SIZE, PgConfig, PgUrlError};
 pub use perms::{ModeFix, tighten_permissions};
@@ -67,4 +72,5 @@ pub use values::{
     BucketAcl, InvalidValue, ObjectAcl, ObjectType, ServerSideEncryption, StorageClass,
 };
 pub use version::{VersionSel, Versioning};
+pub use walk::VersionWalk;
 pub use writer::Written;

@@ -69,13 +69,24 @@ pub(crate) enum Op {
     DeleteBucket {
         name: String,
     },
+    /// `rec` stored unchanged (its version id, sequence number, time), as the current version
+    /// of its key if `current`, else as a noncurrent one (`ossd migrate`, see `import.rs`);
+    /// `new` as in `PutObject`.
+    ImportVersion {
+        bucket: String,
+        rec: ObjectRecord,
+        current: bool,
+        new: Vec<Blob>,
+    },
 }
 
 impl Op {
     /// Blobs the caller hands over with this op; if it fails they are deleted when unreferenced.
     pub(crate) fn input_blobs(&self) -> Vec<BlobId> {
         match self {
-            Op::PutObject { rec, .. } | Op::CompleteUpload { rec, .. } => {
+            Op::PutObject { rec, .. }
+            | Op::CompleteUpload { rec, .. }
+            | Op::ImportVersion { rec, .. } => {
                 rec.segments.iter().map(|s| s.blob.clone()).collect()
             }
             Op::AppendObject { blob, .. } => vec![blob.id.clone()],
@@ -97,7 +108,9 @@ impl Op {
     /// Blobs written for this op alone (not shared with committed records).
     pub(crate) fn fresh_blobs(&self) -> Vec<BlobId> {
         match self {
-            Op::PutObject { new, .. } => new.iter().map(|b| b.id.clone()).collect(),
+            Op::PutObject { new, .. } | Op::ImportVersion { new, .. } => {
+                new.iter().map(|b| b.id.clone()).collect()
+            }
             Op::AppendObject { blob, .. } => vec![blob.id.clone()],
             Op::PutPart { part, .. } => vec![part.blob.id.clone()],
             _ => Vec::new(),
@@ -107,7 +120,7 @@ impl Op {
     /// Fresh blobs handed over with this op whose bytes are still in memory (inline blobs).
     pub(crate) fn fresh_inline(&self) -> impl Iterator<Item = &Blob> {
         let blobs: &[Blob] = match self {
-            Op::PutObject { new, .. } => new,
+            Op::PutObject { new, .. } | Op::ImportVersion { new, .. } => new,
             Op::AppendObject { blob, .. } => std::slice::from_ref(blob),
             Op::PutPart { part, .. } => std::slice::from_ref(&part.blob),
             _ => &[],
@@ -407,6 +420,9 @@ impl<'txn> Writer<'txn> {
             Op::CreateBucket { rec } => self.create_bucket(rec).map(|()| OpOutput::Done),
             Op::UpdateBucket { rec } => self.update_bucket(rec).map(|()| OpOutput::Done),
             Op::DeleteBucket { name } => self.delete_bucket(name).map(|()| OpOutput::Done),
+            Op::ImportVersion { bucket, rec, current, .. } => {
+                self.import_version(bucket, rec, *current).map(OpOutput::Written)
+            }
         }
     }
 

@@ -7,6 +7,7 @@ mod config;
 mod keys_cli;
 mod master_key_cli;
 mod meta_setting;
+mod migrate_cli;
 mod nofile;
 
 use anyhow::Context;
@@ -38,6 +39,9 @@ enum Command {
     Key(keys_cli::KeyArgs),
     /// Manage the master key of encryption at rest (rotate).
     MasterKey(master_key_cli::MasterKeyArgs),
+    /// Copy a stopped embedded store (a data directory) into another data directory and/or a
+    /// --to-blobs service, then verify every count and checksum (docs/scale-out.md).
+    Migrate(migrate_cli::MigrateArgs),
     /// Client commands (ossutil-style, oss://bucket/key URLs).
     #[command(flatten)]
     Client(client::ClientCommand),
@@ -85,6 +89,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(args) => serve(args),
         Command::Key(args) => keys_cli::run(args),
         Command::MasterKey(args) => master_key_cli::run(args),
+        Command::Migrate(args) => migrate_cli::run(args),
         Command::Client(_) => Ok(()),
     }
 }

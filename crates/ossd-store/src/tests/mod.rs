@@ -22,6 +22,7 @@ mod format_fixture;
 mod group;
 mod leases;
 mod listing;
+mod migrate;
 mod opendal;
 mod postgres;
 mod records;

@@ -12,7 +12,7 @@
 use super::view::{PgView, bytes};
 use crate::StoreError;
 use crate::codec::decode;
-use crate::meta::redb::list::{rollup, successor};
+use crate::meta::redb::list::{rollup, successor, uploads_start};
 use crate::record::{
     ListPage, ListQuery, ListUploadsQuery, ObjectRecord, UploadRecord, UploadsPage,
 };
@@ -191,25 +191,9 @@ pub(crate) fn list_uploads(
     }
     let prefix = q.prefix.as_bytes();
     let delim = q.delimiter.as_bytes();
-    let km = q.key_marker.as_bytes();
-    let (mut lower, mut lower_id, mut inclusive) = if km.is_empty() {
-        (prefix.to_vec(), String::new(), true)
-    } else if let Some(n) = rollup(km, prefix, delim) {
-        match successor(&km[..n]) {
-            Some(s) => (s, String::new(), true),
-            None => return Ok(page),
-        }
-    } else if !q.upload_id_marker.is_empty() {
-        (km.to_vec(), q.upload_id_marker.clone(), false)
-    } else {
-        // Every upload of keys greater than the marker: the least such key is marker + NUL.
-        let mut k = km.to_vec();
-        k.push(0);
-        (k, String::new(), true)
+    let Some((mut lower, mut lower_id, mut inclusive)) = uploads_start(q) else {
+        return Ok(page);
     };
-    if lower.as_slice() < prefix {
-        (lower, lower_id, inclusive) = (prefix.to_vec(), String::new(), true);
-    }
     let upper = if prefix.is_empty() { None } else { successor(prefix) };
     let mut count = 0;
     let mut last: Option<(String, Option<String>)> = None;

@@ -30,6 +30,29 @@ pub(crate) fn rollup(key: &[u8], prefix: &[u8], delim: &[u8]) -> Option<usize> {
     Some(prefix.len() + pos + delim.len())
 }
 
+/// Where a ListMultipartUploads page starts: (key, upload id, inclusive), after the markers and
+/// within the prefix; `None` when nothing can follow the markers. Shared by both backends.
+pub(crate) fn uploads_start(q: &ListUploadsQuery) -> Option<(Vec<u8>, String, bool)> {
+    let prefix = q.prefix.as_bytes();
+    let km = q.key_marker.as_bytes();
+    let start = if km.is_empty() {
+        (prefix.to_vec(), String::new(), true)
+    } else if let Some(n) = rollup(km, prefix, q.delimiter.as_bytes()) {
+        (successor(&km[..n])?, String::new(), true)
+    } else if !q.upload_id_marker.is_empty() {
+        (km.to_vec(), q.upload_id_marker.clone(), false)
+    } else {
+        // Every upload of keys greater than the marker: the least such key is marker + NUL.
+        let mut k = km.to_vec();
+        k.push(0);
+        (k, String::new(), true)
+    };
+    if start.0.as_slice() < prefix {
+        return Some((prefix.to_vec(), String::new(), true));
+    }
+    Some(start)
+}
+
 /// The smallest byte string greater than every string starting with `prefix`, or `None` if
 /// there is none (prefix all 0xff, which UTF-8 keys never are).
 pub(crate) fn successor(prefix: &[u8]) -> Option<Vec<u8>> {
@@ -152,26 +175,9 @@ where
     }
     let prefix = q.prefix.as_bytes();
     let delim = q.delimiter.as_bytes();
-    let km = q.key_marker.as_bytes();
-    // Start position as (key, upload id, inclusive).
-    let (mut lower, mut lower_id, mut inclusive) = if km.is_empty() {
-        (prefix.to_vec(), String::new(), true)
-    } else if let Some(n) = rollup(km, prefix, delim) {
-        match successor(&km[..n]) {
-            Some(s) => (s, String::new(), true),
-            None => return Ok(page),
-        }
-    } else if !q.upload_id_marker.is_empty() {
-        (km.to_vec(), q.upload_id_marker.clone(), false)
-    } else {
-        // Every upload of keys greater than the marker: the least such key is marker + NUL.
-        let mut k = km.to_vec();
-        k.push(0);
-        (k, String::new(), true)
+    let Some((mut lower, mut lower_id, mut inclusive)) = uploads_start(q) else {
+        return Ok(page);
     };
-    if lower.as_slice() < prefix {
-        (lower, lower_id, inclusive) = (prefix.to_vec(), String::new(), true);
-    }
     let bucket_end = format!("{bucket}\0");
     let upper = Bound::Excluded((bucket_end.as_str(), &[][..], ""));
     let mut count = 0;

@@ -7,7 +7,8 @@
 #      /-/metrics counters);
 #   2. the Python SDK suite (tests/python) with OSSD_ENDPOINT at nginx, so that consecutive
 #      requests of every test go to different nodes, minus the tests in DESELECT below (each
-#      with its reason);
+#      with its reason), which then run against node b directly: every test of the suite runs
+#      on the scale-out configuration, all but those through the load balancer;
 #   3. tests/python/test_cluster.py against the nodes directly: kill -9 of a node under
 #      concurrent writes, a multipart upload across nodes, a CORS change seen on the other node;
 #   4. the request counts per node over the whole run.
@@ -82,6 +83,11 @@ for t in "${DESELECT[@]}"; do deselect_args+=(--deselect "$t"); done
 OSSD_ENDPOINT="$CLUSTER_ENDPOINT" "$VENV/bin/python" -m pytest -q tests/python \
   -m "not own_server" --ignore tests/python/test_cluster.py \
   ${deselect_args[@]+"${deselect_args[@]}"} "$@" || rc=1
+
+echo "== the tests nginx cannot carry, against node b directly ($CLUSTER_B)"
+direct=()
+for t in "${DESELECT[@]}"; do direct+=("tests/python/$t"); done
+OSSD_ENDPOINT="$CLUSTER_B" "$VENV/bin/python" -m pytest -q "${direct[@]}" "$@" || rc=1
 
 echo "== cluster tests (kill -9 under writes, multipart across nodes, CORS across nodes)"
 "$VENV/bin/python" -m pytest -q tests/python/test_cluster.py "$@" || rc=1

@@ -13,7 +13,8 @@
 # and bench-results/cluster-<date>.md and .json are written. About 3 minutes once built.
 #
 # Environment: BENCH_DURATION (seconds per wrk run, default 10), BENCH_NO_BUILD (use the release
-# binary already built), CARGO_TARGET_DIR.
+# binary already built), CARGO_TARGET_DIR, CLUSTER_PG_TLS (how the nodes reach PostgreSQL: `disable`,
+# the default, plain TCP as in the figures recorded so far; `verify-full`, TLS with the certificate checked).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,7 +69,7 @@ trap 'exit 130' INT TERM
 PG_FSYNC=on pg_start
 
 log "starting two ossd nodes and nginx"
-CLUSTER_LOG_LEVEL=warn cluster_start "$WORK/cluster"
+CLUSTER_PG_TLS=${CLUSTER_PG_TLS:-disable} CLUSTER_LOG_LEVEL=warn cluster_start "$WORK/cluster"
 
 log "starting the embedded ossd"
 P_EMB=$(cluster_free_port)

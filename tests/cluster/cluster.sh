@@ -12,7 +12,10 @@
 #   CLUSTER_META, CLUSTER_BLOBS     the --meta and --blobs values
 #   CLUSTER_A_PID, CLUSTER_B_PID, CLUSTER_NGINX_PID
 # `cluster_stop` stops all three (call it from the EXIT trap). CLUSTER_LOG_LEVEL (default info)
-# is the nodes' --log-level.
+# is the nodes' --log-level. CLUSTER_PG_TLS says how the nodes reach PostgreSQL: `verify-full`
+# (the default: TLS, the server's certificate checked against OSSD_TEST_POSTGRES_CA and the name
+# `localhost`, as a production set-up would) or `disable` (plain TCP, what bench/cluster.sh
+# measured before the test server offered TLS).
 #
 # nginx: one worker process, round robin, and no `keepalive` in the upstream block, so every
 # request opens a new connection to the next node in turn: consecutive requests alternate
@@ -76,6 +79,13 @@ cluster_start() {
   db="cluster_$id"
   "$OSSD_TEST_PSQL" -q "$OSSD_TEST_POSTGRES_URL" -c "CREATE DATABASE $db" >/dev/null || return 1
   CLUSTER_META="${OSSD_TEST_POSTGRES_URL%/*}/$db"
+  case "${CLUSTER_PG_TLS:-verify-full}" in
+    verify-full)
+      [ -n "${OSSD_TEST_POSTGRES_CA:-}" ] || { cluster_say "no OSSD_TEST_POSTGRES_CA for CLUSTER_PG_TLS=verify-full"; return 1; }
+      CLUSTER_META="${CLUSTER_META/@127.0.0.1:/@localhost:}?sslmode=verify-full&sslrootcert=$OSSD_TEST_POSTGRES_CA" ;;
+    disable) CLUSTER_META="$CLUSTER_META?sslmode=disable" ;;
+    *) cluster_say "CLUSTER_PG_TLS must be verify-full or disable"; return 1 ;;
+  esac
   CLUSTER_BLOBS="s3://$OSSD_TEST_S3_BUCKET/$id?endpoint=$OSSD_TEST_S3_ENDPOINT&region=us-east-1"
   export CLUSTER_META CLUSTER_BLOBS
   (umask 077 && printf 'access_key_id = "%s"\nsecret_access_key = "%s"\n' \

@@ -56,7 +56,7 @@ pub use gc::GcReport;
 pub use group::{Commit, Committing};
 pub use import::Imported;
 pub use list_versions::{VersionsEntry, VersionsPage, VersionsQuery};
-pub use meta::postgres::{DEFAULT_POOL_SIZE, PgConfig, PgUrlError};
+pub use meta::postgres::{DEFAULT_POOL_SIZE, PgConfig, PgUrlError, SslMode};
 pub use perms::{ModeFix, tighten_permissions};
 pub use read::{ObjectRead, ReadPin};
 pub use record::{

@@ -1,10 +1,13 @@
 //! Where the PostgreSQL metadata lives: a `postgres://` URL, a password kept apart from it, and
-//! the bounds of the connection pool. The password never appears in `Debug`, `Display` or an
-//! error: [`PgConfig::redacted`] is what logs show.
+//! the bounds of the connection pool, and TLS (`sslmode`, `sslrootcert`: `tls.rs`). The
+//! password never appears in `Debug`, `Display` or an error: [`PgConfig::redacted`] is what
+//! logs show.
 
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
+
+use super::tls::{PgTls, RootCerts, SslMode};
 
 /// Read connections kept at most (views of concurrent requests); one more connection writes.
 pub const DEFAULT_POOL_SIZE: usize = 16;
@@ -16,6 +19,8 @@ pub const DEFAULT_POOL_WAIT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct PgConfig {
     pub(crate) inner: tokio_postgres::Config,
+    /// How the connections are encrypted and the server checked.
+    pub(crate) tls: PgTls,
     /// Read connections kept at most.
     pub pool_size: usize,
     /// How long a read waits for a free connection when all `pool_size` are in use.
@@ -29,16 +34,19 @@ pub struct PgUrlError(String);
 
 impl PgConfig {
     /// Parses `postgres://user@host:port/database` (or `postgresql://`; the query parameters of
-    /// libpq URLs that the client knows, such as `connect_timeout` or `options`, are honoured).
-    /// A password written into the URL is accepted, but [`PgConfig::with_password`] (from the
-    /// environment or a file) is the way to pass one.
+    /// libpq URLs that the client knows, such as `connect_timeout` or `options`, are honoured,
+    /// and `sslmode` and `sslrootcert` as libpq reads them, see `tls.rs`). A password written
+    /// into the URL is accepted, but [`PgConfig::with_password`] (from the environment or a
+    /// file) is the way to pass one. The root certificates are read here.
     pub fn parse(url: &str) -> Result<PgConfig, PgUrlError> {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(PgUrlError("it must start with postgres:// or postgresql://".to_owned()));
         }
+        let (url, ssl_mode, roots) = take_tls_params(url)?;
+        let tls = PgTls::new(ssl_mode, roots).map_err(|e| PgUrlError(e.to_string()))?;
         // The client's own message may quote the faulty part; it never echoes the URL whole,
         // but a password in the URL is not worth the risk: keep its message out.
-        let mut inner = tokio_postgres::Config::from_str(url).map_err(|_| {
+        let mut inner = tokio_postgres::Config::from_str(&url).map_err(|_| {
             PgUrlError(
                 "expected postgres://user@host:port/database with known query parameters"
                     .to_owned(),
@@ -54,7 +62,13 @@ impl PgConfig {
             inner.connect_timeout(Duration::from_secs(10));
         }
         inner.application_name("ossd");
-        Ok(PgConfig { inner, pool_size: DEFAULT_POOL_SIZE, pool_wait: DEFAULT_POOL_WAIT })
+        inner.ssl_mode(tls.mode.client_mode());
+        Ok(PgConfig { inner, tls, pool_size: DEFAULT_POOL_SIZE, pool_wait: DEFAULT_POOL_WAIT })
+    }
+
+    /// The `sslmode` in effect.
+    pub fn ssl_mode(&self) -> SslMode {
+        self.tls.mode
     }
 
     /// Sets the password (from `OSSD_META_PASSWORD`, `PGPASSWORD` or a password file).
@@ -96,8 +110,61 @@ impl PgConfig {
             })
             .collect();
         let db = self.inner.get_dbname().unwrap_or("");
-        format!("postgres://{user}@{}/{db}", hosts.join(","))
+        let tls = match (self.tls.mode, &self.tls.roots) {
+            (SslMode::Prefer, None) => String::new(),
+            (mode, None) => format!("?sslmode={}", mode.as_str()),
+            (mode, Some(RootCerts::System)) => {
+                format!("?sslmode={}&sslrootcert=system", mode.as_str())
+            }
+            (mode, Some(RootCerts::File(p))) => {
+                format!("?sslmode={}&sslrootcert={}", mode.as_str(), p.display())
+            }
+        };
+        format!("postgres://{user}@{}/{db}{tls}", hosts.join(","))
     }
+}
+
+/// libpq's TLS parameters that ossd handles itself (the PostgreSQL client knows only
+/// `disable`, `prefer` and `require`, and no root file): the URL without `sslmode` and
+/// `sslrootcert`, and their values. Client certificates and the other `ssl*` parameters are
+/// refused by name.
+fn take_tls_params(url: &str) -> Result<(String, Option<SslMode>, Option<RootCerts>), PgUrlError> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), None, None));
+    };
+    let (mut mode, mut roots, mut rest) = (None, None, Vec::new());
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+        match key {
+            "sslmode" => {
+                mode = Some(SslMode::parse(&value).ok_or_else(|| {
+                    PgUrlError(format!(
+                        "sslmode={value}: expected disable, prefer, require, verify-ca or \
+                         verify-full"
+                    ))
+                })?);
+            }
+            "sslrootcert" if value.is_empty() => {
+                return Err(PgUrlError("sslrootcert is empty".to_owned()));
+            }
+            "sslrootcert" if value == "system" => roots = Some(RootCerts::System),
+            "sslrootcert" => roots = Some(RootCerts::File(value.into_owned().into())),
+            "sslcert" | "sslkey" | "sslpassword" | "sslcertmode" => {
+                return Err(PgUrlError(format!(
+                    "{key}: client certificates are not supported (authenticate with a password)"
+                )));
+            }
+            k if k.starts_with("ssl") && k != "sslnegotiation" => {
+                return Err(PgUrlError(format!(
+                    "{k} is not supported (sslmode and sslrootcert are)"
+                )));
+            }
+            _ => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() { base.to_owned() } else { format!("{base}?{}", rest.join("&")) };
+    Ok((url, mode, roots))
 }
 
 impl fmt::Debug for PgConfig {
@@ -105,6 +172,7 @@ impl fmt::Debug for PgConfig {
         f.debug_struct("PgConfig")
             .field("url", &self.redacted())
             .field("password", &self.has_password().then_some("<redacted>"))
+            .field("sslmode", &self.tls.mode.as_str())
             .field("pool_size", &self.pool_size)
             .finish()
     }
@@ -119,7 +187,7 @@ impl fmt::Display for PgConfig {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests may unwrap (HELPER-RULES)")]
-    use super::PgConfig;
+    use super::{Duration, PgConfig, SslMode};
 
     #[test]
     fn the_password_never_shows() {
@@ -141,5 +209,28 @@ mod tests {
         let c = PgConfig::parse("postgresql://u@h/db").unwrap();
         assert_eq!(c.redacted(), "postgres://u@h:5432/db");
         assert!(!c.has_password());
+    }
+
+    #[test]
+    fn tls_parameters_are_taken_as_libpq_takes_them() {
+        let c = PgConfig::parse("postgres://u@h/db").unwrap();
+        assert_eq!(c.ssl_mode(), SslMode::Prefer);
+        let c = PgConfig::parse("postgres://u@h/db?connect_timeout=3&sslmode=require").unwrap();
+        assert_eq!(c.ssl_mode(), SslMode::Require);
+        assert_eq!(c.redacted(), "postgres://u@h:5432/db?sslmode=require");
+        assert_eq!(c.inner.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        let c = PgConfig::parse("postgres://u@h/db?sslmode=disable").unwrap();
+        assert_eq!(c.inner.get_ssl_mode(), tokio_postgres::config::SslMode::Disable);
+        for (url, says) in [
+            ("postgres://u@h/db?sslmode=allow", "sslmode=allow: expected"),
+            ("postgres://u@h/db?sslcert=c.pem&sslkey=k.pem", "client certificates"),
+            ("postgres://u@h/db?sslcrl=x", "sslcrl is not supported"),
+            ("postgres://u@h/db?sslmode=verify-ca&sslrootcert=", "sslrootcert is empty"),
+            ("postgres://u@h/db?sslmode=require&sslrootcert=system", "needs sslmode=verify-full"),
+            ("postgres://u@h/db?sslrootcert=%2Fno%2Fsuch.pem", "sslrootcert /no/such.pem: "),
+        ] {
+            let e = PgConfig::parse(url).unwrap_err().to_string();
+            assert!(e.contains(says), "{url}: {e}");
+        }
     }
 }

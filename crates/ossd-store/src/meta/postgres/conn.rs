@@ -14,7 +14,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Instant;
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::{Client, Row, Statement};
 
 use super::config::PgConfig;
 use crate::StoreError;
@@ -29,7 +29,20 @@ const SESSION_SETUP: &str = "SET statement_timeout = '60s'; SET lock_timeout = '
 
 /// A failure of PostgreSQL or of the connection to it.
 pub(crate) fn db_error(e: &tokio_postgres::Error) -> StoreError {
-    StoreError::Meta(e.to_string())
+    StoreError::Meta(describe(e))
+}
+
+/// The error with its causes: the client's own message is only the kind ("db error", "error
+/// performing TLS handshake"); the server's message or the TLS failure is in the sources.
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
 }
 
 /// Whether running the transaction again may succeed.
@@ -71,8 +84,9 @@ impl PgRuntime {
             return Err(StoreError::Internal("the PostgreSQL runtime is gone".to_owned()));
         };
         let cfg = config.inner.clone();
+        let tls = config.tls.connector();
         let handle = rt.spawn(async move {
-            let (client, connection) = cfg.connect(NoTls).await?;
+            let (client, connection) = cfg.connect(tls).await?;
             tokio::spawn(async move {
                 // The connection ends with an error when the server goes away; the client then
                 // reports itself closed and is replaced.
@@ -83,7 +97,7 @@ impl PgRuntime {
         });
         let client = wait(handle)
             .map_err(|e| StoreError::Internal(format!("connecting to PostgreSQL: {e}")))?
-            .map_err(|e| StoreError::Meta(format!("connecting to {config}: {e}")))?;
+            .map_err(|e| StoreError::Meta(format!("connecting to {config}: {}", describe(&e))))?;
         Ok(Conn { client, statements: Mutex::new(HashMap::new()) })
     }
 }

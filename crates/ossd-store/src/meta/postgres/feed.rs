@@ -23,9 +23,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-use tokio_postgres::{AsyncMessage, Client, NoTls};
+use tokio_postgres::{AsyncMessage, Client};
 
 use super::config::PgConfig;
+use super::conn::describe;
 use crate::changes::{Applied, ChangeFeed, MetaChange};
 
 /// What the feed hands the node: a change and the counter it brings the node to.
@@ -101,7 +102,7 @@ const REPORT: &str = "INSERT INTO ossd_nodes (node, applied, seen_at) VALUES ($1
 async fn counter(client: &Client) -> Result<i64, String> {
     let query = client.query_one("SELECT value FROM ossd_counters WHERE name = 'config'", &[]);
     let row = timed("the change counter", query).await?;
-    row.try_get::<_, i64>(0).map_err(|e| e.to_string())
+    row.try_get::<_, i64>(0).map_err(|e| describe(&e))
 }
 
 /// Runs `query` within [`COUNTER_TIMEOUT`] (a slower answer counts as a lost connection).
@@ -111,7 +112,7 @@ async fn timed<T>(
 ) -> Result<T, String> {
     match tokio::time::timeout(COUNTER_TIMEOUT, query).await {
         Ok(Ok(t)) => Ok(t),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(describe(&e)),
         Err(_) => Err(format!("{what} took longer than {COUNTER_TIMEOUT:?}")),
     }
 }
@@ -176,8 +177,10 @@ impl Feed<'_> {
     async fn session(&self, config: &PgConfig, last: &mut Option<i64>) -> Result<(), String> {
         let mut pg = config.inner.clone();
         pg.application_name(APPLICATION_NAME);
-        let (client, mut connection) =
-            pg.connect(NoTls).await.map_err(|e| format!("connecting to {config}: {e}"))?;
+        let (client, mut connection) = pg
+            .connect(config.tls.connector())
+            .await
+            .map_err(|e| format!("connecting to {config}: {}", describe(&e)))?;
         // The connection's messages: notifications go to `notes`; it ends when the socket does.
         let (notes_tx, mut notes) = unbounded_channel::<String>();
         let driver = tokio::spawn(async move {
@@ -201,12 +204,12 @@ impl Feed<'_> {
         timed("setting up the feed", client.batch_execute("SET synchronous_commit TO off")).await?;
         timed("forgetting old nodes", client.batch_execute(FORGET_NODES)).await?;
         self.report(&client).await?;
-        client.batch_execute(&format!("LISTEN {CHANNEL}")).await.map_err(|e| e.to_string())?;
+        client.batch_execute(&format!("LISTEN {CHANNEL}")).await.map_err(|e| describe(&e))?;
         let schema: String = client
             .query_one("SELECT current_schema()", &[])
             .await
             .and_then(|r| r.try_get(0))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| describe(&e))?;
         let n0 = counter(&client).await?;
         *last = Some(n0);
         // Listening from here on; what changed before was not heard.

@@ -22,11 +22,13 @@ mod feed;
 mod list;
 pub(crate) mod schema;
 mod tables;
+mod tls;
 mod view;
 
 pub use config::{DEFAULT_POOL_SIZE, PgConfig, PgUrlError};
 use conn::{Conn, PgRuntime, Pool, db_error};
 use tables::PgTables;
+pub use tls::SslMode;
 use view::PgView;
 
 /// Times a write transaction that lost a race is run again before the error is returned.

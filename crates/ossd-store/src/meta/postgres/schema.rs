@@ -165,7 +165,10 @@ fn migrate_locked(conn: &Conn) -> Result<usize, StoreError> {
         let txn = format!("BEGIN; {sql}; {record}; COMMIT");
         if let Err(e) = conn.batch(&txn) {
             let _ = conn.batch("ROLLBACK");
-            return Err(StoreError::Meta(format!("migration {version} failed: {e}")));
+            return Err(StoreError::Meta(format!(
+                "migration {version} failed: {}",
+                super::conn::describe(&e)
+            )));
         }
     }
     Ok(MIGRATIONS.len())

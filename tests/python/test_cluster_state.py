@@ -8,7 +8,9 @@ change is in force on every node as soon as the client is told it succeeded: COR
 20 changes, the time the PutBucketCors took is printed), an ACL, a new bucket, a deleted
 bucket, a new access key and a disabled one, each checked on the other node right after the
 change with no waiting. When a node's LISTEN connection is killed (pg_terminate_backend) the
-change is in force there within one second.
+change is in force there within one second. While a node cannot hear the feed at all (its
+connection fails but the database answers), a key disabled on another node is refused on it at
+once: it reads the keys from the database until it hears the feed again.
 
 OSS behaviour relied on: a preflight (OPTIONS Object) is answered with
 Access-Control-Allow-Origin when a CORS rule of the bucket matches, 403 otherwise
@@ -194,6 +196,62 @@ def test_a_node_whose_listen_connection_is_killed_still_converges(two_nodes, pg_
           f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
           f"over {len(latencies)} changes")
 
+
+
+def test_a_node_that_cannot_hear_the_feed_reads_the_keys_from_the_database(two_nodes, pg_url):  # noqa: F811,E501
+    # The feed's connection fails while the database still answers the nodes' other
+    # connections (here: a session holds ossd_nodes locked against writes, so every feed session
+    # times out reporting; a database at max_connections refusing the reconnection would do the
+    # same). A key disabled meanwhile on node a must not keep working on node b: b, not hearing
+    # the feed, reads the keys from the database for every request until it hears it again.
+    a, b = two_nodes
+    name = unique_bucket_name()
+    oss2_bucket(a.endpoint, a.creds, name).create_bucket()
+    cli_a = Cli(a.endpoint, a.creds)
+    key = cli_a.create("while-lost")
+    cli_a.run("grant", key.access_key_id, name, "read")
+    on_b = oss2_bucket(b.endpoint, key, name)
+    on_b.list_objects()  # b knows the key (from memory: its feed is heard)
+
+    def refused():
+        try:
+            on_b.list_objects()
+            return False
+        except oss2.exceptions.ServerError as e:
+            return (e.status, e.code) == (403, "InvalidAccessKeyId")
+
+    exe = os.environ.get("OSSD_TEST_PSQL") or "psql"
+    lock = subprocess.Popen([exe, "-qAt", pg_url], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        lock.stdin.write("BEGIN;\nLOCK TABLE ossd_nodes IN EXCLUSIVE MODE;\nSELECT 'locked';\n")
+        lock.stdin.flush()
+        assert lock.stdout.readline().strip() == "locked"
+        lost = "change feed of the shared metadata lost"
+        until(lambda: all(lost in srv.log_path.read_text(errors="replace") for srv in (a, b)),
+              limit=5)
+        # a answers once b has applied the change or after 1 s (b does not report: not live).
+        cli_a.run("disable", key.access_key_id)
+        at_once(refused)
+        assert key.access_key_id in {k["access_key_id"]
+                                     for k in Cli(b.endpoint, b.creds).json("list")
+                                     if not k["enabled"]}
+        # Enabled again: b, still deaf, sees that too.
+        cli_a.run("enable", key.access_key_id)
+        on_b.list_objects()
+        cli_a.run("disable", key.access_key_id)
+        at_once(refused)
+    finally:
+        lock.stdin.write("COMMIT;\n")
+        lock.stdin.close()
+        lock.wait(timeout=30)
+    # The feed is heard again: the keys come from memory again, reloaded, and stay right.
+    back = "change feed of the shared metadata back"
+    until(lambda: all(back in srv.log_path.read_text(errors="replace") for srv in (a, b)),
+          limit=5)
+    at_once(refused)
+    cli_a.run("enable", key.access_key_id)
+    on_b.list_objects()
 
 def test_a_gone_node_holds_a_change_up_for_at_most_a_second(two_nodes, pg_url):  # noqa: F811
     # A node stopped cleanly leaves `ossd_nodes` at once; a node killed with -9 stops reporting

@@ -129,12 +129,17 @@ pub fn secret_for(state: &AppState, ak: &str) -> Result<(Principal, String), Api
     if ak == root.id {
         return Ok((Principal::Root, root.secret.clone()));
     }
-    match state.keys.get(ak) {
-        Some(k) => {
+    // Blocking only while the change feed of shared metadata is lost (keys read from it).
+    match crate::state::blocking(|| state.keys.get(ak)) {
+        Ok(Some(k)) => {
             let secret = k.access_key_secret.clone();
             Ok((Principal::Key(k), secret))
         }
-        None => Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak)),
+        Ok(None) => Err(ApiError::new(ErrorCode::InvalidAccessKeyId).field("OSSAccessKeyId", ak)),
+        Err(e) => {
+            tracing::error!(error = %e, "reading the access keys");
+            Err(ApiError::internal())
+        }
     }
 }
 

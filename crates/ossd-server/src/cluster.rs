@@ -7,7 +7,8 @@
 //! changed a bucket or the keys waits for every live node to have applied it before it answers
 //! ([`ossd_store::Store::settle_config`]), so a client that changed a CORS rule, an ACL or a key
 //! through one node finds it in force on every node as soon as it is told so. While the feed is
-//! lost, nothing read of buckets is cached.
+//! lost, nothing read of buckets is cached and the keys are read from the metadata for every
+//! request; once it is heard again the keys are reloaded and trusted from memory again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,24 +55,27 @@ pub(crate) fn follow(state: &Arc<AppState>) -> Result<(), String> {
 
 /// Drops what `change` makes stale.
 async fn apply(state: &Arc<AppState>, change: MetaChange) {
-    let reload_keys = match change {
+    let (reload_keys, heard_again) = match change {
         MetaChange::Bucket(name) => {
             state.forget_bucket(&name);
-            false
+            (false, false)
         }
-        MetaChange::Setting(name) => name == KEYS_SETTING,
+        MetaChange::Setting(name) => (name == KEYS_SETTING, false),
         MetaChange::Everything => {
             state.set_bucket_caching(true);
-            true
+            (true, true)
         }
         MetaChange::Lost(_) => {
             state.set_bucket_caching(false);
-            false
+            state.keys.set_current(false);
+            (false, false)
         }
     };
     if reload_keys {
         let st = Arc::clone(state);
         match tokio::task::spawn_blocking(move || st.keys.reload()).await {
+            // Memory holds what is stored now, and the feed tells of every later change.
+            Ok(Ok(())) if heard_again => state.keys.set_current(true),
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "reloading the access keys failed"),
             Err(e) => tracing::warn!(error = %e, "reloading the access keys panicked"),

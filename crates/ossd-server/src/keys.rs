@@ -3,13 +3,16 @@
 //! atomically; with metadata shared by several nodes (PostgreSQL), in the metadata's settings
 //! document `access_keys` instead (same JSON), so that every node knows every key: a node's
 //! `keys.json` is imported once, by the first node that starts while the metadata has none, and
-//! each node reloads the document when the change feed says it changed (`cluster.rs`).
+//! each node reloads the document when the change feed says it changed (`cluster.rs`). While a
+//! node's feed is lost it could miss a change (a key disabled or deleted on another node), so
+//! it then reads the document from the metadata for every lookup instead of trusting memory.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ossd_store::{Store, StoreError};
 
@@ -94,6 +97,9 @@ enum Backing {
 pub struct Keys {
     backing: Backing,
     keys: RwLock<BTreeMap<String, KeyRecord>>,
+    /// Whether `keys` is known to be current: always with a file; with shared metadata while
+    /// the change feed is heard ([`Keys::set_current`]).
+    current: AtomicBool,
 }
 
 /// Parses a key file or document (`None`: no keys yet).
@@ -134,7 +140,11 @@ impl Keys {
     pub fn load(data_dir: &Path) -> Result<Keys, KeyError> {
         let path = data_dir.join("keys.json");
         let keys = parse(read_file(&path)?.as_deref())?;
-        Ok(Keys { backing: Backing::File(path), keys: RwLock::new(keys) })
+        Ok(Keys {
+            backing: Backing::File(path),
+            keys: RwLock::new(keys),
+            current: AtomicBool::new(true),
+        })
     }
 
     /// Loads the keys of shared metadata (blocking), first importing `DATA/keys.json` if the
@@ -152,7 +162,11 @@ impl Keys {
             None => store.setting(KEYS_SETTING)?,
         };
         let keys = parse(doc.as_deref())?;
-        Ok(Keys { backing: Backing::Shared(store), keys: RwLock::new(keys) })
+        Ok(Keys {
+            backing: Backing::Shared(store),
+            keys: RwLock::new(keys),
+            current: AtomicBool::new(true),
+        })
     }
 
     /// Reads the keys again from the shared metadata (blocking; nothing to do with a file).
@@ -165,14 +179,39 @@ impl Keys {
         Ok(())
     }
 
-    /// The key, if it exists.
-    pub fn get(&self, id: &str) -> Option<KeyRecord> {
-        self.keys.read().ok()?.get(id).cloned()
+    /// Whether the keys in memory are current (`true` once the change feed is heard again and
+    /// the keys reloaded, `false` when it is lost). While they are not, every lookup reads the
+    /// keys from the shared metadata (blocking). Nothing changes with a file.
+    pub fn set_current(&self, on: bool) {
+        self.current.store(on, Ordering::Release);
     }
 
-    /// All keys, by id.
-    pub fn list(&self) -> Vec<KeyRecord> {
-        self.keys.read().map(|m| m.values().cloned().collect()).unwrap_or_default()
+    /// The keys as stored, if memory may be stale (feed lost); `None` when memory is current.
+    fn stored_if_stale(&self) -> Result<Option<BTreeMap<String, KeyRecord>>, KeyError> {
+        match &self.backing {
+            Backing::Shared(store) if !self.current.load(Ordering::Acquire) => {
+                Ok(Some(parse(store.setting(KEYS_SETTING)?.as_deref())?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The key, if it exists (blocking while the keys are not current).
+    pub fn get(&self, id: &str) -> Result<Option<KeyRecord>, KeyError> {
+        if let Some(mut stored) = self.stored_if_stale()? {
+            return Ok(stored.remove(id));
+        }
+        let m = self.keys.read().map_err(|_| KeyError::Corrupt("lock poisoned".into()))?;
+        Ok(m.get(id).cloned())
+    }
+
+    /// All keys, by id (blocking while the keys are not current).
+    pub fn list(&self) -> Result<Vec<KeyRecord>, KeyError> {
+        if let Some(stored) = self.stored_if_stale()? {
+            return Ok(stored.into_values().collect());
+        }
+        let m = self.keys.read().map_err(|_| KeyError::Corrupt("lock poisoned".into()))?;
+        Ok(m.values().cloned().collect())
     }
 
     /// Creates a new enabled key with no grants.
@@ -215,11 +254,14 @@ impl Keys {
 
     /// Removes every grant on a bucket (after DeleteBucket).
     pub fn forget_bucket(&self, bucket: &str) -> Result<(), KeyError> {
-        let any = self
-            .keys
-            .read()
-            .map(|m| m.values().any(|k| k.grants.contains_key(bucket)))
-            .unwrap_or(false);
+        // Memory may skip the write when no key has a grant on the bucket, but only while it is
+        // current.
+        let any = !self.current.load(Ordering::Acquire)
+            || self
+                .keys
+                .read()
+                .map(|m| m.values().any(|k| k.grants.contains_key(bucket)))
+                .unwrap_or(true);
         if !any {
             return Ok(());
         }

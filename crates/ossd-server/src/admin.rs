@@ -125,7 +125,7 @@ pub(crate) fn keys(
     let now_ms = now_secs() * 1000;
     match (method, segs) {
         ("GET", ["keys"]) => {
-            let keys = crate::state::blocking(|| state.keys.list()).map_err(key_error)?;
+            let keys = state.keys.list().map_err(key_error)?;
             let views: Vec<KeyView<'_>> = keys.iter().map(|k| view(k, false)).collect();
             json(StatusCode::OK, &views)
         }
@@ -135,7 +135,9 @@ pub(crate) fn keys(
             json(StatusCode::CREATED, &view(&k, true))
         }
         ("GET", ["keys", id]) => {
-            let k = crate::state::blocking(|| state.keys.get(id))
+            let k = state
+                .keys
+                .get(id)
                 .map_err(key_error)?
                 .ok_or_else(|| key_error(KeyError::NotFound))?;
             json(StatusCode::OK, &view(&k, false))

@@ -129,8 +129,8 @@ pub fn secret_for(state: &AppState, ak: &str) -> Result<(Principal, String), Api
     if ak == root.id {
         return Ok((Principal::Root, root.secret.clone()));
     }
-    // Blocking only while the change feed of shared metadata is lost (keys read from it).
-    match crate::state::blocking(|| state.keys.get(ak)) {
+    // Reads the metadata only while the change feed of shared metadata is lost.
+    match state.keys.get(ak) {
         Ok(Some(k)) => {
             let secret = k.access_key_secret.clone();
             Ok((Principal::Key(k), secret))

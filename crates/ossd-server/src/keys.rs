@@ -187,16 +187,19 @@ impl Keys {
     }
 
     /// The keys as stored, if memory may be stale (feed lost); `None` when memory is current.
+    /// Only the read of the stored keys blocks (in `block_in_place`, so it may be called from a
+    /// request's task): the common case, memory current, costs no hand-off of the worker.
     fn stored_if_stale(&self) -> Result<Option<BTreeMap<String, KeyRecord>>, KeyError> {
         match &self.backing {
             Backing::Shared(store) if !self.current.load(Ordering::Acquire) => {
-                Ok(Some(parse(store.setting(KEYS_SETTING)?.as_deref())?))
+                let doc = crate::state::blocking(|| store.setting(KEYS_SETTING))?;
+                Ok(Some(parse(doc.as_deref())?))
             }
             _ => Ok(None),
         }
     }
 
-    /// The key, if it exists (blocking while the keys are not current).
+    /// The key, if it exists (reading the metadata while the keys are not current).
     pub fn get(&self, id: &str) -> Result<Option<KeyRecord>, KeyError> {
         if let Some(mut stored) = self.stored_if_stale()? {
             return Ok(stored.remove(id));
@@ -205,7 +208,7 @@ impl Keys {
         Ok(m.get(id).cloned())
     }
 
-    /// All keys, by id (blocking while the keys are not current).
+    /// All keys, by id (reading the metadata while the keys are not current).
     pub fn list(&self) -> Result<Vec<KeyRecord>, KeyError> {
         if let Some(stored) = self.stored_if_stale()? {
             return Ok(stored.into_values().collect());

@@ -136,7 +136,7 @@ fn principal_of(state: &AppState, s: &Session) -> Option<Principal> {
     if s.access_key_id == state.config.root.id {
         return Some(Principal::Root);
     }
-    match crate::state::blocking(|| state.keys.get(&s.access_key_id)) {
+    match state.keys.get(&s.access_key_id) {
         Ok(k) => k.filter(|k| k.enabled).map(Principal::Key),
         Err(e) => {
             tracing::error!(error = %e, "reading the access keys");

@@ -5,7 +5,13 @@
 //! fs:///var/lib/ossd-blobs
 //! s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=us-east-1
 //! oss://bucket/prefix?endpoint=https://oss-cn-hangzhou.aliyuncs.com
+//! oss://bucket/prefix?endpoint=http://10.0.0.5:9000           (path-style: an IP address)
+//! oss://bucket/prefix?endpoint=http://store.internal&addressing=path
 //! ```
+//!
+//! OSS is addressed virtual-hosted-style (`bucket.endpoint-host`) unless the endpoint's host is
+//! an IP address or `localhost`, which no bucket name can prefix in DNS, or `addressing=path`
+//! says otherwise (an OSS-compatible server without wildcard DNS, such as another ossd).
 
 use std::fmt;
 
@@ -67,6 +73,10 @@ pub struct BlobLocation {
     pub region: Option<String>,
     /// Credentials; `None`: the service's own lookup (for `s3`, the AWS environment and files).
     pub credentials: Option<BlobCredentials>,
+    /// `oss` only: `Some(true)` path-style, `Some(false)` virtual-hosted-style (`addressing=`);
+    /// `None`: path-style for an IP address or `localhost`, else virtual-hosted-style
+    /// ([`BlobLocation::oss_path_style`]).
+    pub path_style: Option<bool>,
 }
 
 /// Why a `--blobs` value was refused.
@@ -80,7 +90,7 @@ fn bad(msg: impl Into<String>) -> BadLocation {
 
 impl BlobLocation {
     /// Parses `fs:///path`, `s3://bucket[/prefix][?endpoint=…&region=…]` or
-    /// `oss://bucket[/prefix][?endpoint=…]`. Credentials in the URL (`user:secret@`) are
+    /// `oss://bucket[/prefix][?endpoint=…&addressing=path|virtual]`. Credentials in the URL (`user:secret@`) are
     /// refused: a URL ends up in process lists and logs.
     pub fn parse(url: &str) -> Result<BlobLocation, BadLocation> {
         let (scheme, rest) =
@@ -99,6 +109,7 @@ impl BlobLocation {
             endpoint: None,
             region: None,
             credentials: None,
+            path_style: None,
         };
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -117,9 +128,16 @@ impl BlobLocation {
                     loc.endpoint = Some(value);
                 }
                 ("region", BlobService::S3) => loc.region = Some(value),
+                ("addressing", BlobService::Oss) => {
+                    loc.path_style = Some(match value.as_str() {
+                        "path" => true,
+                        "virtual" => false,
+                        _ => return Err(bad("addressing must be path or virtual")),
+                    });
+                }
                 _ => {
                     return Err(bad(format!(
-                        "unknown parameter {name:?} for {scheme} (s3: endpoint, region; oss: endpoint; fs: none)"
+                        "unknown parameter {name:?} for {scheme} (s3: endpoint, region; oss: endpoint, addressing; fs: none)"
                     )));
                 }
             }
@@ -173,6 +191,10 @@ impl fmt::Display for BlobLocation {
                 }
                 if let Some(r) = &self.region {
                     write!(f, "{sep}region={r}")?;
+                    sep = '&';
+                }
+                if let Some(p) = self.path_style {
+                    write!(f, "{sep}addressing={}", if p { "path" } else { "virtual" })?;
                 }
             }
         }
@@ -180,10 +202,45 @@ impl fmt::Display for BlobLocation {
     }
 }
 
+impl BlobLocation {
+    /// Whether `oss` requests name the bucket in the path: as `addressing=` says, else when the
+    /// endpoint's host is an IP address or `localhost`.
+    pub fn oss_path_style(&self) -> bool {
+        if let Some(p) = self.path_style {
+            return p;
+        }
+        let Some(endpoint) = &self.endpoint else { return false };
+        let rest = endpoint.split_once("://").map_or(endpoint.as_str(), |(_, r)| r);
+        let authority = rest.split(['/', '?']).next().unwrap_or("");
+        let host = if let Some(v6) = authority.strip_prefix('[') {
+            return v6.contains(']');
+        } else {
+            authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+        };
+        host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::Ipv4Addr>().is_ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests unwrap on values they construct")]
     use super::*;
+
+    #[test]
+    fn oss_is_path_style_for_addresses_and_when_told() {
+        let style = |url: &str| BlobLocation::parse(url).unwrap().oss_path_style();
+        assert!(!style("oss://b?endpoint=https://oss-cn-hangzhou.aliyuncs.com"));
+        assert!(!style("oss://b"));
+        assert!(style("oss://b/p?endpoint=http://127.0.0.1:9000"));
+        assert!(style("oss://b/p?endpoint=http://[::1]:9000/"));
+        assert!(style("oss://b/p?endpoint=http://LOCALHOST"));
+        assert!(style("oss://b?endpoint=http://store.internal&addressing=path"));
+        assert!(!style("oss://b?endpoint=http://10.0.0.5&addressing=virtual"));
+        let loc = BlobLocation::parse("oss://b/p?endpoint=http://h&addressing=path").unwrap();
+        assert_eq!(loc.to_string(), "oss://b/p?endpoint=http://h&addressing=path");
+        assert!(BlobLocation::parse("oss://b?addressing=cname").is_err());
+        assert!(BlobLocation::parse("s3://b?addressing=path").is_err());
+    }
 
     #[test]
     fn parses_the_three_services() {

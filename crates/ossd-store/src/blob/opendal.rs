@@ -114,6 +114,9 @@ impl OpendalBlobs {
             BlobService::Oss => {
                 let mut b =
                     services::Oss::default().bucket(&loc.bucket).root(&format!("/{}", loc.root));
+                if loc.oss_path_style() {
+                    b = b.addressing_style("path");
+                }
                 if let Some(e) = &loc.endpoint {
                     b = b.endpoint(e);
                 }

@@ -5,7 +5,9 @@
 # (postgres://ossd@127.0.0.1:PORT/ossd_test, trust authentication on loopback: no password).
 # The server offers TLS (ssl=on) with a certificate for DNS name `localhost` only, issued by a
 # throwaway CA whose certificate is exported as OSSD_TEST_POSTGRES_CA: a client that prefers TLS
-# (libpq's and ossd's default) gets it; plain connections are allowed too.
+# (libpq's and ossd's default) gets it; plain connections are allowed too. One role
+# authenticates with a password (SCRAM-SHA-256, TLS only): OSSD_TEST_POSTGRES_SCRAM_USER and
+# OSSD_TEST_POSTGRES_SCRAM_PASSWORD, which may create databases.
 # `pg_stop` stops it and removes the directory; call it from your EXIT trap.
 #
 # The cluster runs with fsync off: it is thrown away after the run, and durability is not what
@@ -51,10 +53,18 @@ pg_start() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${PG_AS[@]}" "$bin/initdb" -D "$PG_DIR/data" -U ossd -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 \
     || { cat "$PG_DIR/initdb.log" >&2; return 1; }
+  # The password role first (pg_hba.conf: the first matching line decides), then initdb's trust.
+  { printf 'hostssl all ossd_scram 127.0.0.1/32 scram-sha-256\nhost all ossd_scram 127.0.0.1/32 reject\n'
+    cat "$PG_DIR/data/pg_hba.conf"; } >"$PG_DIR/pg_hba.new"
+  cat "$PG_DIR/pg_hba.new" >"$PG_DIR/data/pg_hba.conf"
   "${PG_AS[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
     -o "-p $port -c listen_addresses=127.0.0.1 -k $PG_DIR -c fsync=${PG_FSYNC:-off} -c full_page_writes=${PG_FSYNC:-off} -c max_connections=300 -c ssl=on -c ssl_cert_file=$PG_DIR/tls/server.pem -c ssl_key_file=$PG_DIR/tls/server.key" >/dev/null \
     || { cat "$PG_DIR/server.log" >&2; return 1; }
   "$bin/psql" -q -h 127.0.0.1 -p "$port" -U ossd -d postgres -c 'CREATE DATABASE ossd_test' >/dev/null
+  OSSD_TEST_POSTGRES_SCRAM_PASSWORD="scram-$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
+  "$bin/psql" -q -h 127.0.0.1 -p "$port" -U ossd -d postgres \
+    -c "CREATE ROLE ossd_scram LOGIN CREATEDB PASSWORD '$OSSD_TEST_POSTGRES_SCRAM_PASSWORD'" >/dev/null
+  export OSSD_TEST_POSTGRES_SCRAM_USER=ossd_scram OSSD_TEST_POSTGRES_SCRAM_PASSWORD
   export OSSD_TEST_POSTGRES_URL="postgres://ossd@127.0.0.1:$port/ossd_test"
   export OSSD_TEST_PSQL="$bin/psql"
   export OSSD_TEST_POSTGRES_CA="$PG_DIR/tls/ca.pem"

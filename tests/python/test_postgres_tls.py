@@ -6,7 +6,10 @@ PEM file of roots, or `system`) mean what the PostgreSQL documentation says they
 session is encrypted unless `disable` (`prefer` falls back to plain text only if the server
 offers no TLS); `verify-ca` checks the certificate chain up to a given root, `verify-full` also
 the host name of the URL. Every connection of a node — the pool and the change feed — is
-checked on the server side, in `pg_stat_ssl`.
+checked on the server side, in `pg_stat_ssl`. Over TLS, ossd offers SCRAM channel binding
+(`tls-server-end-point`): with `channel_binding=require` a role that authenticates with a
+password (SCRAM-SHA-256) connects only if the binding was used
+(https://www.postgresql.org/docs/current/sasl-authentication.html).
 
 The test server (tests/lib/postgres.sh) offers TLS with a certificate for `localhost` only,
 issued by the CA in OSSD_TEST_POSTGRES_CA: through `127.0.0.1` the name does not match.
@@ -133,3 +136,26 @@ def test_tls_settings_ossd_cannot_honour_stop_the_start(tmp_path, pg_url, ca):  
         said = refused(tmp_path, with_params(pg_url, **params), "bad")
         assert says in said, (params, said)
 
+
+
+def test_scram_with_channel_binding(tmp_path, pg_url, ca, monkeypatch):  # noqa: F811
+    user = os.environ.get("OSSD_TEST_POSTGRES_SCRAM_USER")
+    password = os.environ.get("OSSD_TEST_POSTGRES_SCRAM_PASSWORD")
+    assert user and password, "tests/lib/postgres.sh creates the password role"
+    # A database of that role's own (it creates the schema).
+    db = "scram_" + urllib.parse.urlsplit(pg_url).path.lstrip("/")
+    psql(pg_url, f"CREATE DATABASE {db} OWNER {user}")
+    parts = urllib.parse.urlsplit(pg_url)
+    hostport = parts.netloc.rpartition("@")[2]
+    url = f"postgres://{user}@{hostport}/{db}?sslmode=require&channel_binding=require"
+    try:
+        monkeypatch.setenv("OSSD_META_PASSWORD", "not-" + password)
+        said = refused(tmp_path, url, "wrong-pw")
+        assert "password authentication failed" in said, said
+        assert password not in said
+        monkeypatch.setenv("OSSD_META_PASSWORD", password)
+        srv = serves(tmp_path, url, "scram")
+        srv.kill()
+        assert password not in srv.log_path.read_text(errors="replace")
+    finally:
+        psql(pg_url, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use crate::StoreError;
 use crate::meta::{Metadata, Tables, View};
 
+mod channel_binding;
 mod config;
 pub(crate) mod conn;
 mod feed;

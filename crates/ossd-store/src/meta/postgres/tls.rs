@@ -14,9 +14,10 @@
 //! `verify-full` use `~/.postgresql/root.crt`, libpq's default, and fail clearly if it is
 //! missing. Client certificates (`sslcert`, `sslkey`) are not supported and refused by name.
 //!
-//! The handshake runs on rustls with the ring provider, like the HTTPS listener. No channel
-//! binding is offered to SCRAM (`channel_binding=require` fails); the password exchange is
-//! SCRAM-SHA-256 inside the encrypted session.
+//! The handshake runs on rustls with the ring provider, like the HTTPS listener. The session
+//! offers SCRAM channel binding (`tls-server-end-point`, `channel_binding.rs`), so a password
+//! exchange cannot be relayed through a TLS man in the middle even when the certificate is not
+//! checked; `channel_binding=require` in the URL insists on it.
 
 use std::future::Future;
 use std::io;
@@ -35,6 +36,8 @@ use rustls::{
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
+
+use super::channel_binding::tls_server_end_point;
 
 /// libpq's `sslmode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -390,7 +393,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for RustlsStream<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream for RustlsStream<S> {
     fn channel_binding(&self) -> ChannelBinding {
-        ChannelBinding::none()
+        let (_, session) = self.0.get_ref();
+        session
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|cert| tls_server_end_point(cert))
+            .map_or_else(ChannelBinding::none, ChannelBinding::tls_server_end_point)
     }
 }
 

@@ -68,6 +68,7 @@ pg_start() {
   export OSSD_TEST_POSTGRES_URL="postgres://ossd@127.0.0.1:$port/ossd_test"
   export OSSD_TEST_PSQL="$bin/psql"
   export OSSD_TEST_POSTGRES_CA="$PG_DIR/tls/ca.pem"
+  export OSSD_TEST_POSTGRES_SOCKET_DIR="$PG_DIR"
   pg_say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') at $OSSD_TEST_POSTGRES_URL"
 }
 

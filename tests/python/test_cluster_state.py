@@ -245,7 +245,8 @@ def test_a_node_that_cannot_hear_the_feed_reads_the_keys_from_the_database(two_n
         lock.stdin.write("COMMIT;\n")
         lock.stdin.close()
         lock.wait(timeout=30)
-    # The feed is heard again: the keys come from memory again, reloaded, and stay right.
+    # The feed is heard again: the keys stay right (read from the database until b has reloaded
+    # them, from memory after; which of the two answers is not visible from here).
     back = "change feed of the shared metadata back"
     until(lambda: all(back in srv.log_path.read_text(errors="replace") for srv in (a, b)),
           limit=5)

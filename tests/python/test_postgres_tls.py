@@ -159,3 +159,19 @@ def test_scram_with_channel_binding(tmp_path, pg_url, ca, monkeypatch):  # noqa:
         assert password not in srv.log_path.read_text(errors="replace")
     finally:
         psql(pg_url, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+
+def test_a_unix_socket_connection_is_plain_and_works(tmp_path, pg_url, ca):  # noqa: F811
+    # No TLS over a local socket (the server offers none there): the default `prefer` falls
+    # back to plain, as libpq's does, whatever the TLS machinery makes of the missing host name.
+    sock = os.environ.get("OSSD_TEST_POSTGRES_SOCKET_DIR")
+    assert sock, "tests/lib/postgres.sh exports the socket directory"
+    parts = urllib.parse.urlsplit(pg_url)
+    port = parts.netloc.rsplit(":", 1)[1]
+    url = f"postgres://ossd@{urllib.parse.quote(sock, safe='')}:{port}{parts.path}"
+    srv = serves(tmp_path, url, "socket")
+    try:
+        conns = connections(pg_url)
+        assert conns and all(ssl == "f" for _, ssl in conns), conns
+    finally:
+        srv.kill()

@@ -55,28 +55,28 @@ pub(crate) fn follow(state: &Arc<AppState>) -> Result<(), String> {
 
 /// Drops what `change` makes stale.
 async fn apply(state: &Arc<AppState>, change: MetaChange) {
-    let (reload_keys, heard_again) = match change {
+    let reload_keys = match change {
         MetaChange::Bucket(name) => {
             state.forget_bucket(&name);
-            (false, false)
+            false
         }
-        MetaChange::Setting(name) => (name == KEYS_SETTING, false),
+        MetaChange::Setting(name) => name == KEYS_SETTING,
         MetaChange::Everything => {
             state.set_bucket_caching(true);
-            (true, true)
+            true
         }
         MetaChange::Lost(_) => {
             state.set_bucket_caching(false);
             state.keys.set_current(false);
-            (false, false)
+            false
         }
     };
     if reload_keys {
         let st = Arc::clone(state);
         match tokio::task::spawn_blocking(move || st.keys.reload()).await {
-            // Memory holds what is stored now, and the feed tells of every later change.
-            Ok(Ok(())) if heard_again => state.keys.set_current(true),
-            Ok(Ok(())) => {}
+            // Memory holds what is stored now, and the feed, heard (the change came through
+            // it), tells of every later change: a loss is applied after this one.
+            Ok(Ok(())) => state.keys.set_current(true),
             Ok(Err(e)) => tracing::warn!(error = %e, "reloading the access keys failed"),
             Err(e) => tracing::warn!(error = %e, "reloading the access keys panicked"),
         }

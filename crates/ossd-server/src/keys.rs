@@ -162,10 +162,12 @@ impl Keys {
             None => store.setting(KEYS_SETTING)?,
         };
         let keys = parse(doc.as_deref())?;
+        // Not trusted until the change feed is heard (`cluster.rs`): a change made on another
+        // node between this read and the first notification would be missed.
         Ok(Keys {
             backing: Backing::Shared(store),
             keys: RwLock::new(keys),
-            current: AtomicBool::new(true),
+            current: AtomicBool::new(false),
         })
     }
 

@@ -62,6 +62,11 @@ impl PgConfig {
             inner.connect_timeout(Duration::from_secs(10));
         }
         inner.application_name("ossd");
+        // `sslmode` was taken out above: if the client still found one, the URL says it in a
+        // way ossd did not read, and overriding it could weaken what the operator asked for.
+        if inner.get_ssl_mode() != tokio_postgres::config::SslMode::Prefer {
+            return Err(PgUrlError("sslmode is given in a form ossd cannot read".to_owned()));
+        }
         inner.ssl_mode(tls.mode.client_mode());
         Ok(PgConfig { inner, tls, pool_size: DEFAULT_POOL_SIZE, pool_wait: DEFAULT_POOL_WAIT })
     }
@@ -129,14 +134,21 @@ impl PgConfig {
 /// `sslrootcert`, and their values. Client certificates and the other `ssl*` parameters are
 /// refused by name.
 fn take_tls_params(url: &str) -> Result<(String, Option<SslMode>, Option<RootCerts>), PgUrlError> {
-    let Some((base, query)) = url.split_once('?') else {
+    // The query starts at the first `?` after the credentials, as the PostgreSQL client reads
+    // the URL: a `?` in a password (before the first `@`) is the password's.
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let authority = url[after_scheme..].find('@').map_or(after_scheme, |i| after_scheme + i + 1);
+    let Some(q) = url[authority..].find('?').map(|i| authority + i) else {
         return Ok((url.to_owned(), None, None));
     };
+    let (base, query) = (&url[..q], &url[q + 1..]);
     let (mut mode, mut roots, mut rest) = (None, None, Vec::new());
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        // Keys are percent-decoded too, as the client decodes them: `%73slmode` is `sslmode`.
+        let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
         let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-        match key {
+        match key.as_ref() {
             "sslmode" => {
                 mode = Some(SslMode::parse(&value).ok_or_else(|| {
                     PgUrlError(format!(
@@ -155,9 +167,11 @@ fn take_tls_params(url: &str) -> Result<(String, Option<SslMode>, Option<RootCer
                     "{key}: client certificates are not supported (authenticate with a password)"
                 )));
             }
-            k if k.starts_with("ssl") && k != "sslnegotiation" => {
+            "sslnegotiation" if value == "postgres" => rest.push(pair),
+            k if k.starts_with("ssl") => {
                 return Err(PgUrlError(format!(
-                    "{k} is not supported (sslmode and sslrootcert are)"
+                    "{k} is not supported (sslmode and sslrootcert are; sslnegotiation only as \
+                     postgres)"
                 )));
             }
             _ => rest.push(pair),
@@ -221,6 +235,18 @@ mod tests {
         assert_eq!(c.inner.get_connect_timeout(), Some(&Duration::from_secs(3)));
         let c = PgConfig::parse("postgres://u@h/db?sslmode=disable").unwrap();
         assert_eq!(c.inner.get_ssl_mode(), tokio_postgres::config::SslMode::Disable);
+        // A `?` in the password belongs to it; the query starts after the credentials.
+        let c = PgConfig::parse("postgres://u:p?w@h/db?sslmode=require").unwrap();
+        assert_eq!(c.ssl_mode(), SslMode::Require);
+        assert_eq!(c.inner.get_password(), Some(&b"p?w"[..]));
+        let c = PgConfig::parse("postgres://u:x?sslmode=SECRET@h/db").unwrap();
+        assert_eq!(
+            (c.ssl_mode(), c.inner.get_password()),
+            (SslMode::Prefer, Some(&b"x?sslmode=SECRET"[..]))
+        );
+        assert!(!format!("{c:?}").contains("SECRET"));
+        let c = PgConfig::parse("postgres://u@h/db?%73slmode=require").unwrap();
+        assert_eq!(c.ssl_mode(), SslMode::Require);
         for (url, says) in [
             ("postgres://u@h/db?sslmode=allow", "sslmode=allow: expected"),
             ("postgres://u@h/db?sslcert=c.pem&sslkey=k.pem", "client certificates"),
@@ -228,6 +254,8 @@ mod tests {
             ("postgres://u@h/db?sslmode=verify-ca&sslrootcert=", "sslrootcert is empty"),
             ("postgres://u@h/db?sslmode=require&sslrootcert=system", "needs sslmode=verify-full"),
             ("postgres://u@h/db?sslrootcert=%2Fno%2Fsuch.pem", "sslrootcert /no/such.pem: "),
+            ("postgres://u@h/db?sslnegotiation=direct", "sslnegotiation only as postgres"),
+            ("postgres://u@h/db?%73slmode=allow", "sslmode=allow: expected"),
         ] {
             let e = PgConfig::parse(url).unwrap_err().to_string();
             assert!(e.contains(says), "{url}: {e}");

@@ -3,16 +3,16 @@
 //! | `sslmode`          | encrypted                  | certificate checked                      |
 //! |--------------------|----------------------------|------------------------------------------|
 //! | `disable`          | never                      | –                                        |
-//! | `prefer` (default) | if the server offers TLS   | no; the chain if `sslrootcert` is given  |
-//! | `require`          | always                     | no; the chain if `sslrootcert` is given  |
+//! | `prefer` (default) | if the server offers TLS   | no; the chain if there are roots (below) |
+//! | `require`          | always                     | no; the chain if there are roots (below) |
 //! | `verify-ca`        | always                     | chain up to a root of `sslrootcert`      |
 //! | `verify-full`      | always                     | chain, and the host name of the URL      |
 //!
 //! `sslrootcert` is a PEM file of root certificates, or `system` for the system's roots (then
 //! `verify-full` is the default and anything weaker an error, as in libpq 16: anyone can get a
-//! publicly trusted certificate for a name of their own). Without it, `verify-ca` and
-//! `verify-full` use `~/.postgresql/root.crt`, libpq's default, and fail clearly if it is
-//! missing. Client certificates (`sslcert`, `sslkey`) are not supported and refused by name.
+//! publicly trusted certificate for a name of their own). Without it, `~/.postgresql/root.crt`,
+//! libpq's default, is used if it exists (so `prefer` and `require` check the chain then too);
+//! `verify-ca` and `verify-full` fail clearly if it is missing. Client certificates (`sslcert`, `sslkey`) are not supported and refused by name.
 //!
 //! The handshake runs on rustls with the ring provider, like the HTTPS listener. The session
 //! offers SCRAM channel binding (`tls-server-end-point`, `channel_binding.rs`), so a password
@@ -146,22 +146,23 @@ impl PgTls {
             }
             (m, _) => m.unwrap_or(SslMode::Prefer),
         };
+        // Without sslrootcert, libpq's default file is used when it exists (then prefer and
+        // require check the chain too); verify-ca and verify-full need it.
         let roots = match roots {
             Some(r) => Some(r),
-            None if matches!(mode, SslMode::VerifyCa | SslMode::VerifyFull) => {
-                match default_root_file().filter(|p| p.is_file()) {
-                    Some(p) => Some(RootCerts::File(p)),
-                    None => {
-                        return Err(PgTlsError::Setting(format!(
-                            "sslmode={} needs the root certificates to check the server's \
+            None if mode == SslMode::Disable => None,
+            None => match default_root_file().filter(|p| p.is_file()) {
+                Some(p) => Some(RootCerts::File(p)),
+                None if matches!(mode, SslMode::Prefer | SslMode::Require) => None,
+                None => {
+                    return Err(PgTlsError::Setting(format!(
+                        "sslmode={} needs the root certificates to check the server's \
                              against: sslrootcert=FILE (PEM) or sslrootcert=system in the URL, \
                              or ~/.postgresql/root.crt",
-                            mode.as_str()
-                        )));
-                    }
+                        mode.as_str()
+                    )));
                 }
-            }
-            None => None,
+            },
         };
         let provider = Arc::new(ring::default_provider());
         let verifier: Arc<dyn ServerCertVerifier> = match (&roots, mode) {
@@ -331,10 +332,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> MakeTlsConnect<S> for M
     type Error = io::Error;
 
     fn make_tls_connect(&mut self, host: &str) -> Result<RustlsConnect, io::Error> {
-        // An IP address or a DNS name, as written in the URL: what verify-full checks.
-        let name = ServerName::try_from(host.to_owned()).map_err(|e| {
-            io::Error::new(io::ErrorKind::InvalidInput, format!("host {host:?}: {e}"))
-        })?;
+        // An IP address or a DNS name, as written in the URL: what verify-full checks. The
+        // client asks for a connector for every connection, also over a Unix socket (no host
+        // name) where it never uses it: a name that is no server name fails the handshake only.
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|e| format!("host {host:?} cannot be checked against a certificate: {e}"));
         Ok(RustlsConnect { config: Arc::clone(&self.0), name })
     }
 }
@@ -342,7 +344,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> MakeTlsConnect<S> for M
 /// One connection's handshake.
 pub(crate) struct RustlsConnect {
     config: Arc<ClientConfig>,
-    name: ServerName<'static>,
+    name: Result<ServerName<'static>, String>,
 }
 
 type Handshake<S> = Pin<Box<dyn Future<Output = io::Result<RustlsStream<S>>> + Send>>;
@@ -354,8 +356,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> TlsConnect<S> for Rustl
 
     fn connect(self, stream: S) -> Handshake<S> {
         Box::pin(async move {
+            let name = self.name.map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
             let connector = tokio_rustls::TlsConnector::from(self.config);
-            Ok(RustlsStream(connector.connect(self.name, stream).await?))
+            Ok(RustlsStream(connector.connect(name, stream).await?))
         })
     }
 }
@@ -411,10 +414,10 @@ mod tests {
     fn modes_resolve_as_in_libpq() {
         let t = PgTls::new(None, None).unwrap();
         assert_eq!((t.mode, t.roots), (SslMode::Prefer, None));
-        let t = PgTls::new(None, Some(RootCerts::System));
-        // No roots on a bare system is an error too; either way, never a weaker mode.
-        if let Ok(t) = t {
-            assert_eq!(t.mode, SslMode::VerifyFull);
+        // The system's roots imply verify-full; a system without roots says so instead.
+        match PgTls::new(None, Some(RootCerts::System)) {
+            Ok(t) => assert_eq!(t.mode, SslMode::VerifyFull),
+            Err(e) => assert!(e.to_string().contains("no root certificate found"), "{e}"),
         }
         let e = PgTls::new(Some(SslMode::Require), Some(RootCerts::System)).err().unwrap();
         assert!(e.to_string().contains("needs sslmode=verify-full"), "{e}");

@@ -2,33 +2,30 @@
 //! [`BlobBackend`]. Mutations of concurrent callers are committed together in one write
 //! transaction (group commit, `group.rs`) that also maintains blob reference counts and bucket
 //! counters (`writer.rs`); blob files whose count drops to zero are deleted only after the
-//! commit (`txn.rs`), or after the readers that may still open them (`lease.rs`).
+//! commit (`txn.rs`), or after the readers that may still open them (`lease.rs`). Opening a
+//! store is in `store/open.rs`, the multipart API in `store/uploads.rs`.
 
 use std::io::{self, Read};
-use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use redb::Database;
-
 use crate::StoreError;
-use crate::blob::{BlobBackend, BlobOpener, BlobWriter, FsBlobs, MemBlobs, ObjectReader};
+use crate::blob::{BlobBackend, BlobOpener, BlobWriter, ObjectReader};
 use crate::crypt::Keyring;
 use crate::crypt::stream::Decryptor;
-use crate::dbfile::MetaFile;
 use crate::group::{Commit, CommitterSignal, Committing, GroupQueue};
 use crate::lease::{Leases, ReadLease};
-use crate::meta::postgres::{PgConfig, PgMeta};
-use crate::meta::redb::RedbMeta;
 use crate::meta::{Metadata, View};
 use crate::read::check_range;
-use crate::record::{
-    Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ListUploadsQuery, ObjectRecord,
-    PartRecord, PartsPage, UploadRecord, UploadsPage,
-};
+use crate::record::{Blob, BlobId, BucketRecord, BucketStats, ListPage, ListQuery, ObjectRecord};
 use crate::space::Space;
 use crate::version::{VersionSel, Versioning};
 use crate::writer::{Op, OpOutput, Written, missing_blob};
 use std::future::IntoFuture;
+
+mod open;
+mod uploads;
+
+pub use open::{DEFAULT_CACHE_BYTES, DEFAULT_RESERVE_BYTES, MASTER_KEY_FILE, StoreOptions};
 
 /// Whether a write may replace an existing object (`x-oss-forbid-overwrite`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,56 +42,6 @@ pub const DEFAULT_INLINE_MAX: u64 = 16 * 1024;
 
 /// How many orphan candidates `sweep_orphans` checks per lock hold.
 pub(crate) const SWEEP_BATCH: usize = 512;
-
-/// Tuning knobs for [`Store::open_with`].
-#[derive(Clone, Debug)]
-pub struct StoreOptions {
-    /// redb quick-repair: every commit also saves allocator state, so reopening after a crash
-    /// takes milliseconds instead of a full database walk; commits cost a little more.
-    pub quick_repair: bool,
-    /// Blobs of at most this many bytes (when the size is known up front) are stored inline in
-    /// the metadata commit instead of in a file of their own; 0 turns inline blobs off.
-    pub inline_max: u64,
-    /// Memory redb may use to cache pages (a tenth of it buffers writes). Pages beyond it are
-    /// read again from the OS page cache; without a bound the cache grows with every page
-    /// touched (inline blobs included) up to redb's default of 1 GiB.
-    pub cache_bytes: usize,
-    /// Bytes held back on the data directory's file system while the store is writable and
-    /// given up when the disk fills, so that repairs and deletes still have room; the store
-    /// takes new data again once this much is free besides the reserve (see `space.rs`).
-    pub reserve_bytes: u64,
-    /// The master key file of encryption at rest; `None`: `master-key.json` beside the
-    /// database (created, mode 0600, when missing).
-    pub master_key_file: Option<std::path::PathBuf>,
-    /// `None`: blobs a commit leaves unreferenced are deleted right after it (or after this
-    /// process's readers), and the sweep removes orphans of earlier processes: right for blobs
-    /// only this process uses. `Some(grace)`: blobs shared by several nodes; an unreferenced
-    /// blob gets a deletion mark and is deleted by [`Store::collect_garbage`] once the mark
-    /// is `grace` old (see `gc.rs`); the backend must keep marks (OpenDAL does).
-    pub blob_grace: Option<std::time::Duration>,
-}
-
-/// Name of the master key file in the data directory (unless configured elsewhere).
-pub const MASTER_KEY_FILE: &str = "master-key.json";
-
-/// Default size of the space reserve.
-pub const DEFAULT_RESERVE_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Default bound of redb's page cache.
-pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        StoreOptions {
-            quick_repair: true,
-            inline_max: DEFAULT_INLINE_MAX,
-            cache_bytes: DEFAULT_CACHE_BYTES,
-            reserve_bytes: DEFAULT_RESERVE_BYTES,
-            master_key_file: None,
-            blob_grace: None,
-        }
-    }
-}
 
 /// Shared state behind the `Arc`.
 pub(crate) struct Inner {
@@ -132,126 +79,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the data dir: meta.redb, blobs/, tmp/. Removes everything in
-    /// tmp/ synchronously. Work is O(files in tmp/): no scan of objects or blobs.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        Store::open_with(dir, &StoreOptions::default())
-    }
-
-    /// [`Store::open`] with explicit options.
-    pub fn open_with(dir: &Path, opts: &StoreOptions) -> Result<Store, StoreError> {
-        crate::perms::create_private_dir(dir)?;
-        let blobs = FsBlobs::new(dir)?;
-        Store::open_with_backend(&dir.join("meta.redb"), Arc::new(blobs), opts)
-    }
-
-    /// Opens the metadata database at `meta_path` over any blob backend.
-    pub fn open_with_backend(
-        meta_path: &Path,
-        blobs: Arc<dyn BlobBackend>,
-        opts: &StoreOptions,
-    ) -> Result<Store, StoreError> {
-        // Opening the database takes its file lock, so tmp/ cannot belong to a live process.
-        let (meta, db) = MetaFile::open(meta_path, opts.cache_bytes)?;
-        blobs.clear_staging()?;
-        let dir = meta_path.parent().map(Path::to_path_buf);
-        let key_file = match (&opts.master_key_file, &dir) {
-            (Some(f), _) => f.clone(),
-            (None, Some(d)) => d.join(MASTER_KEY_FILE),
-            (None, None) => Path::new(MASTER_KEY_FILE).to_path_buf(),
-        };
-        let keys =
-            Keyring::load_or_create(&key_file).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let space = Space::new(dir, opts.reserve_bytes);
-        Store::init(db, blobs, opts, Some(meta), space, keys)
-    }
-
-    /// A store entirely in memory (redb's in-memory backend and a map of blobs), for tests.
-    pub fn open_in_memory() -> Result<Store, StoreError> {
-        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        let opts = StoreOptions { quick_repair: false, ..StoreOptions::default() };
-        let keys = Keyring::ephemeral();
-        Store::init(db, Arc::new(MemBlobs::default()), &opts, None, Space::new(None, 0), keys)
-    }
-
-    /// Opens a store whose metadata lives in PostgreSQL (`pg`) and whose bytes live in
-    /// `blobs`. `dir` is the local directory of the master key file (unless
-    /// `opts.master_key_file` names it) and of the space reserve (`None`: neither is kept
-    /// there: give `opts.master_key_file`). The schema is created or migrated at open, safely
-    /// when several nodes start at once; without `--meta`, the server opens redb as before.
-    pub fn open_postgres_with_backend(
-        pg: &PgConfig,
-        blobs: Arc<dyn BlobBackend>,
-        dir: Option<&Path>,
-        opts: &StoreOptions,
-    ) -> Result<Store, StoreError> {
-        let key_file = match (&opts.master_key_file, dir) {
-            (Some(f), _) => f.clone(),
-            (None, Some(d)) => d.join(MASTER_KEY_FILE),
-            (None, None) => Path::new(MASTER_KEY_FILE).to_path_buf(),
-        };
-        let keys =
-            Keyring::load_or_create(&key_file).map_err(|e| StoreError::Internal(e.to_string()))?;
-        let (meta, generation) = PgMeta::open(pg)?;
-        blobs.clear_staging()?;
-        let space = Arc::new(Space::new(dir.map(Path::to_path_buf), opts.reserve_bytes));
-        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys, true))
-    }
-
-    /// [`Store::open_postgres_with_backend`] with the blob files in `dir` (as [`Store::open`]
-    /// keeps them), the master key file beside them.
-    pub fn open_postgres(
-        dir: &Path,
-        pg: &PgConfig,
-        opts: &StoreOptions,
-    ) -> Result<Store, StoreError> {
-        crate::perms::create_private_dir(dir)?;
-        let blobs = FsBlobs::new(dir)?;
-        Store::open_postgres_with_backend(pg, Arc::new(blobs), Some(dir), opts)
-    }
-
-    fn init(
-        db: Database,
-        blobs: Arc<dyn BlobBackend>,
-        opts: &StoreOptions,
-        meta: Option<MetaFile>,
-        space: Space,
-        keys: Keyring,
-    ) -> Result<Store, StoreError> {
-        let space = Arc::new(space);
-        let (meta, generation) = RedbMeta::open(db, meta, Arc::clone(&space), opts.quick_repair)?;
-        Ok(Store::assemble(Arc::new(meta), generation, blobs, opts, space, keys, false))
-    }
-
-    /// A store over any metadata backend.
-    fn assemble(
-        meta: Arc<dyn Metadata>,
-        generation: u64,
-        blobs: Arc<dyn BlobBackend>,
-        opts: &StoreOptions,
-        space: Arc<Space>,
-        keys: Keyring,
-        shared: bool,
-    ) -> Store {
-        Store {
-            inner: Arc::new(Inner {
-                meta,
-                space,
-                blobs,
-                generation,
-                inline_max: opts.inline_max,
-                grace: opts.blob_grace,
-                keys: Arc::new(keys),
-                write_lock: Mutex::new(()),
-                leases: Mutex::new(Leases::default()),
-                group: Mutex::new(GroupQueue::default()),
-                committer: Mutex::new(None),
-                stats: crate::stats::StoreStats::default(),
-                shared,
-            }),
-        }
-    }
-
     /// Monitoring counters: group commits, blobs waiting to be unlinked.
     pub fn stats(&self) -> &crate::stats::StoreStats {
         &self.inner.stats
@@ -259,13 +86,13 @@ impl Store {
 
     /// The redb backend (tests look into its tables).
     #[cfg(test)]
-    pub(crate) fn redb(&self) -> &RedbMeta {
+    pub(crate) fn redb(&self) -> &crate::meta::redb::RedbMeta {
         self.inner.meta.as_any().downcast_ref().expect("the store runs on redb")
     }
 
     /// The current redb database instance.
     #[cfg(test)]
-    pub(crate) fn db(&self) -> Arc<Database> {
+    pub(crate) fn db(&self) -> Arc<redb::Database> {
         self.redb().db()
     }
 
@@ -799,144 +626,6 @@ impl Store {
         let view = self.view()?;
         Store::require_bucket(&*view, bucket)?;
         view.list_objects(bucket, q)
-    }
-
-    // ---- multipart ----
-
-    /// Records a new multipart upload; with [`Overwrite::Forbid`], only if its key is free.
-    pub fn create_upload(
-        &self,
-        bucket: &str,
-        rec: UploadRecord,
-        overwrite: Overwrite,
-    ) -> Result<(), StoreError> {
-        self.commit_one(Op::CreateUpload { bucket: bucket.to_owned(), rec, overwrite }).map(|_| ())
-    }
-
-    /// The upload `upload_id`, if it exists.
-    pub fn get_upload(
-        &self,
-        bucket: &str,
-        upload_id: &str,
-    ) -> Result<Option<UploadRecord>, StoreError> {
-        let view = self.view()?;
-        Store::require_bucket(&*view, bucket)?;
-        view.upload(bucket, upload_id)
-    }
-
-    /// Adds or replaces (same number) a part; the replaced part's blob is deleted after commit.
-    pub fn part(&self, bucket: &str, upload_id: &str, part: PartRecord) -> Commit<()> {
-        let op = Op::PutPart { bucket: bucket.to_owned(), upload_id: upload_id.to_owned(), part };
-        self.commit(op, |_| Ok(()))
-    }
-
-    /// [`Store::part`], blocking.
-    pub fn put_part(
-        &self,
-        bucket: &str,
-        upload_id: &str,
-        part: PartRecord,
-    ) -> Result<(), StoreError> {
-        self.part(bucket, upload_id, part).wait()
-    }
-
-    /// [`Store::part`] for async callers, queued now (see [`Commit`]).
-    pub fn put_part_async(
-        &self,
-        bucket: &str,
-        upload_id: &str,
-        part: PartRecord,
-    ) -> Committing<()> {
-        self.part(bucket, upload_id, part).into_future()
-    }
-
-    /// Parts numbered above `after_part`, at most `max` of them.
-    pub fn list_parts(
-        &self,
-        bucket: &str,
-        upload_id: &str,
-        after_part: u32,
-        max: usize,
-    ) -> Result<PartsPage, StoreError> {
-        let mut page = PartsPage::default();
-        let parts = self.parts_after(bucket, upload_id, after_part, max.saturating_add(1))?;
-        for part in parts {
-            if page.parts.len() == max {
-                page.is_truncated = true;
-                page.next_marker = page.parts.last().map(|p| p.number);
-                break;
-            }
-            page.parts.push(part);
-        }
-        Ok(page)
-    }
-
-    /// Every part of the upload, by number.
-    pub fn all_parts(&self, bucket: &str, upload_id: &str) -> Result<Vec<PartRecord>, StoreError> {
-        self.parts_after(bucket, upload_id, 0, usize::MAX)
-    }
-
-    fn parts_after(
-        &self,
-        bucket: &str,
-        upload_id: &str,
-        after_part: u32,
-        limit: usize,
-    ) -> Result<Vec<PartRecord>, StoreError> {
-        let view = self.view()?;
-        Store::require_bucket(&*view, bucket)?;
-        if view.upload(bucket, upload_id)?.is_none() {
-            return Err(StoreError::NoSuchUpload);
-        }
-        view.parts(bucket, upload_id, after_part, limit)
-    }
-
-    /// One page of ListMultipartUploads, sorted by (key, upload id).
-    pub fn list_uploads(
-        &self,
-        bucket: &str,
-        q: &ListUploadsQuery,
-    ) -> Result<UploadsPage, StoreError> {
-        let view = self.view()?;
-        Store::require_bucket(&*view, bucket)?;
-        view.list_uploads(bucket, q)
-    }
-
-    /// Atomically inserts the object (segments = the chosen parts' blobs, in order; its key is
-    /// the upload's key) and deletes the upload with all its parts; afterwards deletes the blobs
-    /// of unused parts and of the replaced object. Returns the replaced object.
-    pub fn complete_upload(
-        &self,
-        bucket: &str,
-        upload_id: &str,
-        rec: ObjectRecord,
-        overwrite: Overwrite,
-    ) -> Result<Option<ObjectRecord>, StoreError> {
-        self.complete_upload_versioned(bucket, upload_id, rec, overwrite).map(|w| w.replaced)
-    }
-
-    /// [`Store::complete_upload`] answering what the write did (the version it made).
-    pub fn complete_upload_versioned(
-        &self,
-        bucket: &str,
-        upload_id: &str,
-        mut rec: ObjectRecord,
-        overwrite: Overwrite,
-    ) -> Result<Written, StoreError> {
-        clear_version(&mut rec);
-        let op = Op::CompleteUpload {
-            bucket: bucket.to_owned(),
-            upload_id: upload_id.to_owned(),
-            rec,
-            overwrite,
-        };
-        self.commit_one(op)?.written()
-    }
-
-    /// Deletes the upload and its parts; their blobs are deleted after the commit.
-    pub fn abort_upload(&self, bucket: &str, upload_id: &str) -> Result<(), StoreError> {
-        let op = Op::AbortUpload { bucket: bucket.to_owned(), upload_id: upload_id.to_owned() };
-        self.commit_one(op).map(|_| ())
     }
 }
 

@@ -1,5 +1,7 @@
 //! The writer: the operations ([`Op`]) and their outputs, and how each is applied inside one
-//! write transaction, with blob reference counts and bucket counters kept in step.
+//! write transaction, with blob reference counts and bucket counters kept in step. The
+//! multipart-upload operations are in `writer/uploads.rs`, the bucket operations in
+//! `writer/buckets.rs`.
 
 use std::collections::HashSet;
 use std::io;
@@ -15,6 +17,9 @@ use crate::store::Overwrite;
 use crate::values::ObjectType;
 use crate::version::{VersionSel, Versioning, new_version_id, next_seq, order_of};
 use crate::{StoreError, crc64};
+
+mod buckets;
+mod uploads;
 
 /// One mutation; concurrent callers' ops are committed together in one transaction (group
 /// commit, see [`crate::Store::commit_batch`]).
@@ -772,149 +777,5 @@ impl<'txn> Writer<'txn> {
         let written = self.store_new_version(bucket, rec.clone(), status)?;
         rec.version_id = written.version_id;
         Ok(rec)
-    }
-
-    pub(crate) fn upload_key(&self, bucket: &str, upload_id: &str) -> Result<Vec<u8>, StoreError> {
-        self.t.upload_key(bucket, upload_id)?.ok_or(StoreError::NoSuchUpload)
-    }
-
-    pub(crate) fn create_upload(
-        &mut self,
-        bucket: &str,
-        rec: &UploadRecord,
-        overwrite: Overwrite,
-    ) -> Result<(), StoreError> {
-        self.require_bucket(bucket)?;
-        self.check_overwrite(bucket, rec.key.as_bytes(), overwrite)?;
-        self.dirty = true;
-        if self.t.put_upload(bucket, rec)? {
-            let mut stats = self.load_stats(bucket)?;
-            stats.multipart_upload_count += 1;
-            self.store_stats(bucket, stats)?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn put_part(
-        &mut self,
-        bucket: &str,
-        upload_id: &str,
-        part: &PartRecord,
-    ) -> Result<(), StoreError> {
-        self.require_bucket(bucket)?;
-        self.upload_key(bucket, upload_id)?;
-        self.ensure_blobs(std::iter::once(&part.blob.id))?;
-        self.dirty = true;
-        self.ref_inc(&part.blob.id)?;
-        let old = self.t.put_part(bucket, upload_id, part)?;
-        let mut stats = self.load_stats(bucket)?;
-        match &old {
-            Some(old) => {
-                self.ref_dec(&old.blob.id)?;
-                stats.part_bytes = stats.part_bytes.saturating_sub(old.blob.size);
-            }
-            None => stats.part_count += 1,
-        }
-        stats.part_bytes += part.blob.size;
-        self.store_stats(bucket, stats)
-    }
-
-    /// Deletes an upload with all its parts, releasing the parts' blobs.
-    pub(crate) fn remove_upload(
-        &mut self,
-        bucket: &str,
-        upload_id: &str,
-        key: &[u8],
-        stats: &mut BucketStats,
-    ) -> Result<(), StoreError> {
-        self.t.remove_upload(bucket, upload_id, key)?;
-        stats.multipart_upload_count = stats.multipart_upload_count.saturating_sub(1);
-        for part in self.t.parts(bucket, upload_id)? {
-            self.t.remove_part(bucket, upload_id, part.number)?;
-            self.ref_dec(&part.blob.id)?;
-            stats.part_count = stats.part_count.saturating_sub(1);
-            stats.part_bytes = stats.part_bytes.saturating_sub(part.blob.size);
-        }
-        Ok(())
-    }
-
-    pub(crate) fn complete_upload(
-        &mut self,
-        bucket: &str,
-        upload_id: &str,
-        mut rec: ObjectRecord,
-        overwrite: Overwrite,
-    ) -> Result<Written, StoreError> {
-        let status = self.versioning(bucket)?;
-        let key = self.upload_key(bucket, upload_id)?;
-        if status == Versioning::Off {
-            self.check_overwrite(bucket, &key, overwrite)?;
-        }
-        rec.key = String::from_utf8(key.clone())
-            .map_err(|_| StoreError::Corrupt("upload key is not UTF-8".to_owned()))?;
-        check_segments(&rec)?;
-        self.ensure_blobs(rec.segments.iter().map(|s| &s.blob))?;
-        self.dirty = true;
-        // Reference the chosen parts' blobs before the parts release theirs.
-        for s in &rec.segments {
-            self.ref_inc(&s.blob)?;
-        }
-        let mut stats = self.load_stats(bucket)?;
-        self.remove_upload(bucket, upload_id, &key, &mut stats)?;
-        self.store_stats(bucket, stats)?;
-        if status == Versioning::Off {
-            let replaced = self.store_object(bucket, &rec, false)?;
-            return Ok(Written { replaced, ..Written::default() });
-        }
-        self.store_new_version(bucket, rec, status)
-    }
-
-    pub(crate) fn abort_upload(&mut self, bucket: &str, upload_id: &str) -> Result<(), StoreError> {
-        self.require_bucket(bucket)?;
-        let key = self.upload_key(bucket, upload_id)?;
-        self.dirty = true;
-        let mut stats = self.load_stats(bucket)?;
-        self.remove_upload(bucket, upload_id, &key, &mut stats)?;
-        self.store_stats(bucket, stats)
-    }
-
-    pub(crate) fn create_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
-        if self.t.bucket_exists(&rec.name)? {
-            return Err(StoreError::BucketExists);
-        }
-        self.dirty = true;
-        self.t.put_bucket(rec)?;
-        self.store_stats(&rec.name, BucketStats::default())
-    }
-
-    pub(crate) fn update_bucket(&mut self, rec: &BucketRecord) -> Result<(), StoreError> {
-        self.require_bucket(&rec.name)?;
-        self.dirty = true;
-        self.t.put_bucket(rec)?;
-        Ok(())
-    }
-
-    /// Applies `f` to the bucket's current record and stores the result, in this transaction:
-    /// concurrent updates (from this process or another node) never lose one another.
-    pub(crate) fn modify_bucket(
-        &mut self,
-        name: &str,
-        f: &mut dyn FnMut(&mut BucketRecord),
-    ) -> Result<BucketRecord, StoreError> {
-        let mut rec = self.t.bucket(name)?.ok_or(StoreError::NoSuchBucket)?;
-        f(&mut rec);
-        rec.name = name.to_owned();
-        self.dirty = true;
-        self.t.put_bucket(&rec)?;
-        Ok(rec)
-    }
-
-    pub(crate) fn delete_bucket(&mut self, bucket: &str) -> Result<(), StoreError> {
-        self.require_bucket(bucket)?;
-        if self.t.bucket_has_entries(bucket)? {
-            return Err(StoreError::BucketNotEmpty);
-        }
-        self.dirty = true;
-        self.t.remove_bucket(bucket)
     }
 }

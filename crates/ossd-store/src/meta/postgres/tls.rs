@@ -165,22 +165,22 @@ impl PgTls {
             },
         };
         let provider = Arc::new(ring::default_provider());
-        let verifier: Arc<dyn ServerCertVerifier> = match (&roots, mode) {
-            (None, _) | (_, SslMode::Disable) => Arc::new(Unverified(Arc::clone(&provider))),
-            (Some(r), _) => {
-                let store = Arc::new(root_store(r)?);
-                let webpki =
-                    WebPkiServerVerifier::builder_with_provider(store, Arc::clone(&provider))
-                        .build()
-                        .map_err(|e| PgTlsError::Setting(format!("sslrootcert: {e}")))?;
-                if mode == SslMode::VerifyFull {
-                    webpki
-                } else {
-                    // prefer and require with roots behave as verify-ca, as in libpq.
-                    Arc::new(ChainOnly(webpki))
-                }
-            }
+        let chain = match (&roots, mode) {
+            (None, _) | (_, SslMode::Disable) => None,
+            (Some(r), _) => Some(
+                WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(root_store(r)?),
+                    Arc::clone(&provider),
+                )
+                .build()
+                .map_err(|e| PgTlsError::Setting(format!("sslrootcert: {e}")))?,
+            ),
         };
+        let verifier = Arc::new(ServerCheck {
+            provider: Arc::clone(&provider),
+            chain,
+            name: mode == SslMode::VerifyFull,
+        });
         let config = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| PgTlsError::Setting(format!("TLS: {e}")))?
@@ -225,63 +225,20 @@ fn root_store(roots: &RootCerts) -> Result<RootCertStore, PgTlsError> {
     Ok(store)
 }
 
-/// `sslmode=prefer|require` without roots: the session is encrypted, the certificate not
-/// checked (libpq's behaviour). The handshake's own signatures are still verified, so the
+/// The check of the server's certificate: none (`chain: None`: prefer and require without
+/// roots, libpq's behaviour), the chain only (`name: false`: verify-ca, and prefer or require
+/// with roots, as in libpq), or the chain and the host name (verify-full). The chain is checked
+/// before the name, so a name error means the chain was good. The handshake's own signatures
+/// are verified in every case (with the provider's algorithms, as the chain check does), so the
 /// session key is bound to whichever certificate was presented.
 #[derive(Debug)]
-struct Unverified(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for Unverified {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+struct ServerCheck {
+    provider: Arc<CryptoProvider>,
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    name: bool,
 }
 
-/// `sslmode=verify-ca`: the full check, except that a certificate for another name passes.
-/// The chain is checked before the name, so a name error means the chain was good.
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for ServerCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -290,11 +247,11 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let Some(chain) = &self.chain else { return Ok(ServerCertVerified::assertion()) };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            )) if !self.name => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
@@ -305,7 +262,8 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
@@ -314,11 +272,12 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 

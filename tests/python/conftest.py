@@ -78,6 +78,43 @@ class Credentials:
     access_key_secret: str
 
 
+def require_env(var: str, require: str, what: str) -> str:
+    """The value of `var`; without it the test is skipped, or fails when `require`=1 (CI)."""
+    value = os.environ.get(var, "")
+    if not value:
+        if os.environ.get(require) == "1":
+            pytest.fail(f"{require}=1 but {var} is not set")
+        pytest.skip(f"no {what}: set {var}")
+    return value
+
+
+def wait_until(check, timeout: float) -> bool:
+    """Calls `check` every 0.25 s until it is true or `timeout` seconds passed; its last answer."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
+    return True
+
+
+def assert_wrong_blob_secret_fails_the_start(tmp_path: Path, url: str, access_key_id: str,
+                                             scheme: str) -> None:
+    """A node given a wrong secret for its `--blobs` service `url` does not start; its log names
+    the service but never the secret."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'access_key_id = "{access_key_id}"\nsecret_access_key = "wrong-secret-value"\n')
+    srv = OssdServer(tmp_path / "data-bad", new_credentials())
+    srv.log_path = tmp_path / "node-bad.log"
+    srv.extra_args = ["--blobs", url, "--blobs-secret-file", str(bad)]
+    with pytest.raises(RuntimeError, match="exited"):
+        srv.start()
+    srv.kill()
+    log = srv.log_path.read_text(errors="replace")
+    assert "wrong-secret-value" not in log
+    assert f"blobs at {scheme}://" in log
+
+
 def new_credentials() -> Credentials:
     return Credentials("LTAI" + secrets.token_hex(8).upper(), secrets.token_urlsafe(24))
 

@@ -8,12 +8,11 @@ multipart upload, DeleteObject; https://help.aliyun.com/zh/oss/developer-referen
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import oss2
 
-from conftest import OssdServer, new_credentials, oss2_bucket
+from conftest import OssdServer, new_credentials, oss2_bucket, wait_until
 
 
 def blob_files(root: Path) -> list[Path]:
@@ -44,10 +43,8 @@ def test_fs_blob_store_round_trip_and_grace_period(tmp_path):
 
         b.delete_object("big")
         assert len(blob_files(shared)) == 2, "kept through the grace period"
-        deadline = time.monotonic() + 20
-        while len(blob_files(shared)) > 1 and time.monotonic() < deadline:
-            time.sleep(0.25)
-        assert len(blob_files(shared)) == 1, "deleted after the grace period"
+        assert wait_until(lambda: len(blob_files(shared)) == 1, 20), \
+            "deleted after the grace period"
         assert b.get_object("mp").read() == p1 + p2
         assert not any((shared / "staging").glob("*")), "no staging file left behind"
     finally:

@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from pathlib import Path
 
 import oss2
 import pytest
 
-from conftest import OssdServer, new_credentials, oss2_bucket
+from conftest import (
+    OssdServer,
+    assert_wrong_blob_secret_fails_the_start,
+    new_credentials,
+    oss2_bucket,
+    wait_until,
+)
 
 pytestmark = pytest.mark.own_server
 
@@ -119,26 +124,14 @@ def test_deleted_blobs_leave_the_oss_service_after_the_grace_period(tmp_path, os
         assert len(stored(oss_service, prefix)) == 2
         b.delete_object("k")
         assert len(stored(oss_service, prefix)) == 2  # kept for the grace period
-        deadline = time.monotonic() + 20
-        while len(stored(oss_service, prefix)) > 1 and time.monotonic() < deadline:
-            time.sleep(0.25)
-        assert len(stored(oss_service, prefix)) == 1, "the deleted blob outlived its grace period"
+        assert wait_until(lambda: len(stored(oss_service, prefix)) == 1, 20), \
+            "the deleted blob outlived its grace period"
         assert b.get_object("keep").read() == data[::-1]
     finally:
         srv.kill()
 
 
 def test_a_wrong_oss_secret_fails_the_start(tmp_path, oss_service):
-    bad = tmp_path / "bad.toml"
-    bad.write_text(f'access_key_id = "{oss_service.creds.access_key_id}"\n'
-                   'secret_access_key = "wrong-secret-value"\n')
-    srv = OssdServer(tmp_path / "data-bad", new_credentials())
-    srv.log_path = tmp_path / "node-bad.log"
-    srv.extra_args = ["--blobs", f"oss://blob-store/bad?endpoint={oss_service.endpoint}",
-                      "--blobs-secret-file", str(bad)]
-    with pytest.raises(RuntimeError, match="exited"):
-        srv.start()
-    srv.kill()
-    log = srv.log_path.read_text(errors="replace")
-    assert "wrong-secret-value" not in log
-    assert "blobs at oss://" in log
+    assert_wrong_blob_secret_fails_the_start(
+        tmp_path, f"oss://blob-store/bad?endpoint={oss_service.endpoint}",
+        oss_service.creds.access_key_id, "oss")

@@ -14,13 +14,19 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import time
 from pathlib import Path
 
 import oss2
 import pytest
 
-from conftest import Credentials, OssdServer, new_credentials, oss2_bucket
+from conftest import (
+    Credentials,
+    OssdServer,
+    assert_wrong_blob_secret_fails_the_start,
+    new_credentials,
+    oss2_bucket,
+    wait_until,
+)
 
 S3_ENDPOINT = os.environ.get("OSSD_TEST_S3_ENDPOINT", "")
 S3_DIR = os.environ.get("OSSD_TEST_S3_DIR", "")
@@ -144,22 +150,11 @@ def test_deleted_blobs_go_after_the_grace_period(tmp_path, servers):
     b.delete_object("k")
     # Still there at once: a reader on another node may be reading it.
     assert len(blob_files(prefix)) == 2
-    deadline = time.monotonic() + 20
-    while len(blob_files(prefix)) > 1 and time.monotonic() < deadline:
-        time.sleep(0.25)
-    assert len(blob_files(prefix)) == 1, "the deleted object's blob outlived its grace period"
+    assert wait_until(lambda: len(blob_files(prefix)) == 1, 20), \
+        "the deleted object's blob outlived its grace period"
     assert b.get_object("keep").read() == data[::-1]
 
 
 def test_a_wrong_s3_secret_fails_the_start(tmp_path):
-    srv = OssdServer(tmp_path / "data-bad", new_credentials())
-    bad = tmp_path / "bad.toml"
-    bad.write_text('access_key_id = "nobody"\nsecret_access_key = "wrong-secret-value"\n')
-    srv.extra_args = ["--blobs", f"s3://{S3_BUCKET}/bad?endpoint={S3_ENDPOINT}",
-                      "--blobs-secret-file", str(bad)]
-    with pytest.raises(RuntimeError, match="exited"):
-        srv.start()
-    srv.kill()
-    log = srv.log_path.read_text(errors="replace")
-    assert "wrong-secret-value" not in log
-    assert "blobs at s3://" in log
+    assert_wrong_blob_secret_fails_the_start(
+        tmp_path, f"s3://{S3_BUCKET}/bad?endpoint={S3_ENDPOINT}", "nobody", "s3")

@@ -34,7 +34,15 @@ import oss2
 import pytest
 import requests
 
-from conftest import REGION, OssdServer, new_credentials, oss2_auth, oss2_bucket, unique_bucket_name
+from conftest import (
+    REGION,
+    OssdServer,
+    new_credentials,
+    oss2_auth,
+    oss2_bucket,
+    require_env,
+    unique_bucket_name,
+)
 
 pytestmark = pytest.mark.own_server
 
@@ -45,20 +53,11 @@ pytestmark = pytest.mark.own_server
 PROPAGATION = 0.5
 
 
-def _require(var: str, require: str, what: str) -> str:
-    value = os.environ.get(var, "")
-    if not value:
-        if os.environ.get(require) == "1":
-            pytest.fail(f"{require}=1 but {var} is not set")
-        pytest.skip(f"no {what}: set {var}")
-    return value
-
-
 class Cluster:
     """Node a and node b, one database, one blob prefix, one master key file."""
 
     def __init__(self, tmp_path: Path, url: str):
-        s3 = _require("OSSD_TEST_S3_ENDPOINT", "OSSD_REQUIRE_S3", "S3 server")
+        s3 = require_env("OSSD_TEST_S3_ENDPOINT", "OSSD_REQUIRE_S3", "S3 server")
         bucket = os.environ.get("OSSD_TEST_S3_BUCKET", "ossd-blobs")
         secret = tmp_path / "s3.toml"
         secret.write_text(
@@ -92,8 +91,8 @@ class Cluster:
 
 @pytest.fixture
 def cluster(tmp_path):
-    base = _require("OSSD_TEST_POSTGRES_URL", "OSSD_REQUIRE_POSTGRES", "PostgreSQL")
-    _require("OSSD_TEST_S3_ENDPOINT", "OSSD_REQUIRE_S3", "S3 server")
+    base = require_env("OSSD_TEST_POSTGRES_URL", "OSSD_REQUIRE_POSTGRES", "PostgreSQL")
+    require_env("OSSD_TEST_S3_ENDPOINT", "OSSD_REQUIRE_S3", "S3 server")
     psql = os.environ.get("OSSD_TEST_PSQL") or shutil.which("psql")
     assert psql, "psql is needed to create the test database"
     db = "cl_" + secrets.token_hex(6)

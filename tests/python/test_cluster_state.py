@@ -60,6 +60,15 @@ def at_once(check):
     assert check(), "not in force on the other node when the change was acknowledged"
 
 
+def key_refused(bucket):
+    """A request with the key of `bucket` (an oss2.Bucket) is refused as InvalidAccessKeyId."""
+    try:
+        bucket.list_objects()
+        return False
+    except oss2.exceptions.ServerError as e:
+        return (e.status, e.code) == (403, "InvalidAccessKeyId")
+
+
 def allows(raw, bucket, origin):
     r = raw.request("OPTIONS", bucket, "k", sign=False,
                     headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
@@ -157,13 +166,7 @@ def test_access_key_created_and_disabled_on_one_node_counts_on_the_other(two_nod
     assert key.access_key_id in {k["access_key_id"] for k in Cli(b.endpoint, b.creds).json("list")}
     cli_a.run("disable", key.access_key_id)
 
-    def refused():
-        try:
-            on_b.list_objects()
-            return False
-        except oss2.exceptions.ServerError as e:
-            return (e.status, e.code) == (403, "InvalidAccessKeyId")
-    at_once(refused)
+    at_once(lambda: key_refused(on_b))
 
 
 def test_a_node_whose_listen_connection_is_killed_still_converges(two_nodes, pg_url):  # noqa: F811
@@ -213,13 +216,6 @@ def test_a_node_that_cannot_hear_the_feed_reads_the_keys_from_the_database(two_n
     on_b = oss2_bucket(b.endpoint, key, name)
     on_b.list_objects()  # b knows the key (from memory: its feed is heard)
 
-    def refused():
-        try:
-            on_b.list_objects()
-            return False
-        except oss2.exceptions.ServerError as e:
-            return (e.status, e.code) == (403, "InvalidAccessKeyId")
-
     exe = os.environ.get("OSSD_TEST_PSQL") or "psql"
     lock = subprocess.Popen([exe, "-qAt", pg_url], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
@@ -232,7 +228,7 @@ def test_a_node_that_cannot_hear_the_feed_reads_the_keys_from_the_database(two_n
               limit=5)
         # a answers once b has applied the change or after 1 s (b does not report: not live).
         cli_a.run("disable", key.access_key_id)
-        at_once(refused)
+        at_once(lambda: key_refused(on_b))
         assert key.access_key_id in {k["access_key_id"]
                                      for k in Cli(b.endpoint, b.creds).json("list")
                                      if not k["enabled"]}
@@ -240,7 +236,7 @@ def test_a_node_that_cannot_hear_the_feed_reads_the_keys_from_the_database(two_n
         cli_a.run("enable", key.access_key_id)
         on_b.list_objects()
         cli_a.run("disable", key.access_key_id)
-        at_once(refused)
+        at_once(lambda: key_refused(on_b))
     finally:
         lock.stdin.write("COMMIT;\n")
         lock.stdin.close()
@@ -250,7 +246,7 @@ def test_a_node_that_cannot_hear_the_feed_reads_the_keys_from_the_database(two_n
     back = "change feed of the shared metadata back"
     until(lambda: all(back in srv.log_path.read_text(errors="replace") for srv in (a, b)),
           limit=5)
-    at_once(refused)
+    at_once(lambda: key_refused(on_b))
     cli_a.run("enable", key.access_key_id)
     on_b.list_objects()
 

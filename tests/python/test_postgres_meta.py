@@ -23,7 +23,7 @@ import urllib.parse
 import oss2
 import pytest
 
-from conftest import OssdServer, new_credentials, oss2_bucket, unique_bucket_name
+from conftest import OssdServer, new_credentials, oss2_bucket, require_env, unique_bucket_name
 
 pytestmark = pytest.mark.own_server
 
@@ -33,11 +33,8 @@ PASSWORD = "pw-" + secrets.token_hex(8)
 @pytest.fixture
 def pg_url():
     """A fresh, empty database on the test server; its URL."""
-    base = os.environ.get("OSSD_TEST_POSTGRES_URL")
-    if not base:
-        if os.environ.get("OSSD_REQUIRE_POSTGRES") == "1":
-            pytest.fail("OSSD_REQUIRE_POSTGRES=1 but OSSD_TEST_POSTGRES_URL is not set")
-        pytest.skip("no PostgreSQL: set OSSD_TEST_POSTGRES_URL (tests/lib/postgres.sh)")
+    base = require_env("OSSD_TEST_POSTGRES_URL", "OSSD_REQUIRE_POSTGRES",
+                       "PostgreSQL (tests/lib/postgres.sh)")
     psql = os.environ.get("OSSD_TEST_PSQL") or shutil.which("psql")
     assert psql, "psql is needed to create the test database"
     name = "py_" + secrets.token_hex(6)

@@ -21,7 +21,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import new_credentials, oss2_bucket, unique_bucket_name
+from conftest import new_credentials, oss2_bucket, require_env, unique_bucket_name
 from test_cluster_state import psql
 from test_postgres_meta import node, pg_url  # noqa: F401  (fixture)
 
@@ -30,12 +30,8 @@ pytestmark = pytest.mark.own_server
 
 @pytest.fixture
 def ca():
-    path = os.environ.get("OSSD_TEST_POSTGRES_CA")
-    if not path:
-        if os.environ.get("OSSD_REQUIRE_POSTGRES") == "1":
-            pytest.fail("OSSD_REQUIRE_POSTGRES=1 but OSSD_TEST_POSTGRES_CA is not set")
-        pytest.skip("no TLS test server: tests/lib/postgres.sh sets OSSD_TEST_POSTGRES_CA")
-    return path
+    return require_env("OSSD_TEST_POSTGRES_CA", "OSSD_REQUIRE_POSTGRES",
+                       "TLS test server (tests/lib/postgres.sh)")
 
 
 def with_params(url, host=None, **params):

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{RwLock, RwLockReadGuard};
 
 use ossd_store::{Store, StoreError};
 
@@ -201,13 +201,17 @@ impl Keys {
         }
     }
 
+    /// The keys in memory.
+    fn memory(&self) -> Result<RwLockReadGuard<'_, BTreeMap<String, KeyRecord>>, KeyError> {
+        self.keys.read().map_err(|_| KeyError::Corrupt("lock poisoned".into()))
+    }
+
     /// The key, if it exists (reading the metadata while the keys are not current).
     pub fn get(&self, id: &str) -> Result<Option<KeyRecord>, KeyError> {
         if let Some(mut stored) = self.stored_if_stale()? {
             return Ok(stored.remove(id));
         }
-        let m = self.keys.read().map_err(|_| KeyError::Corrupt("lock poisoned".into()))?;
-        Ok(m.get(id).cloned())
+        Ok(self.memory()?.get(id).cloned())
     }
 
     /// All keys, by id (reading the metadata while the keys are not current).
@@ -215,8 +219,7 @@ impl Keys {
         if let Some(stored) = self.stored_if_stale()? {
             return Ok(stored.into_values().collect());
         }
-        let m = self.keys.read().map_err(|_| KeyError::Corrupt("lock poisoned".into()))?;
-        Ok(m.values().cloned().collect())
+        Ok(self.memory()?.values().cloned().collect())
     }
 
     /// Creates a new enabled key with no grants.

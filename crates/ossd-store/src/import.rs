@@ -100,16 +100,11 @@ impl Store {
     fn copy_blob_raw(&self, src: &Store, id: &BlobId) -> Result<(), StoreError> {
         let mut reader = src.inner.blobs.open(id, 0)?;
         let mut sink = self.inner.blobs.create(id)?;
-        let mut buf = vec![0u8; COPY_BUF];
-        loop {
-            let n = match io::Read::read(&mut reader, &mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.into()),
-            };
-            io::Write::write_all(&mut sink, &buf[..n])?;
-        }
+        // `io::copy` reads straight into the buffer of a `BufWriter`: writes of COPY_BUF.
+        let mut out = io::BufWriter::with_capacity(COPY_BUF, &mut sink);
+        io::copy(&mut reader, &mut out)?;
+        io::Write::flush(&mut out)?;
+        drop(out);
         sink.commit()?;
         Ok(())
     }

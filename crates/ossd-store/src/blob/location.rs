@@ -212,11 +212,10 @@ impl BlobLocation {
         let Some(endpoint) = &self.endpoint else { return false };
         let rest = endpoint.split_once("://").map_or(endpoint.as_str(), |(_, r)| r);
         let authority = rest.split(['/', '?']).next().unwrap_or("");
-        let host = if let Some(v6) = authority.strip_prefix('[') {
-            return v6.contains(']');
-        } else {
-            authority.rsplit_once(':').map_or(authority, |(h, _)| h)
-        };
+        if authority.starts_with('[') {
+            return true; // an IPv6 address
+        }
+        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
         host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::Ipv4Addr>().is_ok()
     }
 }
